@@ -1,0 +1,26 @@
+/* UDP (RFC 768; IPv6 rules RFC 8200 §8.1).  Validated: len >= 8
+ * (TRUNCATED); 8 <= length field <= len (BAD_LENGTH: bytes after the UDP
+ * length are a trailer and ignored); checksum over the UDP length
+ * (BAD_CKSUM); a zero checksum means "none", allowed only when
+ * zero_cksum_ok (IPv4), else ZERO_CKSUM (IPv6).
+ *
+ * Pseudo-header sums: for udp_parse, compute `pseudo` with upper_len =
+ * len (the bytes passed in, normally the IP payload length); when the
+ * UDP length field is shorter, udp_parse swaps in the UDP length itself,
+ * as RFC 8200 §8.1 requires.  For udp_emit, upper_len = 8 + payload_len. */
+#ifndef SIX_WIRE_UDP_H
+#define SIX_WIRE_UDP_H
+#include "wire/wire.h"
+
+#define UDP_HLEN 8
+
+struct udp_info { uint16_t sport, dport, len; };
+
+enum wire_reason udp_parse(const uint8_t *p, size_t len, uint32_t pseudo, bool zero_cksum_ok,
+                           struct udp_info *out);
+/* Payload already at p+8; a computed checksum of 0 is sent as 0xffff.
+ * Returns 8, or 0 if cap < 8 + payload_len or the datagram exceeds 65535. */
+size_t udp_emit(uint8_t *p, size_t cap, uint16_t sport, uint16_t dport, size_t payload_len,
+                uint32_t pseudo);
+
+#endif
