@@ -1,0 +1,99 @@
+/* Named counters, netstat -s style. Every drop has one.
+ *
+ * Two kinds:
+ *  - the fixed list below (SIX_COUNTERS), counter "proto.name";
+ *  - wire parse rejections: one per (protocol, wire reason), named
+ *    "proto.drop.<reason>" (e.g. "ip6.drop.truncated"), counted with wire_drop().
+ * To add a counter: add one X() line here. Names are stable: tools parse them. */
+#ifndef SIX_CORE_COUNTERS_H
+#define SIX_CORE_COUNTERS_H
+#include <stdint.h>
+#include "wire/wire.h"
+
+#define SIX_COUNTERS(X) \
+    /* link */ \
+    X(if, in_frames) X(if, out_frames) X(if, drop_down) X(if, drop_no_buffer) X(if, drop_unknown_ethertype) \
+    X(if, drop_not_for_us) X(if, drop_tx_error) X(if, drop_too_big) X(if, drop_bad_version) \
+    /* IPv6 */ \
+    X(ip6, in_receives) X(ip6, in_delivers) X(ip6, out_requests) X(ip6, out_fwd) X(ip6, forwarded) \
+    X(ip6, drop_not_for_us) X(ip6, drop_hlim_exceeded) X(ip6, drop_no_route) X(ip6, drop_too_big) \
+    X(ip6, drop_src_invalid) X(ip6, drop_dst_invalid) X(ip6, drop_unknown_nxt) X(ip6, drop_ext_chain_too_long) \
+    X(ip6, drop_hbh_not_first) X(ip6, drop_opt_discard) X(ip6, drop_opt_param_prob) X(ip6, drop_rthdr0) \
+    X(ip6, drop_rthdr_unknown) X(ip6, drop_no_buffer) X(ip6, drop_mcast_not_joined) X(ip6, drop_fwd_disabled) \
+    X(ip6, drop_scope) X(ip6, drop_nxt_none) X(ip6, drop_loop_src) X(ip6, out_no_route) X(ip6, out_no_src) \
+    X(ip6, out_fragmented) X(ip6, out_frag_created) X(ip6, drop_df_too_big) X(ip6, drop_resolve_failed) \
+    /* IPv6 reassembly */ \
+    X(frag6, in_fragments) X(frag6, reassembled) X(frag6, atomic) X(frag6, drop_overlap) X(frag6, drop_timeout) \
+    X(frag6, drop_mem_global) X(frag6, drop_mem_per_src) X(frag6, drop_too_big) X(frag6, drop_bad_len) \
+    X(frag6, drop_first_incomplete_chain) X(frag6, drop_dup) X(frag6, drop_inconsistent) X(frag6, drop_no_buffer) \
+    X(frag6, drop_table_full) \
+    /* ICMPv6 */ \
+    X(icmp6, in_msgs) X(icmp6, out_msgs) X(icmp6, in_echo) X(icmp6, out_echo_reply) X(icmp6, in_echo_reply) \
+    X(icmp6, out_errors) X(icmp6, err_ratelimited) X(icmp6, err_suppressed) X(icmp6, in_errors) \
+    X(icmp6, in_unknown_type) X(icmp6, in_ptb) X(icmp6, drop_ptb_invalid) X(icmp6, in_dst_unreach) X(icmp6, in_time_exceeded) X(icmp6, in_param_prob) \
+    /* Neighbor Discovery */ \
+    X(nd6, in_ns) X(nd6, in_na) X(nd6, in_rs) X(nd6, in_ra) X(nd6, in_redirect) \
+    X(nd6, out_ns) X(nd6, out_na) X(nd6, out_rs) X(nd6, out_ra) X(nd6, out_redirect) \
+    X(nd6, drop_hlim) X(nd6, drop_fragmented) X(nd6, drop_bad_src) X(nd6, drop_bad_dst) X(nd6, drop_target_not_ours) \
+    X(nd6, drop_dad_slla) X(nd6, drop_solicited_mcast) X(nd6, drop_ra_not_linklocal) X(nd6, drop_redirect_invalid) \
+    X(nd6, drop_rs_router_only) X(nd6, drop_queue_full) X(nd6, drop_unreachable) X(nd6, drop_cache_full) \
+    X(nd6, cache_evicted) X(nd6, override_applied) X(nd6, dad_conflict) X(nd6, dad_ok) X(nd6, drop_na_dad_tentative) \
+    X(nd6, drop_ignored_ra_router) X(nd6, prefix_list_full) X(nd6, router_list_full) X(nd6, drop_no_lla) \
+    /* MLD */ \
+    X(mld6, in_query) X(mld6, in_report) X(mld6, out_report) X(mld6, drop_bad_src) X(mld6, drop_hlim) \
+    /* address autoconfiguration */ \
+    X(addrconf, slaac_created) X(addrconf, slaac_updated) X(addrconf, expired) X(addrconf, deprecated) \
+    X(addrconf, drop_prefix_bad_len) X(addrconf, drop_prefix_linklocal) X(addrconf, table_full) \
+    /* IPv4 */ \
+    X(ip4, in_receives) X(ip4, in_delivers) X(ip4, out_requests) X(ip4, forwarded) X(ip4, drop_not_for_us) \
+    X(ip4, drop_ttl_exceeded) X(ip4, drop_no_route) X(ip4, drop_src_invalid) X(ip4, drop_unknown_proto) \
+    X(ip4, drop_no_buffer) X(ip4, drop_df_too_big) X(ip4, drop_fwd_disabled) X(ip4, out_no_route) \
+    X(ip4, out_no_src) X(ip4, out_fragmented) X(ip4, out_frag_created) X(ip4, drop_resolve_failed) \
+    X(frag4, in_fragments) X(frag4, reassembled) X(frag4, drop_overlap) X(frag4, drop_timeout) \
+    X(frag4, drop_mem_global) X(frag4, drop_mem_per_src) X(frag4, drop_too_big) X(frag4, drop_bad_len) \
+    X(frag4, drop_table_full) X(frag4, drop_no_buffer) \
+    X(icmp4, in_msgs) X(icmp4, out_msgs) X(icmp4, in_echo) X(icmp4, out_echo_reply) X(icmp4, in_echo_reply) \
+    X(icmp4, out_errors) X(icmp4, err_ratelimited) X(icmp4, err_suppressed) X(icmp4, in_unknown_type) \
+    X(icmp4, in_needfrag) X(icmp4, in_unreach) X(icmp4, in_time_exceeded) \
+    X(arp, in_request) X(arp, in_reply) X(arp, out_request) X(arp, out_reply) X(arp, out_gratuitous) \
+    X(arp, drop_not_for_us) X(arp, drop_bad_src) X(arp, drop_queue_full) X(arp, drop_unreachable) \
+    X(arp, drop_cache_full) X(arp, cache_evicted) X(arp, conflict) \
+    /* UDP (minimal until the transport issue) */ \
+    X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) \
+    X(tcp, drop_no_listener)
+
+enum six_ctr {
+#define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
+    SIX_COUNTERS(SIX_CTR_ENUM)
+#undef SIX_CTR_ENUM
+    CTR__MAX
+};
+
+/* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4)
+enum six_wproto {
+#define SIX_WP_ENUM(p) WP_##p,
+    SIX_WPROTOS(SIX_WP_ENUM)
+#undef SIX_WP_ENUM
+    WP__MAX
+};
+
+struct six_counters {
+    uint64_t v[CTR__MAX];
+    uint64_t wire[WP__MAX][WR__MAX];
+};
+
+#define CTR_INC(st, p, n) ((st)->ctr.v[CTR_##p##_##n]++)
+#define CTR_ADD(st, p, n, k) ((st)->ctr.v[CTR_##p##_##n] += (k))
+#define CTR_GET(st, p, n) ((st)->ctr.v[CTR_##p##_##n])
+#define WIRE_DROP(st, p, reason) ((st)->ctr.wire[WP_##p][(reason)]++)
+
+const char *six_ctr_name(enum six_ctr c);          /* "ip6.in_receives" */
+const char *six_wproto_name(enum six_wproto p);    /* "ip6" */
+/* Look a counter up by its full name ("ip6.drop.truncated" or "nd6.in_ns"); -1 if unknown. */
+int six_counter_by_name(const struct six_counters *c, const char *name, uint64_t *val);
+/* Call cb for every counter (fixed list, then every wire pair); nonzero_only skips zeros. */
+void six_counters_foreach(const struct six_counters *c, int nonzero_only,
+                          void (*cb)(void *ctx, const char *name, uint64_t val), void *ctx);
+
+#endif

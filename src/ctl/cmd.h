@@ -1,0 +1,50 @@
+/* The command language shared by sixd's config file, sixctl, the demo and tests:
+ * ip(8)-like verbs ("link add tap0 type tap", "addr add ...", "route add ...").
+ * One entry point executes one command line on one stack. */
+#ifndef SIX_CTL_CMD_H
+#define SIX_CTL_CMD_H
+#include <stddef.h>
+#include <stdbool.h>
+#include <stdarg.h>
+
+struct six_stack;
+struct evloop;
+
+/* Growable output buffer (control plane: malloc is fine here). */
+struct cmd_out { char *buf; size_t len, cap; };
+void cmd_out_init(struct cmd_out *o);
+void cmd_out_free(struct cmd_out *o);
+void cmd_out_reset(struct cmd_out *o);
+void cmd_printf(struct cmd_out *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void cmd_vprintf(struct cmd_out *o, const char *fmt, va_list ap);
+/* JSON string literal with escaping */
+void cmd_json_str(struct cmd_out *o, const char *s);
+
+#define CMD_PENDING (-1)   /* the command completes later (ping): done() is called then */
+#define CMD_MAX_ARGS 64
+
+/* Completion of a pending command: status is the exit status (0 ok), out holds
+ * what it printed (stdout), err what goes to stderr. */
+typedef void (*cmd_done_fn)(void *arg, int status);
+
+struct cmd_ctx {
+    struct six_stack *st;
+    struct evloop *ev;      /* NULL in the simulator */
+    bool json;              /* -j */
+    struct cmd_out *out;    /* stdout text */
+    struct cmd_out *err;    /* error text (one line, no trailing newline needed) */
+    cmd_done_fn done;       /* for CMD_PENDING */
+    void *done_arg;
+};
+
+/* Execute argv. Returns the exit status (0 ok, 1 runtime failure, 2 usage /
+ * parse error) or CMD_PENDING. On error, ctx->err holds a one-line reason and
+ * the stack's state is unchanged. */
+int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv);
+
+/* Split a config/command line into argv in place: whitespace separated,
+ * "double quotes" group, # starts a comment. Returns argc, 0 for a blank
+ * line, -1 (with *why set) on a syntax error such as an unterminated quote. */
+int cmd_split(char *line, char **argv, int max, const char **why);
+
+#endif

@@ -1,0 +1,59 @@
+/* struct six_stack: one instance of the network stack. A process may hold many
+ * (the simulator runs several on one virtual clock). Nothing is global. */
+#ifndef SIX_NET_STACK_H
+#define SIX_NET_STACK_H
+#include <stdint.h>
+#include <stdbool.h>
+#include "core/clock.h"
+#include "core/timer.h"
+#include "core/pkt.h"
+#include "core/counters.h"
+#include "link/ifnet.h"
+
+#define SIX_MAX_IFS 64
+
+struct net6;   /* IPv6 state: routes, neighbor caches, reassembly, PMTU (src/net/ip6_var.h) */
+struct net4;   /* IPv4 state (src/net/ip4_var.h) */
+
+struct six_stack_opts {
+    const char *name;                 /* for logs and traces */
+    const struct six_clock *clock;    /* NULL: monotonic */
+    struct timer_wheel *tw;           /* shared wheel (simulator) or NULL: own wheel */
+    uint32_t n_small, n_big;          /* packet pool; 0: defaults */
+    uint64_t seed;                    /* RNG seed (stable IIDs' secret, ISNs...); 0: from getrandom */
+};
+
+typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
+
+struct six_stack {
+    char name[32];
+    const struct six_clock *clock;
+    struct timer_wheel *tw;
+    bool own_tw;
+    struct pkt_pool *pool;
+    struct six_counters ctr;
+    struct ifnet *ifs[SIX_MAX_IFS];   /* index-1 → ifnet, NULL = free slot */
+    bool fwd6, fwd4;                  /* router mode */
+    uint64_t rng[2];                  /* xorshift128+ state */
+    uint8_t secret[16];               /* RFC 7217 secret key */
+    struct net6 *net6;
+    struct net4 *net4;
+    six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
+    void *trace_ctx;
+};
+
+struct six_stack *six_stack_create(const struct six_stack_opts *o);
+void six_stack_destroy(struct six_stack *st);
+static inline uint64_t six_now(const struct six_stack *st) { return clock_now(st->clock); }
+/* Run expired timers and flush every interface's tx batch. Real mode calls it
+ * from the event loop's idle hook; the simulator after each event. */
+void six_stack_poll(struct six_stack *st);
+/* Flush all interface tx queues. */
+void six_stack_flush(struct six_stack *st);
+uint64_t six_random(struct six_stack *st);
+/* uniform in [0, n) */
+uint32_t six_random_below(struct six_stack *st, uint32_t n);
+void six_trace(struct six_stack *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void six_set_forwarding(struct six_stack *st, bool v6, bool v4);
+
+#endif
