@@ -18,8 +18,10 @@
  * length > 128, a length inconsistent with the prefix length, or the
  * reserved preference make the option ignored (n_ignored++), not the
  * message.  PIs/RIOs beyond ND_MAX_*, and RDNSS addresses beyond
- * ND_MAX_RDNSS, are validated and then ignored (n_ignored++ per option).
- * Repeated MTU options: the first wins.  Unknown options: n_unknown++. */
+ * ND_MAX_RDNSS, are validated and then ignored (n_ignored++ per item).
+ * Repeated MTU, Redirected Header or Nonce options: the first wins
+ * (n_ignored++).  Unknown options: n_unknown++.  PI and RIO prefixes are
+ * returned masked to their prefix length (the rest is reserved). */
 #ifndef SIX_WIRE_ND6_H
 #define SIX_WIRE_ND6_H
 #include "wire/wire.h"
@@ -54,14 +56,14 @@ struct nd_rio {
   uint8_t plen;
   int8_t pref;          /* -1, 0, 1 */
   uint32_t lifetime;
-  struct in6_addr prefix;  /* bits past the option's prefix bytes are zero */
+  struct in6_addr prefix;
 };
 struct nd_opts {
   const uint8_t *slla; size_t slla_len;   /* option data after type+len (8*len-2); NULL if absent */
   const uint8_t *tlla; size_t tlla_len;
   struct nd_prefix pi[ND_MAX_PI]; int n_pi;
   bool has_mtu; uint32_t mtu;
-  uint32_t rdnss_lifetime; struct in6_addr rdnss[ND_MAX_RDNSS]; int n_rdnss;  /* lifetime of the first RDNSS option */
+  uint32_t rdnss_lifetime; struct in6_addr rdnss[ND_MAX_RDNSS]; int n_rdnss;  /* lifetime: from the first RDNSS option kept */
   struct nd_rio rio[ND_MAX_RIO]; int n_rio;
   const uint8_t *redir; size_t redir_len; /* Redirected Header data (after the 8-byte option header) */
   const uint8_t *nonce; size_t nonce_len;
