@@ -1,0 +1,100 @@
+/* sixd's control protocol, spoken over an AF_UNIX SOCK_STREAM socket.
+ *
+ * Every message is a frame: an 8-byte header then the payload.
+ *
+ *   0      4      5      6      8
+ *   +------+------+------+------+---------------------+
+ *   | len  | type | ver  | 0 0  | payload (len bytes) |
+ *   +------+------+------+------+---------------------+
+ *   len: payload length, big-endian, <= CTL_MAX_PAYLOAD; ver = CTL_VERSION.
+ *
+ * Client → sixd: one CTL_REQ frame per command:
+ *   payload = flags (u32 BE, CTL_F_*) | argc (u32 BE, 1..CTL_MAX_ARGC)
+ *             | argc NUL-terminated strings, nothing after the last one.
+ * sixd → client, for each request in order: any number of CTL_OUT (stdout
+ *   text) and CTL_ERR (stderr text) frames, then exactly one CTL_EXIT frame
+ *   (payload: status, u32 BE). A connection may carry several requests one
+ *   after the other. A malformed request gets CTL_ERR + CTL_EXIT(2) and the
+ *   connection is closed.
+ *
+ * The encoders and decoders are pure (no I/O); the ctl_io_* helpers do
+ * blocking I/O for clients. */
+#ifndef SIX_CTL_CTLPROTO_H
+#define SIX_CTL_CTLPROTO_H
+#include <stddef.h>
+#include <stdint.h>
+#include "ctl/cmd.h"
+
+#define CTL_VERSION      1
+#define CTL_HDR_LEN      8u
+#define CTL_MAX_PAYLOAD  65536u          /* any frame, request or response */
+#define CTL_MAX_ARGC     CMD_MAX_ARGS
+#define CTL_MAX_ARG_LEN  4096u           /* one argument */
+
+enum ctl_type {
+    CTL_REQ  = 1,
+    CTL_OUT  = 2,
+    CTL_ERR  = 3,
+    CTL_EXIT = 4,
+};
+
+#define CTL_F_JSON 1u                    /* -j */
+#define CTL_F_ALL  CTL_F_JSON            /* flags a peer may set */
+
+/* A decoded request; argv points into the payload buffer it was decoded from. */
+struct ctl_request {
+    uint32_t flags;
+    int argc;
+    char *argv[CTL_MAX_ARGC + 1];        /* argv[argc] == NULL */
+};
+
+/* Decode errors (negative returns). */
+#define CTL_E_AGAIN     0                /* need more bytes (not an error) */
+#define CTL_E_VERSION  (-1)
+#define CTL_E_TYPE     (-2)
+#define CTL_E_TOOBIG   (-3)
+#define CTL_E_ARGC     (-4)
+#define CTL_E_STRING   (-5)              /* unterminated / too long / trailing bytes */
+#define CTL_E_FLAGS    (-6)
+#define CTL_E_LENGTH   (-7)              /* wrong payload size for the type */
+#define CTL_E_IO       (-8)              /* ctl_io_*: read/write failed, errno set */
+#define CTL_E_EOF      (-9)              /* ctl_io_*: peer closed */
+const char *ctl_strerror(int e);
+
+/* --- encoding: append whole frames to o (o->buf is a byte buffer here) --- */
+/* 0, or CTL_E_ARGC / CTL_E_STRING / CTL_E_TOOBIG / CTL_E_FLAGS if it cannot be sent. */
+int  ctl_encode_request(struct cmd_out *o, uint32_t flags, int argc, char *const *argv);
+/* Text as one or more CTL_OUT / CTL_ERR frames (split at CTL_MAX_PAYLOAD). Empty text: nothing. */
+void ctl_encode_text(struct cmd_out *o, enum ctl_type type, const char *s, size_t len);
+void ctl_encode_exit(struct cmd_out *o, int status);
+
+/* --- decoding --- */
+/* Look at the start of buf: if it holds a whole valid frame header and
+ * payload, return the frame's total length (>0) with *type, *payload, *plen
+ * set; CTL_E_AGAIN (0) if more bytes are needed; a negative CTL_E_* if the
+ * header is bad (version, type, length over cap) — detected as soon as the
+ * header is complete, before any payload is buffered. */
+long ctl_frame_peek(const uint8_t *buf, size_t len, uint8_t *type,
+                    const uint8_t **payload, uint32_t *plen);
+/* Decode a CTL_REQ payload in place (strings stay in payload). 0 or CTL_E_*. */
+int  ctl_decode_request(uint8_t *payload, uint32_t plen, struct ctl_request *r);
+/* Decode a CTL_EXIT payload. 0 or CTL_E_LENGTH. */
+int  ctl_decode_exit(const uint8_t *payload, uint32_t plen, int *status);
+
+/* --- blocking client I/O --- */
+/* Connect to a sixd socket path; fd or -1 with errno set. */
+int  ctl_io_connect(const char *path);
+/* Write all of buf; 0 or CTL_E_IO. */
+int  ctl_io_write_all(int fd, const void *buf, size_t len);
+/* Read one frame into buf (cap >= CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1); the
+ * payload is NUL-terminated for convenience. 0 with *type and *plen set, or
+ * CTL_E_EOF / CTL_E_IO / a header error. */
+int  ctl_io_read_frame(int fd, uint8_t *buf, size_t cap, uint8_t *type, uint32_t *plen);
+/* Send one request and read its whole answer: CTL_OUT text goes to out_fn,
+ * CTL_ERR text to err_fn (each may be NULL), *status gets the exit status.
+ * 0 or CTL_E_*. */
+typedef void (*ctl_text_fn)(void *arg, const char *text, size_t len);
+int  ctl_io_call(int fd, uint32_t flags, int argc, char *const *argv,
+                 ctl_text_fn out_fn, ctl_text_fn err_fn, void *arg, int *status);
+
+#endif

@@ -1,0 +1,217 @@
+/* Control protocol frames (src/ctl/ctlproto.c): round trips, and every
+ * malformed frame rejected without crashing. */
+#include <errno.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include "../lib/t.h"
+#include "ctl/ctlproto.h"
+
+TEST(request_roundtrip)
+{
+    struct cmd_out o;
+    cmd_out_init(&o);
+    char *av[] = { "link", "add", "tap0", "type", "tap", "", "with space", NULL };
+    T_EQ(ctl_encode_request(&o, CTL_F_JSON, 7, av), 0);
+    uint8_t type; const uint8_t *pl; uint32_t plen;
+    /* every proper prefix says "need more" */
+    for (size_t i = 0; i < o.len; i++)
+        T_EQ(ctl_frame_peek((uint8_t *)o.buf, i, &type, &pl, &plen), CTL_E_AGAIN);
+    T_EQ(ctl_frame_peek((uint8_t *)o.buf, o.len, &type, &pl, &plen), (long)o.len);
+    T_EQ(type, CTL_REQ);
+    struct ctl_request r;
+    T_EQ(ctl_decode_request((uint8_t *)pl, plen, &r), 0);
+    T_EQ(r.argc, 7);
+    T_EQ(r.flags, CTL_F_JSON);
+    for (int i = 0; i < 7; i++)
+        T_STREQ(r.argv[i], av[i]);
+    T_CHECK(r.argv[7] == NULL);
+    cmd_out_free(&o);
+}
+
+TEST(text_and_exit_roundtrip)
+{
+    struct cmd_out o;
+    cmd_out_init(&o);
+    size_t big = CTL_MAX_PAYLOAD * 2 + 10;
+    char *s = malloc(big);
+    for (size_t i = 0; i < big; i++)
+        s[i] = (char)('a' + i % 26);
+    ctl_encode_text(&o, CTL_OUT, s, big);
+    ctl_encode_text(&o, CTL_ERR, "oops", 4);
+    ctl_encode_text(&o, CTL_OUT, "", 0);         /* nothing */
+    ctl_encode_exit(&o, 2);
+    const uint8_t *p = (uint8_t *)o.buf, *end = p + o.len;
+    size_t got = 0;
+    int frames = 0, status = -1;
+    while (p < end) {
+        uint8_t type; const uint8_t *pl; uint32_t plen;
+        long n = ctl_frame_peek(p, (size_t)(end - p), &type, &pl, &plen);
+        T_CHECK(n > 0);
+        if (n <= 0)
+            break;
+        frames++;
+        if (type == CTL_OUT) {
+            T_CHECK(plen <= CTL_MAX_PAYLOAD);
+            T_CHECK(memcmp(pl, s + got, plen) == 0);
+            got += plen;
+        } else if (type == CTL_ERR) {
+            T_EQ(plen, 4);
+            T_CHECK(memcmp(pl, "oops", 4) == 0);
+        } else if (type == CTL_EXIT) {
+            T_EQ(ctl_decode_exit(pl, plen, &status), 0);
+        }
+        p += n;
+    }
+    T_EQ(got, big);
+    T_EQ(frames, 5);
+    T_EQ(status, 2);
+    free(s);
+    cmd_out_free(&o);
+}
+
+TEST(encode_refuses)
+{
+    struct cmd_out o;
+    cmd_out_init(&o);
+    char *av[CTL_MAX_ARGC + 2];
+    for (int i = 0; i < CTL_MAX_ARGC + 1; i++)
+        av[i] = "x";
+    T_EQ(ctl_encode_request(&o, 0, 0, av), CTL_E_ARGC);
+    T_EQ(ctl_encode_request(&o, 0, CTL_MAX_ARGC + 1, av), CTL_E_ARGC);
+    T_EQ(ctl_encode_request(&o, 0, CTL_MAX_ARGC, av), 0);
+    cmd_out_reset(&o);
+    T_EQ(ctl_encode_request(&o, 0x80, 1, av), CTL_E_FLAGS);
+    char *longarg = malloc(CTL_MAX_ARG_LEN + 2);
+    memset(longarg, 'a', CTL_MAX_ARG_LEN + 1);
+    longarg[CTL_MAX_ARG_LEN + 1] = 0;
+    av[0] = longarg;
+    T_EQ(ctl_encode_request(&o, 0, 1, av), CTL_E_STRING);
+    longarg[CTL_MAX_ARG_LEN] = 0;     /* exactly the cap is fine */
+    T_EQ(ctl_encode_request(&o, 0, 1, av), 0);
+    cmd_out_reset(&o);
+    for (int i = 0; i < CTL_MAX_ARGC; i++)
+        av[i] = longarg;              /* 64 x 4 KiB > 64 KiB */
+    T_EQ(ctl_encode_request(&o, 0, CTL_MAX_ARGC, av), CTL_E_TOOBIG);
+    T_EQ(o.len, 0);
+    free(longarg);
+    cmd_out_free(&o);
+}
+
+static void hdr(uint8_t *b, uint32_t len, uint8_t type, uint8_t ver)
+{
+    b[0] = (uint8_t)(len >> 24); b[1] = (uint8_t)(len >> 16); b[2] = (uint8_t)(len >> 8); b[3] = (uint8_t)len;
+    b[4] = type; b[5] = ver; b[6] = b[7] = 0;
+}
+
+TEST(bad_headers)
+{
+    uint8_t b[64] = {0}, type; const uint8_t *pl; uint32_t plen;
+    hdr(b, 4, CTL_REQ, 2);
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_VERSION);
+    hdr(b, 4, 0, CTL_VERSION);
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_TYPE);
+    hdr(b, 4, 9, CTL_VERSION);
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_TYPE);
+    hdr(b, CTL_MAX_PAYLOAD + 1, CTL_REQ, CTL_VERSION);   /* rejected from the header alone */
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_TOOBIG);
+    hdr(b, 0xffffffffu, CTL_REQ, CTL_VERSION);
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_TOOBIG);
+    hdr(b, 4, CTL_REQ, CTL_VERSION); b[7] = 1;
+    T_EQ(ctl_frame_peek(b, 8, &type, &pl, &plen), CTL_E_VERSION);
+}
+
+static int dec(const void *payload, uint32_t len)
+{
+    uint8_t buf[256];
+    struct ctl_request r;
+    memcpy(buf, payload, len);
+    return ctl_decode_request(buf, len, &r);
+}
+
+TEST(bad_requests)
+{
+    T_EQ(dec("", 0), CTL_E_LENGTH);
+    T_EQ(dec("\0\0\0\0\0\0\0", 7), CTL_E_LENGTH);
+    T_EQ(dec("\0\0\0\0\0\0\0\0", 8), CTL_E_ARGC);                       /* argc 0 */
+    T_EQ(dec("\0\0\0\0\0\0\0\x41" "a", 10), CTL_E_ARGC);                /* argc 65 */
+    T_EQ(dec("\0\0\0\0\xff\xff\xff\xff" "a", 10), CTL_E_ARGC);
+    T_EQ(dec("\0\0\0\x02\0\0\0\x01" "a", 10), CTL_E_FLAGS);
+    T_EQ(dec("\0\0\0\0\0\0\0\x01" "abc", 11), CTL_E_STRING);             /* no NUL */
+    T_EQ(dec("\0\0\0\0\0\0\0\x02" "abc", 12), CTL_E_STRING);             /* one string short */
+    T_EQ(dec("\0\0\0\0\0\0\0\x01" "abc\0x", 13), CTL_E_STRING);          /* trailing bytes */
+    T_EQ(dec("\0\0\0\0\0\0\0\x01" "abc", 12), 0);
+    T_EQ(dec("\0\0\0\0\0\0\0\x02" "\0\0", 10), 0);                       /* empty args ok */
+    int st;
+    T_EQ(ctl_decode_exit((const uint8_t *)"\0\0\0", 3, &st), CTL_E_LENGTH);
+    T_EQ(ctl_decode_exit((const uint8_t *)"\0\0\x01\0", 4, &st), CTL_E_LENGTH);
+    T_EQ(ctl_decode_exit((const uint8_t *)"\0\0\0\x7f", 4, &st), 0);
+    T_EQ(st, 127);
+}
+
+/* Decoding random bytes never crashes and never reads past the end
+ * (ASan would say so under make SAN=1). */
+TEST(random_payloads)
+{
+    uint64_t x = 0x9e3779b97f4a7c15ull;
+    for (int i = 0; i < 20000; i++) {
+        uint8_t buf[64];
+        uint32_t len = (uint32_t)(i % 64);
+        for (uint32_t k = 0; k < len; k++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            buf[k] = (uint8_t)x;
+        }
+        if (len >= 8) { buf[4] = buf[5] = buf[6] = 0; buf[7] = (uint8_t)(1 + x % 3); }
+        uint8_t *heap = malloc(len ? len : 1);
+        memcpy(heap, buf, len);
+        struct ctl_request r;
+        int rc = ctl_decode_request(heap, len, &r);
+        if (rc == 0) {
+            T_CHECK(r.argc >= 1 && r.argc <= CTL_MAX_ARGC);
+            T_CHECK(r.argv[r.argc] == NULL);
+        }
+        uint8_t type; const uint8_t *pl; uint32_t plen;
+        (void)ctl_frame_peek(heap, len, &type, &pl, &plen);
+        free(heap);
+    }
+}
+
+TEST(io_over_socketpair)
+{
+    int sv[2];
+    T_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    struct cmd_out o;
+    cmd_out_init(&o);
+    ctl_encode_text(&o, CTL_OUT, "hello\n", 6);
+    ctl_encode_text(&o, CTL_ERR, "bad", 3);
+    ctl_encode_exit(&o, 1);
+    T_EQ(ctl_io_write_all(sv[1], o.buf, o.len), 0);
+    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
+    uint8_t type; uint32_t plen;
+    T_EQ(ctl_io_read_frame(sv[0], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), 0);
+    T_EQ(type, CTL_OUT);
+    T_STREQ((char *)buf + CTL_HDR_LEN, "hello\n");
+    T_EQ(ctl_io_read_frame(sv[0], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), 0);
+    T_EQ(type, CTL_ERR);
+    T_EQ(ctl_io_read_frame(sv[0], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), 0);
+    T_EQ(type, CTL_EXIT);
+    /* a peer that closes mid-frame is an error, a clean close is EOF */
+    T_EQ(ctl_io_write_all(sv[1], o.buf, 5), 0);
+    close(sv[1]);
+    T_EQ(ctl_io_read_frame(sv[0], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), CTL_E_IO);
+    T_EQ(ctl_io_read_frame(sv[0], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), CTL_E_EOF);
+    close(sv[0]);
+    free(buf);
+    cmd_out_free(&o);
+}
+
+int main(void)
+{
+    RUN(request_roundtrip);
+    RUN(text_and_exit_roundtrip);
+    RUN(encode_refuses);
+    RUN(bad_headers);
+    RUN(bad_requests);
+    RUN(random_payloads);
+    RUN(io_over_socketpair);
+    return t_done();
+}
