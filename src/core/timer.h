@@ -19,6 +19,7 @@ struct timer {
     timer_fn fn;
     void *arg;
     struct timer_wheel *wheel;   /* set while armed */
+    uint32_t slot;               /* wheel-private: which slot list holds it */
 };
 
 struct timer_wheel;
@@ -37,7 +38,9 @@ static inline bool timer_pending(const struct timer *t) { return t->wheel != 0; 
 /* Fire every timer with expires <= now, in expiry order; timers armed by
  * callbacks for <= now fire in the same call. Returns how many fired. */
 unsigned timer_wheel_run(struct timer_wheel *w, uint64_t now);
-/* Earliest expiry among armed timers, UINT64_MAX if none. */
+/* Earliest expiry among armed timers, UINT64_MAX if none. Expiries are kept
+ * at 1 ms resolution, rounded up: the value is the first `now` at which
+ * timer_wheel_run() fires that timer (so a virtual clock can jump to it). */
 uint64_t timer_wheel_next(const struct timer_wheel *w);
 unsigned timer_wheel_count(const struct timer_wheel *w);
 
