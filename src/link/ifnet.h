@@ -57,6 +57,12 @@ struct ifnet {
     struct if_stats stats;
     struct in6_ifinfo *in6;         /* owned by src/net */
     struct in_ifinfo *in4;
+    /* Test / embedding tap: when set, if_input() hands each received frame
+     * (after stats, counters and pcap) to this hook instead of net_input();
+     * the hook takes ownership. Lets a test or an embedding program see raw
+     * frames without the IP layer. */
+    void (*input_hook)(struct ifnet *ifp, struct pkt *p);
+    void *input_hook_ctx;           /* free for the hook's owner */
 };
 
 /* Create an interface on a stack (ops/drv supplied by the driver). Returns NULL
@@ -78,5 +84,11 @@ void if_input(struct ifnet *ifp, struct pkt **pkts, unsigned n);
 /* Stack → driver: queue one frame (ownership passes). Flushed at IF_TXQ_BATCH or by if_flush. */
 void if_output(struct ifnet *ifp, struct pkt *p);
 void if_flush(struct ifnet *ifp);
+
+/* Capture every frame in and out to a pcap file (LINKTYPE_ETHERNET for
+ * IFT_ETHER, LINKTYPE_RAW otherwise), replacing any running capture.
+ * Records are flushed to the file on every if_flush(). 0 or -errno. */
+int  if_capture_start(struct ifnet *ifp, const char *path);
+void if_capture_stop(struct ifnet *ifp);
 
 #endif
