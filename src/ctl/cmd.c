@@ -1,0 +1,424 @@
+/* The command language's dispatcher (cmd.h) and the verbs that are not
+ * network-layer: link, stats, capture, help. The network verbs (addr, route,
+ * neigh, ping, ra, set) live in cmd_net.c.
+ *
+ * Every verb parses and checks all of its arguments before it changes
+ * anything, so a command that fails leaves the stack as it was. Exit
+ * statuses: 0 ok, 1 runtime failure, 2 usage or parse error. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ctl/cmd.h"
+#include "ctl/cmd_net.h"
+#include "net/stack.h"
+#include "link/ifnet.h"
+#include "link/tap.h"
+
+#define OBJECTS "link addr route neigh ping ra set stats capture"
+
+static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
+{
+    if (c->err) {
+        cmd_out_reset(c->err);
+        cmd_vprintf(c->err, fmt, ap);
+    }
+    return status;
+}
+
+/* Usage / parse error: status 2. */
+static int usage(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage(struct cmd_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = verr(c, 2, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* Runtime failure: status 1. */
+static int fail(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int fail(struct cmd_ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = verr(c, 1, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+/* Strict decimal: digits only (no sign, no blanks, no 0x), whole string, in [min, max]. */
+static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (!s || *s < '0' || *s > '9')
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+static struct ifnet *need_if(struct cmd_ctx *c, const char *name, int *status)
+{
+    struct ifnet *ifp = if_find(c->st, name);
+    if (!ifp)
+        *status = fail(c, "no interface '%s'", name);
+    return ifp;
+}
+
+/* ---------------------------------------------------------------- link */
+
+static const char *if_kind(const struct ifnet *ifp)
+{
+    return ifp->ops && ifp->ops->kind ? ifp->ops->kind : "?";
+}
+
+static void flags_list(const struct ifnet *ifp, const char *names[4], int *n)
+{
+    *n = 0;
+    if (ifp->flags & IFF6_UP)        names[(*n)++] = "UP";
+    if (ifp->flags & IFF6_RUNNING)   names[(*n)++] = "RUNNING";
+    if (ifp->flags & IFF6_MULTICAST) names[(*n)++] = "MULTICAST";
+    if (ifp->flags & IFF6_NOARP)     names[(*n)++] = "NOARP";
+}
+
+static void hwaddr_str(const struct ifnet *ifp, char buf[18])
+{
+    const uint8_t *b = ifp->hwaddr.b;
+    snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
+}
+
+static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
+{
+    const char *fl[4];
+    int nf;
+    flags_list(ifp, fl, &nf);
+    cmd_printf(o, "%u: %s: <", ifp->index, ifp->name);
+    for (int i = 0; i < nf; i++)
+        cmd_printf(o, "%s%s", i ? "," : "", fl[i]);
+    cmd_printf(o, "> mtu %u state %s kind %s\n", ifp->mtu,
+               !(ifp->flags & IFF6_UP) ? "DOWN" : (ifp->flags & IFF6_RUNNING) ? "UP" : "NO-CARRIER",
+               if_kind(ifp));
+    if (ifp->type == IFT_ETHER) {
+        char hw[18];
+        hwaddr_str(ifp, hw);
+        cmd_printf(o, "    link/ether %s\n", hw);
+    } else if (ifp->type == IFT_LOOP) {
+        cmd_printf(o, "    link/loopback\n");
+    } else {
+        cmd_printf(o, "    link/none\n");
+    }
+    const struct if_stats *s = &ifp->stats;
+    cmd_printf(o, "    RX: packets %llu bytes %llu drops %llu\n",
+               (unsigned long long)s->ipackets, (unsigned long long)s->ibytes,
+               (unsigned long long)s->idrops);
+    cmd_printf(o, "    TX: packets %llu bytes %llu drops %llu\n",
+               (unsigned long long)s->opackets, (unsigned long long)s->obytes,
+               (unsigned long long)s->odrops);
+}
+
+static void link_show_json(struct cmd_out *o, const struct ifnet *ifp)
+{
+    const char *fl[4];
+    int nf;
+    flags_list(ifp, fl, &nf);
+    cmd_printf(o, "{\"ifindex\":%u,\"ifname\":", ifp->index);
+    cmd_json_str(o, ifp->name);
+    cmd_printf(o, ",\"flags\":[");
+    for (int i = 0; i < nf; i++)
+        cmd_printf(o, "%s\"%s\"", i ? "," : "", fl[i]);
+    cmd_printf(o, "],\"mtu\":%u,\"kind\":", ifp->mtu);
+    cmd_json_str(o, if_kind(ifp));
+    cmd_printf(o, ",\"link_type\":\"%s\"",
+               ifp->type == IFT_ETHER ? "ether" : ifp->type == IFT_LOOP ? "loopback" : "none");
+    if (ifp->type == IFT_ETHER) {
+        char hw[18];
+        hwaddr_str(ifp, hw);
+        cmd_printf(o, ",\"address\":\"%s\"", hw);
+    }
+    const struct if_stats *s = &ifp->stats;
+    cmd_printf(o, ",\"stats\":{\"rx\":{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu},"
+               "\"tx\":{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu}}}",
+               (unsigned long long)s->ipackets, (unsigned long long)s->ibytes,
+               (unsigned long long)s->idrops, (unsigned long long)s->opackets,
+               (unsigned long long)s->obytes, (unsigned long long)s->odrops);
+}
+
+static int link_show(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct ifnet *only = NULL;
+    if (argc == 4 && strcmp(argv[2], "dev") == 0)
+        argc--, argv++;            /* "link show dev NAME" as in ip(8) */
+    if (argc > 3)
+        return usage(c, "usage: link show [NAME]");
+    if (argc == 3) {
+        int st = 0;
+        if (!(only = need_if(c, argv[2], &st)))
+            return st;
+    }
+    bool first = true;
+    if (c->json)
+        cmd_printf(c->out, "[");
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *ifp = c->st->ifs[i];
+        if (!ifp || (only && ifp != only))
+            continue;
+        if (c->json) {
+            if (!first)
+                cmd_printf(c->out, ",");
+            link_show_json(c->out, ifp);
+        } else {
+            link_show_text(c->out, ifp);
+        }
+        first = false;
+    }
+    if (c->json)
+        cmd_printf(c->out, "]\n");
+    return 0;
+}
+
+static bool valid_ifname(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n >= IFNAMSIZ)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (*p == '/' || *p == ':' || *p <= ' ' || *p == 0x7f)
+            return false;
+    return strcmp(s, ".") && strcmp(s, "..");
+}
+
+static int link_add(struct cmd_ctx *c, int argc, char **argv)
+{
+    /* link add NAME type tap|tun */
+    if (argc != 5 || strcmp(argv[3], "type") != 0)
+        return usage(c, "usage: link add NAME type tap|tun");
+    const char *name = argv[2], *type = argv[4];
+    bool tap = strcmp(type, "tap") == 0, tun = strcmp(type, "tun") == 0;
+    if (!tap && !tun)
+        return usage(c, "unknown link type '%s'; try: tap tun", type);
+    if (!valid_ifname(name))
+        return usage(c, "bad interface name '%s' (1-%d characters, no '/', ':' or blanks)",
+                     name, IFNAMSIZ - 1);
+    if (if_find(c->st, name))
+        return fail(c, "interface '%s' already exists", name);
+    if (!c->ev)
+        return fail(c, "link add type %s needs sixd's event loop", type);
+    int e = 0;
+    struct ifnet *ifp = tap ? tap_create(c->st, c->ev, name, &e)
+                            : tun_create(c->st, c->ev, name, &e);
+    if (!ifp)
+        return fail(c, "cannot create %s '%s': %s", type, name, strerror(e ? e : EIO));
+    return 0;
+}
+
+static int link_del(struct cmd_ctx *c, int argc, char **argv)
+{
+    if (argc != 3)
+        return usage(c, "usage: link del NAME");
+    int st = 0;
+    struct ifnet *ifp = need_if(c, argv[2], &st);
+    if (!ifp)
+        return st;
+    if (ifp->pcap)
+        if_capture_stop(ifp);
+    if_detach(ifp);
+    return 0;
+}
+
+static int link_set(struct cmd_ctx *c, int argc, char **argv)
+{
+    /* link set NAME [up|down] [mtu N] ... : all parsed first, then applied */
+    if (argc < 4)
+        return usage(c, "usage: link set NAME up|down|mtu N");
+    int st = 0;
+    struct ifnet *ifp = need_if(c, argv[2], &st);
+    if (!ifp)
+        return st;
+    int updown = -1;          /* -1 unchanged, 0 down, 1 up */
+    unsigned long mtu = 0;
+    for (int i = 3; i < argc; i++) {
+        if (strcmp(argv[i], "up") == 0) {
+            updown = 1;
+        } else if (strcmp(argv[i], "down") == 0) {
+            updown = 0;
+        } else if (strcmp(argv[i], "mtu") == 0) {
+            if (i + 1 >= argc)
+                return usage(c, "link set: mtu needs a value");
+            if (!parse_ulong(argv[++i], 68, 65535, &mtu))
+                return usage(c, "link set: bad mtu '%s' (68-65535)", argv[i]);
+        } else {
+            return usage(c, "link set: unknown argument '%s'; try: up down mtu", argv[i]);
+        }
+    }
+    if (mtu && mtu != ifp->mtu) {
+        int r = if_set_mtu(ifp, (uint32_t)mtu);
+        if (r < 0)
+            return fail(c, "link set %s mtu %lu: %s", ifp->name, mtu, strerror(-r));
+    }
+    if (updown >= 0 && (bool)updown != !!(ifp->flags & IFF6_UP)) {
+        int r = if_set_up(ifp, updown == 1);
+        if (r < 0)
+            return fail(c, "link set %s %s: %s", ifp->name, updown ? "up" : "down", strerror(-r));
+    }
+    return 0;
+}
+
+static int cmd_link(struct cmd_ctx *c, int argc, char **argv)
+{
+    if (argc < 2 || strcmp(argv[1], "show") == 0 || strcmp(argv[1], "list") == 0 ||
+        strcmp(argv[1], "ls") == 0)
+        return link_show(c, argc < 2 ? 2 : argc, argv);
+    if (strcmp(argv[1], "add") == 0)
+        return link_add(c, argc, argv);
+    if (strcmp(argv[1], "del") == 0 || strcmp(argv[1], "delete") == 0)
+        return link_del(c, argc, argv);
+    if (strcmp(argv[1], "set") == 0)
+        return link_set(c, argc, argv);
+    return usage(c, "unknown link verb '%s'; try: add del set show", argv[1]);
+}
+
+/* --------------------------------------------------------------- stats */
+
+struct stats_walk { struct cmd_out *o; bool json, first; };
+
+static void stats_cb(void *ctx, const char *name, uint64_t val)
+{
+    struct stats_walk *w = ctx;
+    if (w->json) {
+        cmd_printf(w->o, "%s\n  ", w->first ? "" : ",");
+        cmd_json_str(w->o, name);
+        cmd_printf(w->o, ": %llu", (unsigned long long)val);
+    } else {
+        cmd_printf(w->o, "%s %llu\n", name, (unsigned long long)val);
+    }
+    w->first = false;
+}
+
+static int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
+{
+    bool all = false;
+    const char *name = NULL;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "all") == 0)
+            all = true;
+        else if (argv[i][0] == '-')
+            return usage(c, "stats: unknown option '%s'; usage: stats [-a] [NAME]", argv[i]);
+        else if (!name)
+            name = argv[i];
+        else
+            return usage(c, "usage: stats [-a] [NAME]");
+    }
+    if (name) {
+        uint64_t v;
+        if (six_counter_by_name(&c->st->ctr, name, &v) < 0)
+            return usage(c, "unknown counter '%s'", name);
+        if (c->json) {
+            cmd_printf(c->out, "{");
+            cmd_json_str(c->out, name);
+            cmd_printf(c->out, ": %llu}\n", (unsigned long long)v);
+        } else {
+            cmd_printf(c->out, "%llu\n", (unsigned long long)v);
+        }
+        return 0;
+    }
+    struct stats_walk w = { c->out, c->json, true };
+    if (c->json)
+        cmd_printf(c->out, "{");
+    six_counters_foreach(&c->st->ctr, !all, stats_cb, &w);
+    if (c->json)
+        cmd_printf(c->out, "%s}\n", w.first ? "" : "\n");
+    return 0;
+}
+
+/* ------------------------------------------------------------- capture */
+
+static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
+{
+    if (argc != 3)
+        return usage(c, "usage: capture IFNAME FILE.pcap | capture IFNAME stop");
+    int st = 0;
+    struct ifnet *ifp = need_if(c, argv[1], &st);
+    if (!ifp)
+        return st;
+    if (strcmp(argv[2], "stop") == 0) {
+        if (!ifp->pcap)
+            return fail(c, "capture: %s is not capturing", ifp->name);
+        if_capture_stop(ifp);
+        return 0;
+    }
+    if (argv[2][0] == '\0')
+        return usage(c, "capture: empty file name");
+    if (ifp->pcap)
+        return fail(c, "capture: %s is already capturing (capture %s stop first)",
+                    ifp->name, ifp->name);
+    int r = if_capture_start(ifp, argv[2]);
+    if (r < 0)
+        return fail(c, "capture %s %s: %s", ifp->name, argv[2], strerror(-r));
+    return 0;
+}
+
+/* ---------------------------------------------------------------- help */
+
+static const char help_text[] =
+    "link add NAME type tap|tun          create a TAP (Ethernet) or TUN (raw IP) interface\n"
+    "link set NAME [up|down] [mtu N]     change an interface\n"
+    "link del NAME                       remove an interface\n"
+    "link show [NAME]                    list interfaces\n"
+    "addr add|del ADDR/LEN dev IF        IPv6 or IPv4 address\n"
+    "addr show [dev IF]                  list addresses\n"
+    "route add default via ADDR [dev IF] default route\n"
+    "route add PREFIX/LEN via ADDR | dev IF\n"
+    "route del PREFIX/LEN|default        remove a route\n"
+    "route show                          list routes\n"
+    "neigh show                          neighbor (ND) and ARP caches\n"
+    "set forwarding on|off               router mode, both families\n"
+    "ra dev IF prefix P/64 [managed] [other] [mtu N] [rdnss ADDR] [lifetime S]\n"
+    "                                    send router advertisements\n"
+    "ping ADDR [-c N] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT]\n"
+    "                                    exit 0 iff a reply came\n"
+    "stats [-a] [NAME]                   counters (nonzero only unless -a)\n"
+    "capture IF FILE.pcap | capture IF stop\n"
+    "help                                this text\n";
+
+static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
+{
+    cmd_printf(c->out, "%s", help_text);
+    return 0;
+}
+
+/* ------------------------------------------------------------ dispatch */
+
+typedef int (*cmd_fn)(struct cmd_ctx *c, int argc, char **argv);
+
+static const struct { const char *name; cmd_fn fn; } objects[] = {
+    { "link", cmd_link },
+    { "addr", cmd_addr },
+    { "address", cmd_addr },
+    { "route", cmd_route },
+    { "neigh", cmd_neigh },
+    { "neighbor", cmd_neigh },
+    { "ping", cmd_ping },
+    { "ra", cmd_ra },
+    { "set", cmd_set },
+    { "stats", cmd_stats },
+    { "capture", cmd_capture },
+    { "help", cmd_help },
+};
+
+int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv)
+{
+    if (argc < 1 || !argv || !argv[0])
+        return usage(ctx, "empty command; try: " OBJECTS);
+    if (argc > CMD_MAX_ARGS)
+        return usage(ctx, "too many arguments (at most %d)", CMD_MAX_ARGS);
+    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
+        if (strcmp(argv[0], objects[i].name) == 0)
+            return objects[i].fn(ctx, argc, argv);
+    return usage(ctx, "unknown object '%s'; try: " OBJECTS, argv[0]);
+}
