@@ -202,8 +202,9 @@ struct net6 {
     /* ICMPv6 error token bucket (RFC 4443 §2.4 f) */
     uint64_t err_tokens_ms, err_last_ns;       /* tokens in ms units */
     uint32_t err_rate_per_s, err_burst;
-    /* ping */
-    struct ping_state *ping;
+    /* local delivery of packets we send to ourselves (never recursive) */
+    struct pkt_queue loopq;
+    struct timer loop_timer;
 };
 
 /* --- in6.c: addresses, DAD, SLAAC, source selection --- */
@@ -220,6 +221,8 @@ int  in6_selectsrc(struct six_stack *st, const struct in6_addr *dst, struct ifne
 void in6_dad_ns_input(struct ifnet *ifp, struct in6_ifaddr *ia);   /* someone probes our tentative address */
 void in6_dad_na_input(struct ifnet *ifp, struct in6_ifaddr *ia);   /* someone defends it */
 void in6_slaac_prefix(struct ifnet *ifp, const struct nd_prefix *pi);
+int  in6_if_attach(struct ifnet *ifp);
+void in6_if_detach(struct ifnet *ifp);
 void in6_if_up(struct ifnet *ifp);
 void in6_if_down(struct ifnet *ifp);
 bool in6_is_our_mcast(struct ifnet *ifp, const struct in6_addr *grp);
@@ -248,6 +251,8 @@ void nd6_purge_if(struct ifnet *ifp);
 uint32_t nd6_random_reachable(struct six_stack *st, uint32_t base_ms);
 int  nd6_if_lladdr(struct ifnet *ifp, const uint8_t **lla, size_t *len);
 const char *nd6_state_name(int state);
+/* Checks common to every ND message: hop limit 255, not from a fragment (RFC 6980). */
+bool nd6_msg_valid(struct ifnet *ifp, const struct pkt *p, const struct ip6_info *ip);
 
 /* --- nd6_rtr.c: RS/RA/redirect, router & prefix lists, router mode --- */
 void nd6_rs_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, const uint8_t *icmp, size_t len);
@@ -299,6 +304,7 @@ struct ip6_out {
 #define IP6_OUT_DONTFRAG  1u     /* fail with EMSGSIZE instead of fragmenting */
 #define IP6_OUT_MINMTU    2u     /* fragment to 1280 */
 #define IP6_OUT_NOLOOP    4u     /* do not loop multicast back */
+#define IP6_OUT_SRC_UNSPEC 8u    /* send from :: (DAD probes, MLD before a link-local exists) */
 /* p holds the upper-layer packet (checksum already computed with the final src/dst).
  * Takes ownership. 0 or -errno. */
 int  ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o);
@@ -307,9 +313,12 @@ void ip6_forward(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip);
 /* Send a whole IPv6 packet out of ifp to next hop nh, fragmenting if needed. */
 int  ip6_send_on_link(struct ifnet *ifp, const struct in6_addr *nh, struct pkt *p);
 uint32_t ip6_if_mtu(struct ifnet *ifp);
-/* Reassembly: returns the whole datagram (a new big pkt, network header at data,
- * the fragment header removed) or NULL (kept or dropped). */
-struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t *nxt_off);
+/* Fill o->src by route + source selection when it is unspecified (unless IP6_OUT_SRC_UNSPEC). */
+int  ip6_prepare_src(struct six_stack *st, struct ip6_out *o);
+/* Reassembly (p consumed): returns the whole datagram (a new pkt, network header
+ * at data, the fragment header removed, the previous header's next-header field
+ * set to *nxt) or NULL when the fragment was kept or dropped. */
+struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t prev_nxt_field, uint8_t *nxt);
 int  frag6_init(struct six_stack *st);
 void frag6_destroy(struct six_stack *st);
 void frag6_stats(struct six_stack *st, unsigned *ctxs, size_t *bytes);
@@ -322,6 +331,8 @@ void icmp6_error(struct six_stack *st, struct pkt *p, struct ifnet *rcvif, uint8
 /* Build and send an ICMPv6 message whose body (after the 8-byte header) is body. */
 int  icmp6_send(struct six_stack *st, const struct ip6_out *o, uint8_t type, uint8_t code, uint32_t data32,
                 const uint8_t *body, size_t body_len);
+/* RFC 4443 §2.4 (f) token bucket shared by errors and redirects: true = may send. */
+bool icmp6_ratelimit_ok(struct six_stack *st);
 /* Send a fully laid out ICMPv6 message (ND, MLD), setting its checksum. */
 int  icmp6_send_raw(struct six_stack *st, const struct ip6_out *o, const uint8_t *msg, size_t len);
 

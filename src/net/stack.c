@@ -1,0 +1,140 @@
+/* Stack instance: creation, the poll step, randomness, traces. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "net/ping.h"
+#include "core/log.h"
+
+#define POOL_SMALL_DEFAULT 8192
+#define POOL_BIG_DEFAULT   64
+
+static void seed_rng(struct six_stack *st, uint64_t seed)
+{
+    if (!seed && getrandom(&seed, sizeof seed, 0) != sizeof seed)
+        seed = 0x5eed5eed5eed5eedull;
+    /* splitmix64 to fill the xorshift state and the RFC 7217 secret */
+    uint64_t z[4];
+    for (int i = 0; i < 4; i++) {
+        z[i] = (seed += 0x9e3779b97f4a7c15ull);
+        z[i] = (z[i] ^ (z[i] >> 30)) * 0xbf58476d1ce4e5b9ull;
+        z[i] = (z[i] ^ (z[i] >> 27)) * 0x94d049bb133111ebull;
+        z[i] ^= z[i] >> 31;
+    }
+    st->rng[0] = z[0] | 1;
+    st->rng[1] = z[1] | 1;
+    memcpy(st->secret, &z[2], 16);
+}
+
+uint64_t six_random(struct six_stack *st)
+{
+    uint64_t s1 = st->rng[0];
+    const uint64_t s0 = st->rng[1];
+
+    st->rng[0] = s0;
+    s1 ^= s1 << 23;
+    st->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
+    return st->rng[1] + s0;
+}
+
+uint32_t six_random_below(struct six_stack *st, uint32_t n)
+{
+    return n ? (uint32_t)(((six_random(st) >> 32) * (uint64_t)n) >> 32) : 0;
+}
+
+struct six_stack *six_stack_create(const struct six_stack_opts *o)
+{
+    struct six_stack *st = calloc(1, sizeof *st);
+
+    if (!st)
+        return NULL;
+    snprintf(st->name, sizeof st->name, "%s", o && o->name ? o->name : "six");
+    st->clock = o && o->clock ? o->clock : &six_clock_mono;
+    if (o && o->tw) {
+        st->tw = o->tw;
+    } else {
+        st->tw = timer_wheel_create(st->clock);
+        st->own_tw = true;
+    }
+    st->pool = pkt_pool_create(o && o->n_small ? o->n_small : POOL_SMALL_DEFAULT,
+                               o && o->n_big ? o->n_big : POOL_BIG_DEFAULT);
+    seed_rng(st, o ? o->seed : 0);
+    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st)) {
+        six_stack_destroy(st);
+        return NULL;
+    }
+    return st;
+}
+
+void six_stack_destroy(struct six_stack *st)
+{
+    if (!st)
+        return;
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++)
+        if (st->ifs[i])
+            if_detach(st->ifs[i]);
+    ping_destroy(st);
+    net4_destroy(st);
+    net6_destroy(st);
+    if (st->own_tw)
+        timer_wheel_destroy(st->tw);
+    if (st->pool)
+        pkt_pool_destroy(st->pool);
+    free(st);
+}
+
+void six_stack_flush(struct six_stack *st)
+{
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++)
+        if (st->ifs[i] && st->ifs[i]->txq.n)
+            if_flush(st->ifs[i]);
+}
+
+void six_stack_poll(struct six_stack *st)
+{
+    if (st->own_tw)
+        timer_wheel_run(st->tw, six_now(st));
+    six_stack_flush(st);
+}
+
+void six_trace(struct six_stack *st, const char *fmt, ...)
+{
+    char msg[256];
+    va_list ap;
+
+    if (!st->trace && six_log_level() < LOG_DEBUG)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (st->trace)
+        st->trace(st->trace_ctx, st, msg);
+    else
+        LOGD("%s: %s", st->name, msg);
+}
+
+void six_set_forwarding(struct six_stack *st, bool v6, bool v4)
+{
+    bool was6 = st->fwd6;
+
+    st->fwd6 = v6;
+    st->fwd4 = v4;
+    if (was6 == v6)
+        return;
+    /* Routers join ff02::2 and stop soliciting; hosts the reverse. */
+    static const struct in6_addr all_routers = { .s6_addr = { 0xff, 2, [15] = 2 } };
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *ifp = st->ifs[i];
+        if (!ifp || ifp->type == IFT_LOOP)
+            continue;
+        if (v6)
+            in6_join(ifp, &all_routers);
+        else
+            in6_leave(ifp, &all_routers);
+    }
+}
