@@ -6,7 +6,7 @@
  * (its own frames — RS, DAD, MLD — are filtered out). */
 #include <stdio.h>
 #include <unistd.h>
-#include "t.h"
+#include "../lib/t.h"
 #include "net/stack.h"
 #include "link/sim.h"
 #include "link/loop.h"

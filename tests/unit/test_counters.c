@@ -1,4 +1,4 @@
-#include "t.h"
+#include "../lib/t.h"
 #include "core/counters.h"
 
 TEST(names)

@@ -1,4 +1,4 @@
-#include "t.h"
+#include "../lib/t.h"
 #include "core/pkt.h"
 
 TEST(push_pull_put_trim_bounds)

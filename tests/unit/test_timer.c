@@ -1,5 +1,5 @@
 #include <stdint.h>
-#include "t.h"
+#include "../lib/t.h"
 #include "core/timer.h"
 
 static uint64_t fake_now;
