@@ -28,8 +28,7 @@ static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 }
 
 /* Usage / parse error: status 2. */
-static int usage(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int usage(struct cmd_ctx *c, const char *fmt, ...)
+int cmd_usage(struct cmd_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -39,8 +38,7 @@ static int usage(struct cmd_ctx *c, const char *fmt, ...)
 }
 
 /* Runtime failure: status 1. */
-static int fail(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int fail(struct cmd_ctx *c, const char *fmt, ...)
+int cmd_fail(struct cmd_ctx *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -50,7 +48,7 @@ static int fail(struct cmd_ctx *c, const char *fmt, ...)
 }
 
 /* Strict decimal: digits only (no sign, no blanks, no 0x), whole string, in [min, max]. */
-static bool parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+bool cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out)
 {
     if (!s || *s < '0' || *s > '9')
         return false;
@@ -67,7 +65,7 @@ static struct ifnet *need_if(struct cmd_ctx *c, const char *name, int *status)
 {
     struct ifnet *ifp = if_find(c->st, name);
     if (!ifp)
-        *status = fail(c, "no interface '%s'", name);
+        *status = cmd_fail(c, "no interface '%s'", name);
     return ifp;
 }
 
@@ -155,7 +153,7 @@ static int link_show(struct cmd_ctx *c, int argc, char **argv)
     if (argc == 4 && strcmp(argv[2], "dev") == 0)
         argc--, argv++;            /* "link show dev NAME" as in ip(8) */
     if (argc > 3)
-        return usage(c, "usage: link show [NAME]");
+        return cmd_usage(c, "usage: link show [NAME]");
     if (argc == 3) {
         int st = 0;
         if (!(only = need_if(c, argv[2], &st)))
@@ -197,30 +195,30 @@ static int link_add(struct cmd_ctx *c, int argc, char **argv)
 {
     /* link add NAME type tap|tun */
     if (argc != 5 || strcmp(argv[3], "type") != 0)
-        return usage(c, "usage: link add NAME type tap|tun");
+        return cmd_usage(c, "usage: link add NAME type tap|tun");
     const char *name = argv[2], *type = argv[4];
     bool tap = strcmp(type, "tap") == 0, tun = strcmp(type, "tun") == 0;
     if (!tap && !tun)
-        return usage(c, "unknown link type '%s'; try: tap tun", type);
+        return cmd_usage(c, "unknown link type '%s'; try: tap tun", type);
     if (!valid_ifname(name))
-        return usage(c, "bad interface name '%s' (1-%d characters, no '/', ':' or blanks)",
+        return cmd_usage(c, "bad interface name '%s' (1-%d characters, no '/', ':' or blanks)",
                      name, IFNAMSIZ - 1);
     if (if_find(c->st, name))
-        return fail(c, "interface '%s' already exists", name);
+        return cmd_fail(c, "interface '%s' already exists", name);
     if (!c->ev)
-        return fail(c, "link add type %s needs sixd's event loop", type);
+        return cmd_fail(c, "link add type %s needs sixd's event loop", type);
     int e = 0;
     struct ifnet *ifp = tap ? tap_create(c->st, c->ev, name, &e)
                             : tun_create(c->st, c->ev, name, &e);
     if (!ifp)
-        return fail(c, "cannot create %s '%s': %s", type, name, strerror(e ? e : EIO));
+        return cmd_fail(c, "cannot create %s '%s': %s", type, name, strerror(e ? e : EIO));
     return 0;
 }
 
 static int link_del(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc != 3)
-        return usage(c, "usage: link del NAME");
+        return cmd_usage(c, "usage: link del NAME");
     int st = 0;
     struct ifnet *ifp = need_if(c, argv[2], &st);
     if (!ifp)
@@ -235,7 +233,7 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
 {
     /* link set NAME [up|down] [mtu N] ... : all parsed first, then applied */
     if (argc < 4)
-        return usage(c, "usage: link set NAME up|down|mtu N");
+        return cmd_usage(c, "usage: link set NAME up|down|mtu N");
     int st = 0;
     struct ifnet *ifp = need_if(c, argv[2], &st);
     if (!ifp)
@@ -249,22 +247,22 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
             updown = 0;
         } else if (strcmp(argv[i], "mtu") == 0) {
             if (i + 1 >= argc)
-                return usage(c, "link set: mtu needs a value");
-            if (!parse_ulong(argv[++i], 68, 65535, &mtu))
-                return usage(c, "link set: bad mtu '%s' (68-65535)", argv[i]);
+                return cmd_usage(c, "link set: mtu needs a value");
+            if (!cmd_parse_ulong(argv[++i], 68, 65535, &mtu))
+                return cmd_usage(c, "link set: bad mtu '%s' (68-65535)", argv[i]);
         } else {
-            return usage(c, "link set: unknown argument '%s'; try: up down mtu", argv[i]);
+            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu", argv[i]);
         }
     }
     if (mtu && mtu != ifp->mtu) {
         int r = if_set_mtu(ifp, (uint32_t)mtu);
         if (r < 0)
-            return fail(c, "link set %s mtu %lu: %s", ifp->name, mtu, strerror(-r));
+            return cmd_fail(c, "link set %s mtu %lu: %s", ifp->name, mtu, strerror(-r));
     }
     if (updown >= 0 && (bool)updown != !!(ifp->flags & IFF6_UP)) {
         int r = if_set_up(ifp, updown == 1);
         if (r < 0)
-            return fail(c, "link set %s %s: %s", ifp->name, updown ? "up" : "down", strerror(-r));
+            return cmd_fail(c, "link set %s %s: %s", ifp->name, updown ? "up" : "down", strerror(-r));
     }
     return 0;
 }
@@ -280,7 +278,7 @@ static int cmd_link(struct cmd_ctx *c, int argc, char **argv)
         return link_del(c, argc, argv);
     if (strcmp(argv[1], "set") == 0)
         return link_set(c, argc, argv);
-    return usage(c, "unknown link verb '%s'; try: add del set show", argv[1]);
+    return cmd_usage(c, "unknown link verb '%s'; try: add del set show", argv[1]);
 }
 
 /* --------------------------------------------------------------- stats */
@@ -308,16 +306,16 @@ static int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
         if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "all") == 0)
             all = true;
         else if (argv[i][0] == '-')
-            return usage(c, "stats: unknown option '%s'; usage: stats [-a] [NAME]", argv[i]);
+            return cmd_usage(c, "stats: unknown option '%s'; usage: stats [-a] [NAME]", argv[i]);
         else if (!name)
             name = argv[i];
         else
-            return usage(c, "usage: stats [-a] [NAME]");
+            return cmd_usage(c, "usage: stats [-a] [NAME]");
     }
     if (name) {
         uint64_t v;
         if (six_counter_by_name(&c->st->ctr, name, &v) < 0)
-            return usage(c, "unknown counter '%s'", name);
+            return cmd_usage(c, "unknown counter '%s'", name);
         if (c->json) {
             cmd_printf(c->out, "{");
             cmd_json_str(c->out, name);
@@ -341,25 +339,25 @@ static int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
 static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc != 3)
-        return usage(c, "usage: capture IFNAME FILE.pcap | capture IFNAME stop");
+        return cmd_usage(c, "usage: capture IFNAME FILE.pcap | capture IFNAME stop");
     int st = 0;
     struct ifnet *ifp = need_if(c, argv[1], &st);
     if (!ifp)
         return st;
     if (strcmp(argv[2], "stop") == 0) {
         if (!ifp->pcap)
-            return fail(c, "capture: %s is not capturing", ifp->name);
+            return cmd_fail(c, "capture: %s is not capturing", ifp->name);
         if_capture_stop(ifp);
         return 0;
     }
     if (argv[2][0] == '\0')
-        return usage(c, "capture: empty file name");
+        return cmd_usage(c, "capture: empty file name");
     if (ifp->pcap)
-        return fail(c, "capture: %s is already capturing (capture %s stop first)",
+        return cmd_fail(c, "capture: %s is already capturing (capture %s stop first)",
                     ifp->name, ifp->name);
     int r = if_capture_start(ifp, argv[2]);
     if (r < 0)
-        return fail(c, "capture %s %s: %s", ifp->name, argv[2], strerror(-r));
+        return cmd_fail(c, "capture %s %s: %s", ifp->name, argv[2], strerror(-r));
     return 0;
 }
 
@@ -414,11 +412,11 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
 int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
     if (argc < 1 || !argv || !argv[0])
-        return usage(ctx, "empty command; try: " OBJECTS);
+        return cmd_usage(ctx, "empty command; try: " OBJECTS);
     if (argc > CMD_MAX_ARGS)
-        return usage(ctx, "too many arguments (at most %d)", CMD_MAX_ARGS);
+        return cmd_usage(ctx, "too many arguments (at most %d)", CMD_MAX_ARGS);
     for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
         if (strcmp(argv[0], objects[i].name) == 0)
             return objects[i].fn(ctx, argc, argv);
-    return usage(ctx, "unknown object '%s'; try: " OBJECTS, argv[0]);
+    return cmd_usage(ctx, "unknown object '%s'; try: " OBJECTS, argv[0]);
 }

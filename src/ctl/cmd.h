@@ -35,7 +35,21 @@ struct cmd_ctx {
     struct cmd_out *err;    /* error text (one line, no trailing newline needed) */
     cmd_done_fn done;       /* for CMD_PENDING */
     void *done_arg;
+    /* Set by a command that returns CMD_PENDING; the ctx (and out/err) must
+     * stay valid until done() is called or six_cmd_cancel() is. */
+    int pending;
+    char pending_what[96];
 };
+
+/* Abandon a pending command (its client went away): done() is not called. */
+void six_cmd_cancel(struct cmd_ctx *ctx);
+
+/* Helpers shared by the verb files: set ctx->err and return the status
+ * (2 usage / parse error, 1 runtime failure). */
+int cmd_usage(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int cmd_fail(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Strict decimal: digits only, the whole string, within [min, max]. */
+bool cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Execute argv. Returns the exit status (0 ok, 1 runtime failure, 2 usage /
  * parse error) or CMD_PENDING. On error, ctx->err holds a one-line reason and
