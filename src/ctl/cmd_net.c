@@ -419,6 +419,7 @@ int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
         else if (!strcmp(o, "-s") && cmd_parse_ulong(val, 0, 65000, &v)) pp.size = (uint32_t)v;
         else if (!strcmp(o, "-i") && cmd_parse_ulong(val, 1, 3600000, &v)) pp.interval_ms = (uint32_t)v;
         else if (!strcmp(o, "-W") && cmd_parse_ulong(val, 1, 3600, &v)) pp.timeout_ms = (uint32_t)v * 1000;
+        else if (!strcmp(o, "-t") && cmd_parse_ulong(val, 1, 255, &v)) pp.hlim = (int)v;
         else if (!strcmp(o, "-I")) {
             struct ifnet *ifp = if_find(c->st, val);
             if (!ifp)
@@ -428,7 +429,7 @@ int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
             return cmd_usage(c, "bad ping option %s %s", o, val);
     }
     if (!dst_s || !parse_addr(c, dst_s, &dst, false))
-        return cmd_usage(c, "usage: ping ADDR[%%IF] [-c N] [-s SIZE] [-i MS] [-W SECS] [-I IF]");
+        return cmd_usage(c, "usage: ping ADDR[%%IF] [-c N] [-s SIZE] [-i MS] [-W SECS] [-t HOPLIMIT] [-I IF]");
     if (!c->done)
         return cmd_fail(c, "ping needs an event loop to wait for replies");
     pp.family = dst.family;

@@ -32,6 +32,7 @@ struct ping_sess {
 struct ping_state {
     struct ping_sess s[PING_MAX];
     int next_id;
+    uint8_t payload[PING_MAX_SIZE];   /* the same pattern for every request */
 };
 
 static void ping_timer_fn(struct timer *t, void *arg);
@@ -47,6 +48,8 @@ int ping_init(struct six_stack *st)
         ps->s[i].st = st;
     }
     ps->next_id = 1;
+    for (size_t i = 0; i < PING_MAX_SIZE; i++)
+        ps->payload[i] = (uint8_t)i;
     st->ping = ps;
     return 0;
 }
@@ -64,20 +67,16 @@ void ping_destroy(struct six_stack *st)
 static int send_request(struct ping_sess *s)
 {
     struct six_stack *st = s->st;
-    uint8_t payload[1500];
+    const uint8_t *payload = st->ping->payload;
     size_t size = s->pp.size;
     uint16_t seq = (uint16_t)s->res.sent;
 
-    if (size > sizeof payload)
-        size = sizeof payload;   /* bigger payloads: a pattern of this block repeated below */
-    for (size_t i = 0; i < size; i++)
-        payload[i] = (uint8_t)i;
     s->sent_ns[seq % PING_RING] = six_now(st);
     s->answered[seq % PING_RING] = false;
     s->res.sent++;
     if (s->pp.family == AF_INET)
-        return icmp4_echo_send(st, s->pp.dst4, s->ident, seq, payload, size, -1);
-    struct ip6_out o = { .src = s->pp.src6, .dst = s->pp.dst6, .nxt = IP6_NXT_ICMPV6, .hlim = -1,
+        return icmp4_echo_send(st, s->pp.dst4, s->ident, seq, payload, size, s->pp.hlim ? s->pp.hlim : -1);
+    struct ip6_out o = { .src = s->pp.src6, .dst = s->pp.dst6, .nxt = IP6_NXT_ICMPV6, .hlim = s->pp.hlim ? s->pp.hlim : -1,
                          .ifp = s->pp.ifindex ? if_byindex(st, s->pp.ifindex) : NULL };
     return icmp6_send(st, &o, ICMP6_ECHO_REQUEST, 0, ((uint32_t)s->ident << 16) | seq, payload, size);
 }

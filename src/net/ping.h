@@ -24,6 +24,7 @@ struct ping_params {
     uint32_t size;                     /* payload bytes, default 56 */
     struct in6_addr src6;              /* optional */
     unsigned ifindex;                  /* optional: scope for link-local */
+    int hlim;                          /* hop limit / TTL, 0: default */
 };
 /* Starts a session; returns its id (>0) or -errno. cb fires from timers/input. */
 int  ping_start(struct six_stack *st, const struct ping_params *pp, ping_cb cb, void *arg);

@@ -1,0 +1,221 @@
+/* IPv6 on the simulator: SLAAC and DAD, NUD timers, forwarding, hop-limit
+ * expiry, fragmentation and reassembly, Packet Too Big and PMTU. */
+#include <string.h>
+#include <arpa/inet.h>
+#include "../lib/t.h"
+#include "ctl/scene.h"
+#include "link/sim.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+
+#define MS (1000000ull)
+#define SEC (1000000000ull)
+
+struct net {
+    struct sim_world *w;
+    struct six_stack *a, *r, *b;
+    struct sim_link *l1, *l2;
+};
+
+static struct six_stack *mkstack(struct sim_world *w, const char *name, uint64_t seed)
+{
+    struct six_stack_opts o = { .name = name, .clock = sim_clock(w), .tw = sim_wheel(w), .seed = seed,
+                                .n_small = 2048, .n_big = 16 };
+    struct six_stack *st = six_stack_create(&o);
+    sim_register_stack(w, st);
+    return st;
+}
+
+/* a —l1— r —l2— b, r routes and advertises 2001:db8:1::/64 and 2001:db8:2::/64 */
+static void net_up(struct net *n, uint32_t mtu2)
+{
+    struct sim_link_params p1 = { .delay_ns = 1 * MS }, p2 = { .delay_ns = 1 * MS, .mtu = mtu2 };
+
+    n->w = sim_world_create(42);
+    n->a = mkstack(n->w, "a", 1);
+    n->r = mkstack(n->w, "r", 2);
+    n->b = mkstack(n->w, "b", 3);
+    n->l1 = sim_link_create(n->w, "l1", &p1);
+    n->l2 = sim_link_create(n->w, "l2", &p2);
+    sim_attach(n->l1, n->a, "eth0", NULL);
+    sim_attach(n->l1, n->r, "eth0", NULL);
+    sim_attach(n->l2, n->r, "eth1", NULL);
+    sim_attach(n->l2, n->b, "eth0", NULL);
+    T_EQ(scene_cmd(n->r, NULL, "set forwarding on"), 0);
+    T_EQ(scene_cmd(n->r, NULL, "addr add 2001:db8:1::1/64 dev eth0"), 0);
+    T_EQ(scene_cmd(n->r, NULL, "addr add 2001:db8:2::1/64 dev eth1"), 0);
+    T_EQ(scene_cmd(n->r, NULL, "ra dev eth0 prefix 2001:db8:1::/64 interval 3 10"), 0);
+    T_EQ(scene_cmd(n->r, NULL, "ra dev eth1 prefix 2001:db8:2::/64 interval 3 10"), 0);
+    for (struct six_stack **s = (struct six_stack *[]){ n->a, n->r, n->b, NULL }; *s; s++)
+        for (unsigned i = 0; i < SIX_MAX_IFS; i++)
+            if ((*s)->ifs[i])
+                T_EQ(scene_cmd(*s, NULL, "link set %s up", (*s)->ifs[i]->name), 0);
+    sim_run_for(n->w, 8 * SEC);
+}
+
+static void net_down(struct net *n)
+{
+    six_stack_destroy(n->a);
+    six_stack_destroy(n->r);
+    six_stack_destroy(n->b);
+    sim_world_destroy(n->w);
+}
+
+/* The stack's SLAAC address in prefix p (or NULL). */
+static const struct in6_ifaddr *slaac_addr(struct six_stack *st, const char *ifname, const char *prefix)
+{
+    struct in6_addr p;
+    struct ifnet *ifp = if_find(st, ifname);
+
+    inet_pton(AF_INET6, prefix, &p);
+    for (int i = 0; ifp && i < IN6_MAX_ADDRS_PER_IF; i++) {
+        const struct in6_ifaddr *ia = &ifp->in6->addrs[i];
+        if (ia->in_use && (ia->flags & IN6_IFF_AUTOCONF) && in6_prefix_eq(&ia->addr, &p, 64))
+            return ia;
+    }
+    return NULL;
+}
+
+static const char *s6(const struct in6_addr *a)
+{
+    static char b[4][INET6_ADDRSTRLEN];
+    static int k;
+    k = (k + 1) % 4;
+    return inet_ntop(AF_INET6, a, b[k], sizeof b[k]);
+}
+
+TEST(slaac_and_ping_across_router)
+{
+    struct net n;
+    net_up(&n, 0);
+    const struct in6_ifaddr *aa = slaac_addr(n.a, "eth0", "2001:db8:1::");
+    const struct in6_ifaddr *ba = slaac_addr(n.b, "eth0", "2001:db8:2::");
+    T_CHECK(aa && ba);
+    if (aa && ba) {
+        T_CHECK(!(aa->flags & IN6_IFF_TENTATIVE));
+        T_CHECK(in6_linklocal(if_find(n.a, "eth0")) != NULL);
+        T_EQ(scene_cmd_wait(n.w, n.a, NULL, 10 * SEC, "ping %s -c 3 -i 100", s6(&ba->addr)), 0);
+        T_CHECK(CTR_GET(n.r, ip6, forwarded) >= 6);
+        T_CHECK(nd6_defrouter_select(n.a) != NULL);
+    }
+    T_CHECK(CTR_GET(n.a, nd6, dad_ok) >= 2);
+    T_CHECK(CTR_GET(n.a, mld6, out_report) >= 1);
+    net_down(&n);
+}
+
+TEST(dad_conflict_detected)
+{
+    struct net n;
+    net_up(&n, 0);
+    /* r already owns 2001:db8:1::1; a tries to take it */
+    T_EQ(scene_cmd(n.a, NULL, "addr add 2001:db8:1::1/64 dev eth0"), 0);
+    sim_run_for(n.w, 3 * SEC);
+    struct in6_addr x;
+    inet_pton(AF_INET6, "2001:db8:1::1", &x);
+    const struct in6_ifaddr *ia = in6_ifaddr_find(if_find(n.a, "eth0"), &x);
+    T_CHECK(ia && (ia->flags & IN6_IFF_DUPLICATED));
+    T_EQ(CTR_GET(n.a, nd6, dad_conflict), 1);
+    net_down(&n);
+}
+
+TEST(nud_walks_states_on_rfc_timers)
+{
+    struct net n;
+    net_up(&n, 0);
+    struct in6_addr rl1;
+    inet_pton(AF_INET6, "2001:db8:1::1", &rl1);
+    struct ifnet *a0 = if_find(n.a, "eth0");
+    T_EQ(scene_cmd_wait(n.w, n.a, NULL, 5 * SEC, "ping 2001:db8:1::1 -c 1"), 0);
+    struct nd_entry *e = nd6_lookup(n.a, a0, &rl1);
+    T_CHECK(e != NULL);
+    if (!e) { net_down(&n); return; }
+    T_EQ(e->state, ND_REACHABLE);
+    /* ReachableTime is 15..45 s: after 46 s the entry is STALE */
+    sim_run_for(n.w, 46 * SEC);
+    T_EQ(e->state, ND_STALE);
+    /* traffic → DELAY; 5 s later PROBE; r answers the unicast NS → REACHABLE */
+    T_EQ(scene_cmd_wait(n.w, n.a, NULL, 2 * SEC, "ping 2001:db8:1::1 -c 1 -W 1"), 0);
+    /* the echo reply does not confirm reachability (no upper-layer hint yet) */
+    T_EQ(e->state, ND_DELAY);
+    uint64_t ns_before = CTR_GET(n.a, nd6, out_ns);
+    sim_run_for(n.w, 4900 * MS);
+    T_EQ(e->state, ND_DELAY);
+    sim_run_for(n.w, 200 * MS);   /* PROBE: one unicast NS, answered at once */
+    T_EQ(e->state, ND_REACHABLE);
+    T_EQ(CTR_GET(n.a, nd6, out_ns), ns_before + 1);
+    /* now r goes away: STALE → DELAY → PROBE ×3 → gone */
+    T_EQ(scene_cmd(n.r, NULL, "link set eth0 down"), 0);
+    sim_run_for(n.w, 46 * SEC);
+    T_EQ(e->state, ND_STALE);
+    scene_cmd_wait(n.w, n.a, NULL, 2 * SEC, "ping 2001:db8:1::1 -c 1 -W 1");
+    T_EQ(e->state, ND_DELAY);
+    sim_run_for(n.w, 5 * SEC + 10 * MS);
+    T_EQ(e->state, ND_PROBE);
+    sim_run_for(n.w, 3 * SEC + 10 * MS);
+    T_CHECK(nd6_lookup(n.a, a0, &rl1) == NULL);
+    T_CHECK(CTR_GET(n.a, nd6, out_ns) >= 4);
+    net_down(&n);
+}
+
+TEST(hop_limit_expiry_time_exceeded)
+{
+    struct net n;
+    net_up(&n, 0);
+    const struct in6_ifaddr *ba = slaac_addr(n.b, "eth0", "2001:db8:2::");
+    T_CHECK(ba != NULL);
+    if (ba) {
+        T_CHECK(scene_cmd_wait(n.w, n.a, NULL, 5 * SEC, "ping %s -c 1 -t 1", s6(&ba->addr)) != 0);
+        T_EQ(CTR_GET(n.r, ip6, drop_hlim_exceeded), 1);
+        T_EQ(CTR_GET(n.a, icmp6, in_time_exceeded), 1);
+        T_EQ(scene_cmd_wait(n.w, n.a, NULL, 5 * SEC, "ping %s -c 1 -t 2", s6(&ba->addr)), 0);
+    }
+    net_down(&n);
+}
+
+TEST(fragmented_ping_and_pmtu)
+{
+    struct net n;
+    net_up(&n, 1280);
+    const struct in6_ifaddr *ba = slaac_addr(n.b, "eth0", "2001:db8:2::");
+    T_CHECK(ba != NULL);
+    if (ba) {
+        /* 3000 bytes: fragmented by a to 1500, the router cannot forward 1500 into 1280 */
+        int rc = scene_cmd_wait(n.w, n.a, NULL, 10 * SEC, "ping %s -c 3 -s 3000 -i 200", s6(&ba->addr));
+        T_EQ(rc, 0);
+        T_CHECK(CTR_GET(n.r, ip6, drop_too_big) >= 1);
+        T_CHECK(CTR_GET(n.a, icmp6, in_ptb) >= 1);
+        T_EQ(pmtu6_get(n.a, &ba->addr, 1500), 1280);
+        T_CHECK(CTR_GET(n.b, frag6, reassembled) >= 2);
+        T_CHECK(CTR_GET(n.a, frag6, reassembled) >= 2);
+    }
+    net_down(&n);
+}
+
+TEST(reassembly_survives_reorder_and_duplication)
+{
+    struct net n;
+    net_up(&n, 0);
+    struct sim_link_params lossy = { .delay_ns = 1 * MS, .jitter_ns = 3 * MS, .dup = 0.2, .reorder = 0.3 };
+    sim_link_set_params(n.l1, &lossy);
+    sim_link_set_params(n.l2, &lossy);
+    const struct in6_ifaddr *ba = slaac_addr(n.b, "eth0", "2001:db8:2::");
+    T_CHECK(ba != NULL);
+    if (ba) {
+        T_EQ(scene_cmd_wait(n.w, n.a, NULL, 20 * SEC, "ping %s -c 10 -s 6000 -i 50", s6(&ba->addr)), 0);
+        T_CHECK(CTR_GET(n.b, frag6, reassembled) >= 8);
+        T_CHECK(CTR_GET(n.b, frag6, drop_dup) + CTR_GET(n.a, frag6, drop_dup) >= 1);
+        T_EQ(CTR_GET(n.b, frag6, drop_overlap), 0);
+    }
+    net_down(&n);
+}
+
+int main(void)
+{
+    RUN(slaac_and_ping_across_router);
+    RUN(dad_conflict_detected);
+    RUN(nud_walks_states_on_rfc_timers);
+    RUN(hop_limit_expiry_time_exceeded);
+    RUN(fragmented_ping_and_pmtu);
+    RUN(reassembly_survives_reorder_and_duplication);
+    return t_done();
+}
