@@ -75,12 +75,17 @@ void in4_if_detach(struct ifnet *ifp)
     ifp->in4 = NULL;
 }
 
-/* Announce our addresses so that neighbours holding an old mapping (we may
+/* Loopback gets 127.0.0.1/8 as Linux does. On Ethernet, announce our
+ * addresses so that neighbours holding an old mapping (we may
  * have a new MAC, or the address moved here) update it (RFC 5227 §3). */
 void in4_if_up(struct ifnet *ifp)
 {
     struct in_ifinfo *ii = ifp->in4;
 
+    if (ii && ifp->type == IFT_LOOP && !ii->naddrs) {
+        in4_addr_add(ifp, (struct in_addr){ htonl(INADDR_LOOPBACK) }, 8);
+        return;
+    }
     if (!ii || ifp->type != IFT_ETHER)
         return;
     for (unsigned i = 0; i < ii->naddrs; i++)

@@ -39,6 +39,9 @@ static bool ip4_src_ok(struct ifnet *ifp, const struct ip4_info *ih)
 
 static bool ip4_for_us(struct ifnet *ifp, struct in_addr d)
 {
+    /* All of 127/8 is ours on the loopback interface (RFC 1122 §3.2.1.3(g)). */
+    if (ifp->type == IFT_LOOP && in4_is_loopback(d))
+        return true;
     return in4_is_local(ifp->st, d) || in4_is_bcast_any(ifp->st, d) || d.s_addr == htonl(INADDR_ALLHOSTS);
 }
 

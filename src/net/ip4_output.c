@@ -216,8 +216,9 @@ int ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o)
         return ip4_out_drop(p, -EMSGSIZE);
     if (in4_ifa_find(st, o->dst, &lifp))
         return ip4_output_local(st, p, o, lifp);
-    if (in4_is_any(o->dst) || (in4_is_loopback(o->dst) && !o->ifp) ||
-        (rc = ip4_route(st, o, &ifp, &nh))) {
+    /* 127/8 leaves through the loopback interface only (RFC 1122 §3.2.1.3(g)). */
+    if (in4_is_any(o->dst) || (rc = ip4_route(st, o, &ifp, &nh)) ||
+        (in4_is_loopback(o->dst) && ifp->type != IFT_LOOP)) {
         CTR_INC(st, ip4, out_no_route);
         return ip4_out_drop(p, -ENETUNREACH);
     }
