@@ -690,6 +690,12 @@ TEST(reassembly_memory_caps)
     teardown();
 }
 
+static void dump_ctr(void *ctx, const char *name, uint64_t v)
+{
+    (void)ctx;
+    fprintf(stderr, "  %s = %llu\n", name, (unsigned long long)v);
+}
+
 /* Random IPv4 and ARP from x at b: nothing crashes, every drop is counted
  * somewhere, and b still answers. */
 TEST(garbage_input_survived)
@@ -734,6 +740,8 @@ TEST(garbage_input_survived)
             sim_run_for(W, 5 * MS);
     }
     sim_run_for(W, 40 * SEC);
+    if (getenv("IP4_DEBUG"))
+        six_counters_foreach(&P.b->ctr, 1, dump_ctr, NULL);
     T_CHECK(CTR_GET(P.b, ip4, in_receives) > 1000);
     /* b's entry for x may hold a forged MAC now (ARP cannot tell); x asking
      * for b puts the real one back, as RFC 826's merge intends */
