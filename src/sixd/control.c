@@ -1,0 +1,388 @@
+/* sixd's control socket: an AF_UNIX SOCK_STREAM listener; each connection
+ * carries requests (ctlproto.h) that run through six_cmd_exec().
+ *
+ * Connection life:
+ *   READ   bytes accumulate in rbuf until a whole frame is there; a bad frame
+ *          gets an error answer and the connection closes after it is sent.
+ *   RUN    a command returned CMD_PENDING (ping): nothing more is parsed
+ *          until its done() fires. Completions are only recorded in done()
+ *          and acted on from the event loop's idle hook (control_idle), never
+ *          from inside the stack's own timer callbacks.
+ *   WRITE  the answer (OUT/ERR frames + EXIT) drains without blocking; no new
+ *          request is started while an answer is still queued.
+ * A client that goes away during RUN leaves an orphan: its fd is closed at
+ * once, the struct lives until the completion arrives, then is freed. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include "sixd/sixd.h"
+#include "ctl/cmd.h"
+#include "ctl/ctlproto.h"
+#include "core/evloop.h"
+#include "core/log.h"
+
+#define MAX_CONNS 64
+#define RBUF_CAP  (CTL_HDR_LEN + CTL_MAX_PAYLOAD)
+
+struct conn {
+    struct conn *next, **pprev;
+    struct sixd *d;
+    unsigned id;
+    int fd;                     /* -1 once the client is gone */
+    unsigned events;            /* registered with the evloop */
+    uint8_t *rbuf;
+    size_t rlen;
+    size_t consumed;            /* bytes of rbuf held by the running request */
+    struct cmd_out wbuf;        /* encoded answer */
+    size_t woff;
+    struct cmd_out out, err;
+    struct cmd_ctx ctx;
+    bool running;               /* a command is executing / pending */
+    bool completed;             /* its done() fired; status in done_status */
+    int done_status;
+    bool close_after_write;
+};
+
+static struct conn *conns;
+static unsigned nconns, next_id;
+
+static void conn_free(struct conn *c)
+{
+    if (c->fd >= 0) {
+        evloop_del_fd(c->d->ev, c->fd);
+        close(c->fd);
+    }
+    *c->pprev = c->next;
+    if (c->next)
+        c->next->pprev = c->pprev;
+    nconns--;
+    free(c->rbuf);
+    cmd_out_free(&c->wbuf);
+    cmd_out_free(&c->out);
+    cmd_out_free(&c->err);
+    free(c);
+}
+
+/* The client is gone (EOF, error). Free now, unless a command is still
+ * pending: then only the fd goes, and the struct waits for done(). */
+static void conn_hangup(struct conn *c)
+{
+    LOGD("ctl[%u]: client closed%s", c->id, c->running ? " during a pending command" : "");
+    if (c->running && !c->completed) {
+        evloop_del_fd(c->d->ev, c->fd);
+        close(c->fd);
+        c->fd = -1;
+        return;
+    }
+    conn_free(c);
+}
+
+static void conn_set_events(struct conn *c)
+{
+    if (c->fd < 0)
+        return;
+    unsigned ev = 0;
+    if (!c->close_after_write && c->rlen < RBUF_CAP)
+        ev |= EV_READ;
+    if (c->woff < c->wbuf.len)
+        ev |= EV_WRITE;
+    if (ev != c->events) {
+        evloop_mod_fd(c->d->ev, c->fd, ev);
+        c->events = ev;
+    }
+}
+
+/* Send what is queued. Returns false if the connection was freed. */
+static bool conn_flush(struct conn *c)
+{
+    while (c->woff < c->wbuf.len) {
+        ssize_t n = send(c->fd, c->wbuf.buf + c->woff, c->wbuf.len - c->woff,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno == EAGAIN || errno == EWOULDBLOCK)
+                break;
+            conn_hangup(c);
+            return false;
+        }
+        c->woff += (size_t)n;
+    }
+    if (c->woff == c->wbuf.len) {
+        cmd_out_reset(&c->wbuf);
+        c->woff = 0;
+        if (c->close_after_write) {
+            conn_free(c);
+            return false;
+        }
+    }
+    conn_set_events(c);
+    return true;
+}
+
+static void protocol_error(struct conn *c, int e)
+{
+    char msg[128];
+    snprintf(msg, sizeof msg, "sixd: malformed request: %s\n", ctl_strerror(e));
+    LOGW("ctl[%u]: %s", c->id, ctl_strerror(e));
+    ctl_encode_text(&c->wbuf, CTL_ERR, msg, strlen(msg));
+    ctl_encode_exit(&c->wbuf, 2);
+    c->close_after_write = true;
+    c->rlen = c->consumed = 0;
+}
+
+/* Queue the answer of the request that just finished and drop it from rbuf. */
+static void conn_answer(struct conn *c, int status)
+{
+    if (status < 0 || status > 255)
+        status = 1;
+    ctl_encode_text(&c->wbuf, CTL_OUT, c->out.buf, c->out.len);
+    if (c->err.len) {
+        if (c->err.buf[c->err.len - 1] != '\n')
+            cmd_printf(&c->err, "\n");
+        ctl_encode_text(&c->wbuf, CTL_ERR, c->err.buf, c->err.len);
+    } else if (status != 0) {
+        static const char m[] = "command failed\n";
+        ctl_encode_text(&c->wbuf, CTL_ERR, m, sizeof m - 1);
+    }
+    ctl_encode_exit(&c->wbuf, status);
+    memmove(c->rbuf, c->rbuf + c->consumed, c->rlen - c->consumed);
+    c->rlen -= c->consumed;
+    c->consumed = 0;
+    c->running = c->completed = false;
+    cmd_out_reset(&c->out);
+    cmd_out_reset(&c->err);
+}
+
+static void conn_done(void *arg, int status)
+{
+    struct conn *c = arg;
+    if (!c->running || c->completed)
+        return;            /* stray or repeated completion: ignore */
+    c->completed = true;
+    c->done_status = status;
+}
+
+/* Send what is queued, then run the requests waiting in rbuf one at a time
+ * (a client may pipeline several). Returns false if c was freed. */
+static bool conn_process(struct conn *c)
+{
+    for (;;) {
+        if (!conn_flush(c))
+            return false;
+        if (c->fd < 0 || c->running || c->close_after_write || c->woff < c->wbuf.len)
+            return true;
+        uint8_t type;
+        const uint8_t *pl;
+        uint32_t plen;
+        long n = ctl_frame_peek(c->rbuf, c->rlen, &type, &pl, &plen);
+        if (n == CTL_E_AGAIN)
+            return true;
+        struct ctl_request req;
+        int e = n < 0 ? (int)n : type != CTL_REQ ? CTL_E_TYPE
+                      : ctl_decode_request((uint8_t *)pl, plen, &req);
+        if (e < 0) {
+            protocol_error(c, e);
+            continue;          /* flush the error, then close */
+        }
+        c->consumed = (size_t)n;
+        c->running = true;
+        c->completed = false;
+        cmd_out_reset(&c->out);
+        cmd_out_reset(&c->err);
+        c->ctx = (struct cmd_ctx){
+            .st = c->d->st, .ev = c->d->ev, .json = (req.flags & CTL_F_JSON) != 0,
+            .out = &c->out, .err = &c->err, .done = conn_done, .done_arg = c,
+        };
+        if (six_log_level() >= LOG_DEBUG) {
+            char line[256];
+            size_t off = 0;
+            for (int i = 0; i < req.argc && off < sizeof line - 1; i++) {
+                int w = snprintf(line + off, sizeof line - off, "%s%s", i ? " " : "", req.argv[i]);
+                if (w < 0)
+                    break;
+                off += (size_t)w;
+            }
+            LOGD("ctl[%u]: %s%s", c->id, req.flags & CTL_F_JSON ? "-j " : "", line);
+        }
+        int status = six_cmd_exec(&c->ctx, req.argc, req.argv);
+        if (status == CMD_PENDING)
+            return true;       /* done() will come; control_idle finishes it */
+        conn_answer(c, status);
+    }
+}
+
+static void conn_read(struct conn *c)
+{
+    while (c->rlen < RBUF_CAP) {
+        ssize_t n = read(c->fd, c->rbuf + c->rlen, RBUF_CAP - c->rlen);
+        if (n > 0) {
+            c->rlen += (size_t)n;
+            continue;
+        }
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        conn_hangup(c);        /* EOF or error */
+        return;
+    }
+    conn_process(c);
+}
+
+static void on_conn(int fd, unsigned events, void *arg)
+{
+    struct conn *c = arg;
+    if ((events & EV_WRITE) && !conn_process(c))
+        return;
+    if ((events & EV_READ) && !c->close_after_write)
+        conn_read(c);
+}
+
+static void on_listen(int fd, unsigned events, void *arg)
+{
+    struct sixd *d = arg;
+    for (;;) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0) {
+            if (errno == EINTR)
+                continue;
+            if (errno != EAGAIN && errno != EWOULDBLOCK)
+                LOGW("ctl: accept: %s", strerror(errno));
+            return;
+        }
+        if (nconns >= MAX_CONNS) {
+            struct cmd_out o;
+            cmd_out_init(&o);
+            static const char m[] = "sixd: too many control connections\n";
+            ctl_encode_text(&o, CTL_ERR, m, sizeof m - 1);
+            ctl_encode_exit(&o, 1);
+            (void)!send(cfd, o.buf, o.len, MSG_NOSIGNAL | MSG_DONTWAIT);
+            cmd_out_free(&o);
+            close(cfd);
+            LOGW("ctl: connection refused: %u connections open", nconns);
+            continue;
+        }
+        struct conn *c = calloc(1, sizeof *c);
+        uint8_t *rb = malloc(RBUF_CAP);
+        if (!c || !rb) {
+            free(c);
+            free(rb);
+            close(cfd);
+            LOGE("ctl: out of memory");
+            continue;
+        }
+        c->d = d;
+        c->fd = cfd;
+        c->id = ++next_id;
+        c->rbuf = rb;
+        cmd_out_init(&c->wbuf);
+        cmd_out_init(&c->out);
+        cmd_out_init(&c->err);
+        if (evloop_add_fd(d->ev, cfd, EV_READ, on_conn, c) < 0) {
+            LOGE("ctl: cannot watch connection");
+            close(cfd);
+            free(rb);
+            free(c);
+            continue;
+        }
+        c->events = EV_READ;
+        c->next = conns;
+        c->pprev = &conns;
+        if (conns)
+            conns->pprev = &c->next;
+        conns = c;
+        nconns++;
+        LOGD("ctl[%u]: connected", c->id);
+    }
+}
+
+void control_idle(struct sixd *d)
+{
+    struct conn *c = conns;
+    while (c) {
+        struct conn *next = c->next;
+        if (c->running && c->completed) {
+            if (c->fd < 0) {
+                LOGD("ctl[%u]: completion for a departed client dropped", c->id);
+                conn_free(c);
+            } else {
+                conn_answer(c, c->done_status);
+                (void)conn_process(c);   /* flushes; may free c */
+            }
+        }
+        c = next;
+    }
+}
+
+int control_open(struct sixd *d)
+{
+    struct sockaddr_un sa = { .sun_family = AF_UNIX };
+    if (strlen(d->sock_path) >= sizeof sa.sun_path) {
+        LOGE("control socket path too long: %s", d->sock_path);
+        return -1;
+    }
+    strcpy(sa.sun_path, d->sock_path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        LOGE("socket: %s", strerror(errno));
+        return -1;
+    }
+    struct stat sb;
+    if (lstat(d->sock_path, &sb) == 0) {
+        if (!S_ISSOCK(sb.st_mode)) {
+            LOGE("%s exists and is not a socket", d->sock_path);
+            close(fd);
+            return -1;
+        }
+        /* Live (another sixd answers) or stale (left by a crash)? */
+        int probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (probe >= 0 && connect(probe, (struct sockaddr *)&sa, sizeof sa) == 0) {
+            close(probe);
+            close(fd);
+            LOGE("%s is in use by another sixd", d->sock_path);
+            return -1;
+        }
+        if (probe >= 0)
+            close(probe);
+        unlink(d->sock_path);
+    }
+    mode_t old = umask(077);
+    int r = bind(fd, (struct sockaddr *)&sa, sizeof sa);
+    umask(old);
+    if (r < 0) {
+        LOGE("bind %s: %s", d->sock_path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    if (chmod(d->sock_path, 0600) < 0 || listen(fd, 16) < 0 ||
+        evloop_add_fd(d->ev, fd, EV_READ, on_listen, d) < 0) {
+        LOGE("control socket %s: %s", d->sock_path, strerror(errno));
+        close(fd);
+        unlink(d->sock_path);
+        return -1;
+    }
+    d->listen_fd = fd;
+    return 0;
+}
+
+void control_close(struct sixd *d)
+{
+    if (d->listen_fd < 0)
+        return;
+    evloop_del_fd(d->ev, d->listen_fd);
+    close(d->listen_fd);
+    d->listen_fd = -1;
+    unlink(d->sock_path);
+}
+
+void control_shutdown(struct sixd *d)
+{
+    while (conns)
+        conn_free(conns);
+}

@@ -1,0 +1,35 @@
+/* sixd internals: the daemon's pieces (main.c, config.c, control.c). */
+#ifndef SIX_SIXD_SIXD_H
+#define SIX_SIXD_SIXD_H
+#include <stdbool.h>
+
+struct six_stack;
+struct evloop;
+
+struct sixd {
+    struct six_stack *st;
+    struct evloop *ev;
+    const char *sock_path;      /* absolute */
+    int listen_fd;
+    bool stopping;
+};
+
+/* main.c: epoll timeout until the stack's next timer (ms, rounded up; -1: none). */
+int sixd_timeout_ms(const struct sixd *d);
+
+/* config.c: run every command of FILE; on the first bad line print
+ * "FILE:LINE: reason" on stderr and return -1. Pending commands (ping)
+ * are run to completion on the event loop. */
+int sixd_config_load(struct sixd *d, const char *path);
+
+/* control.c */
+int  control_open(struct sixd *d);      /* bind + listen + register; 0 or -1 (logged) */
+void control_close(struct sixd *d);     /* close listener, unlink socket */
+/* From the event loop's idle hook: answer commands whose completion came. */
+void control_idle(struct sixd *d);
+/* Close every client connection. Connections whose command is still pending
+ * are freed here too: call after the stack is destroyed, when no completion
+ * can come any more. */
+void control_shutdown(struct sixd *d);
+
+#endif
