@@ -2,7 +2,7 @@
  * linear-scan reference, for both families and both direct-array sizes
  * (small tables use 12 bits, tables with max_routes >= 16384 use 18). */
 #include "net/rtable.h"
-#include "t.h"
+#include "../lib/t.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
