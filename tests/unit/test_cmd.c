@@ -1,0 +1,167 @@
+/* The command dispatcher (src/ctl/cmd.c) on a stack without an event loop:
+ * usage errors (status 2, one line, state unchanged), link show/set/del on a
+ * loopback interface, stats in text and JSON, capture. No root needed. */
+#include <unistd.h>
+#include "../lib/t.h"
+#include "ctl/cmd.h"
+#include "net/stack.h"
+#include "link/loop.h"
+
+static struct six_stack *st;
+static struct cmd_out out, err;
+
+static int run(const char *line)
+{
+    char buf[512], *argv[CMD_MAX_ARGS + 1];
+    snprintf(buf, sizeof buf, "%s", line);
+    int argc = cmd_split(buf, argv, CMD_MAX_ARGS, NULL);
+    cmd_out_reset(&out);
+    cmd_out_reset(&err);
+    struct cmd_ctx c = { .st = st, .ev = NULL, .out = &out, .err = &err };
+    if (argc > 1 && strcmp(argv[0], "-j") == 0) {
+        c.json = true;
+        return six_cmd_exec(&c, argc - 1, argv + 1);
+    }
+    return six_cmd_exec(&c, argc, argv);
+}
+
+static int contains(const char *hay, const char *needle)
+{
+    return hay && strstr(hay, needle) != NULL;
+}
+
+TEST(unknown_object)
+{
+    T_EQ(run("frobnicate x"), 2);
+    T_STREQ(err.buf, "unknown object 'frobnicate'; try: link addr route neigh ping ra set stats capture");
+    T_EQ(out.len, 0);
+    T_EQ(run("link frob"), 2);
+    T_CHECK(contains(err.buf, "unknown link verb"));
+}
+
+TEST(link_show_and_set)
+{
+    T_EQ(run("link show"), 0);
+    T_CHECK(contains(out.buf, "1: lo: <"));
+    T_CHECK(contains(out.buf, "kind loop"));
+    T_CHECK(contains(out.buf, "link/loopback"));
+    T_EQ(run("link set lo up"), 0);
+    T_CHECK(st->ifs[0]->flags & IFF6_UP);
+    T_EQ(run("link show lo"), 0);
+    T_CHECK(contains(out.buf, "<UP"));
+    T_EQ(run("-j link show"), 0);
+    T_CHECK(contains(out.buf, "[{\"ifindex\":1,\"ifname\":\"lo\",\"flags\":[\"UP\""));
+    T_EQ(run("link show nosuch"), 1);
+    T_CHECK(contains(err.buf, "no interface 'nosuch'"));
+}
+
+TEST(link_errors_leave_state)
+{
+    uint32_t mtu = st->ifs[0]->mtu, flags = st->ifs[0]->flags;
+    T_EQ(run("link set lo down mtu 99999"), 2);      /* mtu checked before down applies */
+    T_EQ(run("link set lo down mtu 1400x"), 2);
+    T_EQ(run("link set lo down mtu -1"), 2);
+    T_EQ(run("link set lo down mtu"), 2);
+    T_EQ(run("link set lo down sideways"), 2);
+    T_EQ(run("link set lo"), 2);
+    T_EQ(st->ifs[0]->mtu, mtu);
+    T_EQ(st->ifs[0]->flags, flags);
+    T_EQ(run("link add tap0 type tap"), 1);          /* no event loop here */
+    T_CHECK(contains(err.buf, "needs sixd's event loop"));
+    T_EQ(run("link add tap0 type ether"), 2);
+    T_EQ(run("link add lo type tap"), 1);            /* exists */
+    T_EQ(run("link add a/b type tap"), 2);
+    T_EQ(run("link add 0123456789abcdef type tap"), 2);   /* >= IFNAMSIZ */
+    T_EQ(run("link add x"), 2);
+    T_EQ(run("link del"), 2);
+    T_EQ(run("link del nosuch"), 1);
+    T_CHECK(st->ifs[1] == NULL);
+}
+
+TEST(link_mtu)
+{
+    T_EQ(run("link set lo mtu 9000"), 0);
+    T_EQ(st->ifs[0]->mtu, 9000);
+    T_EQ(run("link show lo"), 0);
+    T_CHECK(contains(out.buf, "mtu 9000"));
+}
+
+TEST(stats_text_json)
+{
+    CTR_ADD(st, ip6, in_receives, 7);
+    T_EQ(run("stats"), 0);
+    T_CHECK(contains(out.buf, "ip6.in_receives 7\n"));
+    T_CHECK(!contains(out.buf, " 0\n"));           /* nonzero only */
+    T_EQ(run("stats -a"), 0);
+    T_CHECK(contains(out.buf, "ip6.drop.truncated 0\n"));
+    T_EQ(run("stats ip6.in_receives"), 0);
+    T_STREQ(out.buf, "7\n");
+    T_EQ(run("-j stats ip6.in_receives"), 0);
+    T_STREQ(out.buf, "{\"ip6.in_receives\": 7}\n");
+    T_EQ(run("-j stats"), 0);
+    T_CHECK(out.buf[0] == '{' && contains(out.buf, "\"ip6.in_receives\": 7"));
+    T_CHECK(contains(out.buf, "}\n"));
+    T_EQ(run("stats no.such"), 2);
+    T_EQ(run("stats -x"), 2);
+    T_EQ(run("stats a b"), 2);
+}
+
+TEST(capture)
+{
+    char path[] = "/tmp/six-test-cmd-XXXXXX";
+    int fd = mkstemp(path);
+    T_CHECK(fd >= 0);
+    close(fd);
+    T_EQ(run("capture lo stop"), 1);                 /* not capturing */
+    char line[128];
+    snprintf(line, sizeof line, "capture lo %s", path);
+    T_EQ(run(line), 0);
+    T_CHECK(st->ifs[0]->pcap != NULL);
+    T_EQ(run(line), 1);                              /* already */
+    T_EQ(run("capture lo stop"), 0);
+    T_CHECK(st->ifs[0]->pcap == NULL);
+    T_EQ(run("capture nosuch x.pcap"), 1);
+    T_EQ(run("capture lo"), 2);
+    T_EQ(run("capture lo /nonexistent-dir/x.pcap"), 1);
+    T_CHECK(st->ifs[0]->pcap == NULL);
+    unlink(path);
+}
+
+TEST(link_del)
+{
+    T_EQ(run("link del lo"), 0);
+    T_CHECK(st->ifs[0] == NULL);
+    T_EQ(run("-j link show"), 0);
+    T_STREQ(out.buf, "[]\n");
+}
+
+TEST(help)
+{
+    T_EQ(run("help"), 0);
+    T_CHECK(contains(out.buf, "link add NAME type tap|tun"));
+    T_CHECK(contains(out.buf, "ping ADDR"));
+}
+
+int main(void)
+{
+    struct six_stack_opts o = { .name = "t", .seed = 1 };
+    st = six_stack_create(&o);
+    if (!st || !loop_create(st)) {
+        printf("not ok - setup\n");
+        return 1;
+    }
+    cmd_out_init(&out);
+    cmd_out_init(&err);
+    RUN(unknown_object);
+    RUN(link_show_and_set);
+    RUN(link_errors_leave_state);
+    RUN(link_mtu);
+    RUN(stats_text_json);
+    RUN(capture);
+    RUN(link_del);
+    RUN(help);
+    six_stack_destroy(st);
+    cmd_out_free(&out);
+    cmd_out_free(&err);
+    return t_done();
+}
