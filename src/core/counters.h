@@ -26,7 +26,7 @@
     X(frag6, in_fragments) X(frag6, reassembled) X(frag6, atomic) X(frag6, drop_overlap) X(frag6, drop_timeout) \
     X(frag6, drop_mem_global) X(frag6, drop_mem_per_src) X(frag6, drop_too_big) X(frag6, drop_bad_len) \
     X(frag6, drop_first_incomplete_chain) X(frag6, drop_dup) X(frag6, drop_inconsistent) X(frag6, drop_no_buffer) \
-    X(frag6, drop_table_full) \
+    X(frag6, drop_table_full) X(frag6, drop_too_many_frags) \
     /* ICMPv6 */ \
     X(icmp6, in_msgs) X(icmp6, out_msgs) X(icmp6, in_echo) X(icmp6, out_echo_reply) X(icmp6, in_echo_reply) \
     X(icmp6, out_errors) X(icmp6, err_ratelimited) X(icmp6, err_suppressed) X(icmp6, in_errors) \
@@ -48,19 +48,19 @@
     X(ip4, in_receives) X(ip4, in_delivers) X(ip4, out_requests) X(ip4, forwarded) X(ip4, drop_not_for_us) \
     X(ip4, drop_ttl_exceeded) X(ip4, drop_no_route) X(ip4, drop_src_invalid) X(ip4, drop_unknown_proto) \
     X(ip4, drop_no_buffer) X(ip4, drop_df_too_big) X(ip4, drop_fwd_disabled) X(ip4, out_no_route) \
-    X(ip4, out_no_src) X(ip4, out_fragmented) X(ip4, out_frag_created) X(ip4, drop_resolve_failed) \
+    X(ip4, out_no_src) X(ip4, out_fragmented) X(ip4, out_frag_created) X(ip4, drop_resolve_failed) X(ip4, drop_martian_dst) X(ip4, drop_directed_bcast) \
     X(frag4, in_fragments) X(frag4, reassembled) X(frag4, drop_overlap) X(frag4, drop_timeout) \
     X(frag4, drop_mem_global) X(frag4, drop_mem_per_src) X(frag4, drop_too_big) X(frag4, drop_bad_len) \
-    X(frag4, drop_table_full) X(frag4, drop_no_buffer) \
+    X(frag4, drop_table_full) X(frag4, drop_no_buffer) X(frag4, drop_dup) X(frag4, drop_too_many_frags) \
     X(icmp4, in_msgs) X(icmp4, out_msgs) X(icmp4, in_echo) X(icmp4, out_echo_reply) X(icmp4, in_echo_reply) \
     X(icmp4, out_errors) X(icmp4, err_ratelimited) X(icmp4, err_suppressed) X(icmp4, in_unknown_type) \
-    X(icmp4, in_needfrag) X(icmp4, in_unreach) X(icmp4, in_time_exceeded) \
+    X(icmp4, in_needfrag) X(icmp4, in_unreach) X(icmp4, in_time_exceeded) X(icmp4, drop_bcast_echo) \
     X(arp, in_request) X(arp, in_reply) X(arp, out_request) X(arp, out_reply) X(arp, out_gratuitous) \
     X(arp, drop_not_for_us) X(arp, drop_bad_src) X(arp, drop_queue_full) X(arp, drop_unreachable) \
     X(arp, drop_cache_full) X(arp, cache_evicted) X(arp, conflict) \
     /* UDP (minimal until the transport issue) */ \
     X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) \
-    X(tcp, drop_no_listener)
+    X(tcp, drop_no_listener) X(tcp, out_rst)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -266,7 +266,7 @@ struct pkt *frag4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
         goto drop;
     }
     if (c->nfrags >= FRAG4_MAX_FRAGS) {
-        CTR_INC(st, frag4, drop_too_big);
+        CTR_INC(st, frag4, drop_too_many_frags);
         frag4_kill(n, c);
         goto drop;
     }

@@ -316,7 +316,7 @@ static bool add_piece(struct six_stack *st, struct frag6_ctx *c, struct pkt *p, 
         return false;
     }
     if (c->nfrag >= FRAG6_MAX_FRAGS) {
-        CTR_INC(st, frag6, drop_too_big);
+        CTR_INC(st, frag6, drop_too_many_frags);
         kill_datagram(st, c);
         return false;
     }

@@ -113,7 +113,7 @@ static void icmp4_echo_input(struct ifnet *ifp, struct pkt *p, const struct ip4_
     /* Broadcast/multicast echo stays unanswered (smurf amplification; RFC
      * 1122 §3.2.2.6 makes answering optional; OpenBSD and Linux default). */
     if (in4_is_multicast(ih->dst) || in4_is_bcast_any(st, ih->dst) || (p->flags & (PKT_F_BCAST | PKT_F_MCAST))) {
-        CTR_INC(st, icmp4, err_suppressed);
+        CTR_INC(st, icmp4, drop_bcast_echo);
         pkt_free(p);
         return;
     }

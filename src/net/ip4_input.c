@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net/ip4_priv.h"
+#include "net/tcp_var.h"
 #include "wire/bytes.h"
 #include "wire/cksum.h"
 #include "wire/icmp4.h"
@@ -80,7 +81,7 @@ static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
         break;
     case IP4_PROTO_TCP:
         CTR_INC(st, ip4, in_delivers);
-        CTR_INC(st, tcp, drop_no_listener);
+        tcp4_input_closed(ifp, p, ih);
         ip4_drop(p);
         break;
     default:
@@ -134,7 +135,7 @@ static void ip4_input_common(struct ifnet *ifp, struct pkt *p, bool looped)
     }
     /* 127/8 never arrives from a wire, nor is it forwarded (RFC 1122 §3.2.1.3(g)). */
     if (ifp->type != IFT_LOOP && !looped && in4_is_loopback(ih.dst)) {
-        CTR_INC(st, ip4, drop_not_for_us);
+        CTR_INC(st, ip4, drop_martian_dst);
         ip4_drop(p);
         return;
     }
@@ -209,7 +210,7 @@ void ip4_forward(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
     nh = rt->has_gw ? rt->gw : ih->dst;
     /* Directed broadcasts are not forwarded by default (RFC 2644). */
     if (!rt->has_gw && in4_is_bcast_on(oifp, ih->dst)) {
-        CTR_INC(st, ip4, drop_not_for_us);
+        CTR_INC(st, ip4, drop_directed_bcast);
         ip4_drop(p);
         return;
     }

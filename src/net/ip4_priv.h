@@ -47,7 +47,7 @@
 /* Counter used for an exact duplicate fragment (the datagram survives).
  * No frag4.drop_dup exists yet (asked of the integrator): a duplicate is
  * the degenerate overlap, so it is counted there meanwhile. */
-#define FRAG4_CTR_DUP(st) CTR_INC(st, frag4, drop_overlap)
+#define FRAG4_CTR_DUP(st) CTR_INC(st, frag4, drop_dup)
 
 /* --- per-interface state (ifp->in4) --- */
 struct in4_ifaddr {

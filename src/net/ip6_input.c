@@ -8,6 +8,7 @@
 #include "wire/icmp6.h"
 #include "wire/udp.h"
 #include "wire/cksum.h"
+#include "net/tcp_var.h"
 
 static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
 
@@ -218,7 +219,7 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
             udp6_input(ifp, p, ip, off);
             goto done;
         case IP6_NXT_TCP:
-            CTR_INC(st, tcp, drop_no_listener);
+            tcp6_input_closed(ifp, p, ip, off);
             goto done;
         case IP6_NXT_NONE:
             CTR_INC(st, ip6, drop_nxt_none);
