@@ -111,23 +111,29 @@ is_json() { "$PY" -c 'import json,sys; json.load(sys.stdin)'; }
 six_cleanup() {
   local rc=$?
   trap - EXIT INT TERM
-  local pid
-  while read -r pid; do kill -TERM "$pid" 2>/dev/null; done < "$W/.pids"
-  local i
+  local pids=() nss=() pid ns i
+  [[ -r $W/.pids ]] && mapfile -t pids < "$W/.pids"
+  [[ -r $W/.netns ]] && mapfile -t nss < "$W/.netns"
+  # Namespaces are found by their prefix too, so that cleanup works even if
+  # $W was damaged; everything still running inside them goes as well.
+  while read -r ns _; do nss+=("$ns"); done < <(ip netns list 2>/dev/null | grep "^$SIX_PREFIX")
+  for ns in "${nss[@]}"; do
+    [[ -n $ns ]] || continue
+    while read -r pid; do pids+=("$pid"); done < <(ip netns pids "$ns" 2>/dev/null)
+  done
+  for pid in "${pids[@]}"; do [[ -n $pid ]] && kill -TERM "$pid" 2>/dev/null; done
   for ((i = 0; i < 20; i++)); do
     local alive=0
-    while read -r pid; do kill -0 "$pid" 2>/dev/null && alive=1; done < "$W/.pids"
+    for pid in "${pids[@]}"; do [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && alive=1; done
     ((alive)) || break
     sleep 0.1
   done
-  while read -r pid; do kill -KILL "$pid" 2>/dev/null; done < "$W/.pids"
-  local ns
-  while read -r ns; do
+  for pid in "${pids[@]}"; do [[ -n $pid ]] && kill -KILL "$pid" 2>/dev/null; done
+  for ns in "${nss[@]}"; do
     [[ -n $ns ]] || continue
-    # anything still running in the namespace goes too
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
     ip netns del "$ns" 2>/dev/null
-  done < "$W/.netns"
+  done
   if [[ ${SIX_KEEP:-} == 1 ]]; then note "kept $W"; else rm -rf "$W"; fi
   exit "$rc"
 }
