@@ -21,6 +21,7 @@ static const struct in6_addr all_nodes = { .s6_addr = { 0xff, 0x02, [15] = 1 } }
 static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
 
 static void dad_timer_fn(struct timer *t, void *arg);
+static void local_unlink(struct in6_ifaddr *ia);
 static void life_timer_fn(struct timer *t, void *arg);
 
 static const char *ntop(const struct in6_addr *a, char *b)
@@ -70,6 +71,9 @@ void in6_if_detach(struct ifnet *ifp)
     if (!ii)
         return;
     cancel_if_timers(ii);
+    for (int i = 0; i < IN6_MAX_ADDRS_PER_IF; i++)
+        if (ii->addrs[i].in_use)
+            local_unlink(&ii->addrs[i]);
     nd6_purge_if(ifp);
     nd6_rtr_purge_if(ifp);
     route6_purge_if(ifp);
@@ -144,14 +148,34 @@ struct in6_ifaddr *in6_ifaddr_find(struct ifnet *ifp, const struct in6_addr *a)
     return NULL;
 }
 
+static struct in6_ifaddr **local_bucket(struct six_stack *st, const struct in6_addr *a)
+{
+    return &st->net6->local_hash[in6_hash(a, 0) % IN6_LOCAL_HASH];
+}
+
+/* Per packet (is it for us?): a hash of every address of the stack. */
 struct in6_ifaddr *in6_ifaddr_lookup(struct six_stack *st, const struct in6_addr *a)
 {
-    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
-        struct in6_ifaddr *ia = st->ifs[i] ? in6_ifaddr_find(st->ifs[i], a) : NULL;
-        if (ia)
+    for (struct in6_ifaddr *ia = *local_bucket(st, a); ia; ia = ia->hnext)
+        if (in6_eq(&ia->addr, a))
             return ia;
-    }
     return NULL;
+}
+
+static void local_link(struct in6_ifaddr *ia)
+{
+    struct in6_ifaddr **b = local_bucket(ia->ifp->st, &ia->addr);
+    ia->hnext = *b;
+    *b = ia;
+}
+
+static void local_unlink(struct in6_ifaddr *ia)
+{
+    for (struct in6_ifaddr **pp = local_bucket(ia->ifp->st, &ia->addr); *pp; pp = &(*pp)->hnext)
+        if (*pp == ia) {
+            *pp = ia->hnext;
+            return;
+        }
 }
 
 static bool ia_usable(const struct in6_ifaddr *ia)
@@ -224,6 +248,7 @@ int in6_addr_add(struct ifnet *ifp, const struct in6_addr *a, unsigned plen, uin
         return -ENOSPC;
     ia->in_use = true;
     ia->addr = *a;
+    local_link(ia);
     ia->plen = (uint8_t)plen;
     ia->flags = (flags & ~(IN6_IFF_DUPLICATED | IN6_IFF_DEPRECATED)) | (in6_is_linklocal(a) ? IN6_IFF_LINKLOCAL : 0);
     ia->valid_until = life_deadline(ifp->st, valid_s);
@@ -248,6 +273,7 @@ static void ia_remove(struct in6_ifaddr *ia)
 
     timer_cancel(&ia->dad_timer);
     timer_cancel(&ia->life_timer);
+    local_unlink(ia);
     ia->in_use = false;
     in6_solicited_node(&a, &sn);
     in6_leave(ifp, &sn);

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdbool.h>
 #include <netinet/in.h>
+#include <string.h>
 #include "core/timer.h"
 #include "core/pkt.h"
 #include "wire/wire.h"
@@ -71,6 +72,7 @@ struct in6_ifaddr {
     struct timer dad_timer;
     struct timer life_timer;
     struct ifnet *ifp;
+    struct in6_ifaddr *hnext;                 /* net6 local address hash chain */
 };
 
 struct in6_group {
@@ -182,7 +184,22 @@ struct pmtu6 {
 struct frag6_ctx;             /* src/net/frag6.c */
 struct ping_sess;             /* src/net/ping.c */
 
+#define IN6_LOCAL_HASH 256
+
+/* A fast, keyed-by-nothing hash of an address for in-memory tables (not
+ * exposed to attackers as a bucket choice of consequence: chains are short
+ * because the tables they index are capped). */
+static inline uint32_t in6_hash(const struct in6_addr *a, uint32_t salt)
+{
+    uint64_t w0, w1;
+    memcpy(&w0, a->s6_addr, 8);
+    memcpy(&w1, a->s6_addr + 8, 8);
+    uint64_t h = (w0 * 0x9e3779b97f4a7c15ull) ^ (w1 + salt) * 0xc2b2ae3d27d4eb4full;
+    return (uint32_t)(h >> 32) ^ (uint32_t)h;
+}
+
 struct net6 {
+    struct in6_ifaddr *local_hash[IN6_LOCAL_HASH];   /* every address of every interface */
     /* neighbor cache: fixed array + hash */
     struct nd_entry nd[ND_CACHE_MAX];
     int32_t nd_hash[ND_CACHE_MAX];

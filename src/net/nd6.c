@@ -47,10 +47,7 @@ int nd6_if_lladdr(struct ifnet *ifp, const uint8_t **lla, size_t *len)
 
 static unsigned nd_hash(const struct ifnet *ifp, const struct in6_addr *a)
 {
-    uint32_t h = 2166136261u ^ ifp->index;
-    for (int i = 0; i < 16; i++)
-        h = (h ^ a->s6_addr[i]) * 16777619u;
-    return h % ND_CACHE_MAX;
+    return in6_hash(a, ifp->index) % ND_CACHE_MAX;
 }
 
 struct nd_entry *nd6_lookup(struct six_stack *st, struct ifnet *ifp, const struct in6_addr *a)
@@ -285,7 +282,7 @@ void nd6_output(struct ifnet *ifp, const struct in6_addr *nh, struct pkt *p)
         nd_solicit(e);
         return;
     }
-    e->last_used_ns = six_now(st);
+    e->last_used_ns = p->ts_ns ? p->ts_ns : six_now(st);   /* rx time of forwarded packets: no clock read */
     if (e->state == ND_INCOMPLETE) {
         nd_enqueue(st, e, p);
         return;
