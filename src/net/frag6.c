@@ -108,6 +108,20 @@ void frag6_stats(struct six_stack *st, unsigned *ctxs, size_t *bytes)
     *bytes = fs->mem;
 }
 
+void frag6_purge_if(struct ifnet *ifp)
+{
+    struct frag6_state *fs = ifp->st->net6 ? ifp->st->net6->frag : NULL;
+
+    for (int i = 0; fs && i < FRAG6_MAX_CTX; i++) {
+        struct frag6_ctx *c = &fs->ctx[i];
+        for (int k = 0; c->in_use && k < c->nfrag; k++)
+            if (c->f[k].p->rcvif == ifp) {
+                ctx_free(fs, c);
+                break;
+            }
+    }
+}
+
 static void frag_timeout(struct timer *t, void *arg)
 {
     struct frag6_ctx *c = arg;
@@ -264,7 +278,8 @@ static bool frag_checks(struct six_stack *st, struct pkt *p, size_t fragoff, con
         icmp6_error(st, p, ifp, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, 4);
         return false;
     }
-    if ((size_t)f->off + plen > 65535) {
+    /* the rebuilt packet's Payload Length must fit 16 bits */
+    if (fragoff - IP6_HLEN + (size_t)f->off + plen > 65535) {
         CTR_INC(st, frag6, drop_too_big);
         icmp6_error(st, p, ifp, ICMP6_PARAM_PROB, ICMP6_PARAMPROB_HEADER, (uint32_t)fragoff + 2);
         return false;
@@ -335,7 +350,8 @@ static bool add_piece(struct six_stack *st, struct frag6_ctx *c, struct pkt *p, 
     return true;
 }
 
-struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t prev_nxt_field, uint8_t *nxt)
+struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t prev_nxt_field, uint8_t *nxt,
+                        size_t *payload_off)
 {
     struct ip6_info ip;
     struct ip6_frag_info f;
@@ -354,17 +370,18 @@ struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, siz
         CTR_INC(st, frag6, drop_overlap);
         goto drop;
     }
-    if (f.off == 0) {
+    if (!add_piece(st, c, p, &f, fragoff, plen))
+        goto drop;
+    if (f.off == 0) {   /* only once accepted: a rejected duplicate changes nothing */
         c->nxt = f.nxt;
         c->unfrag = (uint16_t)fragoff;
         c->prev_nxt_field = (uint16_t)prev_nxt_field;
     }
-    if (!add_piece(st, c, p, &f, fragoff, plen))
-        goto drop;
     if (!complete(c))
         return NULL;
     struct pkt *r = assemble(st, c);
     *nxt = c->nxt;
+    *payload_off = c->unfrag;
     ctx_free(st->net6->frag, c);
     if (r)
         CTR_INC(st, frag6, reassembled);

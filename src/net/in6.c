@@ -77,6 +77,8 @@ void in6_if_detach(struct ifnet *ifp)
     nd6_purge_if(ifp);
     nd6_rtr_purge_if(ifp);
     route6_purge_if(ifp);
+    frag6_purge_if(ifp);
+    ip6_loop_purge_if(ifp);
     free(ii);
     ifp->in6 = NULL;
 }

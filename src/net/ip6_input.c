@@ -205,7 +205,7 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
                 nxt = f.nxt;
                 break;
             }
-            p = frag6_input(st, p, off, nxt_field, &nxt);
+            p = frag6_input(st, p, off, nxt_field, &nxt, &off);
             if (!p)
                 return;
             if (ip6_parse(pkt_data(p), p->len, ip) != WR_OK)

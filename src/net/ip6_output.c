@@ -69,12 +69,24 @@ static void loop_timer_fn(struct timer *t, void *arg)
 
     pktq_init(&st->net6->loopq);
     while ((p = pktq_pop(&q))) {
-        struct ifnet *ifp = p->rcvif;
-        if (ifp && st->ifs[ifp->index - 1] == ifp)
-            ip6_input(ifp, p);
-        else
-            pkt_free(p);
+        ip6_input(p->rcvif, p);   /* interfaces that went away took their packets with them */
     }
+}
+
+void ip6_loop_purge_if(struct ifnet *ifp)
+{
+    struct net6 *n = ifp->st->net6;
+    struct pkt_queue keep;
+    struct pkt *p;
+
+    pktq_init(&keep);
+    while ((p = pktq_pop(&n->loopq))) {
+        if (p->rcvif == ifp)
+            pkt_free(p);
+        else
+            pktq_push(&keep, p);
+    }
+    n->loopq = keep;
 }
 
 static int push_headers(struct pkt *p, const struct ip6_out *o, uint8_t hlim)

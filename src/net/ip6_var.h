@@ -334,8 +334,14 @@ uint32_t ip6_if_mtu(struct ifnet *ifp);
 int  ip6_prepare_src(struct six_stack *st, struct ip6_out *o);
 /* Reassembly (p consumed): returns the whole datagram (a new pkt, network header
  * at data, the fragment header removed, the previous header's next-header field
- * set to *nxt) or NULL when the fragment was kept or dropped. */
-struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t prev_nxt_field, uint8_t *nxt);
+ * set to *nxt, the payload at *payload_off: the first fragment's unfragmentable
+ * part decides) or NULL when the fragment was kept or dropped. */
+struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, size_t prev_nxt_field, uint8_t *nxt,
+                        size_t *payload_off);
+/* Forget reassembly state that refers to ifp (it is going away). */
+void frag6_purge_if(struct ifnet *ifp);
+/* Drop queued local deliveries for ifp (it is going away). */
+void ip6_loop_purge_if(struct ifnet *ifp);
 int  frag6_init(struct six_stack *st);
 void frag6_destroy(struct six_stack *st);
 void frag6_stats(struct six_stack *st, unsigned *ctxs, size_t *bytes);
