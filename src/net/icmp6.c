@@ -11,9 +11,12 @@
 
 #define ICMP6_ERR_MAX_BODY (IP6_MIN_MTU - IP6_HLEN - ICMP6_HLEN)
 
-int icmp6_send_raw(struct six_stack *st, const struct ip6_out *o, const uint8_t *msg, size_t len)
+/* One ICMPv6 message from two pieces (header, body), source chosen if
+ * needed, checksum set, handed to ip6_output. */
+static int icmp6_send_parts(struct six_stack *st, const struct ip6_out *o, const uint8_t *hdr, size_t hdr_len,
+                            const uint8_t *body, size_t body_len)
 {
-    struct pkt *p = pkt_alloc(st->pool, len);
+    struct pkt *p = pkt_alloc(st->pool, hdr_len + body_len);
     struct ip6_out oo = *o;
     int rc;
 
@@ -25,35 +28,27 @@ int icmp6_send_raw(struct six_stack *st, const struct ip6_out *o, const uint8_t 
         pkt_free(p);
         return rc;
     }
-    uint8_t *d = pkt_put(p, len);
-    memcpy(d, msg, len);
-    icmp6_set_cksum(d, len, &oo.src, &oo.dst);
+    uint8_t *d = pkt_put(p, hdr_len + body_len);
+    memcpy(d, hdr, hdr_len);
+    if (body_len)
+        memcpy(d + hdr_len, body, body_len);
+    icmp6_set_cksum(d, hdr_len + body_len, &oo.src, &oo.dst);
     CTR_INC(st, icmp6, out_msgs);
     return ip6_output(st, p, &oo);
+}
+
+int icmp6_send_raw(struct six_stack *st, const struct ip6_out *o, const uint8_t *msg, size_t len)
+{
+    return icmp6_send_parts(st, o, msg, len, NULL, 0);
 }
 
 int icmp6_send(struct six_stack *st, const struct ip6_out *o, uint8_t type, uint8_t code, uint32_t data32,
                const uint8_t *body, size_t body_len)
 {
-    struct pkt *p = pkt_alloc(st->pool, ICMP6_HLEN + body_len);
-    struct ip6_out oo = *o;
-    int rc;
+    uint8_t hdr[ICMP6_HLEN];
 
-    if (!p) {
-        CTR_INC(st, ip6, drop_no_buffer);
-        return -ENOBUFS;
-    }
-    if ((rc = ip6_prepare_src(st, &oo))) {
-        pkt_free(p);
-        return rc;
-    }
-    uint8_t *d = pkt_put(p, ICMP6_HLEN + body_len);
-    icmp6_emit_hdr(d, ICMP6_HLEN, type, code, data32);
-    if (body_len)
-        memcpy(d + ICMP6_HLEN, body, body_len);
-    icmp6_set_cksum(d, ICMP6_HLEN + body_len, &oo.src, &oo.dst);
-    CTR_INC(st, icmp6, out_msgs);
-    return ip6_output(st, p, &oo);
+    icmp6_emit_hdr(hdr, sizeof hdr, type, code, data32);
+    return icmp6_send_parts(st, o, hdr, sizeof hdr, body, body_len);
 }
 
 /* Token bucket: err_rate_per_s tokens a second, err_burst at most. */
