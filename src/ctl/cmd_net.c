@@ -454,7 +454,8 @@ void six_cmd_cancel(struct cmd_ctx *c)
 
 /* ---------------------------------------------------------------- ra */
 
-/* ra dev IF [prefix P/LEN ...] [managed] [other] [mtu N] [rdnss ADDR] [lifetime S] [interval MIN MAX] | ra dev IF off */
+/* ra dev IF [prefix P/LEN [valid S] [preferred S]]... [managed] [other] [mtu N] [rdnss ADDR] [lifetime S]
+ *    [interval MIN MAX] | ra dev IF off */
 int cmd_ra(struct cmd_ctx *c, int argc, char **argv)
 {
     struct ra_cfg cfg = { .router_lifetime = 1800, .min_interval_ms = 200000, .max_interval_ms = 600000,
@@ -463,8 +464,8 @@ int cmd_ra(struct cmd_ctx *c, int argc, char **argv)
     unsigned long v, v2;
 
     if (argc < 3 || strcmp(argv[1], "dev"))
-        return cmd_usage(c, "usage: ra dev IF [prefix P/LEN]... [managed] [other] [mtu N] [rdnss ADDR] "
-                            "[lifetime S] [interval MIN_S MAX_S] | ra dev IF off");
+        return cmd_usage(c, "usage: ra dev IF [prefix P/LEN [valid S] [preferred S]]... [managed] [other] "
+                            "[mtu N] [rdnss ADDR] [lifetime S] [interval MIN_S MAX_S] | ra dev IF off");
     if (!(ifp = if_find(c->st, argv[2])))
         return cmd_fail(c, "no interface '%s'", argv[2]);
     if (argc == 4 && !strcmp(argv[3], "off")) {
@@ -489,6 +490,13 @@ int cmd_ra(struct cmd_ctx *c, int argc, char **argv)
             p->autonomous = a.plen == 64;
             p->valid = 86400;
             p->preferred = 14400;
+        } else if ((!strcmp(k, "valid") || !strcmp(k, "preferred")) && cfg.n_pfx &&
+                   cmd_parse_ulong(val, 0, UINT32_MAX, &v)) {
+            struct ra_prefix_cfg *p = &cfg.pfx[cfg.n_pfx - 1];   /* applies to the prefix before it */
+            if (k[0] == 'v')
+                p->valid = (uint32_t)v;
+            else
+                p->preferred = (uint32_t)v;
         } else if (!strcmp(k, "mtu") && cmd_parse_ulong(val, 1280, 65535, &v)) {
             cfg.mtu = (uint32_t)v;
         } else if (!strcmp(k, "rdnss") && parse_addr(c, val, &a, false) && a.family == AF_INET6 &&
@@ -505,6 +513,10 @@ int cmd_ra(struct cmd_ctx *c, int argc, char **argv)
             return cmd_usage(c, "bad ra argument '%s %s'", k, val);
         }
     }
+    for (int i = 0; i < cfg.n_pfx; i++)
+        if (cfg.pfx[i].preferred > cfg.pfx[i].valid)
+            return cmd_usage(c, "prefix %d: preferred lifetime %u is longer than valid %u", i + 1,
+                             cfg.pfx[i].preferred, cfg.pfx[i].valid);
     int rc = nd6_ra_configure(ifp, &cfg);
     if (rc)
         return cmd_fail(c, "ra: %s", errstr(rc));

@@ -209,6 +209,92 @@ TEST(reassembly_survives_reorder_and_duplication)
     net_down(&n);
 }
 
+/* hometun depends on it: an unsolicited NA with the Override flag moves the
+ * neighbor to the new link-layer address at once (RFC 4861 §7.2.5). */
+TEST(unsolicited_override_na_moves_neighbor)
+{
+    struct net n;
+    net_up(&n, 0);
+    struct in6_addr rl1;
+    inet_pton(AF_INET6, "2001:db8:1::1", &rl1);
+    T_EQ(scene_cmd_wait(n.w, n.a, NULL, 5 * SEC, "ping 2001:db8:1::1 -c 1"), 0);
+    struct nd_entry *e = nd6_lookup(n.a, if_find(n.a, "eth0"), &rl1);
+    T_CHECK(e != NULL);
+    if (e) {
+        struct ifnet *r0 = if_find(n.r, "eth0");
+        struct eth_addr nm = { { 0x02, 0x11, 0x22, 0x33, 0x44, 0x55 } };
+        static const struct in6_addr all_nodes = { .s6_addr = { 0xff, 0x02, [15] = 1 } };
+        r0->hwaddr = nm;
+        nd6_na_output(r0, &all_nodes, &rl1, false, true, true);
+        sim_run_for(n.w, 10 * MS);
+        T_MEMEQ(e->lladdr.b, nm.b, 6);
+        T_EQ(e->state, ND_STALE);
+        T_EQ(CTR_GET(n.a, nd6, override_applied), 1);
+        T_EQ(scene_cmd_wait(n.w, n.a, NULL, 5 * SEC, "ping 2001:db8:1::1 -c 1"), 0);
+        /* without the Override flag a different address does not replace it */
+        struct eth_addr om = { { 0x02, 0x66, 0x66, 0x66, 0x66, 0x66 } };
+        r0->hwaddr = om;
+        nd6_na_output(r0, &all_nodes, &rl1, false, false, true);
+        sim_run_for(n.w, 10 * MS);
+        T_MEMEQ(e->lladdr.b, nm.b, 6);
+        r0->hwaddr = nm;
+    }
+    net_down(&n);
+}
+
+/* A router forwarding back out of the arrival link tells the host of the
+ * better first hop (RFC 4861 §8); the host then goes direct. */
+TEST(redirect_to_onlink_neighbor)
+{
+    struct net n;
+    net_up(&n, 0);
+    struct six_stack *c = mkstack(n.w, "c", 4);
+    sim_attach(n.l1, c, "eth0", NULL);
+    T_EQ(scene_cmd(c, NULL, "set accept_ra off dev eth0"), 0);
+    T_EQ(scene_cmd(c, NULL, "link set eth0 up"), 0);
+    T_EQ(scene_cmd(c, NULL, "addr add 2001:db8:1::c/128 dev eth0"), 0);   /* knows no on-link prefix */
+    char rll[INET6_ADDRSTRLEN];
+    sim_run_for(n.w, 2 * SEC);
+    inet_ntop(AF_INET6, in6_linklocal(if_find(n.r, "eth0")), rll, sizeof rll);
+    T_EQ(scene_cmd(c, NULL, "route add default via %s%%eth0", rll), 0);
+    const struct in6_ifaddr *aa = slaac_addr(n.a, "eth0", "2001:db8:1::");
+    T_CHECK(aa != NULL);
+    if (aa) {
+        T_EQ(scene_cmd_wait(n.w, c, NULL, 5 * SEC, "ping %s -c 1", s6(&aa->addr)), 0);
+        T_EQ(CTR_GET(n.r, nd6, out_redirect), 1);
+        T_EQ(CTR_GET(c, nd6, in_redirect), 1);
+        T_CHECK(route6_get(c, &aa->addr, 128) != NULL);
+        uint64_t fwd = CTR_GET(n.r, ip6, forwarded);
+        T_EQ(scene_cmd_wait(n.w, c, NULL, 5 * SEC, "ping %s -c 2 -i 100", s6(&aa->addr)), 0);
+        T_EQ(CTR_GET(n.r, ip6, forwarded), fwd);   /* direct now */
+    }
+    six_stack_destroy(c);
+    net_down(&n);
+}
+
+/* SLAAC addresses follow the advertised lifetimes: deprecated after the
+ * preferred lifetime, removed after the valid one (RFC 4862 §5.5.4). */
+TEST(slaac_lifetimes_deprecate_and_expire)
+{
+    struct net n;
+    net_up(&n, 0);
+    T_EQ(scene_cmd(n.r, NULL, "ra dev eth0 prefix 2001:db8:7::/64 valid 20 preferred 10 interval 3 4"), 0);
+    sim_run_for(n.w, 5 * SEC);
+    const struct in6_ifaddr *ia = slaac_addr(n.a, "eth0", "2001:db8:7::");
+    T_CHECK(ia != NULL);
+    T_EQ(scene_cmd(n.r, NULL, "ra dev eth0 off"), 0);   /* last RA: lifetimes restart from here */
+    sim_run_for(n.w, 9 * SEC);
+    T_CHECK(ia && ia->in_use && !(ia->flags & IN6_IFF_DEPRECATED));
+    sim_run_for(n.w, 2 * SEC);
+    T_CHECK(ia && ia->in_use && (ia->flags & IN6_IFF_DEPRECATED));
+    sim_run_for(n.w, 10 * SEC);
+    T_CHECK(slaac_addr(n.a, "eth0", "2001:db8:7::") == NULL);
+    T_CHECK(CTR_GET(n.a, addrconf, expired) >= 1);
+    /* the default router is gone too (router lifetime 0 in the last RA) */
+    T_CHECK(nd6_defrouter_select(n.a) == NULL);
+    net_down(&n);
+}
+
 int main(void)
 {
     RUN(slaac_and_ping_across_router);
@@ -217,5 +303,8 @@ int main(void)
     RUN(hop_limit_expiry_time_exceeded);
     RUN(fragmented_ping_and_pmtu);
     RUN(reassembly_survives_reorder_and_duplication);
+    RUN(unsolicited_override_na_moves_neighbor);
+    RUN(redirect_to_onlink_neighbor);
+    RUN(slaac_lifetimes_deprecate_and_expire);
     return t_done();
 }
