@@ -134,6 +134,16 @@ six_cleanup() {
     ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
     ip netns del "$ns" 2>/dev/null
   done
+  # A sanitizer build (make SAN=1 check) reports into sixd's log at exit.
+  local log
+  for log in "$W"/*.log; do
+    [[ -f $log ]] || continue
+    if grep -qE 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log"; then
+      printf 'not ok - %s: sanitizer report in %s\n' "$T_NAME" "$(basename "$log")"
+      grep -E -A12 'ERROR: (Address|Leak)Sanitizer|runtime error:' "$log" | head -30 | sed 's/^/#   /' >&2
+      rc=1
+    fi
+  done
   if [[ ${SIX_KEEP:-} == 1 ]]; then note "kept $W"; else rm -rf "$W"; fi
   exit "$rc"
 }
