@@ -520,7 +520,7 @@ TEST(fragment_lengths)
 /* RFC 8200 §4.5: the limit is on the Payload Length of the packet that
  * would be reassembled, which includes the per-fragment headers before the
  * Fragment header.
- * STACK BUG (reported, fails until fixed): frag_checks() in src/net/frag6.c
+ * Regression (fixed in e21f764): frag_checks() in src/net/frag6.c
  * tests f->off + plen > 65535 and ignores the fragoff - 40 bytes of
  * unfragmentable headers. */
 TEST(fragment_reassembled_length_over_65535_counts_unfragmentable_part)
@@ -604,7 +604,7 @@ TEST(overlapping_fragments)
 
 /* RFC 8200 §4.5: the reassembled packet's Unfragmentable Part is the first
  * fragment's, whichever fragment completes the datagram.
- * STACK BUG (reported, fails until fixed): ip6_demux() in src/net/ip6_input.c
+ * Regression (fixed in e21f764): ip6_demux() in src/net/ip6_input.c
  * goes on at the completing fragment's Fragment header offset instead of the
  * first fragment's, so the ICMPv6 parser reads the Destination Options header. */
 TEST(reassembly_takes_unfragmentable_part_from_first_fragment)
@@ -626,7 +626,7 @@ TEST(reassembly_takes_unfragmentable_part_from_first_fragment)
     down(&e);
 }
 
-/* STACK BUG (reported, fails until fixed; out-of-bounds read / SIGSEGV):
+/* Regression (out-of-bounds read / SIGSEGV before e21f764):
  * same cause as above.  The completing fragment carries a long Destination Options header before
  * its Fragment header; the reassembled datagram (unfragmentable part from the
  * first fragment: 40 bytes) is much shorter than that offset.  Run in a
@@ -664,7 +664,7 @@ TEST(reassembled_datagram_shorter_than_completing_fragment_offset)
 /* A rejected duplicate of the first fragment (exact same range, RFC 5722
  * erratum 3089) must not change the datagram: here it comes behind a
  * Destination Options header and names another upper layer (253).
- * STACK BUG (reported, fails until fixed): frag6_input() in src/net/frag6.c
+ * Regression (fixed in e21f764): frag6_input() in src/net/frag6.c
  * records nxt / unfrag / prev_nxt_field of any offset-0 fragment before
  * add_piece() has accepted it; assemble() then copies c->unfrag bytes from
  * the kept first fragment (past its data when the duplicate's header chain
@@ -690,7 +690,7 @@ TEST(duplicate_first_fragment_does_not_rewrite_datagram)
 
 /* The interface a pending fragment came in on is removed before the
  * reassembly times out (an administrator's "link del").
- * STACK BUG (reported, fails until fixed; use after free): nothing purges
+ * Regression (use after free before e21f764): nothing purges
  * the reassembly contexts of a detached interface; frag_timeout() in
  * src/net/frag6.c hands the freed c->f[i].p->rcvif to icmp6_error(). */
 static int frag_on_removed_interface_child(void)
@@ -927,6 +927,38 @@ TEST(nd_message_rules)
     T_DELTA(&e, "nd6.drop_ra_not_linklocal", 1, send_nd(&e, &e.xa, &e.all_nodes, 255, m, k));
     T_CHECK(nd6_defrouter_select(e.v) == NULL);
     T_EQ(C(e.v, "addrconf.slaac_created"), 0);
+    /* an NS carrying an option of length 0 (RFC 4861 §4.6: silently discarded) */
+    k = ns_msg(m, &stranger, &e.vsn, &e.va, NULL);
+    memset(m + k, 0, 8);
+    m[k] = 14;   /* Nonce, length 0 */
+    k += 8;
+    icmp6_set_cksum(m, k, &stranger, &e.vsn);
+    T_DELTA(&e, "nd6.drop.zero_len_opt", 1, send_nd(&e, &stranger, &e.vsn, 255, m, k));
+    /* an MLD query without hop limit 1 / Router Alert */
+    struct in6_addr xll = *in6_linklocal(e.xif);
+    uint8_t q[24] = { 0 };
+    k = inj_icmp6(m, sizeof m, &xll, &e.all_nodes, MLD_LISTENER_QUERY, 0, 1000u << 16, q, 16);
+    T_DELTA(&e, "mld6.drop_hlim", 1, send_nd(&e, &xll, &e.all_nodes, 255, m, k));
+    T_EQ(CTR_GET(e.v, nd6, out_na), na0);
+    T_EQ(errors_to_x(&e), 0);
+    alive(&e);
+    down(&e);
+}
+
+/* A forged Packet Too Big with an MTU below 1280 (RFC 8201 §4: the path MTU
+ * never goes below the IPv6 minimum); V then still answers big pings. */
+TEST(packet_too_big_below_minimum)
+{
+    struct env e;
+    uint8_t inner[INJ_MAX], ic[INJ_MAX], b[INJ_MAX];
+    up(&e);
+    size_t k = inj_echo6(ic, sizeof ic, &e.va, &e.pa, 1, 1, 64);
+    size_t ki = inj_ip6(inner, sizeof inner, &e.va, &e.pa, 64, IP6_NXT_ICMPV6, ic, k);
+    k = inj_icmp6(ic, sizeof ic, &e.xa, &e.va, ICMP6_PACKET_TOO_BIG, 0, 100, inner, ki);
+    size_t n = pkt6(b, &e, NULL, 64, IP6_NXT_ICMPV6, ic, k);
+    T_DELTA(&e, "icmp6.in_ptb", 1, send6(&e, b, n));
+    T_EQ(pmtu6_get(e.v, &e.pa, 1500), IP6_MIN_MTU);
+    T_EQ(scene_cmd_wait(e.w, e.p, NULL, 3 * SEC, "ping 2001:db8:1::1 -c 1 -s 1400"), 0);
     T_EQ(errors_to_x(&e), 0);
     alive(&e);
     down(&e);
@@ -1159,6 +1191,7 @@ int main(void)
     RUN(nd_hop_limit_not_255);
     RUN(nd_inside_fragments);
     RUN(nd_message_rules);
+    RUN(packet_too_big_below_minimum);
     RUN(bad_icmp6_checksum);
     RUN(runt_and_stray_ethernet_frames);
     RUN(no_error_about_error_nor_to_multicast);
