@@ -24,7 +24,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INC) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lcrypto -lm
 
-LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/ctl/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/ctl/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -45,6 +45,8 @@ SIMS     := $(patsubst tests/sim/%.c,$(BUILD)/tests/sim/%,$(SIM_SRC))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
 .PHONY: all tests check demo fuzz fuzz-build bench clean deps
+# keep object files of test and bench programs between runs
+.SECONDARY:
 all: $(LIB) $(SIXD) $(SIXCTL) $(DEMO)
 tests: all $(UNITS) $(SIMS)
 
