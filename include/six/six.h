@@ -20,8 +20,8 @@ struct six_stack;
 struct evloop;
 
 /* A stack with its own monotonic clock and timer wheel; name is for logs. NULL on failure. */
-struct six_stack *six_open(const char *name);
-void six_close(struct six_stack *st);
+struct six_stack *six_stack_new(const char *name);
+void six_stack_free(struct six_stack *st);
 /* Run expired timers and send what is queued. */
 void six_stack_poll(struct six_stack *st);
 /* Milliseconds until the next timer (-1: none): the timeout for the caller's poll(). */

@@ -59,7 +59,8 @@
     X(arp, drop_not_for_us) X(arp, drop_bad_src) X(arp, drop_queue_full) X(arp, drop_unreachable) \
     X(arp, drop_cache_full) X(arp, cache_evicted) X(arp, conflict) \
     /* UDP (minimal until the transport issue) */ \
-    X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) \
+    X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) X(udp, delivered) X(udp, drop_rcvbuf_full) \
+    X(udp, out_errors) X(raw6, delivered) X(raw6, drop_rcvbuf_full) X(raw6, out_msgs) \
     X(tcp, drop_no_listener) X(tcp, out_rst)
 
 enum six_ctr {

@@ -38,6 +38,8 @@ struct pkt {
     uint64_t ts_ns;            /* rx time (stack clock) */
     uint16_t l3off;            /* offset of the network header within buf at input */
     uint8_t  big;              /* from the big class */
+    uint16_t ifindex;          /* rcvif's index, kept for sockets (rcvif may go away while queued) */
+    uint32_t cb[4];            /* scratch for the layer that holds the packet (a socket: source port) */
 };
 
 static inline uint8_t *pkt_data(const struct pkt *p) { return p->buf + p->off; }

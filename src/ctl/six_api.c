@@ -5,13 +5,13 @@
 #include "ctl/cmd.h"
 #include "net/stack.h"
 
-struct six_stack *six_open(const char *name)
+struct six_stack *six_stack_new(const char *name)
 {
     struct six_stack_opts o = { .name = name };
     return six_stack_create(&o);
 }
 
-void six_close(struct six_stack *st)
+void six_stack_free(struct six_stack *st)
 {
     six_stack_destroy(st);
 }

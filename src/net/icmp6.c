@@ -7,7 +7,8 @@
 #include "net/ping.h"
 #include "wire/icmp6.h"
 #include "wire/ip6ext.h"
-#include "wire/bytes.h"
+#include "wire/udp.h"
+#include "transport/sock.h"
 
 #define ICMP6_ERR_MAX_BODY (IP6_MIN_MTU - IP6_HLEN - ICMP6_HLEN)
 
@@ -136,19 +137,17 @@ static void echo_reply(struct ifnet *ifp, const struct ip6_info *ip, const struc
     icmp6_send(st, &o, ICMP6_ECHO_REPLY, 0, ic->data32, ic->body, ic->body_len);
 }
 
-/* An error quotes the packet that caused it: tell ping, update the PMTU. */
+/* An error quotes the packet that caused it: tell ping, UDP sockets, and
+ * the path MTU cache. Only errors about packets from our own addresses count. */
 static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const struct icmp6_info *ic)
 {
     struct six_stack *st = ifp->st;
     struct ip6_info inner;
+    (void)ip;
 
     CTR_INC(st, icmp6, in_errors);
-    if (ic->body_len < IP6_HLEN || ip6_parse(ic->body, ic->body_len, &inner) == WR_TRUNCATED)
+    if (ip6_parse_quoted(ic->body, ic->body_len, &inner) != WR_OK || !in6_ifaddr_lookup(st, &inner.src))
         return;
-    memcpy(&inner.src, ic->body + 8, 16);
-    memcpy(&inner.dst, ic->body + 24, 16);
-    if (!in6_ifaddr_lookup(st, &inner.src))
-        return;   /* not about a packet of ours */
     switch (ic->type) {
     case ICMP6_PACKET_TOO_BIG:
         CTR_INC(st, icmp6, in_ptb);
@@ -162,12 +161,20 @@ static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const stru
     case ICMP6_TIME_EXCEEDED: CTR_INC(st, icmp6, in_time_exceeded); break;
     case ICMP6_PARAM_PROB: CTR_INC(st, icmp6, in_param_prob); break;
     }
+    /* the quoted upper-layer header right after the fixed one (no extension headers in what we send) */
     const uint8_t *q = ic->body + IP6_HLEN;
-    if (ic->body_len >= IP6_HLEN + 8 && ic->body[6] == IP6_NXT_ICMPV6 && q[0] == ICMP6_ECHO_REQUEST) {
-        static const char *what[] = { "?", "destination unreachable", "packet too big", "time exceeded", "parameter problem" };
-        ping_error_input(st, AF_INET6, rd16(q + 4), rd16(q + 6), what[ic->type <= 4 ? ic->type : 0]);
+    size_t qlen = ic->body_len - IP6_HLEN;
+    uint16_t sport, dport;
+    struct icmp6_info qe;
+    if (ic->type == ICMP6_DST_UNREACH && inner.nxt == IP6_NXT_UDP && udp_ports(q, qlen, &sport, &dport) == WR_OK)
+        udp_error_input(st, &inner.src, sport, &inner.dst, dport,
+                        ic->code == ICMP6_DST_UNREACH_NOPORT ? ECONNREFUSED : EHOSTUNREACH);
+    if (inner.nxt == IP6_NXT_ICMPV6 && icmp6_parse_quoted(q, qlen, &qe) == WR_OK && qe.type == ICMP6_ECHO_REQUEST) {
+        static const char *what[] = { "?", "destination unreachable", "packet too big", "time exceeded",
+                                      "parameter problem" };
+        ping_error_input(st, AF_INET6, (uint16_t)(qe.data32 >> 16), (uint16_t)qe.data32,
+                         what[ic->type <= 4 ? ic->type : 0]);
     }
-    (void)ip;
 }
 
 void icmp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, size_t off, bool router_alert)
@@ -183,6 +190,7 @@ void icmp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, si
         WIRE_DROP(st, icmp6, r);
         return;
     }
+    raw6_deliver(ifp, p, ip, off, ic.type);
     switch (ic.type) {
     case ICMP6_ECHO_REQUEST:
         CTR_INC(st, icmp6, in_echo);

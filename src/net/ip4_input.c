@@ -9,6 +9,7 @@
 #include <string.h>
 #include "net/ip4_priv.h"
 #include "net/tcp_var.h"
+#include "transport/sock.h"
 #include "wire/bytes.h"
 #include "wire/cksum.h"
 #include "wire/icmp4.h"
@@ -62,6 +63,8 @@ static void udp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *
         return;
     }
     CTR_INC(st, udp, in_datagrams);
+    if (udp4_deliver(ifp, p, ih, &u))
+        return;
     CTR_INC(st, udp, drop_no_port);
     icmp4_error(st, p, ICMP4_UNREACH, ICMP4_UNREACH_PORT, 0);
 }

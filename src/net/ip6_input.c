@@ -9,6 +9,7 @@
 #include "wire/udp.h"
 #include "wire/cksum.h"
 #include "net/tcp_var.h"
+#include "transport/sock.h"
 
 static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
 
@@ -104,8 +105,8 @@ static bool process_options(struct ifnet *ifp, struct pkt *p, const struct ip6_i
     }
 }
 
-/* UDP has no sockets yet (transport issue): verify, then port unreachable. */
-static void udp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, size_t off)
+/* UDP: verify, hand to a socket, or answer Port Unreachable. true = p consumed. */
+static bool udp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, size_t off)
 {
     struct six_stack *st = ifp->st;
     struct udp_info u;
@@ -114,12 +115,15 @@ static void udp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *
                                    cksum_pseudo6(&ip->src, &ip->dst, (uint32_t)len, IP6_NXT_UDP), false, &u);
     if (r != WR_OK) {
         WIRE_DROP(st, udp, r);
-        return;
+        return false;
     }
     CTR_INC(st, udp, in_datagrams);
+    if (udp6_deliver(ifp, p, ip, off, &u))
+        return true;
     CTR_INC(st, udp, drop_no_port);
     if (!in6_is_multicast(&ip->dst))
         icmp6_error(st, p, ifp, ICMP6_DST_UNREACH, ICMP6_DST_UNREACH_NOPORT, 0);
+    return false;
 }
 
 static void param_prob(struct ifnet *ifp, struct pkt *p, uint8_t code, size_t ptr)
@@ -216,7 +220,10 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
             icmp6_input(ifp, p, ip, off, router_alert);
             goto done;
         case IP6_NXT_UDP:
-            udp6_input(ifp, p, ip, off);
+            if (udp6_input(ifp, p, ip, off)) {
+                CTR_INC(st, ip6, in_delivers);
+                return;
+            }
             goto done;
         case IP6_NXT_TCP:
             tcp6_input_closed(ifp, p, ip, off);

@@ -34,3 +34,14 @@ size_t icmp6_emit_hdr(uint8_t *p, size_t cap, uint8_t type, uint8_t code, uint32
   wr32(p + 4, data32);
   return ICMP6_HLEN;
 }
+
+enum wire_reason icmp6_parse_quoted(const uint8_t *p, size_t len, struct icmp6_info *out)
+{
+  if (len < ICMP6_HLEN) return WR_TRUNCATED;
+  out->type = p[0];
+  out->code = p[1];
+  out->data32 = rd32(p + 4);
+  out->body = p + ICMP6_HLEN;
+  out->body_len = len - ICMP6_HLEN;
+  return WR_OK;
+}

@@ -46,6 +46,9 @@ struct icmp6_info {
 enum wire_reason icmp6_parse(const uint8_t *p, size_t len, const struct in6_addr *src,
                              const struct in6_addr *dst, struct icmp6_info *out);
 /* Message fully laid out at p (len bytes); writes the checksum at p+2. */
+/* The first 8 bytes of an ICMPv6 message quoted in an error: no checksum
+ * (the quote may be cut short), len >= 8. */
+enum wire_reason icmp6_parse_quoted(const uint8_t *p, size_t len, struct icmp6_info *out);
 void icmp6_set_cksum(uint8_t *p, size_t len, const struct in6_addr *src, const struct in6_addr *dst);
 /* 8 bytes, checksum zero; the caller then calls icmp6_set_cksum. */
 size_t icmp6_emit_hdr(uint8_t *p, size_t cap, uint8_t type, uint8_t code, uint32_t data32);

@@ -23,6 +23,21 @@ enum wire_reason ip6_parse(const uint8_t *p, size_t len, struct ip6_info *out)
   return WR_OK;
 }
 
+enum wire_reason ip6_parse_quoted(const uint8_t *p, size_t len, struct ip6_info *out)
+{
+  if (len < IP6_HLEN) return WR_TRUNCATED;
+  if (p[0] >> 4 != 6) return WR_BAD_VERSION;
+  uint32_t w = rd32(p);
+  out->tclass = (uint8_t)(w >> 20);
+  out->flow = w & 0xfffff;
+  out->plen = rd16(p + 4);
+  out->nxt = p[6];
+  out->hlim = p[7];
+  memcpy(out->src.s6_addr, p + 8, 16);
+  memcpy(out->dst.s6_addr, p + 24, 16);
+  return WR_OK;
+}
+
 size_t ip6_emit(uint8_t *p, size_t cap, const struct ip6_info *h)
 {
   if (cap < IP6_HLEN) return 0;

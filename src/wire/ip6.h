@@ -21,6 +21,10 @@ struct ip6_info {
 
 enum wire_reason ip6_parse(const uint8_t *p, size_t len, struct ip6_info *out);
 size_t ip6_emit(uint8_t *p, size_t cap, const struct ip6_info *h);   /* 40 bytes */
+/* The header of a packet quoted in an ICMPv6 error (RFC 4443 §2.4 c): the
+ * quote is usually cut short, so plen may exceed what is there. Checks the
+ * length (40) and the version only. */
+enum wire_reason ip6_parse_quoted(const uint8_t *p, size_t len, struct ip6_info *out);
 
 static inline bool in6_is_unspecified(const struct in6_addr *a)
 {

@@ -42,3 +42,12 @@ size_t udp_emit(uint8_t *p, size_t cap, uint16_t sport, uint16_t dport, size_t p
   wr16(p + 6, ck ? ck : 0xffff);
   return UDP_HLEN;
 }
+
+enum wire_reason udp_ports(const uint8_t *p, size_t len, uint16_t *sport, uint16_t *dport)
+{
+  if (len < 4)
+    return WR_TRUNCATED;
+  *sport = rd16(p);
+  *dport = rd16(p + 2);
+  return WR_OK;
+}

@@ -20,6 +20,9 @@ enum wire_reason udp_parse(const uint8_t *p, size_t len, uint32_t pseudo, bool z
                            struct udp_info *out);
 /* Payload already at p+8; a computed checksum of 0 is sent as 0xffff.
  * Returns 8, or 0 if cap < 8 + payload_len or the datagram exceeds 65535. */
+/* The ports of a (possibly truncated) UDP header quoted in an ICMP error:
+ * only the first 4 bytes are needed; no checksum. */
+enum wire_reason udp_ports(const uint8_t *p, size_t len, uint16_t *sport, uint16_t *dport);
 size_t udp_emit(uint8_t *p, size_t cap, uint16_t sport, uint16_t dport, size_t payload_len,
                 uint32_t pseudo);
 

@@ -6,7 +6,7 @@
 
 TEST(open_configure_close)
 {
-    struct six_stack *st = six_open("embed");
+    struct six_stack *st = six_stack_new("embed");
     char *out = NULL, *err = NULL;
     T_CHECK(st != NULL);
     T_EQ(six_command(st, NULL, "stats ip6.in_receives", &out, &err), 0);
@@ -20,7 +20,7 @@ TEST(open_configure_close)
     free(err);
     T_CHECK(six_stack_next_timeout_ms(st) >= 0);   /* the stack's housekeeping timer */
     six_stack_poll(st);
-    six_close(st);
+    six_stack_free(st);
 }
 
 int main(void)

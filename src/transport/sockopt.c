@@ -1,0 +1,221 @@
+/* setsockopt / getsockopt: SOL_SOCKET basics and the RFC 3493 / RFC 3542
+ * IPv6 options. Every value is range-checked; a bad one is EINVAL and
+ * changes nothing. */
+#include <errno.h>
+#include <string.h>
+#include "transport/sock.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+
+#define FAIL(e) do { errno = (e); return -1; } while (0)
+
+static int get_int(const void *val, socklen_t len, int *v)
+{
+    if (!val || len < (socklen_t)sizeof(int))
+        return -1;
+    memcpy(v, val, sizeof *v);
+    return 0;
+}
+
+static int put_int(void *val, socklen_t *len, int v)
+{
+    if (!val || !len || *len < (socklen_t)sizeof(int)) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(val, &v, sizeof v);
+    *len = sizeof v;
+    return 0;
+}
+
+static int group_change(struct sock *so, bool join, const void *val, socklen_t len)
+{
+    struct ipv6_mreq m;
+    struct ifnet *ifp;
+
+    if (!val || len < (socklen_t)sizeof m)
+        FAIL(EINVAL);
+    memcpy(&m, val, sizeof m);
+    if (!in6_is_multicast(&m.ipv6mr_multiaddr))
+        FAIL(EINVAL);
+    if (!(ifp = m.ipv6mr_interface ? if_byindex(so->st, m.ipv6mr_interface) : NULL))
+        FAIL(ENODEV);   /* the interface must be named: no multicast routing to guess it */
+    for (int i = 0; i < so->n_groups; i++) {
+        if (so->groups[i].ifindex == m.ipv6mr_interface && in6_eq(&so->groups[i].grp, &m.ipv6mr_multiaddr)) {
+            if (join)
+                FAIL(EADDRINUSE);
+            in6_leave(ifp, &m.ipv6mr_multiaddr);
+            so->groups[i] = so->groups[--so->n_groups];
+            return 0;
+        }
+    }
+    if (!join)
+        FAIL(EADDRNOTAVAIL);
+    if (so->n_groups >= SOCK_MAX_GROUPS)
+        FAIL(ENOBUFS);
+    if (in6_join(ifp, &m.ipv6mr_multiaddr))
+        FAIL(ENOBUFS);
+    so->groups[so->n_groups].grp = m.ipv6mr_multiaddr;
+    so->groups[so->n_groups++].ifindex = m.ipv6mr_interface;
+    return 0;
+}
+
+void sock_leave_groups(struct sock *so)
+{
+    for (int i = 0; i < so->n_groups; i++) {
+        struct ifnet *ifp = if_byindex(so->st, so->groups[i].ifindex);
+        if (ifp)
+            in6_leave(ifp, &so->groups[i].grp);
+    }
+    so->n_groups = 0;
+}
+
+static int set_ipv6(struct sock *so, int name, const void *val, socklen_t len)
+{
+    int v = 0;
+
+    if (name == IPV6_JOIN_GROUP || name == IPV6_LEAVE_GROUP)
+        return group_change(so, name == IPV6_JOIN_GROUP, val, len);
+    if (name == IPV6_MULTICAST_IF) {
+        if (get_int(val, len, &v) || (v && !if_byindex(so->st, (unsigned)v)))
+            FAIL(EINVAL);
+        so->mc_if = (unsigned)v;
+        return 0;
+    }
+    if (get_int(val, len, &v))
+        FAIL(EINVAL);
+    switch (name) {
+    case IPV6_V6ONLY:
+        if (so->bound)
+            FAIL(EINVAL);   /* as BSD: only before bind */
+        so->v6only = v != 0;
+        return 0;
+    case IPV6_RECVPKTINFO: so->recvpktinfo = v != 0; return 0;
+    case IPV6_RECVHOPLIMIT: so->recvhoplimit = v != 0; return 0;
+    case IPV6_RECVTCLASS: so->recvtclass = v != 0; return 0;
+    case IPV6_DONTFRAG: so->dontfrag = v != 0; return 0;
+    case IPV6_USE_MIN_MTU:
+        if (v < -1 || v > 1)
+            FAIL(EINVAL);
+        so->minmtu = v == 1;
+        return 0;
+    case IPV6_MULTICAST_LOOP:
+        if (v != 0 && v != 1)
+            FAIL(EINVAL);
+        so->mc_loop = v;
+        return 0;
+    case IPV6_UNICAST_HOPS:
+    case IPV6_MULTICAST_HOPS:
+    case IPV6_TCLASS:
+        if (v < -1 || v > 255)
+            FAIL(EINVAL);
+        *(name == IPV6_UNICAST_HOPS ? &so->uc_hops : name == IPV6_MULTICAST_HOPS ? &so->mc_hops : &so->tclass) = v;
+        return 0;
+    case IPV6_CHECKSUM:
+        if (so->type != SOCK_RAW || so->proto == IPPROTO_ICMPV6 || v < -1 || (v >= 0 && v % 2))
+            FAIL(EINVAL);   /* ICMPv6 always checksums (RFC 3542 §3.1) */
+        so->cksum_off = v;
+        return 0;
+    default:
+        FAIL(ENOPROTOOPT);
+    }
+}
+
+int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void *val, socklen_t len)
+{
+    struct sock *so = sock_get(st, sd);
+    int v;
+
+    if (!so)
+        return -1;
+    if (level == IPPROTO_IPV6 && so->family == AF_INET6)
+        return set_ipv6(so, name, val, len);
+    if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER && so->type == SOCK_RAW) {
+        if (!val || len < (socklen_t)sizeof so->filter)
+            FAIL(EINVAL);
+        memcpy(&so->filter, val, sizeof so->filter);
+        return 0;
+    }
+    if (level == SOL_SOCKET && name == SO_RCVBUF) {
+        if (get_int(val, len, &v) || v < 0)
+            FAIL(EINVAL);
+        so->rcvbuf = (size_t)v * 2 > SOCK_RCVBUF_MAX ? SOCK_RCVBUF_MAX : (size_t)v * 2;   /* Linux doubles it too */
+        if (so->rcvbuf < 2 * PKT_SMALL_SIZE)
+            so->rcvbuf = 2 * PKT_SMALL_SIZE;
+        return 0;
+    }
+    if (level == IPPROTO_IP && (name == IP_TTL || name == IP_TOS)) {
+        if (get_int(val, len, &v) || v < -1 || v > 255)
+            FAIL(EINVAL);
+        *(name == IP_TTL ? &so->uc_hops : &so->tclass) = v;
+        return 0;
+    }
+    FAIL(ENOPROTOOPT);
+}
+
+static int get_ipv6(struct sock *so, int name, void *val, socklen_t *len)
+{
+    switch (name) {
+    case IPV6_V6ONLY: return put_int(val, len, so->v6only);
+    case IPV6_RECVPKTINFO: return put_int(val, len, so->recvpktinfo);
+    case IPV6_RECVHOPLIMIT: return put_int(val, len, so->recvhoplimit);
+    case IPV6_RECVTCLASS: return put_int(val, len, so->recvtclass);
+    case IPV6_DONTFRAG: return put_int(val, len, so->dontfrag);
+    case IPV6_USE_MIN_MTU: return put_int(val, len, so->minmtu ? 1 : -1);
+    case IPV6_MULTICAST_LOOP: return put_int(val, len, so->mc_loop);
+    case IPV6_MULTICAST_IF: return put_int(val, len, (int)so->mc_if);
+    case IPV6_CHECKSUM: return put_int(val, len, so->proto == IPPROTO_ICMPV6 ? 2 : so->cksum_off);
+    case IPV6_UNICAST_HOPS: return put_int(val, len, so->uc_hops >= 0 ? so->uc_hops : IP6_DEFAULT_HLIM);
+    case IPV6_MULTICAST_HOPS: return put_int(val, len, so->mc_hops >= 0 ? so->mc_hops : 1);
+    case IPV6_TCLASS: return put_int(val, len, so->tclass >= 0 ? so->tclass : 0);
+    case IPV6_PATHMTU: {
+        struct ip6_mtuinfo mi = { 0 };
+        struct ifnet *ifp;
+        struct in6_addr nh;
+        if (!so->connected)
+            FAIL(ENOTCONN);
+        if (!val || !len || *len < (socklen_t)sizeof mi)
+            FAIL(EINVAL);
+        if (route6_resolve(so->st, &so->raddr, so->bound_if ? if_byindex(so->st, so->bound_if) : NULL, &ifp, &nh))
+            FAIL(EHOSTUNREACH);
+        mi.ip6m_addr.sin6_family = AF_INET6;
+        mi.ip6m_addr.sin6_addr = so->raddr;
+        mi.ip6m_addr.sin6_port = htons(so->rport);
+        mi.ip6m_mtu = pmtu6_get(so->st, &so->raddr, ip6_if_mtu(ifp));
+        memcpy(val, &mi, sizeof mi);
+        *len = sizeof mi;
+        return 0;
+    }
+    default:
+        FAIL(ENOPROTOOPT);
+    }
+}
+
+int six_getsockopt(struct six_stack *st, int sd, int level, int name, void *val, socklen_t *len)
+{
+    struct sock *so = sock_get(st, sd);
+    int rc = -1;
+
+    if (!so)
+        return -1;
+    if (level == IPPROTO_IPV6 && so->family == AF_INET6)
+        rc = get_ipv6(so, name, val, len);
+    else if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER && so->type == SOCK_RAW) {
+        if (!val || !len || *len < (socklen_t)sizeof so->filter)
+            FAIL(EINVAL);
+        memcpy(val, &so->filter, sizeof so->filter);
+        *len = sizeof so->filter;
+        rc = 0;
+    } else if (level == SOL_SOCKET && name == SO_ERROR) {
+        rc = put_int(val, len, so->so_error);
+        if (!rc)
+            so->so_error = 0;
+    } else if (level == SOL_SOCKET && name == SO_RCVBUF) {
+        rc = put_int(val, len, (int)so->rcvbuf);
+    } else if (level == SOL_SOCKET && name == SO_TYPE) {
+        rc = put_int(val, len, so->type);
+    } else {
+        FAIL(ENOPROTOOPT);
+    }
+    return rc;
+}
