@@ -109,6 +109,10 @@ struct addrsel_src {
  * false prefers public addresses (the RFC allows an administrator or
  * application to reverse the preference).
  *
+ * For an IPv4-mapped dst the same rules run over the IPv4-mapped candidates
+ * (RFC 6724 leaves IPv4 source selection unspecified; scope and longest
+ * match are what its §10.2 examples assume).
+ *
  * Rule 4 is applied as "home address beats non-home address"; rule 5.5
  * (RFC 8028) is not implemented.  Ties after rule 8 go to the lower index. */
 int addrsel_source(const struct addrsel_table *t, const struct in6_addr *dst, unsigned oif,
