@@ -27,7 +27,9 @@ struct six_stack;
 
 int     six_socket(struct six_stack *st, int domain, int type, int protocol);
 int     six_bind(struct six_stack *st, int sd, const struct sockaddr *sa, socklen_t len);
-int     six_connect(struct six_stack *st, int sd, const struct sockaddr *sa, socklen_t len);
+int     six_connect(struct six_stack *st, int sd, const struct sockaddr *sa, socklen_t len);   /* TCP: EINPROGRESS */
+int     six_listen(struct six_stack *st, int sd, int backlog);
+int     six_accept(struct six_stack *st, int sd, struct sockaddr *sa, socklen_t *len);
 ssize_t six_sendto(struct six_stack *st, int sd, const void *buf, size_t len, int flags,
                    const struct sockaddr *to, socklen_t tolen);
 ssize_t six_recvfrom(struct six_stack *st, int sd, void *buf, size_t len, int flags,

@@ -8,7 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net/ip4_priv.h"
-#include "net/tcp_var.h"
+#include "transport/tcp.h"
 #include "transport/sock.h"
 #include "wire/bytes.h"
 #include "wire/cksum.h"
@@ -69,6 +69,16 @@ static void udp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *
     icmp4_error(st, p, ICMP4_UNREACH, ICMP4_UNREACH_PORT, 0);
 }
 
+/* TCP sees IPv4 peers as IPv4-mapped addresses: one implementation for both families. */
+static void tcp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
+{
+    struct in6_addr src = { .s6_addr = { [10] = 0xff, [11] = 0xff } }, dst = src;
+
+    memcpy(&src.s6_addr[12], &ih->src, 4);
+    memcpy(&dst.s6_addr[12], &ih->dst, 4);
+    tcp_input(ifp, p, &src, &dst, true, ih->hl, (size_t)ih->tot_len - ih->hl);
+}
+
 static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
 {
     struct six_stack *st = ifp->st;
@@ -84,7 +94,7 @@ static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
         break;
     case IP4_PROTO_TCP:
         CTR_INC(st, ip4, in_delivers);
-        tcp4_input_closed(ifp, p, ih);
+        tcp4_input(ifp, p, ih);
         ip4_drop(p);
         break;
     default:

@@ -8,7 +8,7 @@
 #include "wire/icmp6.h"
 #include "wire/udp.h"
 #include "wire/cksum.h"
-#include "net/tcp_var.h"
+#include "transport/tcp.h"
 #include "transport/sock.h"
 
 static const struct in6_addr all_routers = { .s6_addr = { 0xff, 0x02, [15] = 2 } };
@@ -226,7 +226,7 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
             }
             goto done;
         case IP6_NXT_TCP:
-            tcp6_input_closed(ifp, p, ip, off);
+            tcp_input(ifp, p, &ip->src, &ip->dst, false, off, p->len - off);
             goto done;
         case IP6_NXT_NONE:
             CTR_INC(st, ip6, drop_nxt_none);

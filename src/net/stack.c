@@ -10,6 +10,7 @@
 #include "net/ip4_var.h"
 #include "net/ping.h"
 #include "transport/sock.h"
+#include "transport/tcp.h"
 #include "core/log.h"
 
 #define POOL_SMALL_DEFAULT 8192
@@ -65,7 +66,7 @@ struct six_stack *six_stack_create(const struct six_stack_opts *o)
     st->pool = pkt_pool_create(o && o->n_small ? o->n_small : POOL_SMALL_DEFAULT,
                                o && o->n_big ? o->n_big : POOL_BIG_DEFAULT);
     seed_rng(st, o ? o->seed : 0);
-    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st)) {
+    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st) || tcp_init(st)) {
         six_stack_destroy(st);
         return NULL;
     }
@@ -79,6 +80,7 @@ void six_stack_destroy(struct six_stack *st)
     for (unsigned i = 0; i < SIX_MAX_IFS; i++)
         if (st->ifs[i])
             if_detach(st->ifs[i]);
+    tcp_destroy(st);
     sock_destroy(st);
     ping_destroy(st);
     net4_destroy(st);

@@ -16,6 +16,7 @@ struct net6;   /* IPv6 state: routes, neighbor caches, reassembly, PMTU (src/net
 struct net4;   /* IPv4 state (src/net/ip4_var.h) */
 struct ping_state;
 struct sock_table;
+struct tcp_table;
 
 struct six_stack_opts {
     const char *name;                 /* for logs and traces */
@@ -42,6 +43,7 @@ struct six_stack {
     struct net4 *net4;
     struct ping_state *ping;          /* src/net/ping.c */
     struct sock_table *socks;         /* src/transport */
+    struct tcp_table *tcp;            /* src/transport/tcp_subr.c */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
 };

@@ -13,7 +13,7 @@
 #include "core/pkt.h"
 #include "six/socket.h"
 
-#define SOCK_MAX         1024
+#define SOCK_MAX         16384
 #define SOCK_PORT_HASH   256
 #define SOCK_MAX_GROUPS  8
 #define SOCK_RCVBUF_DEF  212992
@@ -22,6 +22,7 @@
 #define EPHEMERAL_HI     65535
 
 struct six_stack;
+struct tcpcb;
 
 /* ICMPv6 type filter, laid out as RFC 3542 §3.2's struct icmp6_filter (a bit
  * set = the type is blocked), so programs pass theirs from <netinet/icmp6.h>. */
@@ -53,6 +54,10 @@ struct sock {
     int cksum_off;                    /* IPV6_CHECKSUM for raw sockets, -1 off */
     struct { struct in6_addr grp; unsigned ifindex; } groups[SOCK_MAX_GROUPS];
     int n_groups;
+    /* TCP */
+    struct tcpcb *tp;
+    int backlog, aq_head, aq_len, n_syn;   /* listener: accept queue of established children */
+    int *aq;
     six_sock_cb cb;
     void *cb_arg;
     struct sock *hnext;               /* port hash chain (UDP) */
@@ -92,8 +97,11 @@ void udp_error_input(struct six_stack *st, const struct in6_addr *src, uint16_t 
                      uint16_t dport, int err);
 ssize_t udp_sendmsg(struct sock *so, const struct msghdr *msg, int flags);
 ssize_t dgram_recvmsg(struct sock *so, struct msghdr *msg, int flags);
-int  udp_bind_port(struct sock *so, uint16_t port);
-void udp_unhash(struct sock *so);
+int  sock_bind_port(struct sock *so, uint16_t port);   /* 0 = ephemeral; UDP and TCP each have their own port space */
+struct sock *sock_alloc(struct six_stack *st, int family, int type, int proto);
+void sock_free(struct sock *so);
+struct sock **sock_port_bucket(struct six_stack *st, uint16_t port);
+void sock_unhash(struct sock *so);
 
 /* raw ICMPv6 (raw6.c) */
 void raw6_deliver(struct ifnet *ifp, const struct pkt *p, const struct ip6_info *ip, size_t off, uint8_t icmp_type);

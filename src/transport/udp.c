@@ -18,61 +18,7 @@
 #define UDP6_MAX_PAYLOAD (65535 - UDP_HLEN)
 #define UDP4_MAX_PAYLOAD (65535 - IP4_HLEN - UDP_HLEN)
 
-static struct sock **port_bucket(struct six_stack *st, uint16_t port)
-{
-    return &st->socks->port_hash[port % SOCK_PORT_HASH];
-}
-
-void udp_unhash(struct sock *so)
-{
-    for (struct sock **pp = port_bucket(so->st, so->lport); *pp; pp = &(*pp)->hnext)
-        if (*pp == so) {
-            *pp = so->hnext;
-            return;
-        }
-}
-
-/* Can a and b receive the same datagrams? Then they may not share a port. */
-static bool families_overlap(const struct sock *a, const struct sock *b)
-{
-    bool a4 = a->family == AF_INET || !a->v6only, b4 = b->family == AF_INET || !b->v6only;
-    bool a6 = a->family == AF_INET6, b6 = b->family == AF_INET6;
-    return (a4 && b4) || (a6 && b6);
-}
-
-static bool port_conflict(struct sock *so, uint16_t port)
-{
-    for (struct sock *o = *port_bucket(so->st, port); o; o = o->hnext) {
-        if (o == so || o->lport != port || !families_overlap(o, so))
-            continue;
-        if (in6_is_unspecified(&o->laddr) || in6_is_unspecified(&so->laddr) || in6_eq(&o->laddr, &so->laddr))
-            return true;
-        if ((in6_is_v4mapped(&o->laddr) && !memcmp(&o->laddr.s6_addr[12], "\0\0\0\0", 4)) ||
-            (in6_is_v4mapped(&so->laddr) && !memcmp(&so->laddr.s6_addr[12], "\0\0\0\0", 4)))
-            return true;   /* 0.0.0.0 is the IPv4 wildcard */
-    }
-    return false;
-}
-
-int udp_bind_port(struct sock *so, uint16_t port)
-{
-    if (port == 0) {
-        uint32_t n = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = six_random_below(so->st, n);
-        for (uint32_t i = 0; i < n && !port; i++) {
-            uint16_t cand = (uint16_t)(EPHEMERAL_LO + (start + i) % n);
-            if (!port_conflict(so, cand))
-                port = cand;
-        }
-        if (!port)
-            return -EADDRINUSE;
-    } else if (port_conflict(so, port)) {
-        return -EADDRINUSE;
-    }
-    so->lport = port;
-    so->hnext = *port_bucket(so->st, port);
-    *port_bucket(so->st, port) = so;
-    return 0;
-}
+#define port_bucket sock_port_bucket
 
 /* Best socket for a datagram: connected 4-tuple beats bound address beats wildcard. */
 static struct sock *udp_lookup(struct six_stack *st, const struct in6_addr *src, uint16_t sport,
@@ -83,7 +29,7 @@ static struct sock *udp_lookup(struct six_stack *st, const struct in6_addr *src,
     int best_score = -1;
 
     for (struct sock *so = *port_bucket(st, dport); so; so = so->hnext) {
-        if (so->lport != dport || so->shut_rd)
+        if (so->lport != dport || so->shut_rd || so->type != SOCK_DGRAM)
             continue;
         if (v4 ? (so->family == AF_INET6 && so->v6only) : so->family == AF_INET)
             continue;
@@ -141,7 +87,7 @@ static bool deliver_mcast(struct ifnet *ifp, struct pkt *p, const struct in6_add
     bool any = false;
 
     for (struct sock *so = *port_bucket(st, u->dport); so; so = so->hnext) {
-        if (so->lport != u->dport || so->family != AF_INET6 ||
+        if (so->lport != u->dport || so->family != AF_INET6 || so->type != SOCK_DGRAM ||
             (!in6_is_unspecified(&so->laddr) && !in6_eq(&so->laddr, dst)) ||
             (so->connected && (so->rport != u->sport || !in6_eq(&so->raddr, src))))
             continue;
@@ -193,7 +139,7 @@ void udp_error_input(struct six_stack *st, const struct in6_addr *src, uint16_t 
                      uint16_t dport, int err)
 {
     for (struct sock *so = *port_bucket(st, sport); so; so = so->hnext) {
-        if (so->lport == sport && so->connected && so->rport == dport && in6_eq(&so->raddr, dst) &&
+        if (so->type == SOCK_DGRAM && so->lport == sport && so->connected && so->rport == dport && in6_eq(&so->raddr, dst) &&
             (in6_is_unspecified(&so->laddr) || in6_eq(&so->laddr, src))) {
             so->so_error = err;
             sock_wake(so, POLLERR);
@@ -439,7 +385,7 @@ ssize_t udp_sendmsg(struct sock *so, const struct msghdr *msg, int flags)
     if (len > (v4 ? UDP4_MAX_PAYLOAD : UDP6_MAX_PAYLOAD))
         FAIL(EMSGSIZE);
     if (!so->bound) {
-        if ((rc = udp_bind_port(so, 0)))
+        if ((rc = sock_bind_port(so, 0)))
             FAIL(-rc);
         so->bound = true;
     }

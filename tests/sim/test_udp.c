@@ -240,7 +240,8 @@ TEST(bind_rules_and_limits)
     T_EQ(errno, EADDRINUSE);
     T_EQ(six_bind(B, s2, (struct sockaddr *)&notmine, sizeof notmine), -1);
     T_EQ(errno, EADDRNOTAVAIL);
-    T_EQ(six_socket(B, AF_INET6, SOCK_STREAM, 0), -1);
+    T_EQ(six_socket(B, AF_INET6, SOCK_SEQPACKET, 0), -1);
+    T_EQ(errno, ESOCKTNOSUPPORT);
     T_EQ(six_close(B, 999), -1);
     T_EQ(errno, EBADF);
     /* receive buffer: datagrams beyond SO_RCVBUF are dropped and counted */

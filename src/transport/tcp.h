@@ -1,0 +1,138 @@
+/* TCP (RFC 9293): one implementation for IPv4 and IPv6, sockets of either
+ * family, IPv4 peers on AF_INET6 sockets as IPv4-mapped addresses.
+ *
+ * A tcpcb lives as long as the connection, which may outlive its socket
+ * (after close(): FIN_WAIT, LAST_ACK, TIME_WAIT). Connections are found by
+ * their 4-tuple in a hash; listeners by port through the socket table.
+ *
+ * Caps and eviction: at most TCP_MAX_CONNS control blocks; at most
+ * TCP_MAX_TIME_WAIT in TIME_WAIT, the oldest one recycled when more are
+ * needed (counted tcp.tw_recycled); each listener holds at most its backlog
+ * of connections not yet accepted, further SYNs are dropped and counted
+ * (tcp.drop_listen_overflow); out-of-order data is bounded by the receive
+ * buffer. Buffers are allocated per connection when it is created (not per
+ * packet). */
+#ifndef SIX_TRANSPORT_TCP_H
+#define SIX_TRANSPORT_TCP_H
+#include <stdint.h>
+#include <stdbool.h>
+#include <netinet/in.h>
+#include "core/timer.h"
+#include "core/pkt.h"
+
+enum tcp_state {
+    TCPS_CLOSED, TCPS_LISTEN, TCPS_SYN_SENT, TCPS_SYN_RECEIVED, TCPS_ESTABLISHED, TCPS_CLOSE_WAIT,
+    TCPS_FIN_WAIT_1, TCPS_CLOSING, TCPS_LAST_ACK, TCPS_FIN_WAIT_2, TCPS_TIME_WAIT,
+};
+
+#define TCP_MAX_CONNS       16384
+#define TCP_MAX_TIME_WAIT   4096
+#define TCP_HASH            4096
+#define TCP_BUF_DEFAULT     (256u * 1024)
+#define TCP_MSL_MS          30000u          /* 2MSL = 60 s in TIME_WAIT */
+#define TCP_RTO_INIT_MS     1000u           /* RFC 6298 §2.1 */
+#define TCP_RTO_MIN_MS      200u            /* Linux's floor; RFC 6298 §2.4 says 1 s (documented choice) */
+#define TCP_RTO_MAX_MS      60000u
+#define TCP_DELACK_MS       40u
+#define TCP_MAX_RXT         12              /* retransmissions before giving up */
+#define TCP_SYN_RXT         6
+#define TCP_DEFAULT_MSS6    1220u           /* RFC 8200 minimum MTU − 60 */
+#define TCP_DEFAULT_MSS4    536u
+
+struct sock;
+struct six_stack;
+
+struct tcpcb {
+    struct six_stack *st;
+    struct sock *so;                  /* NULL once the application closed it */
+    struct sock *listener;            /* SYN_RECEIVED children: the listening socket */
+    uint8_t state;
+    bool v4;                          /* addresses are IPv4-mapped */
+    struct in6_addr laddr, faddr;
+    uint16_t lport, fport;
+    unsigned ifindex;                 /* link-local peers */
+    /* send sequence space */
+    uint32_t iss, snd_una, snd_nxt, snd_max, snd_wnd, snd_wl1, snd_wl2, max_snd_wnd;
+    uint8_t snd_wscale, rcv_wscale;
+    /* receive sequence space */
+    uint32_t irs, rcv_nxt, rcv_adv;
+    /* options in use */
+    bool ws_ok, ts_ok, sack_ok, nodelay;
+    uint32_t ts_recent;
+    uint16_t mss;                     /* what we send per segment */
+    /* congestion control: NewReno (RFC 5681, RFC 6582) */
+    uint32_t cwnd, ssthresh, recover;
+    uint8_t dupacks;
+    bool in_recovery;
+    /* RTT (RFC 6298), microseconds */
+    uint32_t srtt_us, rttvar_us, rto_ms;
+    uint32_t rtt_seq;
+    uint64_t rtt_start_ns;
+    bool rtt_timing;
+    uint8_t rxt_shift;
+    /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
+    uint8_t *sbuf, *rbuf;
+    uint32_t sb_size, sb_len, sb_head;
+    uint32_t rb_size, rb_len, rb_head;
+    struct pkt_queue ooo;             /* out-of-order segments, payload at data, seq in cb[0] */
+    uint32_t ooo_bytes;
+    bool fin_queued, fin_acked, fin_rcvd, ack_now, delack_pending;
+    uint8_t segs_since_ack;
+    struct timer t_rexmt, t_delack, t_persist, t_2msl;
+    struct tcpcb *hnext;              /* 4-tuple hash */
+    struct tcpcb *tw_next, *tw_prev;  /* TIME_WAIT list, oldest first */
+    uint64_t tw_since_ns;
+};
+
+struct tcp_table {
+    struct tcpcb *hash[TCP_HASH];
+    unsigned n_conns, n_tw;
+    struct tcpcb *tw_head, *tw_tail;
+    uint8_t isn_secret[32];
+};
+
+int  tcp_init(struct six_stack *st);
+void tcp_destroy(struct six_stack *st);
+
+/* Input from ip6_input / ip4_input (network header at data, TCP at off). Consumes nothing: the caller frees p. */
+void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, const struct in6_addr *dst, bool v4,
+               size_t off, size_t len);
+
+/* Socket glue (socket.c). All return 0 or -errno unless noted. */
+int  tcp_attach(struct sock *so);
+int  tcp_listen(struct sock *so, int backlog);
+int  tcp_accept(struct sock *so);                       /* the new socket's sd, or -errno */
+int  tcp_connect(struct sock *so);                      /* -EINPROGRESS when started */
+ssize_t tcp_send(struct sock *so, const uint8_t *data, size_t len);
+ssize_t tcp_recv(struct sock *so, uint8_t *data, size_t len, bool peek);
+int  tcp_shutdown_wr(struct sock *so);
+void tcp_close(struct sock *so);                        /* detach; FIN or RST as RFC 9293 §3.10.4 says */
+short tcp_poll(const struct sock *so);
+const char *tcp_state_name(int state);
+/* Per-socket state that an accepted socket inherits from its listener (the
+ * place where the IPsec issue copies the listening socket's policy). */
+void tcp_inherit(struct sock *child, const struct sock *listener);
+
+/* output and timers (tcp_output.c) */
+void tcp_output(struct tcpcb *tp);
+void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
+                 uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex);
+void tcp_timers_init(struct tcpcb *tp);
+void tcp_rexmt_arm(struct tcpcb *tp);
+void tcp_set_state(struct tcpcb *tp, int state);
+void tcp_drop(struct tcpcb *tp, int err);               /* connection failed: wake the socket with err, free */
+void tcp_free(struct tcpcb *tp);
+uint32_t tcp_rcv_space(const struct tcpcb *tp);
+uint16_t tcp_local_mss(struct tcpcb *tp);   /* MSS from the route's MTU / path MTU */
+struct tcpcb *tcp_lookup(struct six_stack *st, const struct in6_addr *laddr, uint16_t lport,
+                         const struct in6_addr *faddr, uint16_t fport);
+struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint16_t lport,
+                            const struct in6_addr *faddr, uint16_t fport, unsigned ifindex);
+void tcp_child_established(struct tcpcb *tp);
+
+static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
+static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }
+static inline bool seq_gt(uint32_t a, uint32_t b) { return (int32_t)(a - b) > 0; }
+static inline bool seq_geq(uint32_t a, uint32_t b) { return (int32_t)(a - b) >= 0; }
+
+#endif

@@ -1,0 +1,592 @@
+/* TCP input (RFC 9293 §3.10.7): demultiplex, then the state machine. With
+ * RFC 5961's defences (challenge ACKs for RSTs and SYNs that are in window
+ * but not exact, ACKs outside what we sent), RFC 7323 timestamps (PAWS) and
+ * window scaling, RFC 6298 RTT estimation, NewReno loss recovery (RFC 5681,
+ * RFC 6582), out-of-order queueing with SACK blocks (RFC 2018). */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include "transport/tcp.h"
+#include "transport/sock.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "wire/tcp.h"
+#include "wire/cksum.h"
+#include "wire/ip4.h"
+#include "wire/ip6ext.h"
+
+struct seg {
+    struct tcp_info t;
+    const struct in6_addr *src, *dst;
+    bool v4;
+    unsigned ifindex;
+    uint64_t now;
+};
+
+static void wake(struct tcpcb *tp, short ev)
+{
+    if (tp->so)
+        sock_wake(tp->so, ev);
+}
+
+/* RST for a segment that belongs to no connection (RFC 9293 §3.10.7.1). */
+static void reply_rst(struct six_stack *st, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+    if (t->flags & TCP_RST)
+        return;
+    if (t->flags & TCP_ACK)
+        tcp_respond(st, s->v4, s->dst, s->src, t->dport, t->sport, t->ack, 0, TCP_RST, s->ifindex);
+    else
+        tcp_respond(st, s->v4, s->dst, s->src, t->dport, t->sport, 0,
+                    t->seq + (uint32_t)t->payload_len + !!(t->flags & TCP_SYN) + !!(t->flags & TCP_FIN),
+                    TCP_RST | TCP_ACK, s->ifindex);
+}
+
+static struct sock *find_listener(struct six_stack *st, const struct in6_addr *dst, uint16_t port, bool v4,
+                                  unsigned ifindex)
+{
+    struct sock *best = NULL;
+
+    for (struct sock *so = *sock_port_bucket(st, port); so; so = so->hnext) {
+        if (so->lport != port || so->type != SOCK_STREAM || !so->tp || so->tp->state != TCPS_LISTEN)
+            continue;
+        if (v4 ? (so->family == AF_INET6 && so->v6only) : so->family == AF_INET)
+            continue;
+        if (so->bound_if && so->bound_if != ifindex)
+            continue;
+        bool wild = in6_is_unspecified(&so->laddr) ||
+                    (in6_is_v4mapped(&so->laddr) && !memcmp(&so->laddr.s6_addr[12], "\0\0\0\0", 4));
+        if (!wild && !in6_eq(&so->laddr, dst))
+            continue;
+        if (!best || !wild)
+            best = so;
+    }
+    return best;
+}
+
+static void negotiate_options(struct tcpcb *tp, const struct tcp_info *t)
+{
+    uint16_t local = tcp_local_mss(tp);
+    uint16_t peer = t->opts.has_mss ? t->opts.mss : (tp->v4 ? TCP_DEFAULT_MSS4 : TCP_DEFAULT_MSS6);
+    tp->mss = peer < local ? peer : local;
+    if (tp->mss < 64)
+        tp->mss = 64;   /* a lying MSS must not make us send confetti */
+    tp->ws_ok = t->opts.has_ws;
+    tp->snd_wscale = tp->ws_ok ? t->opts.ws : 0;
+    if (!tp->ws_ok)
+        tp->rcv_wscale = 0;
+    tp->sack_ok = t->opts.sack_ok;
+    tp->ts_ok = t->opts.has_ts;
+    if (tp->ts_ok)
+        tp->ts_recent = t->opts.tsval;
+    tp->snd_wnd = t->win;   /* a SYN's window is never scaled */
+    tp->recover = tp->iss;  /* RFC 6582 §3.2 step 1 */
+    tp->max_snd_wnd = tp->snd_wnd;
+    uint32_t iw = 10u * tp->mss;   /* RFC 6928 */
+    tp->cwnd = iw;
+}
+
+static void listen_input(struct sock *ls, const struct seg *s)
+{
+    struct six_stack *st = ls->st;
+    const struct tcp_info *t = &s->t;
+
+    if (t->flags & TCP_RST)
+        return;
+    if (t->flags & TCP_ACK) {
+        CTR_INC(st, tcp, drop_listen_ack);
+        reply_rst(st, s);
+        return;
+    }
+    if (!(t->flags & TCP_SYN))
+        return;
+    struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
+    if (!tp)
+        return;
+    tp->irs = t->seq;
+    tp->rcv_nxt = t->seq + 1;
+    tp->rcv_adv = tp->rcv_nxt;
+    negotiate_options(tp, t);
+    tp->snd_wl1 = t->seq;
+    tcp_set_state(tp, TCPS_SYN_RECEIVED);
+    tcp_output(tp);
+}
+
+static void update_rtt(struct tcpcb *tp, uint64_t rtt_us)
+{
+    if (rtt_us > 60000000)
+        return;
+    if (!tp->srtt_us) {
+        tp->srtt_us = (uint32_t)rtt_us;
+        tp->rttvar_us = (uint32_t)(rtt_us / 2);
+    } else {
+        uint32_t diff = tp->srtt_us > rtt_us ? tp->srtt_us - (uint32_t)rtt_us : (uint32_t)rtt_us - tp->srtt_us;
+        tp->rttvar_us = (3 * tp->rttvar_us + diff) / 4;
+        tp->srtt_us = (uint32_t)((7ull * tp->srtt_us + rtt_us) / 8);
+    }
+    uint32_t var = 4 * tp->rttvar_us < 1000 ? 1000 : 4 * tp->rttvar_us;   /* G = 1 ms clock */
+    uint32_t rto = (tp->srtt_us + var) / 1000;
+    tp->rto_ms = rto < TCP_RTO_MIN_MS ? TCP_RTO_MIN_MS : rto > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : rto;
+}
+
+static void established(struct tcpcb *tp)
+{
+    tcp_set_state(tp, TCPS_ESTABLISHED);
+    tp->rxt_shift = 0;
+    timer_cancel(&tp->t_rexmt);
+    if (tp->listener)
+        tcp_child_established(tp);
+    else
+        wake(tp, POLLOUT);
+}
+
+static void syn_sent_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+    bool ack_ok = (t->flags & TCP_ACK) && seq_gt(t->ack, tp->iss) && seq_leq(t->ack, tp->snd_max);
+
+    if ((t->flags & TCP_ACK) && !ack_ok) {
+        reply_rst(tp->st, s);
+        return;
+    }
+    if (t->flags & TCP_RST) {
+        if (ack_ok) {
+            CTR_INC(tp->st, tcp, rst_received);
+            tcp_drop(tp, ECONNREFUSED);
+        }
+        return;
+    }
+    if (!(t->flags & TCP_SYN))
+        return;
+    tp->irs = t->seq;
+    tp->rcv_nxt = t->seq + 1;
+    tp->rcv_adv = tp->rcv_nxt;
+    negotiate_options(tp, t);
+    tp->snd_wl1 = t->seq;
+    tp->snd_wl2 = t->ack;
+    if (ack_ok) {
+        tp->snd_una = t->ack;
+        if (tp->rtt_timing || !tp->ts_ok)
+            update_rtt(tp, (s->now - tp->rtt_start_ns) / 1000);
+        tp->rtt_timing = false;
+        established(tp);
+        tp->ack_now = true;
+    } else {   /* simultaneous open (RFC 9293 §3.5) */
+        tcp_set_state(tp, TCPS_SYN_RECEIVED);
+        tp->ack_now = true;
+    }
+    tcp_output(tp);
+}
+
+/* RFC 9293 §3.10.7.4 acceptability test. */
+static bool seq_acceptable(const struct tcpcb *tp, const struct tcp_info *t)
+{
+    uint32_t wnd = tcp_rcv_space(tp);
+    uint32_t len = (uint32_t)t->payload_len + !!(t->flags & TCP_SYN) + !!(t->flags & TCP_FIN);
+
+    if (!len)
+        return wnd ? seq_leq(tp->rcv_nxt, t->seq) && seq_lt(t->seq, tp->rcv_nxt + wnd) : t->seq == tp->rcv_nxt;
+    if (!wnd)
+        return false;
+    return (seq_leq(tp->rcv_nxt, t->seq) && seq_lt(t->seq, tp->rcv_nxt + wnd)) ||
+           (seq_leq(tp->rcv_nxt, t->seq + len - 1) && seq_lt(t->seq + len - 1, tp->rcv_nxt + wnd));
+}
+
+static void challenge_ack(struct tcpcb *tp)
+{
+    CTR_INC(tp->st, tcp, challenge_ack);
+    tp->ack_now = true;
+    tcp_output(tp);
+}
+
+static void sbuf_drop(struct tcpcb *tp, uint32_t n)
+{
+    if (n > tp->sb_len)
+        n = tp->sb_len;
+    tp->sb_head = (tp->sb_head + n) % tp->sb_size;
+    tp->sb_len -= n;
+}
+
+/* Retransmit the first unacknowledged segment now (fast retransmit, partial ACK). */
+static void resend_first(struct tcpcb *tp)
+{
+    uint32_t nxt = tp->snd_nxt, cwnd = tp->cwnd;
+
+    tp->snd_nxt = tp->snd_una;
+    tp->cwnd = tp->mss;
+    tcp_output(tp);
+    tp->cwnd = cwnd;
+    if (seq_gt(nxt, tp->snd_nxt))
+        tp->snd_nxt = nxt;
+}
+
+static void new_ack(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+    uint32_t acked = t->ack - tp->snd_una;
+    uint32_t data_end = tp->snd_una + tp->sb_len;
+
+    if (tp->fin_queued && seq_gt(t->ack, data_end)) {
+        tp->fin_acked = true;
+        acked--;
+    }
+    sbuf_drop(tp, acked);
+    tp->snd_una = t->ack;
+    if (seq_lt(tp->snd_nxt, tp->snd_una))
+        tp->snd_nxt = tp->snd_una;
+    /* RTT: from the echoed timestamp, else the timed segment (Karn) */
+    if (tp->ts_ok && t->opts.has_ts && t->opts.tsecr)
+        update_rtt(tp, (s->now / NS_PER_MS - t->opts.tsecr) * 1000);
+    else if (tp->rtt_timing && seq_gt(t->ack, tp->rtt_seq))
+        update_rtt(tp, (s->now - tp->rtt_start_ns) / 1000);
+    if (tp->rtt_timing && seq_gt(t->ack, tp->rtt_seq))
+        tp->rtt_timing = false;
+    tp->rxt_shift = 0;
+    if (tp->in_recovery) {
+        if (seq_geq(t->ack, tp->recover)) {   /* full ACK: leave recovery (RFC 6582 §3.2 step 3) */
+            tp->in_recovery = false;
+            uint32_t flight = tp->snd_max - tp->snd_una;
+            tp->cwnd = tp->ssthresh < flight + tp->mss ? tp->ssthresh : flight + tp->mss;
+        } else {                              /* partial ACK: the next hole */
+            resend_first(tp);
+            tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
+        }
+    } else if (tp->cwnd < tp->ssthresh) {
+        tp->cwnd += acked < tp->mss ? acked : tp->mss;                   /* slow start */
+    } else {
+        uint32_t inc = (uint32_t)((uint64_t)tp->mss * tp->mss / tp->cwnd);
+        tp->cwnd += inc ? inc : 1;                                        /* congestion avoidance */
+    }
+    tp->dupacks = 0;
+    if (tp->snd_una == tp->snd_max)
+        timer_cancel(&tp->t_rexmt);
+    else
+        tcp_rexmt_arm(tp);
+    wake(tp, POLLOUT);
+}
+
+static void dup_ack(struct tcpcb *tp)
+{
+    if (++tp->dupacks == 3 && !tp->in_recovery && seq_geq(tp->snd_una, tp->recover)) {
+        uint32_t flight = tp->snd_max - tp->snd_una;
+        CTR_INC(tp->st, tcp, fast_rexmt);
+        tp->ssthresh = flight / 2 > 2u * tp->mss ? flight / 2 : 2u * tp->mss;
+        tp->recover = tp->snd_max;
+        tp->in_recovery = true;
+        tp->rtt_timing = false;
+        resend_first(tp);
+        tp->cwnd = tp->ssthresh + 3u * tp->mss;
+    } else if (tp->dupacks > 3 && tp->in_recovery) {
+        tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
+    }
+}
+
+/* ACK processing; false = the segment is dropped. */
+static bool ack_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+
+    /* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT */
+    if (seq_gt(t->ack, tp->snd_max) || seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd)) {
+        CTR_INC(tp->st, tcp, drop_bad_ack);
+        challenge_ack(tp);
+        return false;
+    }
+    if (tp->state == TCPS_SYN_RECEIVED) {
+        if (!seq_gt(t->ack, tp->snd_una)) {
+            reply_rst(tp->st, s);
+            return false;
+        }
+        tp->snd_una = t->ack;
+        tp->snd_wnd = (uint32_t)t->win << tp->snd_wscale;
+        tp->snd_wl1 = t->seq;
+        tp->snd_wl2 = t->ack;
+        established(tp);
+        return true;
+    }
+    uint32_t win = (uint32_t)t->win << tp->snd_wscale;
+    if (seq_gt(t->ack, tp->snd_una))
+        new_ack(tp, s);
+    else if (t->ack == tp->snd_una && !t->payload_len && win == tp->snd_wnd && tp->snd_max != tp->snd_una &&
+             !(t->flags & (TCP_SYN | TCP_FIN)))
+        dup_ack(tp);
+    if (seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack))) {
+        if (win && !tp->snd_wnd)
+            timer_cancel(&tp->t_persist);
+        tp->snd_wnd = win;
+        tp->snd_wl1 = t->seq;
+        tp->snd_wl2 = t->ack;
+        if (win > tp->max_snd_wnd)
+            tp->max_snd_wnd = win;
+    }
+    if (tp->fin_acked) {
+        if (tp->state == TCPS_FIN_WAIT_1) {
+            tcp_set_state(tp, TCPS_FIN_WAIT_2);
+            if (!tp->so)   /* nobody will read: do not wait forever for the peer's FIN */
+                timer_arm(tp->st->tw, &tp->t_2msl, 2ull * TCP_MSL_MS * NS_PER_MS);
+        } else if (tp->state == TCPS_CLOSING) {
+            tcp_set_state(tp, TCPS_TIME_WAIT);
+            timer_arm(tp->st->tw, &tp->t_2msl, 2ull * TCP_MSL_MS * NS_PER_MS);
+        } else if (tp->state == TCPS_LAST_ACK) {
+            tcp_free(tp);
+            return false;
+        }
+    }
+    return true;
+}
+
+static void rbuf_append(struct tcpcb *tp, const uint8_t *d, uint32_t n)
+{
+    for (uint32_t done = 0; done < n;) {
+        uint32_t pos = (tp->rb_head + tp->rb_len) % tp->rb_size;
+        uint32_t chunk = tp->rb_size - pos < n - done ? tp->rb_size - pos : n - done;
+        memcpy(tp->rbuf + pos, d + done, chunk);
+        tp->rb_len += chunk;
+        done += chunk;
+    }
+    tp->rcv_nxt += n;
+}
+
+/* Move what the out-of-order queue now continues into the receive buffer. */
+static void ooo_drain(struct tcpcb *tp)
+{
+    struct pkt *p;
+
+    while ((p = tp->ooo.head) && seq_leq(p->cb[0], tp->rcv_nxt)) {
+        pktq_pop(&tp->ooo);
+        tp->ooo_bytes -= p->len;
+        uint32_t skip = tp->rcv_nxt - p->cb[0];
+        if (skip < p->len)
+            rbuf_append(tp, pkt_data(p) + skip, p->len - skip);
+        pkt_free(p);
+    }
+}
+
+static void ooo_insert(struct tcpcb *tp, uint32_t seq, const uint8_t *d, uint32_t n)
+{
+    struct six_stack *st = tp->st;
+
+    if (tp->ooo_bytes + n > tp->rb_size - tp->rb_len) {
+        CTR_INC(st, tcp, drop_ooo_full);
+        return;
+    }
+    struct pkt **pp = &tp->ooo.head, *prev = NULL;
+    while (*pp && seq_lt((*pp)->cb[0], seq)) {
+        prev = *pp;
+        pp = &(*pp)->next;
+    }
+    if ((*pp && (*pp)->cb[0] == seq && (*pp)->len >= n) ||
+        (prev && seq_geq(prev->cb[0] + prev->len, seq + n))) {
+        CTR_INC(st, tcp, dup_data);
+        return;   /* already have it */
+    }
+    struct pkt *p = pkt_alloc(st->pool, n);
+    if (!p) {
+        CTR_INC(st, tcp, drop_ooo_full);
+        return;
+    }
+    memcpy(pkt_put(p, n), d, n);
+    p->cb[0] = seq;
+    p->next = *pp;
+    *pp = p;
+    if (!p->next)
+        tp->ooo.tail = p;
+    tp->ooo.n++;
+    tp->ooo_bytes += n;
+    CTR_INC(st, tcp, ooo_queued);
+}
+
+static void data_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+    const uint8_t *d = t->payload;
+    uint32_t n = (uint32_t)t->payload_len, seq = t->seq;
+
+    if (seq_lt(seq, tp->rcv_nxt)) {   /* the part we have already */
+        uint32_t skip = tp->rcv_nxt - seq;
+        if (skip >= n) {
+            CTR_INC(tp->st, tcp, dup_data);
+            tp->ack_now = true;
+            return;
+        }
+        d += skip;
+        n -= skip;
+        seq = tp->rcv_nxt;
+    }
+    uint32_t space = tcp_rcv_space(tp);
+    uint32_t limit = seq - tp->rcv_nxt < space ? space - (seq - tp->rcv_nxt) : 0;
+    if (n > limit)
+        n = limit;   /* beyond the window */
+    if (!n)
+        return;
+    if (seq == tp->rcv_nxt) {
+        bool had_ooo = tp->ooo.n != 0;
+        rbuf_append(tp, d, n);
+        ooo_drain(tp);
+        wake(tp, POLLIN);
+        if (had_ooo || ++tp->segs_since_ack >= 2)
+            tp->ack_now = true;   /* RFC 5681 §4.2: at least every second full segment; fill a hole at once */
+        else if (!timer_pending(&tp->t_delack))
+            timer_arm(tp->st->tw, &tp->t_delack, (uint64_t)TCP_DELACK_MS * NS_PER_MS);
+    } else {
+        ooo_insert(tp, seq, d, n);
+        tp->ack_now = true;       /* a duplicate ACK (with SACK) tells the sender at once */
+    }
+}
+
+static void fin_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+
+    if (!(t->flags & TCP_FIN) || tp->fin_rcvd || t->seq + (uint32_t)t->payload_len != tp->rcv_nxt)
+        return;
+    tp->rcv_nxt++;
+    tp->fin_rcvd = true;
+    tp->ack_now = true;
+    wake(tp, POLLIN | POLLHUP);
+    switch (tp->state) {
+    case TCPS_SYN_RECEIVED:
+    case TCPS_ESTABLISHED:
+        tcp_set_state(tp, TCPS_CLOSE_WAIT);
+        break;
+    case TCPS_FIN_WAIT_1:
+        tcp_set_state(tp, tp->fin_acked ? TCPS_TIME_WAIT : TCPS_CLOSING);
+        break;
+    case TCPS_FIN_WAIT_2:
+        tcp_set_state(tp, TCPS_TIME_WAIT);
+        break;
+    default:
+        break;
+    }
+    if (tp->state == TCPS_TIME_WAIT) {
+        timer_cancel(&tp->t_rexmt);
+        timer_arm(tp->st->tw, &tp->t_2msl, 2ull * TCP_MSL_MS * NS_PER_MS);
+    }
+}
+
+/* TIME_WAIT: re-ACK a retransmitted FIN; a new SYN may reopen (RFC 6191). true = process as new. */
+static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+
+    if (t->flags & TCP_RST)
+        return false;                    /* RFC 1337: ignore */
+    if ((t->flags & TCP_SYN) && !(t->flags & TCP_ACK) && seq_gt(t->seq, tp->rcv_nxt)) {
+        tcp_free(tp);
+        return true;
+    }
+    if (t->flags & TCP_FIN)
+        timer_arm(tp->st->tw, &tp->t_2msl, 2ull * TCP_MSL_MS * NS_PER_MS);
+    tp->ack_now = true;
+    tcp_output(tp);
+    return false;
+}
+
+static void synchronized_input(struct tcpcb *tp, const struct seg *s)
+{
+    const struct tcp_info *t = &s->t;
+    struct six_stack *st = tp->st;
+
+    /* PAWS (RFC 7323 §5) */
+    if (tp->ts_ok && t->opts.has_ts && !(t->flags & TCP_RST) && seq_lt(t->opts.tsval, tp->ts_recent)) {
+        CTR_INC(st, tcp, drop_out_of_window);
+        tp->ack_now = true;
+        tcp_output(tp);
+        return;
+    }
+    if (!seq_acceptable(tp, t)) {
+        CTR_INC(st, tcp, drop_out_of_window);
+        if (!(t->flags & TCP_RST)) {
+            tp->ack_now = true;
+            tcp_output(tp);
+        }
+        return;
+    }
+    if (t->flags & TCP_RST) {            /* RFC 5961 §3.2 */
+        if (t->seq == tp->rcv_nxt) {
+            CTR_INC(st, tcp, rst_received);
+            tcp_drop(tp, tp->state == TCPS_CLOSE_WAIT ? EPIPE : ECONNRESET);
+        } else {
+            CTR_INC(st, tcp, rst_in_window);
+            challenge_ack(tp);
+        }
+        return;
+    }
+    if (t->flags & TCP_SYN) {            /* RFC 5961 §4.2 */
+        if (tp->state == TCPS_SYN_RECEIVED && t->seq == tp->irs) {
+            tp->snd_nxt = tp->iss;       /* our SYN-ACK was lost: send it again */
+            tcp_output(tp);
+            return;
+        }
+        CTR_INC(st, tcp, drop_syn_in_window);
+        challenge_ack(tp);
+        return;
+    }
+    if (!(t->flags & TCP_ACK))
+        return;
+    if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->rcv_adv) && seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
+        tp->ts_recent = t->opts.tsval;
+    if (!ack_input(tp, s))
+        return;
+    if (t->payload_len) {
+        if (!tp->so && tp->state != TCPS_SYN_RECEIVED) {   /* closed by the application: nobody will read it */
+            CTR_INC(st, tcp, drop_after_close);
+            tcp_respond(st, tp->v4, &tp->laddr, &tp->faddr, tp->lport, tp->fport, tp->snd_nxt, 0, TCP_RST, tp->ifindex);
+            tcp_free(tp);
+            return;
+        }
+        if (tp->state == TCPS_ESTABLISHED || tp->state == TCPS_FIN_WAIT_1 || tp->state == TCPS_FIN_WAIT_2)
+            data_input(tp, s);
+    }
+    fin_input(tp, s);
+    tcp_output(tp);
+}
+
+void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, const struct in6_addr *dst, bool v4,
+               size_t off, size_t len)
+{
+    struct six_stack *st = ifp->st;
+    struct seg s = { .src = src, .dst = dst, .v4 = v4, .ifindex = ifp->index, .now = six_now(st) };
+    uint32_t pseudo;
+
+    if (v4) {
+        struct in_addr s4, d4;
+        memcpy(&s4, &src->s6_addr[12], 4);
+        memcpy(&d4, &dst->s6_addr[12], 4);
+        pseudo = cksum_pseudo4(s4, d4, (uint16_t)len, IP4_PROTO_TCP);
+    } else {
+        pseudo = cksum_pseudo6(src, dst, (uint32_t)len, IP6_NXT_TCP);
+    }
+    enum wire_reason r = tcp_parse(pkt_data(p) + off, len, pseudo, &s.t);
+    if (r != WR_OK) {
+        WIRE_DROP(st, tcp, r);
+        return;
+    }
+    CTR_INC(st, tcp, in_segs);
+    if (p->flags & (PKT_F_MCAST | PKT_F_BCAST) || in6_is_multicast(dst))
+        return;
+    struct tcpcb *tp = tcp_lookup(st, dst, s.t.dport, src, s.t.sport);
+    if (tp && tp->state == TCPS_TIME_WAIT && !time_wait_input(tp, &s))
+        return;
+    if (tp && tp->state == TCPS_TIME_WAIT)
+        tp = NULL;
+    if (!tp || tp->state == TCPS_TIME_WAIT) {
+        tp = tcp_lookup(st, dst, s.t.dport, src, s.t.sport);   /* freed by time_wait_input if it reopens */
+        if (!tp) {
+            struct sock *ls = find_listener(st, dst, s.t.dport, v4, ifp->index);
+            if (ls) {
+                listen_input(ls, &s);
+            } else {
+                CTR_INC(st, tcp, drop_no_listener);
+                reply_rst(st, &s);
+            }
+            return;
+        }
+    }
+    if (tp->state == TCPS_SYN_SENT)
+        syn_sent_input(tp, &s);
+    else
+        synchronized_input(tp, &s);
+}

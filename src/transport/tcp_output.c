@@ -1,0 +1,293 @@
+/* TCP output: segments from the send buffer within the peer's window and the
+ * congestion window, Nagle, delayed ACKs, and the timers (retransmission per
+ * RFC 6298 with exponential backoff, persist for zero windows, 2MSL). */
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include "transport/tcp.h"
+#include "transport/sock.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "wire/tcp.h"
+#include "wire/cksum.h"
+#include "wire/ip4.h"
+#include "wire/ip6ext.h"
+
+static void rexmt_timeout(struct timer *t, void *arg);
+static void delack_timeout(struct timer *t, void *arg);
+static void persist_timeout(struct timer *t, void *arg);
+static void msl_timeout(struct timer *t, void *arg);
+
+void tcp_timers_init(struct tcpcb *tp)
+{
+    timer_init(&tp->t_rexmt, rexmt_timeout, tp);
+    timer_init(&tp->t_delack, delack_timeout, tp);
+    timer_init(&tp->t_persist, persist_timeout, tp);
+    timer_init(&tp->t_2msl, msl_timeout, tp);
+}
+
+/* Free receive space. Out-of-order data is not subtracted: the advertised
+ * right edge must never move left (RFC 9293 §3.8.6.2.2), and a window that
+ * shrank on every duplicate ACK would hide them from fast retransmit. The
+ * out-of-order queue is bounded by the same space (ooo_insert). */
+uint32_t tcp_rcv_space(const struct tcpcb *tp)
+{
+    return tp->rb_len >= tp->rb_size ? 0 : tp->rb_size - tp->rb_len;
+}
+
+/* Send one segment; seg_len bytes of the send buffer from snd seq. */
+static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_t flags)
+{
+    struct six_stack *st = tp->st;
+    struct tcp_info t = { .sport = tp->lport, .dport = tp->fport, .seq = seq, .flags = flags };
+    uint32_t space = tcp_rcv_space(tp);
+
+    if (flags & TCP_ACK)
+        t.ack = tp->rcv_nxt;
+    if (flags & TCP_SYN) {
+        t.opts.has_mss = true;
+        t.opts.mss = tcp_local_mss(tp);
+        if (tp->state == TCPS_SYN_SENT || tp->ws_ok) {
+            t.opts.has_ws = true;
+            t.opts.ws = tp->rcv_wscale;
+        }
+        t.opts.sack_ok = tp->state == TCPS_SYN_SENT || tp->sack_ok;
+        t.opts.has_ts = tp->state == TCPS_SYN_SENT || tp->ts_ok;
+        t.win = (uint16_t)(space > 65535 ? 65535 : space);   /* never scaled in a SYN (RFC 7323 §2.2) */
+    } else {
+        uint32_t w = space >> (tp->ws_ok ? tp->rcv_wscale : 0);
+        t.win = (uint16_t)(w > 65535 ? 65535 : w);
+        if (seq_gt(tp->rcv_nxt + ((uint32_t)t.win << (tp->ws_ok ? tp->rcv_wscale : 0)), tp->rcv_adv))
+            tp->rcv_adv = tp->rcv_nxt + ((uint32_t)t.win << (tp->ws_ok ? tp->rcv_wscale : 0));
+        t.opts.has_ts = tp->ts_ok;
+    }
+    if (t.opts.has_ts) {
+        t.opts.tsval = (uint32_t)(six_now(st) / NS_PER_MS);
+        t.opts.tsecr = tp->ts_recent;
+    }
+    if (tp->sack_ok && tp->ooo.n && !(flags & TCP_SYN)) {
+        /* RFC 2018: the block holding the latest segment first, then the others */
+        uint8_t n = 0;
+        for (struct pkt *p = tp->ooo.head; p && n < 3; p = p->next) {
+            uint32_t l = p->cb[0], r = p->cb[0] + p->len;
+            if (n && t.opts.sack[n - 1].right == l)
+                t.opts.sack[n - 1].right = r;
+            else {
+                t.opts.sack[n].left = l;
+                t.opts.sack[n++].right = r;
+            }
+        }
+        t.opts.n_sack = n;
+    }
+    size_t hl = tcp_hdr_len(&t.opts);
+    struct pkt *p = pkt_alloc(st->pool, hl + seg_len);
+    if (!p) {
+        CTR_INC(st, ip6, drop_no_buffer);
+        return -ENOBUFS;
+    }
+    uint8_t *d = pkt_put(p, hl + seg_len);
+    uint32_t off = seq - tp->snd_una;   /* data is only sent once the SYN is acknowledged */
+    for (uint32_t done = 0; done < seg_len;) {
+        uint32_t pos = (tp->sb_head + off + done) % tp->sb_size;
+        uint32_t chunk = tp->sb_size - pos < seg_len - done ? tp->sb_size - pos : seg_len - done;
+        memcpy(d + hl + done, tp->sbuf + pos, chunk);
+        done += chunk;
+    }
+    CTR_INC(st, tcp, out_segs);
+    tp->ack_now = false;
+    tp->delack_pending = false;
+    tp->segs_since_ack = 0;
+    timer_cancel(&tp->t_delack);
+    if (tp->v4) {
+        struct ip4_out o = { .proto = IP4_PROTO_TCP, .ttl = tp->so ? tp->so->uc_hops : -1,
+                             .tos = (uint8_t)(tp->so && tp->so->tclass > 0 ? tp->so->tclass : 0), .df = true };
+        memcpy(&o.src, &tp->laddr.s6_addr[12], 4);
+        memcpy(&o.dst, &tp->faddr.s6_addr[12], 4);
+        tcp_emit(d, hl + seg_len, &t, seg_len, cksum_pseudo4(o.src, o.dst, (uint16_t)(hl + seg_len), IP4_PROTO_TCP));
+        return ip4_output(st, p, &o);
+    }
+    struct ip6_out o = { .src = tp->laddr, .dst = tp->faddr, .nxt = IP6_NXT_TCP,
+                         .hlim = tp->so ? tp->so->uc_hops : -1,
+                         .tclass = (uint8_t)(tp->so && tp->so->tclass > 0 ? tp->so->tclass : 0),
+                         .ifp = tp->ifindex ? if_byindex(st, tp->ifindex) : NULL, .flags = IP6_OUT_DONTFRAG };
+    tcp_emit(d, hl + seg_len, &t, seg_len, cksum_pseudo6(&o.src, &o.dst, (uint32_t)(hl + seg_len), IP6_NXT_TCP));
+    int rc = ip6_output(st, p, &o);
+    if (rc == -EMSGSIZE && tp->mss > TCP_DEFAULT_MSS6) {
+        tp->mss = tcp_local_mss(tp);   /* the path MTU dropped under us: next time smaller */
+    }
+    return rc;
+}
+
+void tcp_rexmt_arm(struct tcpcb *tp)
+{
+    uint64_t ms = (uint64_t)tp->rto_ms << tp->rxt_shift;
+    if (ms > TCP_RTO_MAX_MS)
+        ms = TCP_RTO_MAX_MS;
+    timer_arm(tp->st->tw, &tp->t_rexmt, ms * NS_PER_MS);
+}
+
+static uint8_t state_flags(const struct tcpcb *tp)
+{
+    switch (tp->state) {
+    case TCPS_SYN_SENT: return TCP_SYN;
+    case TCPS_SYN_RECEIVED: return TCP_SYN | TCP_ACK;
+    case TCPS_CLOSED: case TCPS_LISTEN: return 0;
+    default: return TCP_ACK;
+    }
+}
+
+void tcp_output(struct tcpcb *tp)
+{
+    if (!tp || tp->state == TCPS_CLOSED || tp->state == TCPS_LISTEN || tp->state == TCPS_TIME_WAIT) {
+        if (tp && tp->state == TCPS_TIME_WAIT && tp->ack_now)
+            send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
+        return;
+    }
+    uint8_t base = state_flags(tp);
+    /* the SYN (or SYN-ACK) until it is acknowledged; retransmission resets snd_nxt to iss */
+    if (base & TCP_SYN) {
+        if (tp->snd_nxt == tp->iss) {
+            send_segment(tp, tp->iss, 0, base);
+            tp->snd_nxt = tp->iss + 1;
+            if (seq_gt(tp->snd_nxt, tp->snd_max))
+                tp->snd_max = tp->snd_nxt;
+            if (!timer_pending(&tp->t_rexmt))
+                tcp_rexmt_arm(tp);
+        } else if (tp->ack_now && tp->state == TCPS_SYN_RECEIVED) {
+            send_segment(tp, tp->snd_nxt, 0, TCP_ACK);   /* RFC 9293 §3.10.7.4: <SEQ=SND.NXT><ACK=RCV.NXT> */
+        }
+        return;
+    }
+    uint32_t wnd = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
+    /* the MSS counts data only: options come out of it (RFC 6691) */
+    uint32_t opt = (tp->ts_ok ? 12u : 0u) + (tp->sack_ok && tp->ooo.n ? 28u : 0u);
+    uint32_t smss = tp->mss > opt + 64 ? tp->mss - opt : 64;
+    uint32_t data_end = tp->snd_una + tp->sb_len;   /* the FIN, once queued, takes this sequence number */
+    bool sent = false;
+    for (;;) {
+        uint32_t off = tp->snd_nxt - tp->snd_una;
+        uint32_t avail = tp->sb_len > off ? tp->sb_len - off : 0;
+        uint32_t usable = wnd > off ? wnd - off : 0;
+        uint32_t len = avail < usable ? avail : usable;
+        if (len > smss)
+            len = smss;
+        bool all_sent = tp->snd_nxt + len == data_end;
+        bool fin = tp->fin_queued && !tp->fin_acked && all_sent && seq_leq(tp->snd_nxt, data_end) &&
+                   (len || usable || tp->snd_nxt == tp->snd_una);
+        /* silly window avoidance and Nagle (RFC 9293 §3.8.6.2.1, RFC 896) */
+        if (len && len < smss && !all_sent)
+            len = 0;
+        if (len && len < smss && !tp->nodelay && tp->snd_nxt != tp->snd_una)
+            len = 0, fin = false;
+        if (!len && !fin)
+            break;
+        if (fin && (tp->state == TCPS_ESTABLISHED || tp->state == TCPS_SYN_RECEIVED))
+            tcp_set_state(tp, TCPS_FIN_WAIT_1);
+        else if (fin && tp->state == TCPS_CLOSE_WAIT)
+            tcp_set_state(tp, TCPS_LAST_ACK);
+        if (!tp->rtt_timing && len && tp->snd_nxt == tp->snd_max) {
+            tp->rtt_timing = true;
+            tp->rtt_seq = tp->snd_nxt;
+            tp->rtt_start_ns = six_now(tp->st);
+        }
+        if (seq_lt(tp->snd_nxt, tp->snd_max))
+            CTR_INC(tp->st, tcp, rexmt);
+        send_segment(tp, tp->snd_nxt, len, (uint8_t)(TCP_ACK | (fin ? TCP_FIN : 0) | (len && all_sent ? TCP_PSH : 0)));
+        tp->snd_nxt += len + (fin ? 1 : 0);
+        if (seq_gt(tp->snd_nxt, tp->snd_max))
+            tp->snd_max = tp->snd_nxt;
+        sent = true;
+        if (fin)
+            break;
+    }
+    if (tp->snd_max != tp->snd_una && !timer_pending(&tp->t_rexmt))
+        tcp_rexmt_arm(tp);
+    /* zero window with data waiting: probe (RFC 9293 §3.8.6.1) */
+    if (!tp->snd_wnd && tp->sb_len > tp->snd_nxt - tp->snd_una && !timer_pending(&tp->t_rexmt) &&
+        !timer_pending(&tp->t_persist))
+        timer_arm(tp->st->tw, &tp->t_persist, (uint64_t)tp->rto_ms * NS_PER_MS);
+    if (!sent && tp->ack_now)
+        send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
+}
+
+/* A segment without a connection (RST, or ACK from TIME_WAIT). */
+void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
+                 uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex)
+{
+    struct tcp_info t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags };
+    size_t hl = tcp_hdr_len(&t.opts);
+    struct pkt *p = pkt_alloc(st->pool, hl);
+
+    if (!p)
+        return;
+    uint8_t *d = pkt_put(p, hl);
+    if (flags & TCP_RST)
+        CTR_INC(st, tcp, out_rst);
+    if (v4) {
+        struct ip4_out o = { .proto = IP4_PROTO_TCP, .ttl = -1 };
+        memcpy(&o.src, &src->s6_addr[12], 4);
+        memcpy(&o.dst, &dst->s6_addr[12], 4);
+        tcp_emit(d, hl, &t, 0, cksum_pseudo4(o.src, o.dst, (uint16_t)hl, IP4_PROTO_TCP));
+        ip4_output(st, p, &o);
+        return;
+    }
+    struct ip6_out o = { .src = *src, .dst = *dst, .nxt = IP6_NXT_TCP, .hlim = -1,
+                         .ifp = ifindex ? if_byindex(st, ifindex) : NULL };
+    tcp_emit(d, hl, &t, 0, cksum_pseudo6(src, dst, (uint32_t)hl, IP6_NXT_TCP));
+    ip6_output(st, p, &o);
+}
+
+/* RFC 6298 §5.4–5.6 and RFC 5681 §3.1: back off, collapse the window, resend from snd_una. */
+static void rexmt_timeout(struct timer *t, void *arg)
+{
+    struct tcpcb *tp = arg;
+    (void)t;
+
+    CTR_INC(tp->st, tcp, rexmt_timeout);
+    if (++tp->rxt_shift > ((tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) ? TCP_SYN_RXT : TCP_MAX_RXT)) {
+        CTR_INC(tp->st, tcp, conn_timeout);
+        tcp_drop(tp, ETIMEDOUT);
+        return;
+    }
+    uint32_t flight = tp->snd_max - tp->snd_una;
+    tp->ssthresh = flight / 2 > 2u * tp->mss ? flight / 2 : 2u * tp->mss;
+    tp->cwnd = tp->mss;
+    tp->dupacks = 0;
+    tp->in_recovery = false;
+    tp->rtt_timing = false;   /* Karn: no samples from retransmissions */
+    tp->snd_nxt = tp->snd_una;
+    if (tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED)
+        tp->snd_nxt = tp->iss;
+    tcp_rexmt_arm(tp);
+    tcp_output(tp);
+}
+
+static void delack_timeout(struct timer *t, void *arg)
+{
+    struct tcpcb *tp = arg;
+    (void)t;
+    tp->ack_now = true;
+    tcp_output(tp);
+}
+
+static void persist_timeout(struct timer *t, void *arg)
+{
+    struct tcpcb *tp = arg;
+    (void)t;
+
+    if (tp->snd_wnd || tp->sb_len <= tp->snd_nxt - tp->snd_una)
+        return;
+    CTR_INC(tp->st, tcp, persist_probe);
+    /* one byte beyond the window makes the peer answer with its window */
+    send_segment(tp, tp->snd_nxt, 1, TCP_ACK);
+    uint64_t ms = (uint64_t)tp->rto_ms << (tp->rxt_shift < 6 ? tp->rxt_shift++ : 6);
+    timer_arm(tp->st->tw, &tp->t_persist, (ms > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : ms) * NS_PER_MS);
+}
+
+static void msl_timeout(struct timer *t, void *arg)
+{
+    struct tcpcb *tp = arg;
+    (void)t;
+    tcp_free(tp);
+}
