@@ -16,7 +16,7 @@
 #include "link/ifnet.h"
 #include "link/tap.h"
 
-#define OBJECTS "link addr route neigh ping ra set stats capture"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -404,6 +404,7 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "ping", cmd_ping },
     { "ra", cmd_ra },
     { "set", cmd_set },
+    { "addrsel", cmd_addrsel },
     { "stats", cmd_stats },
     { "capture", cmd_capture },
     { "help", cmd_help },

@@ -569,3 +569,61 @@ int cmd_set(struct cmd_ctx *c, int argc, char **argv)
     return cmd_usage(c, "usage: set forwarding on|off [-4|-6] | set addrgen eui64|stable dev IF | "
                         "set accept_ra on|off dev IF");
 }
+
+/* ---------------------------------------------------------------- addrsel */
+
+/* addrsel show | add PREFIX/LEN precedence P label L | del PREFIX/LEN | default */
+int cmd_addrsel(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct addrsel_table *t = &c->st->net6->policy;
+    struct cmd_addr a;
+    unsigned long prec, label;
+    int rc;
+
+    if (argc < 2 || !strcmp(argv[1], "show") || !strcmp(argv[1], "list")) {
+        char buf[ADDRSEL_MAX * 80];
+        if (addrsel_table_format(t, buf, sizeof buf) < 0)
+            return cmd_fail(c, "policy table too large to print");
+        if (!c->json) {
+            cmd_printf(c->out, "%s", buf);
+            return 0;
+        }
+        cmd_printf(c->out, "[");
+        for (int i = 0; i < t->n; i++) {
+            char b[INET6_ADDRSTRLEN];
+            cmd_printf(c->out, "%s{\"prefix\":\"%s/%u\",\"precedence\":%u,\"label\":%u}", i ? "," : "",
+                       ntop6(&t->p[i].prefix, b), t->p[i].plen, t->p[i].precedence, t->p[i].label);
+        }
+        cmd_printf(c->out, "]\n");
+        return 0;
+    }
+    if (argc == 2 && !strcmp(argv[1], "default")) {
+        addrsel_default_table(t);
+        return 0;
+    }
+    if (argc >= 3 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "del"))) {
+        bool add = argv[1][0] == 'a';
+        if (!parse_addr(c, argv[2], &a, true) || a.scope || a.plen < 0)
+            return cmd_usage(c, "bad prefix '%s' (IPv4 goes as ::ffff:a.b.c.d/len)", argv[2]);
+        if (a.family == AF_INET) {   /* IPv4 prefixes live in the table as IPv4-mapped */
+            memset(&a.a6, 0, sizeof a.a6);
+            a.a6.s6_addr[10] = a.a6.s6_addr[11] = 0xff;
+            memcpy(&a.a6.s6_addr[12], &a.a4, 4);
+            a.plen += 96;
+        }
+        if (add) {
+            if (argc != 7 || strcmp(argv[3], "precedence") || strcmp(argv[5], "label") ||
+                !cmd_parse_ulong(argv[4], 0, 255, &prec) || !cmd_parse_ulong(argv[6], 0, 255, &label))
+                return cmd_usage(c, "usage: addrsel add PREFIX/LEN precedence 0-255 label 0-255");
+            rc = addrsel_table_add(t, &a.a6, (unsigned)a.plen, (unsigned)prec, (unsigned)label);
+        } else {
+            if (argc != 3)
+                return cmd_usage(c, "usage: addrsel del PREFIX/LEN");
+            rc = addrsel_table_del(t, &a.a6, (unsigned)a.plen);
+        }
+        if (rc)
+            return cmd_fail(c, "addrsel %s %s: %s", argv[1], argv[2], errstr(rc));
+        return 0;
+    }
+    return cmd_usage(c, "usage: addrsel show | add PREFIX/LEN precedence P label L | del PREFIX/LEN | default");
+}

@@ -11,5 +11,6 @@ int cmd_neigh(struct cmd_ctx *c, int argc, char **argv);
 int cmd_ping(struct cmd_ctx *c, int argc, char **argv);
 int cmd_ra(struct cmd_ctx *c, int argc, char **argv);
 int cmd_set(struct cmd_ctx *c, int argc, char **argv);
+int cmd_addrsel(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

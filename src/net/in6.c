@@ -13,6 +13,7 @@
 #include <openssl/evp.h>
 #include "net/ip6_var.h"
 #include "core/log.h"
+#include "net/addrsel.h"
 
 #define IDGEN_RETRIES 3            /* RFC 7217 §6 */
 #define TWO_HOURS_S   7200u        /* RFC 4862 §5.5.3 (e) */
@@ -542,62 +543,29 @@ void in6_if_down(struct ifnet *ifp)
             ii->addrs[i].flags |= IN6_IFF_TENTATIVE;   /* DAD again when it comes back */
 }
 
-/* --- source address selection (RFC 6724 §5) --- */
-
-static unsigned addr_scope(const struct in6_addr *a)
-{
-    if (in6_is_multicast(a))
-        return in6_mc_scope(a);
-    if (in6_is_linklocal(a) || in6_is_loopback(a))
-        return 2;
-    return 14;
-}
-
-static unsigned common_prefix_len(const struct in6_addr *a, const struct in6_addr *b)
-{
-    unsigned n = 0;
-    for (int i = 0; i < 16; i++) {
-        uint8_t x = a->s6_addr[i] ^ b->s6_addr[i];
-        if (!x) { n += 8; continue; }
-        return n + (unsigned)__builtin_clz((unsigned)x << 24);
-    }
-    return n;
-}
-
-/* Returns true if candidate b is better than a for dst (RFC 6724 §5 rules 1, 2, 3, 5, 8). */
-static bool src_better(const struct in6_ifaddr *a, const struct in6_ifaddr *b, const struct in6_addr *dst,
-                       const struct ifnet *oif)
-{
-    if (in6_eq(&b->addr, dst)) return true;                       /* rule 1 */
-    if (in6_eq(&a->addr, dst)) return false;
-    unsigned sa = addr_scope(&a->addr), sb = addr_scope(&b->addr), sd = addr_scope(dst);
-    if (sa != sb)                                                 /* rule 2 */
-        return sa < sb ? sa < sd : sb >= sd;
-    bool da = a->flags & IN6_IFF_DEPRECATED, db = b->flags & IN6_IFF_DEPRECATED;
-    if (da != db) return da;                                      /* rule 3 */
-    if ((a->ifp == oif) != (b->ifp == oif)) return b->ifp == oif; /* rule 5 */
-    return common_prefix_len(&b->addr, dst) > common_prefix_len(&a->addr, dst); /* rule 8 */
-}
+/* --- source address selection (RFC 6724 §5, src/net/addrsel.c) --- */
 
 int in6_selectsrc(struct six_stack *st, const struct in6_addr *dst, struct ifnet *ifp, struct in6_addr *src)
 {
-    const struct in6_ifaddr *best = NULL;
+    struct addrsel_src c[64];   /* candidates: more addresses than this on one stack are not considered */
+    int n = 0;
     bool scoped = in6_is_linklocal(dst) || (in6_is_multicast(dst) && in6_mc_scope(dst) <= 2);
 
-    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
-        struct ifnet *c = st->ifs[i];
-        if (!c || !c->in6 || (scoped && c != ifp))
+    for (unsigned i = 0; i < SIX_MAX_IFS && n < (int)(sizeof c / sizeof c[0]); i++) {
+        struct ifnet *cif = st->ifs[i];
+        if (!cif || !cif->in6 || (scoped && cif != ifp))
             continue;
-        for (int k = 0; k < IN6_MAX_ADDRS_PER_IF; k++) {
-            const struct in6_ifaddr *ia = &c->in6->addrs[k];
+        for (int k = 0; k < IN6_MAX_ADDRS_PER_IF && n < (int)(sizeof c / sizeof c[0]); k++) {
+            const struct in6_ifaddr *ia = &cif->in6->addrs[k];
             if (!ia_usable(ia) || (in6_is_loopback(&ia->addr) && !in6_is_loopback(dst)))
                 continue;
-            if (!best || src_better(best, ia, dst, ifp))
-                best = ia;
+            c[n++] = (struct addrsel_src){ .addr = ia->addr, .ifindex = cif->index, .plen = ia->plen,
+                                           .deprecated = ia->flags & IN6_IFF_DEPRECATED };
         }
     }
-    if (!best)
+    int best = addrsel_source(&st->net6->policy, dst, ifp ? ifp->index : 0, c, n, true);
+    if (best < 0)
         return -EADDRNOTAVAIL;
-    *src = best->addr;
+    *src = c[best].addr;
     return 0;
 }

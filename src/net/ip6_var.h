@@ -15,6 +15,7 @@
 #include "wire/nd6.h"
 #include "net/stack.h"
 #include "net/rtable.h"
+#include "net/addrsel.h"
 
 /* RFC 4861 §10 protocol constants (ms unless noted) */
 #define ND_MAX_RTR_SOLICITATION_DELAY 1000
@@ -200,6 +201,7 @@ static inline uint32_t in6_hash(const struct in6_addr *a, uint32_t salt)
 
 struct net6 {
     struct in6_ifaddr *local_hash[IN6_LOCAL_HASH];   /* every address of every interface */
+    struct addrsel_table policy;                     /* RFC 6724 policy table (sixctl addrsel) */
     /* neighbor cache: fixed array + hash */
     struct nd_entry nd[ND_CACHE_MAX];
     int32_t nd_hash[ND_CACHE_MAX];

@@ -29,6 +29,7 @@ int net6_init(struct six_stack *st)
     for (unsigned i = 0; i < ND_CACHE_MAX; i++)
         n->nd_hash[i] = -1;
     n->frag_id = (uint32_t)six_random(st);
+    addrsel_default_table(&n->policy);
     n->err_rate_per_s = 100;
     n->err_burst = 20;
     n->err_tokens_ms = (uint64_t)n->err_burst * 1000;
