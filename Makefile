@@ -24,7 +24,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INC) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lcrypto -lm
 
-LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/ctl/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/ctl/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
@@ -94,7 +94,7 @@ demo: deps all
 # libFuzzer targets: clang, ASan+UBSan, separate object tree.
 FUZZ_BUILD := build/fuzz
 FUZZ_CC    := clang
-FUZZ_CFLAGS:= $(CSTD) -g -O1 $(INC) -fsanitize=fuzzer-no-link,address,undefined -DSIX_FUZZ
+FUZZ_CFLAGS:= $(CSTD) -g -O1 $(INC) -fsanitize=fuzzer-no-link,address,undefined -DSIX_FUZZ -MMD -MP
 FUZZ_LIBOBJ:= $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC))
 FUZZERS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 

@@ -123,6 +123,8 @@ void tcp_set_state(struct tcpcb *tp, int state);
 void tcp_drop(struct tcpcb *tp, int err);               /* connection failed: wake the socket with err, free */
 void tcp_free(struct tcpcb *tp);
 uint32_t tcp_rcv_space(const struct tcpcb *tp);
+/* Allocate the send or receive buffer on first use; false if memory is short. */
+bool tcp_buf_need(struct tcpcb *tp, bool send);
 uint16_t tcp_local_mss(struct tcpcb *tp);   /* MSS from the route's MTU / path MTU */
 struct tcpcb *tcp_lookup(struct six_stack *st, const struct in6_addr *laddr, uint16_t lport,
                          const struct in6_addr *faddr, uint16_t fport);

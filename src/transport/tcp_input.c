@@ -421,6 +421,10 @@ static void data_input(struct tcpcb *tp, const struct seg *s)
         n = limit;   /* beyond the window */
     if (!n)
         return;
+    if (!tcp_buf_need(tp, false)) {
+        CTR_INC(tp->st, tcp, drop_no_memory);
+        return;
+    }
     if (seq == tp->rcv_nxt) {
         bool had_ooo = tp->ooo.n != 0;
         rbuf_append(tp, d, n);

@@ -126,12 +126,23 @@ static struct tcpcb *tcb_new(struct six_stack *st)
     return tp;
 }
 
+/* Buffer sizes are fixed at creation; the memory itself comes with the first
+ * byte to hold (tcp_buf_need), so an idle connection costs only its control
+ * block and socket (~1 KiB), whatever its buffer sizes. */
 static int tcb_buffers(struct tcpcb *tp)
 {
     tp->sb_size = tp->rb_size = TCP_BUF_DEFAULT;
-    tp->sbuf = malloc(tp->sb_size);
-    tp->rbuf = malloc(tp->rb_size);
-    return tp->sbuf && tp->rbuf ? 0 : -ENOMEM;
+    if (tp->so && tp->so->rcvbuf && tp->so->rcvbuf != SOCK_RCVBUF_DEF)
+        tp->rb_size = (uint32_t)tp->so->rcvbuf;
+    return 0;
+}
+
+bool tcp_buf_need(struct tcpcb *tp, bool send)
+{
+    uint8_t **b = send ? &tp->sbuf : &tp->rbuf;
+    if (!*b)
+        *b = malloc(send ? tp->sb_size : tp->rb_size);
+    return *b != NULL;
 }
 
 static void tw_unlink(struct tcpcb *tp)
@@ -406,6 +417,8 @@ ssize_t tcp_send(struct sock *so, const uint8_t *data, size_t len)
     uint32_t room = tp->sb_size - tp->sb_len;
     if (!room)
         return -EAGAIN;
+    if (!tcp_buf_need(tp, true))
+        return -ENOBUFS;
     size_t n = len < room ? len : room;
     for (size_t done = 0; done < n;) {
         uint32_t pos = (tp->sb_head + tp->sb_len) % tp->sb_size;

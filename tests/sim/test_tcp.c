@@ -268,6 +268,54 @@ TEST(rfc5961_blind_attacks)
     teardown();
 }
 
+/* 10,000 concurrent connections in one stack; an idle one costs about 1 KiB. */
+TEST(ten_thousand_connections)
+{
+    setup(NULL, 18);
+    enum { N = 10000 };
+    static int ca[N], cb[N];
+    int ls = listener(B, AF_INET6, 9000), accepted = 0;
+    T_EQ(six_listen(B, ls, 4096), 0);   /* a bigger backlog than listener()'s */
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 9000);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, "ping 2001:db8:1::b -c 1"), 0);
+    for (int i = 0; i < N; i++) {
+        ca[i] = six_socket(A, AF_INET6, SOCK_STREAM, 0);
+        six_connect(A, ca[i], (struct sockaddr *)&to, sizeof to);
+        if (i % 1000 == 999 || i == N - 1) {   /* the sim link holds 4096 frames in flight */
+            sim_run_for(W, 20 * MS);
+            int sd;
+            while (accepted < N && (sd = six_accept(B, ls, NULL, NULL)) >= 0)
+                cb[accepted++] = sd;
+        }
+    }
+    T_EQ(accepted, N);
+    T_EQ(A->tcp->n_conns, N);
+    T_EQ(B->tcp->n_conns, N + 1);
+    int est = 0;
+    for (int i = 0; i < N; i++)
+        est += A->socks->s[ca[i]].tp && A->socks->s[ca[i]].tp->state == TCPS_ESTABLISHED;
+    T_EQ(est, N);
+    printf("# idle connection: %zu bytes of control block + %zu of socket; buffers come with the first byte\n",
+           sizeof(struct tcpcb), sizeof(struct sock));
+    T_CHECK(sizeof(struct tcpcb) + sizeof(struct sock) <= 1024);
+    for (int i = 0; i < N; i++)
+        six_close(A, ca[i]);
+    sim_run_for(W, 100 * MS);
+    for (int i = 0; i < accepted; i++)
+        six_close(B, cb[i]);
+    sim_run_for(W, 5 * SEC);
+    /* what is left is TIME_WAIT, capped at 4096 per stack with the oldest recycled
+     * (simultaneous closes happen where the link dropped first FINs) */
+    T_EQ(A->tcp->n_conns, A->tcp->n_tw);
+    T_EQ(B->tcp->n_conns, 1 + B->tcp->n_tw);
+    T_CHECK(A->tcp->n_tw <= 4096 && B->tcp->n_tw <= 4096);
+    T_CHECK(CTR_GET(A, tcp, tw_recycled) + CTR_GET(B, tcp, tw_recycled) >= N - 2 * 4096);
+    sim_run_for(W, 61 * SEC);
+    T_EQ(A->tcp->n_conns, 0);
+    T_EQ(B->tcp->n_conns, 1);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -276,5 +324,6 @@ int main(void)
     RUN(closed_port_refused);
     RUN(simultaneous_open);
     RUN(rfc5961_blind_attacks);
+    RUN(ten_thousand_connections);
     return t_done();
 }
