@@ -66,7 +66,8 @@
     X(tcp, rexmt) X(tcp, rexmt_timeout) X(tcp, fast_rexmt) X(tcp, challenge_ack) X(tcp, drop_bad_ack) \
     X(tcp, drop_out_of_window) X(tcp, drop_syn_in_window) X(tcp, rst_in_window) X(tcp, drop_rst_out_of_window) \
     X(tcp, ooo_queued) X(tcp, drop_ooo_full) X(tcp, drop_after_close) X(tcp, dup_data) X(tcp, persist_probe) \
-    X(tcp, conn_timeout) X(tcp, drop_listen_ack) X(tcp, rst_received) X(tcp, drop_no_memory)
+    X(tcp, conn_timeout) X(tcp, drop_listen_ack) X(tcp, rst_received) X(tcp, drop_no_memory) X(tcp, keepalive_probe) X(tcp, keepalive_drop) \
+    X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -1,9 +1,9 @@
 /* Neighbor cache and Neighbor Solicitation / Advertisement (RFC 4861 §7).
  *
  * The cache is a fixed array of ND_CACHE_MAX entries hashed by (interface,
- * address). When it is full, a new entry evicts the least recently used entry
- * that is not INCOMPLETE (or, failing that, the oldest INCOMPLETE one); each
- * eviction counts nd6.cache_evicted. Packets awaiting resolution are queued,
+ * address). When it is full, a new entry evicts the oldest INCOMPLETE entry
+ * (or, failing that, the least recently used one); each eviction counts
+ * nd6.cache_evicted. Packets awaiting resolution are queued,
  * ND_QUEUE_PER_ENTRY per neighbor (the oldest is dropped) and ND_QUEUE_TOTAL in
  * all. NUD: INCOMPLETE → REACHABLE → STALE → DELAY → PROBE → (gone), on the
  * RFC's timers, per interface parameters (ReachableTime, RetransTimer). */
@@ -83,6 +83,10 @@ static void nd_free(struct six_stack *st, struct nd_entry *e)
     n->nd_count--;
 }
 
+/* The entry a new one replaces when the cache is full: the oldest INCOMPLETE
+ * entry first — a flood of packets to unused addresses (RFC 6583) then only
+ * churns through unresolved entries and never pushes out the neighbors in
+ * use — else the least recently used one. */
 static struct nd_entry *nd_victim(struct net6 *n)
 {
     struct nd_entry *best = NULL;
@@ -90,7 +94,7 @@ static struct nd_entry *nd_victim(struct net6 *n)
     for (unsigned i = 0; i < ND_CACHE_MAX; i++) {
         struct nd_entry *e = &n->nd[i];
         bool e_inc = e->state == ND_INCOMPLETE;
-        if (!best || (best->state == ND_INCOMPLETE && !e_inc) ||
+        if (!best || (e_inc && best->state != ND_INCOMPLETE) ||
             ((best->state == ND_INCOMPLETE) == e_inc && e->last_used_ns < best->last_used_ns))
             best = e;
     }

@@ -56,6 +56,8 @@ struct sock {
     int n_groups;
     /* TCP */
     struct tcpcb *tp;
+    bool nodelay, keepalive;
+    int keep_idle, keep_intvl, keep_cnt;   /* seconds, seconds, probes; 0: defaults */
     int backlog, aq_head, aq_len, n_syn;   /* listener: accept queue of established children */
     int *aq;
     six_sock_cb cb;

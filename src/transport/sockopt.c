@@ -6,6 +6,8 @@
 #include "transport/sock.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
+#include "transport/tcp.h"
+#include <netinet/tcp.h>
 
 #define FAIL(e) do { errno = (e); return -1; } while (0)
 
@@ -144,6 +146,33 @@ int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void
             so->rcvbuf = 2 * PKT_SMALL_SIZE;
         return 0;
     }
+    if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_NODELAY) {
+        if (get_int(val, len, &v))
+            FAIL(EINVAL);
+        so->nodelay = v != 0;
+        if (so->tp) {
+            so->tp->nodelay = so->nodelay;
+            tcp_output(so->tp);   /* what Nagle held back goes now */
+        }
+        return 0;
+    }
+    if (level == SOL_SOCKET && name == SO_KEEPALIVE && so->type == SOCK_STREAM) {
+        if (get_int(val, len, &v))
+            FAIL(EINVAL);
+        so->keepalive = v != 0;
+        if (so->tp)
+            tcp_keepalive_update(so->tp);
+        return 0;
+    }
+    if (level == IPPROTO_TCP && so->type == SOCK_STREAM &&
+        (name == TCP_KEEPIDLE || name == TCP_KEEPINTVL || name == TCP_KEEPCNT)) {
+        if (get_int(val, len, &v) || v < 1 || v > (name == TCP_KEEPCNT ? 127 : 32767))
+            FAIL(EINVAL);
+        *(name == TCP_KEEPIDLE ? &so->keep_idle : name == TCP_KEEPINTVL ? &so->keep_intvl : &so->keep_cnt) = v;
+        if (so->tp)
+            tcp_keepalive_update(so->tp);
+        return 0;
+    }
     if (level == IPPROTO_IP && (name == IP_TTL || name == IP_TOS)) {
         if (get_int(val, len, &v) || v < -1 || v > 255)
             FAIL(EINVAL);
@@ -214,6 +243,14 @@ int six_getsockopt(struct six_stack *st, int sd, int level, int name, void *val,
         rc = put_int(val, len, (int)so->rcvbuf);
     } else if (level == SOL_SOCKET && name == SO_TYPE) {
         rc = put_int(val, len, so->type);
+    } else if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
+        rc = put_int(val, len, so->keepalive);
+    } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_NODELAY) {
+        rc = put_int(val, len, so->nodelay);
+    } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_MAXSEG) {
+        rc = put_int(val, len, so->tp && so->tp->mss ? so->tp->mss : TCP_DEFAULT_MSS6);
+    } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_INFO_STATE) {
+        rc = put_int(val, len, so->tp ? so->tp->state : TCPS_CLOSED);
     } else {
         FAIL(ENOPROTOOPT);
     }

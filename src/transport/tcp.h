@@ -38,6 +38,10 @@ enum tcp_state {
 #define TCP_SYN_RXT         6
 #define TCP_DEFAULT_MSS6    1220u           /* RFC 8200 minimum MTU − 60 */
 #define TCP_DEFAULT_MSS4    536u
+#define TCP_KEEPIDLE_S      7200u           /* RFC 1122 §4.2.3.6: no less than two hours by default */
+#define TCP_KEEPINTVL_S     75u
+#define TCP_KEEPCNT         9u
+#define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
 
 struct sock;
 struct six_stack;
@@ -78,7 +82,9 @@ struct tcpcb {
     uint32_t ooo_bytes;
     bool fin_queued, fin_acked, fin_rcvd, ack_now, delack_pending;
     uint8_t segs_since_ack;
-    struct timer t_rexmt, t_delack, t_persist, t_2msl;
+    struct timer t_rexmt, t_delack, t_persist, t_2msl, t_keep;
+    uint8_t keep_probes;
+    uint64_t last_rcv_ns;
     struct tcpcb *hnext;              /* 4-tuple hash */
     struct tcpcb *tw_next, *tw_prev;  /* TIME_WAIT list, oldest first */
     uint64_t tw_since_ns;
@@ -117,7 +123,12 @@ void tcp_inherit(struct sock *child, const struct sock *listener);
 void tcp_output(struct tcpcb *tp);
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex);
+/* A SYN-ACK without a connection (SYN cookies): only the MSS option. */
+void tcp_respond_synack(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex);
 void tcp_timers_init(struct tcpcb *tp);
+/* (Re)start or stop keepalives after SO_KEEPALIVE / TCP_KEEP* or new data from the peer. */
+void tcp_keepalive_update(struct tcpcb *tp);
 void tcp_rexmt_arm(struct tcpcb *tp);
 void tcp_set_state(struct tcpcb *tp, int state);
 void tcp_drop(struct tcpcb *tp, int err);               /* connection failed: wake the socket with err, free */

@@ -88,6 +88,82 @@ static void negotiate_options(struct tcpcb *tp, const struct tcp_info *t)
     tp->cwnd = iw;
 }
 
+static void synchronized_input(struct tcpcb *tp, const struct seg *s);
+static void established(struct tcpcb *tp);
+
+/* SYN cookies (RFC 4987 §3.6): when the SYN queue is full, the SYN-ACK's
+ * sequence number carries what the connection needs — a keyed hash of the
+ * 4-tuple, the client's ISN and a 64-second time slot, plus the MSS index —
+ * and no state is kept until the client's ACK proves it received it.
+ * Connections made this way have no window scaling, SACK or timestamps. */
+static const uint16_t cookie_mss[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };
+
+static uint32_t cookie_hash(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot)
+{
+    uint8_t key[16];
+    memcpy(key, st->tcp->isn_secret + 16, 16);
+    struct in6_addr mix = *s->src;
+    for (int i = 0; i < 16; i++)
+        mix.s6_addr[i] ^= s->dst->s6_addr[i] ^ key[i];
+    return in6_hash(&mix, ((uint32_t)s->t.sport << 16 | s->t.dport) ^ irs ^ (slot * 0x9e3779b1u)) ^
+           in6_hash(s->dst, irs + slot);
+}
+
+static uint32_t cookie_make(struct six_stack *st, const struct seg *s, uint16_t peer_mss)
+{
+    uint32_t slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+    unsigned mi = 0;
+    for (unsigned i = 0; i < 8; i++)
+        if (cookie_mss[i] <= peer_mss)
+            mi = i;
+    return ((slot & 31u) << 27) | (mi << 24) | (cookie_hash(st, s, s->t.seq, slot) & 0xffffffu);
+}
+
+/* The ACK completing a cookie handshake: returns the MSS, or 0 if the cookie is not ours. */
+static uint16_t cookie_check(struct six_stack *st, const struct seg *s)
+{
+    uint32_t cookie = s->t.ack - 1, irs = s->t.seq - 1;
+    uint32_t now_slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+
+    for (uint32_t age = 0; age < 2; age++) {   /* this slot or the previous one: 64–128 s of validity */
+        uint32_t slot = now_slot - age;
+        if ((cookie >> 27) != (slot & 31u))
+            continue;
+        if ((cookie & 0xffffffu) == (cookie_hash(st, s, irs, slot) & 0xffffffu))
+            return cookie_mss[(cookie >> 24) & 7u];
+    }
+    return 0;
+}
+
+static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
+{
+    struct six_stack *st = ls->st;
+    const struct tcp_info *t = &s->t;
+    struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
+
+    if (!tp)
+        return;
+    CTR_INC(st, tcp, syncookie_ok);
+    tp->irs = t->seq - 1;
+    tp->rcv_nxt = t->seq;
+    tp->rcv_adv = tp->rcv_nxt;
+    tp->iss = t->ack - 1;
+    tp->snd_una = tp->snd_nxt = tp->snd_max = t->ack;
+    tp->recover = tp->iss;
+    uint16_t local = tcp_local_mss(tp);
+    tp->mss = mss < local ? mss : local;
+    tp->rcv_wscale = 0;
+    tp->snd_wnd = tp->max_snd_wnd = t->win;
+    tp->snd_wl1 = t->seq;
+    tp->snd_wl2 = t->ack;
+    tp->cwnd = 10u * tp->mss;
+    tp->ssthresh = UINT32_MAX;
+    tcp_set_state(tp, TCPS_SYN_RECEIVED);
+    established(tp);
+    if (t->payload_len || (t->flags & TCP_FIN))
+        synchronized_input(tp, s);
+}
+
 static void listen_input(struct sock *ls, const struct seg *s)
 {
     struct six_stack *st = ls->st;
@@ -96,12 +172,32 @@ static void listen_input(struct sock *ls, const struct seg *s)
     if (t->flags & TCP_RST)
         return;
     if (t->flags & TCP_ACK) {
+        uint16_t mss = (t->flags & TCP_SYN) ? 0 : cookie_check(st, s);
+        if (mss && ls->aq_len < ls->backlog) {
+            cookie_accept(ls, s, mss);
+            return;
+        }
+        if (mss) {
+            CTR_INC(st, tcp, drop_accept_queue_full);
+            return;
+        }
         CTR_INC(st, tcp, drop_listen_ack);
         reply_rst(st, s);
         return;
     }
     if (!(t->flags & TCP_SYN))
         return;
+    if (ls->aq_len >= ls->backlog) {   /* the application does not accept: no cookies either */
+        CTR_INC(st, tcp, drop_accept_queue_full);
+        return;
+    }
+    if (ls->n_syn + ls->aq_len >= ls->backlog) {   /* SYN queue full: answer with a cookie, keep nothing */
+        uint16_t mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS4;
+        CTR_INC(st, tcp, syncookie_sent);
+        tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie_make(st, s, mss), t->seq + 1,
+                           cookie_mss[cookie_make(st, s, mss) >> 24 & 7u], s->ifindex);
+        return;
+    }
     struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
     if (!tp)
         return;
@@ -134,6 +230,7 @@ static void update_rtt(struct tcpcb *tp, uint64_t rtt_us)
 static void established(struct tcpcb *tp)
 {
     tcp_set_state(tp, TCPS_ESTABLISHED);
+    tcp_keepalive_update(tp);
     tp->rxt_shift = 0;
     timer_cancel(&tp->t_rexmt);
     if (tp->listener)
@@ -530,6 +627,8 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
     }
     if (!(t->flags & TCP_ACK))
         return;
+    if (timer_pending(&tp->t_keep))
+        tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
     if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->rcv_adv) && seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
         tp->ts_recent = t->opts.tsval;
     if (!ack_input(tp, s))

@@ -18,6 +18,8 @@ static void rexmt_timeout(struct timer *t, void *arg);
 static void delack_timeout(struct timer *t, void *arg);
 static void persist_timeout(struct timer *t, void *arg);
 static void msl_timeout(struct timer *t, void *arg);
+static void keep_timeout(struct timer *t, void *arg);
+static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_t flags);
 
 void tcp_timers_init(struct tcpcb *tp)
 {
@@ -25,6 +27,46 @@ void tcp_timers_init(struct tcpcb *tp)
     timer_init(&tp->t_delack, delack_timeout, tp);
     timer_init(&tp->t_persist, persist_timeout, tp);
     timer_init(&tp->t_2msl, msl_timeout, tp);
+    timer_init(&tp->t_keep, keep_timeout, tp);
+}
+
+static unsigned keep_param(int v, unsigned def)
+{
+    return v > 0 ? (unsigned)v : def;
+}
+
+/* Keepalive (RFC 1122 §4.2.3.6): after keep_idle seconds without anything
+ * from the peer, probe every keep_intvl seconds; keep_cnt unanswered probes
+ * drop the connection. */
+void tcp_keepalive_update(struct tcpcb *tp)
+{
+    struct sock *so = tp->so;
+
+    if (!so || !so->keepalive || (tp->state != TCPS_ESTABLISHED && tp->state != TCPS_CLOSE_WAIT)) {
+        timer_cancel(&tp->t_keep);
+        return;
+    }
+    tp->keep_probes = 0;
+    timer_arm(tp->st->tw, &tp->t_keep, (uint64_t)keep_param(so->keep_idle, TCP_KEEPIDLE_S) * NS_PER_SEC);
+}
+
+static void keep_timeout(struct timer *t, void *arg)
+{
+    struct tcpcb *tp = arg;
+    struct sock *so = tp->so;
+
+    if (!so || !so->keepalive)
+        return;
+    if (tp->keep_probes >= keep_param(so->keep_cnt, TCP_KEEPCNT)) {
+        CTR_INC(tp->st, tcp, keepalive_drop);
+        tcp_drop(tp, ETIMEDOUT);
+        return;
+    }
+    /* a segment the peer must answer: SEG.SEQ = SND.UNA − 1 (RFC 9293 §3.8.4) */
+    CTR_INC(tp->st, tcp, keepalive_probe);
+    tp->keep_probes++;
+    send_segment(tp, tp->snd_una - 1, 0, TCP_ACK);
+    timer_arm(tp->st->tw, t, (uint64_t)keep_param(so->keep_intvl, TCP_KEEPINTVL_S) * NS_PER_SEC);
 }
 
 /* Free receive space. Out-of-order data is not subtracted: the advertised
@@ -211,11 +253,30 @@ void tcp_output(struct tcpcb *tp)
         send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
 }
 
+static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                    const struct tcp_info *tin, unsigned ifindex);
+
 /* A segment without a connection (RST, or ACK from TIME_WAIT). */
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex)
 {
     struct tcp_info t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags };
+    respond(st, v4, src, dst, &t, ifindex);
+}
+
+void tcp_respond_synack(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex)
+{
+    struct tcp_info t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = TCP_SYN | TCP_ACK,
+                          .win = 65535, .opts = { .has_mss = true, .mss = mss } };
+    respond(st, v4, src, dst, &t, ifindex);
+}
+
+static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                    const struct tcp_info *tin, unsigned ifindex)
+{
+    struct tcp_info t = *tin;
+    uint8_t flags = t.flags;
     size_t hl = tcp_hdr_len(&t.opts);
     struct pkt *p = pkt_alloc(st->pool, hl);
 

@@ -163,11 +163,16 @@ void tcp_set_state(struct tcpcb *tp, int state)
     tw_unlink(tp);
     tp->state = (uint8_t)state;
     if (state == TCPS_TIME_WAIT) {
-        /* the application no longer needs its buffers */
+        /* everything we sent is acknowledged: the send buffer goes; data the
+         * application has not read yet stays readable until it closes */
         free(tp->sbuf);
-        free(tp->rbuf);
-        tp->sbuf = tp->rbuf = NULL;
-        tp->sb_len = tp->rb_len = 0;
+        tp->sbuf = NULL;
+        tp->sb_len = 0;
+        if (!tp->so || !tp->rb_len) {
+            free(tp->rbuf);
+            tp->rbuf = NULL;
+            tp->rb_len = 0;
+        }
         pktq_purge(&tp->ooo);
         tp->ooo_bytes = 0;
         tp->tw_since_ns = six_now(tp->st);
@@ -193,6 +198,7 @@ void tcp_free(struct tcpcb *tp)
     timer_cancel(&tp->t_delack);
     timer_cancel(&tp->t_persist);
     timer_cancel(&tp->t_2msl);
+    timer_cancel(&tp->t_keep);
     hash_remove(tp);
     if (tp->listener)
         tp->listener->n_syn--;
@@ -262,6 +268,11 @@ void tcp_inherit(struct sock *child, const struct sock *ls)
     child->tclass = ls->tclass;
     child->rcvbuf = ls->rcvbuf;
     child->bound_if = ls->bound_if;
+    child->nodelay = ls->nodelay;
+    child->keepalive = ls->keepalive;
+    child->keep_idle = ls->keep_idle;
+    child->keep_intvl = ls->keep_intvl;
+    child->keep_cnt = ls->keep_cnt;
     /* IPsec (issue 4): the listening socket's policy is copied here. */
 }
 
@@ -271,7 +282,7 @@ struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint1
 {
     struct six_stack *st = ls->st;
 
-    if (ls->aq_len + ls->n_syn >= ls->backlog) {
+    if (ls->aq_len >= ls->backlog) {
         CTR_INC(st, tcp, drop_listen_overflow);
         return NULL;
     }
@@ -295,6 +306,7 @@ struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint1
     cs->bound = cs->connected = true;
     cs->tp = tp;
     tp->so = cs;
+    tp->nodelay = cs->nodelay;
     tp->listener = ls;
     ls->n_syn++;
     tp->laddr = *laddr;
@@ -380,6 +392,7 @@ int tcp_connect(struct sock *so)
     }
     tp->laddr = so->laddr;
     tp->lport = so->lport;
+    tp->nodelay = so->nodelay;
     if (tcp_lookup(st, &tp->laddr, tp->lport, &tp->faddr, tp->fport))
         return -EADDRINUSE;
     if (tcb_buffers(tp))
@@ -518,6 +531,11 @@ void tcp_close(struct sock *so)
     case TCPS_LISTEN:
     case TCPS_SYN_SENT:
         tcp_free(tp);
+        return;
+    case TCPS_TIME_WAIT:   /* the peer has closed too: unread data goes quietly, no RST */
+        free(tp->rbuf);
+        tp->rbuf = NULL;
+        tp->rb_len = 0;
         return;
     default:
         break;

@@ -14,6 +14,7 @@
 #include "transport/tcp.h"
 #include "transport/sock.h"
 #include "six/socket.h"
+#include <netinet/tcp.h>
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -316,6 +317,85 @@ TEST(ten_thousand_connections)
     teardown();
 }
 
+/* A flood of 100,000 SYNs from random sources: the SYN queue stays bounded,
+ * SYN cookies answer, and a legitimate connection made during the flood works. */
+TEST(syn_flood_and_cookies)
+{
+    setup(NULL, 19);
+    int ls = listener(B, AF_INET6, 9100), ca = -1, cb = -1;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 9100);
+    struct in6_addr baddr = to.sin6_addr, fake;
+    inet_pton(AF_INET6, "2001:db8:1::", &fake);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, "ping 2001:db8:1::b -c 1"), 0);
+    for (int i = 0; i < 100000; i++) {
+        uint64_t r = six_random(A);
+        memcpy(&fake.s6_addr[8], &r, 8);
+        tcp_respond(A, false, &fake, &baddr, (uint16_t)(1024 + i % 60000), 9100, (uint32_t)r, 0, 0x02, 0);
+        if (i % 2000 == 1999)
+            sim_run_for(W, 2 * MS);
+        if (i == 50000) {   /* the real client, mid-flood */
+            ca = six_socket(A, AF_INET6, SOCK_STREAM, 0);
+            six_connect(A, ca, (struct sockaddr *)&to, sizeof to);
+        }
+    }
+    for (int i = 0; i < 100 && cb < 0; i++) {
+        sim_run_for(W, 10 * MS);
+        cb = six_accept(B, ls, NULL, NULL);
+        while (cb >= 0 && B->socks->s[cb].rport != A->socks->s[ca].lport)
+            cb = six_accept(B, ls, NULL, NULL);   /* (no flood connection can complete: nobody ACKs) */
+    }
+    T_CHECK(cb >= 0);
+    T_CHECK(CTR_GET(B, tcp, syncookie_sent) > 90000);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), 1);
+    T_CHECK(B->socks->s[ls].n_syn <= 16);
+    if (cb >= 0)
+        T_CHECK(transfer(ca, cb, 200000, 5 * SEC) > 0);
+    /* an ACK with a forged cookie is refused */
+    uint64_t before = CTR_GET(B, tcp, drop_listen_ack);
+    tcp_respond(A, false, &fake, &baddr, 5555, 9100, 1000, 123456789, 0x10, 0);
+    sim_run_for(W, 5 * MS);
+    T_EQ(CTR_GET(B, tcp, drop_listen_ack), before + 1);
+    teardown();
+}
+
+static void set_int(struct six_stack *st, int sd, int level, int name, int v)
+{
+    T_EQ(six_setsockopt(st, sd, level, name, &v, sizeof v), 0);
+}
+
+/* Keepalive probes an idle connection and drops it when the peer is gone. */
+TEST(keepalive_and_nodelay)
+{
+    setup(NULL, 20);
+    int ls = listener(B, AF_INET6, 9200), ca, cb;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 9200);
+    T_CHECK(connect_pair((struct sockaddr *)&to, sizeof to, ls, &ca, &cb));
+    set_int(A, ca, IPPROTO_TCP, TCP_NODELAY, 1);
+    set_int(A, ca, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_int(A, ca, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+    set_int(A, ca, IPPROTO_TCP, TCP_KEEPINTVL, 2);
+    set_int(A, ca, IPPROTO_TCP, TCP_KEEPCNT, 3);
+    int v = 0;
+    socklen_t vl = sizeof v;
+    T_EQ(six_getsockopt(A, ca, IPPROTO_TCP, TCP_NODELAY, &v, &vl), 0);
+    T_EQ(v, 1);
+    /* two small writes go out at once with TCP_NODELAY (Nagle would hold the second) */
+    uint64_t segs = CTR_GET(A, tcp, out_segs);
+    six_send(A, ca, "a", 1, 0);
+    six_send(A, ca, "b", 1, 0);
+    T_EQ(CTR_GET(A, tcp, out_segs), segs + 2);
+    sim_run_for(W, 30 * SEC);
+    T_CHECK(CTR_GET(A, tcp, keepalive_probe) >= 2);   /* idle 10 s, then answered probes */
+    T_EQ(A->socks->s[ca].tp ? A->socks->s[ca].tp->state : -1, TCPS_ESTABLISHED);
+    T_EQ(scene_cmd(B, NULL, "link set eth0 down"), 0);   /* the peer vanishes */
+    sim_run_for(W, 30 * SEC);
+    char c;
+    T_EQ(six_recv(A, ca, &c, 1, 0), -1);
+    T_EQ(errno, ETIMEDOUT);
+    T_EQ(CTR_GET(A, tcp, keepalive_drop), 1);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -325,5 +405,7 @@ int main(void)
     RUN(simultaneous_open);
     RUN(rfc5961_blind_attacks);
     RUN(ten_thousand_connections);
+    RUN(syn_flood_and_cookies);
+    RUN(keepalive_and_nodelay);
     return t_done();
 }

@@ -33,7 +33,9 @@ static int contains(const char *hay, const char *needle)
 TEST(unknown_object)
 {
     T_EQ(run("frobnicate x"), 2);
-    T_STREQ(err.buf, "unknown object 'frobnicate'; try: link addr route neigh ping ra set stats capture");
+    /* the list of objects grows with the stack: check the form and a few names */
+    T_CHECK(contains(err.buf, "unknown object 'frobnicate'; try: link addr route neigh ping ra set"));
+    T_CHECK(contains(err.buf, " stats capture"));
     T_EQ(out.len, 0);
     T_EQ(run("link frob"), 2);
     T_CHECK(contains(err.buf, "unknown link verb"));
