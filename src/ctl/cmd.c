@@ -12,11 +12,12 @@
 #include <string.h>
 #include "ctl/cmd.h"
 #include "ctl/cmd_net.h"
+#include "ctl/cmd_apps.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -382,6 +383,9 @@ static const char help_text[] =
     "                                    exit 0 iff a reply came\n"
     "stats [-a] [NAME]                   counters (nonzero only unless -a)\n"
     "capture IF FILE.pcap | capture IF stop\n"
+    "serve echo [port N] | serve http [port N] root DIR | serve stop echo|http | serve show\n"
+    "http get URL [-o FILE] [-w SECS]    the stack's HTTP client (literal addresses)\n"
+    "nc [-u] [-N] [-w S] ADDR PORT TEXT | nc -l [-u] [-w S] PORT\n"
     "help                                this text\n";
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
@@ -407,6 +411,9 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "addrsel", cmd_addrsel },
     { "stats", cmd_stats },
     { "capture", cmd_capture },
+    { "serve", cmd_serve },
+    { "http", cmd_http },
+    { "nc", cmd_nc },
     { "help", cmd_help },
 };
 

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include "ctl/cmd.h"
 #include "ctl/cmd_net.h"
+#include "ctl/cmd_apps.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
@@ -449,6 +450,7 @@ void six_cmd_cancel(struct cmd_ctx *c)
 {
     if (c->pending > 0)
         ping_cancel(c->st, c->pending);
+    cmd_apps_cancel(c);
     c->pending = 0;
 }
 

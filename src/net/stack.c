@@ -11,6 +11,7 @@
 #include "net/ping.h"
 #include "transport/sock.h"
 #include "transport/tcp.h"
+#include "apps/apps.h"
 #include "core/log.h"
 
 #define POOL_SMALL_DEFAULT 8192
@@ -77,6 +78,7 @@ void six_stack_destroy(struct six_stack *st)
 {
     if (!st)
         return;
+    apps_destroy(st);
     for (unsigned i = 0; i < SIX_MAX_IFS; i++)
         if (st->ifs[i])
             if_detach(st->ifs[i]);

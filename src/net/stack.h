@@ -17,6 +17,7 @@ struct net4;   /* IPv4 state (src/net/ip4_var.h) */
 struct ping_state;
 struct sock_table;
 struct tcp_table;
+struct apps;
 
 struct six_stack_opts {
     const char *name;                 /* for logs and traces */
@@ -44,6 +45,7 @@ struct six_stack {
     struct ping_state *ping;          /* src/net/ping.c */
     struct sock_table *socks;         /* src/transport */
     struct tcp_table *tcp;            /* src/transport/tcp_subr.c */
+    struct apps *apps;                /* src/apps: in-stack applications, NULL until used */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
 };

@@ -1,0 +1,237 @@
+/* nc, the probe behind `sixctl nc`: one TCP exchange (connect, send, read
+ * until the peer closes or the wait ends), one UDP datagram and its reply,
+ * or a dual-stack listen for the first message (TCP: one connection read to
+ * its end; UDP: one datagram). */
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "apps/apps_int.h"
+#include "net/stack.h"
+#include "six/socket.h"
+
+#define NC_MAX_TEXT 65536
+
+struct nc_op {
+    struct app_obj obj;
+    struct six_stack *st;
+    struct nc_params p;
+    struct app_sock as, cs;           /* main socket; accepted connection (TCP listen) */
+    struct timer timeout;
+    nc_data_fn data;
+    nc_done_fn done;
+    void *arg;
+    struct nc_result res;
+    uint8_t *text;
+    size_t sent;
+    bool connected;
+};
+
+static void op_free(struct nc_op *op)
+{
+    app_sock_close(&op->cs);
+    app_sock_close(&op->as);
+    timer_cancel(&op->timeout);
+    free(op->text);
+    free(op);
+}
+
+static void op_destroy(struct app_obj *o)
+{
+    op_free(APPS_CONTAINER(o, struct nc_op, obj));
+}
+
+void nc_cancel(struct nc_op *op)
+{
+    if (!op)
+        return;
+    apps_obj_del(&op->obj);
+    op_free(op);
+}
+
+static void finish(struct nc_op *op, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void finish(struct nc_op *op, int err, const char *fmt, ...)
+{
+    op->res.err = err;
+    if (fmt) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(op->res.why, sizeof op->res.why, fmt, ap);
+        va_end(ap);
+    }
+    struct nc_result r = op->res;
+    nc_done_fn done = op->done;
+    void *arg = op->arg;
+    apps_obj_del(&op->obj);
+    op_free(op);
+    done(arg, &r);
+}
+
+/* Read a stream to its end. false: finished. */
+static bool stream_read(struct nc_op *op, struct app_sock *as)
+{
+    uint8_t buf[16384];
+    for (;;) {
+        ssize_t n = six_recv(op->st, as->sd, buf, sizeof buf, 0);
+        if (n > 0) {
+            op->res.got_reply = true;
+            op->res.bytes += (unsigned long long)n;
+            op->data(op->arg, buf, (size_t)n);
+            continue;
+        }
+        if (n == 0) {
+            finish(op, 0, NULL);
+            return false;
+        }
+        if (errno == EAGAIN)
+            return true;
+        if (errno == ECONNRESET && op->res.got_reply) {
+            finish(op, 0, NULL);
+            return false;
+        }
+        finish(op, errno, "recv: %s", strerror(errno));
+        return false;
+    }
+}
+
+static void tcp_ev(struct app_sock *as, short rev)
+{
+    struct nc_op *op = as->ctx;
+    if (!op->connected) {
+        if (rev & POLLERR) {
+            int e = 0;
+            socklen_t el = sizeof e;
+            six_getsockopt(op->st, as->sd, SOL_SOCKET, SO_ERROR, &e, &el);
+            finish(op, e ? e : ECONNREFUSED, "connect: %s", strerror(e ? e : ECONNREFUSED));
+            return;
+        }
+        if (!(rev & POLLOUT))
+            return;
+        op->connected = true;
+    }
+    while (op->sent < op->p.text_len) {
+        ssize_t n = six_send(op->st, as->sd, op->text + op->sent, op->p.text_len - op->sent, 0);
+        if (n < 0) {
+            if (errno == EAGAIN)
+                break;
+            finish(op, errno, "send: %s", strerror(errno));
+            return;
+        }
+        op->sent += (size_t)n;
+        if (op->sent == op->p.text_len && op->p.half_close)
+            six_shutdown(op->st, as->sd, SHUT_WR);
+    }
+    stream_read(op, as);
+}
+
+static void udp_ev(struct app_sock *as, short rev)
+{
+    struct nc_op *op = as->ctx;
+    static uint8_t buf[65536];
+    struct sockaddr_storage from;
+    socklen_t fl = sizeof from;
+    ssize_t n = six_recvfrom(op->st, as->sd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+    if (n < 0) {
+        if (errno == EAGAIN)
+            return;
+        finish(op, errno, "%s", strerror(errno));
+        return;
+    }
+    op->res.got_reply = true;
+    op->res.bytes = (unsigned long long)n;
+    apps_sa_str((struct sockaddr *)&from, op->res.peer, sizeof op->res.peer);
+    op->data(op->arg, buf, (size_t)n);
+    finish(op, 0, NULL);
+}
+
+static void conn_ev(struct app_sock *as, short rev)
+{
+    stream_read(as->ctx, as);
+}
+
+static void listen_ev(struct app_sock *as, short rev)
+{
+    struct nc_op *op = as->ctx;
+    if (op->cs.sd >= 0 && op->cs.st)
+        return;
+    struct sockaddr_storage from;
+    socklen_t fl = sizeof from;
+    int sd = six_accept(op->st, as->sd, (struct sockaddr *)&from, &fl);
+    if (sd < 0)
+        return;
+    apps_sa_str((struct sockaddr *)&from, op->res.peer, sizeof op->res.peer);
+    app_sock_close(&op->as);          /* one connection only */
+    app_sock_init(&op->cs, op->st, sd, conn_ev, op);
+}
+
+static void on_timeout(struct timer *t, void *arg)
+{
+    struct nc_op *op = arg;
+    if (!op->p.listen && !op->p.udp && !op->connected)
+        finish(op, ETIMEDOUT, "connect: timed out");
+    else if (op->p.listen && !op->res.got_reply)
+        finish(op, ETIMEDOUT, "nothing received within %u s", op->p.wait_ms / 1000);
+    else
+        finish(op, 0, NULL);          /* waited long enough: what came is the answer */
+}
+
+struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_fn data, nc_done_fn done,
+                       void *arg, struct nc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    if (p->text_len > NC_MAX_TEXT) {
+        r->err = EMSGSIZE;
+        snprintf(r->why, sizeof r->why, "text over %u bytes", NC_MAX_TEXT);
+        return NULL;
+    }
+    struct nc_op *op = calloc(1, sizeof *op);
+    if (!op || !apps_get(st) || !(op->text = malloc(p->text_len + 1))) {
+        free(op);
+        r->err = ENOMEM;
+        snprintf(r->why, sizeof r->why, "out of memory");
+        return NULL;
+    }
+    memcpy(op->text, p->text, p->text_len);
+    op->st = st;
+    op->p = *p;
+    op->p.text = NULL;
+    op->data = data;
+    op->done = done;
+    op->arg = arg;
+    op->as.sd = op->cs.sd = -1;
+
+    int sd;
+    if (p->listen) {
+        sd = apps_dual_socket(st, p->udp ? SOCK_DGRAM : SOCK_STREAM, p->port, 1);
+    } else {
+        sd = six_socket(st, p->to.ss_family, p->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+        if (sd >= 0 && p->udp) {
+            if (six_sendto(st, sd, op->text, p->text_len, 0, (const struct sockaddr *)&p->to, p->tolen) < 0) {
+                int e = errno;
+                six_close(st, sd);
+                errno = e;
+                sd = -1;
+            }
+        } else if (sd >= 0 && six_connect(st, sd, (const struct sockaddr *)&p->to, p->tolen) < 0 &&
+                   errno != EINPROGRESS) {
+            int e = errno;
+            six_close(st, sd);
+            errno = e;
+            sd = -1;
+        }
+    }
+    if (sd < 0) {
+        r->err = errno;
+        snprintf(r->why, sizeof r->why, "%s", strerror(errno));
+        free(op->text);
+        free(op);
+        return NULL;
+    }
+    timer_init(&op->timeout, on_timeout, op);
+    apps_timer_arm(st, &op->timeout, p->wait_ms ? p->wait_ms : 1);
+    apps_obj_add(st, &op->obj, op_destroy);
+    app_sock_init(&op->as, st, sd, p->udp ? udp_ev : p->listen ? listen_ev : tcp_ev, op);
+    return op;
+}
