@@ -15,7 +15,7 @@
 
 #define SOCK_MAX         16384
 #define SOCK_PORT_HASH   256
-#define SOCK_MAX_GROUPS  8
+#define SOCK_MAX_GROUPS  4
 #define SOCK_RCVBUF_DEF  212992
 #define SOCK_RCVBUF_MAX  (4u << 20)
 #define EPHEMERAL_LO     49152
@@ -57,6 +57,7 @@ struct sock {
     /* TCP */
     struct tcpcb *tp;
     bool nodelay, keepalive;
+    uint8_t cc;                            /* enum tcp_cc */
     int keep_idle, keep_intvl, keep_cnt;   /* seconds, seconds, probes; 0: defaults */
     int backlog, aq_head, aq_len, n_syn;   /* listener: accept queue of established children */
     int *aq;

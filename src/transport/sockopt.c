@@ -156,6 +156,19 @@ int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void
         }
         return 0;
     }
+    if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_CONGESTION) {
+        char n[16] = { 0 };
+        if (!val || len < 1)
+            FAIL(EINVAL);
+        memcpy(n, val, len < (socklen_t)sizeof n - 1 ? (size_t)len : sizeof n - 1);
+        int cc = cc_by_name(n);
+        if (cc < 0)
+            FAIL(ENOENT);
+        so->cc = (uint8_t)cc;
+        if (so->tp)
+            so->tp->cc = (uint8_t)cc;
+        return 0;
+    }
     if (level == SOL_SOCKET && name == SO_KEEPALIVE && so->type == SOCK_STREAM) {
         if (get_int(val, len, &v))
             FAIL(EINVAL);
@@ -245,6 +258,14 @@ int six_getsockopt(struct six_stack *st, int sd, int level, int name, void *val,
         rc = put_int(val, len, so->type);
     } else if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
         rc = put_int(val, len, so->keepalive);
+    } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_CONGESTION) {
+        const char *n = cc_name(so->tp ? so->tp->cc : so->cc);
+        if (!val || !len || *len < 1)
+            FAIL(EINVAL);
+        size_t l = strlen(n) + 1 < (size_t)*len ? strlen(n) + 1 : (size_t)*len;
+        memcpy(val, n, l);
+        *len = (socklen_t)l;
+        rc = 0;
     } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_NODELAY) {
         rc = put_int(val, len, so->nodelay);
     } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_MAXSEG) {

@@ -20,6 +20,8 @@
 #include "core/timer.h"
 #include "core/pkt.h"
 
+enum tcp_cc { TCP_CC_CUBIC = 0, TCP_CC_RENO = 1 };
+
 enum tcp_state {
     TCPS_CLOSED, TCPS_LISTEN, TCPS_SYN_SENT, TCPS_SYN_RECEIVED, TCPS_ESTABLISHED, TCPS_CLOSE_WAIT,
     TCPS_FIN_WAIT_1, TCPS_CLOSING, TCPS_LAST_ACK, TCPS_FIN_WAIT_2, TCPS_TIME_WAIT,
@@ -41,6 +43,7 @@ enum tcp_state {
 #define TCP_KEEPIDLE_S      7200u           /* RFC 1122 §4.2.3.6: no less than two hours by default */
 #define TCP_KEEPINTVL_S     75u
 #define TCP_KEEPCNT         9u
+#define TCP_SACK_BLOCKS     4
 #define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
 
 struct sock;
@@ -64,10 +67,16 @@ struct tcpcb {
     bool ws_ok, ts_ok, sack_ok, nodelay;
     uint32_t ts_recent;
     uint16_t mss;                     /* what we send per segment */
-    /* congestion control: NewReno (RFC 5681, RFC 6582) */
+    /* congestion control (tcp_cc.c): CUBIC (RFC 9438) or NewReno (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, recover;
-    uint8_t dupacks;
+    uint8_t dupacks, cc;
     bool in_recovery;
+    float cubic_wmax, cubic_k, cubic_west;    /* segments, seconds, segments */
+    uint64_t cubic_epoch_ns;
+    /* SACK scoreboard (tcp_sack.c, RFC 6675): what the peer holds above snd_una */
+    struct { uint32_t l, r; } sacked[TCP_SACK_BLOCKS];
+    uint8_t n_sacked;
+    uint32_t sacked_bytes, high_rxt;
     /* RTT (RFC 6298), microseconds */
     uint32_t srtt_us, rttvar_us, rto_ms;
     uint32_t rtt_seq;
@@ -121,6 +130,14 @@ void tcp_inherit(struct sock *child, const struct sock *listener);
 
 /* output and timers (tcp_output.c) */
 void tcp_output(struct tcpcb *tp);
+/* Data bytes per segment: the MSS less the options we send (RFC 6691). */
+static inline uint32_t tcp_smss(const struct tcpcb *tp)
+{
+    uint32_t opt = (tp->ts_ok ? 12u : 0u) + (tp->sack_ok && tp->ooo.n ? 28u : 0u);
+    return tp->mss > opt + 64 ? tp->mss - opt : 64;
+}
+/* One data segment from the send buffer (retransmissions, recovery). */
+void tcp_send_data(struct tcpcb *tp, uint32_t seq, uint32_t len);
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex);
 /* A SYN-ACK without a connection (SYN cookies): only the MSS option. */
@@ -142,6 +159,20 @@ struct tcpcb *tcp_lookup(struct six_stack *st, const struct in6_addr *laddr, uin
 struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint16_t lport,
                             const struct in6_addr *faddr, uint16_t fport, unsigned ifindex);
 void tcp_child_established(struct tcpcb *tp);
+
+/* congestion control (tcp_cc.c) */
+void cc_init(struct tcpcb *tp);
+void cc_on_ack(struct tcpcb *tp, uint32_t acked);          /* outside recovery */
+void cc_on_loss(struct tcpcb *tp, bool timeout);           /* sets ssthresh (and cwnd after a timeout) */
+const char *cc_name(int cc);
+int  cc_by_name(const char *name);
+
+/* SACK (tcp_sack.c) */
+void sack_update(struct tcpcb *tp, const void *tcp_opts);  /* const struct tcp_opts * */
+void sack_trim(struct tcpcb *tp);                          /* after snd_una advanced */
+void sack_clear(struct tcpcb *tp);
+bool sack_lost(const struct tcpcb *tp);                    /* RFC 6675 IsLost(snd_una) */
+void sack_recover(struct tcpcb *tp);                       /* send what the pipe allows during recovery */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }
 static inline bool seq_leq(uint32_t a, uint32_t b) { return (int32_t)(a - b) <= 0; }

@@ -84,8 +84,7 @@ static void negotiate_options(struct tcpcb *tp, const struct tcp_info *t)
     tp->snd_wnd = t->win;   /* a SYN's window is never scaled */
     tp->recover = tp->iss;  /* RFC 6582 §3.2 step 1 */
     tp->max_snd_wnd = tp->snd_wnd;
-    uint32_t iw = 10u * tp->mss;   /* RFC 6928 */
-    tp->cwnd = iw;
+    cc_init(tp);
 }
 
 static void synchronized_input(struct tcpcb *tp, const struct seg *s);
@@ -156,8 +155,7 @@ static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
     tp->snd_wnd = tp->max_snd_wnd = t->win;
     tp->snd_wl1 = t->seq;
     tp->snd_wl2 = t->ack;
-    tp->cwnd = 10u * tp->mss;
-    tp->ssthresh = UINT32_MAX;
+    cc_init(tp);
     tcp_set_state(tp, TCPS_SYN_RECEIVED);
     established(tp);
     if (t->payload_len || (t->flags & TCP_FIN))
@@ -311,6 +309,7 @@ static void resend_first(struct tcpcb *tp)
 {
     uint32_t nxt = tp->snd_nxt, cwnd = tp->cwnd;
 
+    tcp_rexmt_arm(tp);
     tp->snd_nxt = tp->snd_una;
     tp->cwnd = tp->mss;
     tcp_output(tp);
@@ -333,6 +332,7 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     tp->snd_una = t->ack;
     if (seq_lt(tp->snd_nxt, tp->snd_una))
         tp->snd_nxt = tp->snd_una;
+    sack_trim(tp);
     /* RTT: from the echoed timestamp, else the timed segment (Karn) */
     if (tp->ts_ok && t->opts.has_ts && t->opts.tsecr)
         update_rtt(tp, (s->now / NS_PER_MS - t->opts.tsecr) * 1000);
@@ -342,19 +342,16 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
         tp->rtt_timing = false;
     tp->rxt_shift = 0;
     if (tp->in_recovery) {
-        if (seq_geq(t->ack, tp->recover)) {   /* full ACK: leave recovery (RFC 6582 §3.2 step 3) */
+        if (seq_geq(t->ack, tp->recover)) {   /* full ACK: leave recovery (RFC 6582 §3.2 step 3, RFC 6675 §5) */
             tp->in_recovery = false;
             uint32_t flight = tp->snd_max - tp->snd_una;
             tp->cwnd = tp->ssthresh < flight + tp->mss ? tp->ssthresh : flight + tp->mss;
-        } else {                              /* partial ACK: the next hole */
+        } else if (!tp->sack_ok) {            /* NewReno partial ACK: the next hole */
             resend_first(tp);
             tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
-        }
-    } else if (tp->cwnd < tp->ssthresh) {
-        tp->cwnd += acked < tp->mss ? acked : tp->mss;                   /* slow start */
+        }                                     /* with SACK, tcp_output's recovery sends the holes */
     } else {
-        uint32_t inc = (uint32_t)((uint64_t)tp->mss * tp->mss / tp->cwnd);
-        tp->cwnd += inc ? inc : 1;                                        /* congestion avoidance */
+        cc_on_ack(tp, acked);
     }
     tp->dupacks = 0;
     if (tp->snd_una == tp->snd_max)
@@ -364,20 +361,35 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     wake(tp, POLLOUT);
 }
 
+/* Enter loss recovery: RFC 6675 with SACK, RFC 6582 without. */
+static void enter_recovery(struct tcpcb *tp)
+{
+    CTR_INC(tp->st, tcp, fast_rexmt);
+    cc_on_loss(tp, false);
+    tp->recover = tp->snd_max;
+    tp->in_recovery = true;
+    tp->rtt_timing = false;
+    if (tp->sack_ok) {
+        tp->cwnd = tp->ssthresh;
+        tp->high_rxt = tp->snd_una;   /* tcp_output → sack_recover sends the first hole */
+        return;
+    }
+    resend_first(tp);
+    tp->cwnd = tp->ssthresh + 3u * tp->mss;
+}
+
 static void dup_ack(struct tcpcb *tp)
 {
-    if (++tp->dupacks == 3 && !tp->in_recovery && seq_geq(tp->snd_una, tp->recover)) {
-        uint32_t flight = tp->snd_max - tp->snd_una;
-        CTR_INC(tp->st, tcp, fast_rexmt);
-        tp->ssthresh = flight / 2 > 2u * tp->mss ? flight / 2 : 2u * tp->mss;
-        tp->recover = tp->snd_max;
-        tp->in_recovery = true;
-        tp->rtt_timing = false;
-        resend_first(tp);
-        tp->cwnd = tp->ssthresh + 3u * tp->mss;
-    } else if (tp->dupacks > 3 && tp->in_recovery) {
+    tp->dupacks++;
+    uint32_t smss = tcp_smss(tp), oseg = (tp->snd_max - tp->snd_una + smss - 1) / smss;
+    bool no_new_data = tp->snd_nxt == tp->snd_una + tp->sb_len;
+    /* early retransmit (RFC 5827): with fewer than 4 segments out and nothing new to send, fewer dupacks do */
+    unsigned thresh = no_new_data && oseg < 4 && oseg > 1 ? oseg - 1 : 3;
+    if (!tp->in_recovery && seq_geq(tp->snd_una, tp->recover) &&
+        (tp->dupacks >= thresh || (tp->sack_ok && sack_lost(tp))))
+        enter_recovery(tp);
+    else if (tp->dupacks > 3 && tp->in_recovery && !tp->sack_ok)
         tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
-    }
 }
 
 /* ACK processing; false = the segment is dropped. */
@@ -404,11 +416,12 @@ static bool ack_input(struct tcpcb *tp, const struct seg *s)
         return true;
     }
     uint32_t win = (uint32_t)t->win << tp->snd_wscale;
+    sack_update(tp, &t->opts);
     if (seq_gt(t->ack, tp->snd_una))
         new_ack(tp, s);
-    else if (t->ack == tp->snd_una && !t->payload_len && win == tp->snd_wnd && tp->snd_max != tp->snd_una &&
-             !(t->flags & (TCP_SYN | TCP_FIN)))
-        dup_ack(tp);
+    else if (t->ack == tp->snd_una && tp->snd_max != tp->snd_una && !(t->flags & (TCP_SYN | TCP_FIN)) &&
+             ((!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack))
+        dup_ack(tp);   /* RFC 5681 §2, or an ACK carrying new SACK information (RFC 6675 §2) */
     if (seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack))) {
         if (win && !tp->snd_wnd)
             timer_cancel(&tp->t_persist);

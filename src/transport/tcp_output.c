@@ -161,6 +161,11 @@ static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_
     return rc;
 }
 
+void tcp_send_data(struct tcpcb *tp, uint32_t seq, uint32_t len)
+{
+    send_segment(tp, seq, len, TCP_ACK);
+}
+
 void tcp_rexmt_arm(struct tcpcb *tp)
 {
     uint64_t ms = (uint64_t)tp->rto_ms << tp->rxt_shift;
@@ -201,10 +206,19 @@ void tcp_output(struct tcpcb *tp)
         }
         return;
     }
-    uint32_t wnd = tp->snd_wnd < tp->cwnd ? tp->snd_wnd : tp->cwnd;
-    /* the MSS counts data only: options come out of it (RFC 6691) */
-    uint32_t opt = (tp->ts_ok ? 12u : 0u) + (tp->sack_ok && tp->ooo.n ? 28u : 0u);
-    uint32_t smss = tp->mss > opt + 64 ? tp->mss - opt : 64;
+    if (tp->in_recovery && tp->sack_ok) {   /* RFC 6675: the pipe decides, holes first */
+        uint64_t before = CTR_GET(tp->st, tcp, out_segs);
+        sack_recover(tp);
+        if (CTR_GET(tp->st, tcp, out_segs) == before && tp->ack_now)
+            send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
+        if (!timer_pending(&tp->t_rexmt))
+            tcp_rexmt_arm(tp);
+        return;
+    }
+    /* limited transmit (RFC 3042): each of the first two duplicate ACKs lets one new segment out */
+    uint32_t cw = tp->cwnd + (tp->dupacks < 3 ? tp->dupacks : 0) * tp->mss;
+    uint32_t wnd = tp->snd_wnd < cw ? tp->snd_wnd : cw;
+    uint32_t smss = tcp_smss(tp);
     uint32_t data_end = tp->snd_una + tp->sb_len;   /* the FIN, once queued, takes this sequence number */
     bool sent = false;
     for (;;) {
@@ -311,9 +325,10 @@ static void rexmt_timeout(struct timer *t, void *arg)
         tcp_drop(tp, ETIMEDOUT);
         return;
     }
-    uint32_t flight = tp->snd_max - tp->snd_una;
-    tp->ssthresh = flight / 2 > 2u * tp->mss ? flight / 2 : 2u * tp->mss;
-    tp->cwnd = tp->mss;
+    cc_on_loss(tp, true);
+    sack_clear(tp);   /* RFC 6675 §5.1: start over from what is acknowledged */
+    tp->high_rxt = tp->snd_una;
+    tp->recover = tp->snd_max;
     tp->dupacks = 0;
     tp->in_recovery = false;
     tp->rtt_timing = false;   /* Karn: no samples from retransmissions */

@@ -269,6 +269,7 @@ void tcp_inherit(struct sock *child, const struct sock *ls)
     child->rcvbuf = ls->rcvbuf;
     child->bound_if = ls->bound_if;
     child->nodelay = ls->nodelay;
+    child->cc = ls->cc;
     child->keepalive = ls->keepalive;
     child->keep_idle = ls->keep_idle;
     child->keep_intvl = ls->keep_intvl;
@@ -307,6 +308,7 @@ struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint1
     cs->tp = tp;
     tp->so = cs;
     tp->nodelay = cs->nodelay;
+    tp->cc = cs->cc;
     tp->listener = ls;
     ls->n_syn++;
     tp->laddr = *laddr;
@@ -393,6 +395,7 @@ int tcp_connect(struct sock *so)
     tp->laddr = so->laddr;
     tp->lport = so->lport;
     tp->nodelay = so->nodelay;
+    tp->cc = so->cc;
     if (tcp_lookup(st, &tp->laddr, tp->lport, &tp->faddr, tp->fport))
         return -EADDRINUSE;
     if (tcb_buffers(tp))
