@@ -12,12 +12,13 @@
 #include <string.h>
 #include "ctl/cmd.h"
 #include "ctl/cmd_net.h"
+#include "ctl/cmd_socks.h"
 #include "ctl/cmd_apps.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -386,6 +387,7 @@ static const char help_text[] =
     "serve echo [port N] | serve http [port N] root DIR | serve stop echo|http | serve show\n"
     "http get URL [-o FILE] [-w SECS]    the stack's HTTP client (literal addresses)\n"
     "nc [-u] [-N] [-w S] ADDR PORT TEXT | nc -l [-u] [-w S] PORT\n"
+    "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show   SOCKS5 server on a host socket\n"
     "help                                this text\n";
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
@@ -414,6 +416,7 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "serve", cmd_serve },
     { "http", cmd_http },
     { "nc", cmd_nc },
+    { "socks5", cmd_socks5 },
     { "help", cmd_help },
 };
 
