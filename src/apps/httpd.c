@@ -548,7 +548,7 @@ int httpd_start(struct six_stack *st, uint16_t port, const char *root)
     strcpy(h->root, rp);
     h->info.running = true;
     h->info.port = port;
-    snprintf(h->info.root, sizeof h->info.root, "%s", rp[0] ? rp : "/");
+    snprintf(h->info.root, sizeof h->info.root, "%.255s", rp[0] ? rp : "/");
     app_sock_init(&h->ls, st, ls, listen_ev, h);
     timer_init(&h->tick, tick, h);
     apps_timer_arm(st, &h->tick, 1000);

@@ -193,7 +193,8 @@ struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_
         snprintf(r->why, sizeof r->why, "out of memory");
         return NULL;
     }
-    memcpy(op->text, p->text, p->text_len);
+    if (p->text_len)
+        memcpy(op->text, p->text, p->text_len);
     op->st = st;
     op->p = *p;
     op->p.text = NULL;
