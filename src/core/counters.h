@@ -67,7 +67,16 @@
     X(tcp, drop_out_of_window) X(tcp, drop_syn_in_window) X(tcp, rst_in_window) X(tcp, drop_rst_out_of_window) \
     X(tcp, ooo_queued) X(tcp, drop_ooo_full) X(tcp, drop_after_close) X(tcp, dup_data) X(tcp, persist_probe) \
     X(tcp, conn_timeout) X(tcp, drop_listen_ack) X(tcp, rst_received) X(tcp, drop_no_memory) X(tcp, keepalive_probe) X(tcp, keepalive_drop) \
-    X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full)
+    X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full) \
+    /* DNS stub resolver (src/transport/resolver.c); drop_<reason> as in wire/dns.h */ \
+    X(dns, queries) X(dns, answers) X(dns, timeouts) X(dns, tcp_fallback) X(dns, tcp_errors) X(dns, send_errors) \
+    X(dns, icmp_errors) X(dns, server_error) X(dns, cache_hit) X(dns, cache_miss) X(dns, neg_cache_hit) \
+    X(dns, cache_evicted) X(dns, drop_bad_src) X(dns, drop_id_mismatch) X(dns, drop_question_mismatch) \
+    X(dns, drop_not_response) X(dns, drop_bad_opcode) X(dns, drop_truncated) X(dns, drop_msg_too_long) \
+    X(dns, drop_label_too_long) X(dns, drop_name_too_long) X(dns, drop_compression_loop) \
+    X(dns, drop_pointer_forward) X(dns, drop_pointer_beyond) X(dns, drop_pointer_into_header) \
+    X(dns, drop_too_many_pointers) X(dns, drop_bad_count) X(dns, drop_rdata_overrun) X(dns, drop_bad_rdlen) \
+    X(dns, drop_bad_opt) X(dns, drop_trailing_data) X(dns, drop_malformed) X(dns, drop_cname_chain)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

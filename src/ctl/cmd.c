@@ -13,12 +13,13 @@
 #include "ctl/cmd.h"
 #include "ctl/cmd_net.h"
 #include "ctl/cmd_socks.h"
+#include "ctl/cmd_dns.h"
 #include "ctl/cmd_apps.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -388,6 +389,8 @@ static const char help_text[] =
     "http get URL [-o FILE] [-w SECS]    the stack's HTTP client (literal addresses)\n"
     "nc [-u] [-N] [-w S] ADDR PORT TEXT | nc -l [-u] [-w S] PORT\n"
     "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show   SOCKS5 server on a host socket\n"
+    "resolve NAME [-4|-6]                addresses in RFC 6724 order; exit 0 iff any\n"
+    "dns server add|del ADDR [port N] | dns show | dns cache flush   the stub resolver\n"
     "help                                this text\n";
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
@@ -417,6 +420,8 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "http", cmd_http },
     { "nc", cmd_nc },
     { "socks5", cmd_socks5 },
+    { "resolve", cmd_resolve },
+    { "dns", cmd_dns },
     { "help", cmd_help },
 };
 

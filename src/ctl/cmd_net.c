@@ -8,6 +8,7 @@
 #include "ctl/cmd.h"
 #include "ctl/cmd_net.h"
 #include "ctl/cmd_apps.h"
+#include "ctl/cmd_dns.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
@@ -451,6 +452,7 @@ void six_cmd_cancel(struct cmd_ctx *c)
     if (c->pending > 0)
         ping_cancel(c->st, c->pending);
     cmd_apps_cancel(c);
+    cmd_dns_cancel(c);
     c->pending = 0;
 }
 

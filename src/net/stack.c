@@ -12,6 +12,7 @@
 #include "transport/sock.h"
 #include "transport/tcp.h"
 #include "apps/apps.h"
+#include "transport/resolver.h"
 #include "core/log.h"
 
 #define POOL_SMALL_DEFAULT 8192
@@ -67,7 +68,8 @@ struct six_stack *six_stack_create(const struct six_stack_opts *o)
     st->pool = pkt_pool_create(o && o->n_small ? o->n_small : POOL_SMALL_DEFAULT,
                                o && o->n_big ? o->n_big : POOL_BIG_DEFAULT);
     seed_rng(st, o ? o->seed : 0);
-    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st) || tcp_init(st)) {
+    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st) || tcp_init(st) ||
+        resolver_init(st)) {
         six_stack_destroy(st);
         return NULL;
     }
@@ -79,6 +81,7 @@ void six_stack_destroy(struct six_stack *st)
     if (!st)
         return;
     apps_destroy(st);
+    resolver_destroy(st);
     for (unsigned i = 0; i < SIX_MAX_IFS; i++)
         if (st->ifs[i])
             if_detach(st->ifs[i]);

@@ -18,6 +18,7 @@ struct ping_state;
 struct sock_table;
 struct tcp_table;
 struct apps;
+struct resolver;
 struct socks5_svc;
 
 struct six_stack_opts {
@@ -47,6 +48,7 @@ struct six_stack {
     struct sock_table *socks;         /* src/transport */
     struct tcp_table *tcp;            /* src/transport/tcp_subr.c */
     struct apps *apps;                /* src/apps: in-stack applications, NULL until used */
+    struct resolver *res;             /* src/transport/resolver.c: stub DNS resolver */
     struct socks5_svc *socks5;        /* src/apps/socks5.c, NULL unless running */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
