@@ -157,20 +157,30 @@ while IFS= read -r l; do note "$l"; done <<<"$out"
 if grep -q "^http: port 8080" <<<"$out" && grep -q "^echo: port 7" <<<"$out"; then ok "serve show lists both services"
 else fail "serve show lists both services" "$out"; fi
 
-# --- every pcap is clean for tshark. The 50 MB one is read without TCP
-# reassembly and HTTP (what pcap_clean does, less the HTTP body reassembly
-# that costs ~50 s there, with the bodies' segments decoded as plain data so
-# that no heuristic dissector guesses at random bytes); every segment's IP and TCP headers and checksums are checked.
-pcap_clean_nodesegment() {
-  local f=$1 out
+# --- every pcap is clean for tshark: pcap_clean's checks, with two changes.
+# (1) The Linux kernel writes a TCP checksum that comes out 0 as 0xffff
+# (CSUM_MANGLED_0 in skb_checksum_help on the TAP path); equal in one's
+# complement and accepted by every receiver, but tshark's expert calls it an
+# error (RFC 1624). About one kernel segment in 65536 hits it, so it is
+# excused for the kernel's own addresses only; sixd never emits 0xffff
+# (cksum_fold() of a nonzero sum). (2) The 50 MB pcap is read without TCP
+# reassembly and with the HTTP ports as plain data (HTTP body reassembly
+# costs ~50 s there, and heuristic dissectors guess at random body bytes);
+# every segment's headers and checksums are still checked.
+pcap_clean_peer() {
+  local f=$1 out; shift
   [[ -s $f ]] || { echo "empty or missing pcap $f"; return 1; }
-  out=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE \
-        -o tcp.desegment_tcp_streams:FALSE -d tcp.port==8080,data -d tcp.port==8000,data -T fields -e frame.number -e _ws.expert.message \
-        -Y '_ws.malformed || _ws.expert.severity == "error" || ip.checksum.status == "Bad" || icmp.checksum.status == "Bad" || icmpv6.checksum.status == "Bad" || udp.checksum.status == "Bad" || tcp.checksum.status == "Bad"' 2>/dev/null) || { echo "tshark failed on $f"; return 1; }
+  local mangled='(tcp.checksum == 0xffff && (ipv6.src == 2001:db8:1::1 || ip.src == 192.0.2.1))'
+  out=$(tshark -n -r "$f" -o ip.check_checksum:TRUE -o udp.check_checksum:TRUE -o tcp.check_checksum:TRUE "$@" \
+        -T fields -e frame.number -e _ws.expert.message \
+        -Y "_ws.malformed || (_ws.expert.severity == \"error\" && !$mangled) || ip.checksum.status == \"Bad\" || icmp.checksum.status == \"Bad\" || icmpv6.checksum.status == \"Bad\" || udp.checksum.status == \"Bad\" || tcp.checksum.status == \"Bad\"" 2>"$f.tshark-err") ||
+    { echo "tshark failed on $f: $(grep -v 'Running as user' "$f.tshark-err")"; return 1; }
   [[ -z $out ]] || { echo "$out" | head -20; return 1; }
+  (($(tshark -n -r "$f" -c 1 2>/dev/null | wc -l) > 0)) || { echo "no packets in $f"; return 1; }
 }
-if msg=$(pcap_clean "$W/tap0.pcap"); then ok "tshark: tap0.pcap has no malformed packet or bad checksum"
+if msg=$(pcap_clean_peer "$W/tap0.pcap"); then ok "tshark: tap0.pcap has no malformed packet or bad checksum"
 else fail "tshark: tap0.pcap has no malformed packet or bad checksum" "$msg"; fi
-if msg=$(pcap_clean_nodesegment "$W/big.pcap"); then ok "tshark: big.pcap (50 MB each way) has no malformed packet or bad checksum"
+if msg=$(pcap_clean_peer "$W/big.pcap" -o tcp.desegment_tcp_streams:FALSE -d tcp.port==8080,data -d tcp.port==8000,data); then
+  ok "tshark: big.pcap (50 MB each way) has no malformed packet or bad checksum"
 else fail "tshark: big.pcap (50 MB each way) has no malformed packet or bad checksum" "$msg"; fi
 finish
