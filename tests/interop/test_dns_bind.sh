@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# sixd's stub resolver against BIND 9: named (authoritative for example.test,
+# every file under $W, no rndc, nothing of the host's /etc/bind) in a network
+# namespace, sixd on a TAP in the same namespace with `dns server add`.
+# Cases: A + AAAA in RFC 6724 order over an IPv6 and over an IPv4 server, a
+# CNAME, NXDOMAIN (exit 1, negative cache), an answer larger than the EDNS
+# size (TC=1 → TCP) with 120 records, and a PTR-free name with only AAAA.
+. "$(dirname "$0")/lib.sh"
+need_root
+
+NAMED=$(command -v named || echo /usr/sbin/named)
+if [[ ! -x $NAMED ]] || ! command -v dig >/dev/null; then
+  skip "$T_NAME" "BIND 9 not installed (scripts/deps: bind9 bind9-utils bind9-dnsutils)"
+  exit 0
+fi
+
+N=$(ns_add d) || { fail "netns"; finish; }
+cat > "$W/s.conf" <<CONF
+link add tap0 type tap
+link set tap0 up
+addr add 2001:db8:1::2/64 dev tap0
+addr add 192.0.2.2/24 dev tap0
+dns server add 2001:db8:1::1
+CONF
+sixd_start s "$N" "$W/s.conf" || { fail "sixd starts"; finish; }
+nsrun "$N" sysctl -qw net.ipv6.conf.tap0.accept_dad=0
+nsrun "$N" ip link set tap0 up
+nsrun "$N" ip addr add 2001:db8:1::1/64 dev tap0 nodad
+nsrun "$N" ip addr add 192.0.2.1/24 dev tap0
+sleep 2   # sixd's DAD (1 s): no source address before it
+
+# --- the zone and named, all under $W
+mkdir -p "$W/named"
+{
+  cat <<'ZONE'
+$TTL 300
+@       IN SOA ns.example.test. admin.example.test. 1 3600 600 86400 30
+@       IN NS  ns.example.test.
+ns      IN AAAA 2001:db8:1::1
+www     IN A    192.0.2.80
+www     IN AAAA 2001:db8:1::80
+alias   IN CNAME www
+v6      IN AAAA 2001:db8:1::86
+ZONE
+  for i in $(seq 1 60); do printf 'big IN AAAA 2001:db8:1::1:%x\n' "$i"; done
+  for i in $(seq 1 60); do printf 'big IN A 198.51.100.%d\n' "$i"; done
+} > "$W/named/example.test.zone"
+cat > "$W/named.conf" <<CONF
+options {
+    directory "$W/named";
+    pid-file "$W/named.pid";
+    session-keyfile "$W/named/session.key";
+    managed-keys-directory "$W/named";
+    bindkeys-file "$W/named/bind.keys";
+    listen-on port 53 { 192.0.2.1; };
+    listen-on-v6 port 53 { 2001:db8:1::1; };
+    recursion no;
+    dnssec-validation no;
+    allow-query { any; };
+    max-udp-size 4096;
+};
+controls { };
+zone "example.test" { type primary; file "$W/named/example.test.zone"; };
+CONF
+: > "$W/named/bind.keys"
+nsrun "$N" "$NAMED" -c "$W/named.conf" -f -g > "$W/named.out" 2>&1 &
+track_pid $!
+up=0
+for _ in $(seq 1 50); do
+  if [[ $(nsrun "$N" dig +time=1 +tries=1 +short @2001:db8:1::1 www.example.test AAAA 2>/dev/null) == 2001:db8:1::80 ]]; then
+    up=1; break
+  fi
+  sleep 0.2
+done
+if ((up)); then ok "named serves example.test in the namespace"
+else fail "named serves example.test in the namespace" "$(tail -20 "$W/named.out")"; finish; fi
+
+# --- A + AAAA in RFC 6724 order: AAAA (precedence 40) before A (35)
+want=$'2001:db8:1::80\n192.0.2.80'
+out=$(ctl s resolve www.example.test 2>&1); rc=$?
+if ((rc == 0)) && [[ $out == "$want" ]]; then ok "resolve www.example.test: both addresses, RFC 6724 order"
+else fail "resolve www.example.test: both addresses, RFC 6724 order" "rc=$rc out=$out"; fi
+out=$(ctl s resolve www.example.test -4 2>&1)
+if [[ $out == 192.0.2.80 ]]; then ok "resolve -4"; else fail "resolve -4" "$out"; fi
+out=$(ctl s -j resolve www.example.test 2>&1)
+if is_json <<<"$out" && grep -q '"addresses":\["2001:db8:1::80","192.0.2.80"\]' <<<"$out"; then ok "resolve -j"
+else fail "resolve -j" "$out"; fi
+# the policy table changes the order: IPv4 (::ffff:0:0/96) above everything
+ctl s addrsel add ::ffff:0:0/96 precedence 60 label 4 >/dev/null
+ctl s dns cache flush
+out=$(ctl s resolve www.example.test 2>&1)
+if [[ $out == $'192.0.2.80\n2001:db8:1::80' ]]; then ok "sixctl addrsel reorders the answer"
+else fail "sixctl addrsel reorders the answer" "$out"; fi
+ctl s addrsel default >/dev/null
+
+out=$(ctl s resolve alias.example.test 2>&1)
+if [[ $out == "$want" ]]; then ok "CNAME followed"; else fail "CNAME followed" "$out"; fi
+
+# --- NXDOMAIN: exit 1, then answered from the negative cache
+q0=$(ctl s stats dns.queries)
+ctl s resolve nope.example.test >/dev/null 2>&1; rc=$?
+if ((rc == 1)); then ok "NXDOMAIN: resolve exits 1"; else fail "NXDOMAIN: resolve exits 1" "rc=$rc"; fi
+q1=$(ctl s stats dns.queries)
+ctl s resolve nope.example.test >/dev/null 2>&1; rc=$?
+q2=$(ctl s stats dns.queries)
+if ((rc == 1 && q1 > q0 && q2 == q1)); then ok "NXDOMAIN cached (no second query)"
+else fail "NXDOMAIN cached (no second query)" "rc=$rc queries $q0 $q1 $q2"; fi
+
+# --- larger than the EDNS size (1232): TC=1, then TCP
+out=$(ctl s resolve big.example.test 2>&1); rc=$?
+n6=$(grep -c '^2001:db8:1::1:' <<<"$out"); n4=$(grep -c '^198\.51\.100\.' <<<"$out")
+first=$(head -1 <<<"$out")
+tcp=$(ctl s stats dns.tcp_fallback)
+if ((rc == 0 && n6 == 60 && n4 == 60 && tcp >= 1)) && [[ $first == 2001:db8:1::1:* ]]; then
+  ok "answer > 512 octets: 120 addresses over TCP fallback, AAAA first"
+else fail "answer > 512 octets: 120 addresses over TCP fallback, AAAA first" "rc=$rc aaaa=$n6 a=$n4 tcp=$tcp first=$first"; fi
+
+# --- the same over an IPv4 server
+ctl s dns server del 2001:db8:1::1
+ctl s dns server add 192.0.2.1
+ctl s dns cache flush
+out=$(ctl s resolve www.example.test 2>&1)
+if [[ $out == "$want" ]]; then ok "resolve through an IPv4 server"; else fail "resolve through an IPv4 server" "$out"; fi
+out=$(ctl s resolve v6.example.test -4 2>&1); rc=$?
+if ((rc == 1)); then ok "no A record: resolve -4 exits 1"; else fail "no A record: resolve -4 exits 1" "rc=$rc $out"; fi
+out=$(ctl s -j dns show)
+if is_json <<<"$out" && grep -q '"addr":"192.0.2.1"' <<<"$out"; then ok "dns show -j"
+else fail "dns show -j" "$out"; fi
+
+drops=$(ctl s stats | grep '^dns\.drop' || true)
+[[ -z $drops ]] || note "drop counters: $drops"
+sixd_stop s
+finish
