@@ -90,7 +90,9 @@ struct dsrv {
     unsigned hostile;                     /* H_* forgeries sent before the answer to www AAAA */
     int ttl;
 };
-enum { H_ID = 1, H_NAME = 2, H_PORT = 4, H_ADDR = 8, H_LOOP = 16, H_LABEL = 32, H_LONG = 64, H_COUNT = 128 };
+enum { H_ID = 1, H_NAME = 2, H_PORT = 4, H_ADDR = 8, H_LOOP = 16, H_LABEL = 32, H_LONG = 64, H_COUNT = 128, H_MUTATE = 256 };
+static uint64_t MUT_SEED = 88172645463325252ull;
+static uint64_t mut_rand(void) { MUT_SEED ^= MUT_SEED << 13; MUT_SEED ^= MUT_SEED >> 7; MUT_SEED ^= MUT_SEED << 17; return MUT_SEED; }
 
 static struct dsrv SRV;
 static int XSOCK = -1;
@@ -257,6 +259,15 @@ static void hostile_send(struct dsrv *d, const struct sockaddr_in6 *to, uint16_t
         put8(&m, 0);
         put16(&m, DNS_TYPE_AAAA); put16(&m, 1); put32(&m, 300); put16(&m, 16);
         putb(&m, "\x20\x01\x0d\xb8\0\0\0\0\0\0\0\0\0\0\xee\xee", 16);
+        six_sendto(d->st, d->udp, m.b, m.n, 0, sa, sizeof *to);
+    }
+    if (d->hostile & H_MUTATE) { /* the real answer with 1-4 random octets changed (the ID kept), maybe cut */
+        build_answer(&m, id, qn, qnl, qtype, d->ttl);
+        unsigned k = 1 + (unsigned)(mut_rand() % 4);
+        for (unsigned i = 0; i < k; i++)
+            m.b[2 + mut_rand() % (m.n - 2)] ^= (uint8_t)(1 + mut_rand() % 255);
+        if (mut_rand() % 4 == 0)
+            m.n = 2 + (size_t)(mut_rand() % (m.n - 2));
         six_sendto(d->st, d->udp, m.b, m.n, 0, sa, sizeof *to);
     }
     if (d->hostile & H_COUNT) {  /* ancount 3, one record present */
@@ -726,6 +737,33 @@ TEST(rfc9267_hostile_answers)
     teardown();
 }
 
+/* 400 answers with random damage, each followed by the real one: never a crash
+ * (the SAN build checks every access), always an outcome. */
+TEST(mutated_answers)
+{
+    setup("2001:db8:1::c/64", NULL, true);
+    SRV.hostile = H_MUTATE;
+    struct result r;
+    int got = 0;
+    for (int i = 0; i < 400; i++) {
+        resolver_cache_flush(C);
+        T_CHECK(lookup("www.example.test", AF_INET6, 0, &r, 10 * SEC) > 0);
+        T_CHECK(r.done);
+        got += r.err == 0 && r.n >= 1;
+    }
+    uint64_t drops = 0;
+    for (const char *const *n = (const char *const[]){ "dns.drop_truncated", "dns.drop_bad_count", "dns.drop_question_mismatch",
+                                                        "dns.drop_not_response", "dns.drop_bad_rdlen", "dns.drop_trailing_data",
+                                                        "dns.drop_rdata_overrun", "dns.drop_label_too_long", NULL }; *n; n++) {
+        uint64_t v = 0;
+        T_EQ(six_counter_by_name(&C->ctr, *n, &v), 0);
+        drops += v;
+    }
+    T_CHECK(drops >= 100);
+    T_CHECK(got >= 300);
+    teardown();
+}
+
 TEST(rdnss_from_ra)
 {
     setup(NULL, NULL, false);
@@ -936,6 +974,7 @@ int main(void)
     RUN(timeout_next_server);
     RUN(forged_answers_dropped);
     RUN(rfc9267_hostile_answers);
+    RUN(mutated_answers);
     RUN(rdnss_from_ra);
     RUN(no_server_literals_and_bad_input);
     RUN(getnameinfo_numeric_and_ptr);
