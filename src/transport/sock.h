@@ -41,7 +41,7 @@ struct sock {
     int family, type, proto;
     struct in6_addr laddr, raddr;     /* IPv4 as ::ffff:a.b.c.d */
     uint16_t lport, rport;            /* host order */
-    bool bound, connected, v6only, shut_rd, shut_wr;
+    bool bound, autobound, connected, v6only, shut_rd, shut_wr;
     /* RFC 3542 options */
     bool recvpktinfo, recvhoplimit, recvtclass, dontfrag, minmtu;
     int uc_hops, mc_hops, tclass;     /* -1: default */

@@ -287,8 +287,11 @@ int six_connect(struct six_stack *st, int sd, const struct sockaddr *sa, socklen
         FAIL(EINVAL);
     if (so->type == SOCK_STREAM && so->tp && so->tp->state != TCPS_CLOSED)
         FAIL(so->tp->state == TCPS_SYN_SENT ? EALREADY : EISCONN);
-    if (so->type != SOCK_RAW && !so->bound && (rc = sock_bind_port(so, 0)))
-        FAIL(-rc);
+    if (so->type != SOCK_RAW && !so->bound) {
+        if ((rc = sock_bind_port(so, 0)))
+            FAIL(-rc);
+        so->autobound = true;
+    }
     so->bound = true;
     so->raddr = a;
     so->rport = port;

@@ -42,7 +42,7 @@ enum tcp_state {
 #define TCP_DEFAULT_MSS4    536u
 #define TCP_KEEPIDLE_S      7200u           /* RFC 1122 §4.2.3.6: no less than two hours by default */
 #define TCP_KEEPINTVL_S     75u
-#define TCP_KEEPCNT         9u
+#define TCP_KEEPCNT_DEF     9u
 #define TCP_SACK_BLOCKS     4
 #define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
 

@@ -57,7 +57,7 @@ static void keep_timeout(struct timer *t, void *arg)
 
     if (!so || !so->keepalive)
         return;
-    if (tp->keep_probes >= keep_param(so->keep_cnt, TCP_KEEPCNT)) {
+    if (tp->keep_probes >= keep_param(so->keep_cnt, TCP_KEEPCNT_DEF)) {
         CTR_INC(tp->st, tcp, keepalive_drop);
         tcp_drop(tp, ETIMEDOUT);
         return;

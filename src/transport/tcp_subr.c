@@ -393,11 +393,17 @@ int tcp_connect(struct sock *so)
         }
     }
     tp->laddr = so->laddr;
-    tp->lport = so->lport;
     tp->nodelay = so->nodelay;
     tp->cc = so->cc;
-    if (tcp_lookup(st, &tp->laddr, tp->lport, &tp->faddr, tp->fport))
-        return -EADDRINUSE;
+    /* an ephemeral port whose 4-tuple is still in TIME_WAIT (or in use): draw another */
+    for (int tries = 0; tcp_lookup(st, &tp->laddr, so->lport, &tp->faddr, tp->fport); tries++) {
+        if (!so->autobound || tries >= 32)
+            return -EADDRINUSE;
+        sock_unhash(so);
+        if (sock_bind_port(so, 0))
+            return -EADDRINUSE;
+    }
+    tp->lport = so->lport;
     if (tcb_buffers(tp))
         return -ENOMEM;
     tp->mss = mss_for(tp);
