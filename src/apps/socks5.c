@@ -6,8 +6,8 @@
  * flow control end to end) instead of growing memory.
  *
  * Caps: SOCKS5_MAX_CLIENTS connections; more are accepted and closed at
- * once. Names (ATYP 3) are resolved only when they are literal addresses
- * until the stack's resolver is wired in (they get "host unreachable"). */
+ * once. Names (ATYP 3) go through the stack's resolver; the first address
+ * in RFC 6724 order is tried. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -23,12 +23,13 @@
 #include "core/log.h"
 #include "net/stack.h"
 #include "six/socket.h"
+#include "six/resolver.h"
 #include "wire/socks5.h"
 
 #define SOCKS5_MAX_CLIENTS 128
 #define SOCKS5_BUF         65536
 
-enum s5_state { S_GREET, S_REQUEST, S_CONNECTING, S_RELAY };
+enum s5_state { S_GREET, S_REQUEST, S_RESOLVING, S_CONNECTING, S_RELAY };
 
 struct s5_client {
     struct app_obj obj;
@@ -42,6 +43,8 @@ struct s5_client {
     size_t k2s_len, s2k_len;
     bool k_eof, s_eof, k_shut, s_shut;
     unsigned events;
+    int gai;                          /* pending name lookup, 0 if none */
+    uint16_t port;                    /* of the name being resolved */
 };
 
 struct socks5_svc {
@@ -59,7 +62,7 @@ static void client_close(struct s5_client *c);
 static void kfd_events(struct s5_client *c)
 {
     unsigned ev = 0;
-    if (c->state != S_CONNECTING && !c->k_eof && c->k2s_len < sizeof c->k2s)
+    if (c->state != S_CONNECTING && c->state != S_RESOLVING && !c->k_eof && c->k2s_len < sizeof c->k2s)
         ev |= EV_READ;
     if (c->s2k_len)
         ev |= EV_WRITE;
@@ -179,6 +182,58 @@ static void stack_ready(struct app_sock *as, short revents)
     pump(c);
 }
 
+/* Connect the stack side to ss (IPv4 goes as IPv4-mapped on one dual-stack socket).
+ * -1 when under way, else a SOCKS5 reply code. */
+static int connect_to(struct s5_client *c, struct sockaddr_storage *ss, socklen_t sl)
+{
+    struct six_stack *st = c->svc->st;
+
+    if (ss->ss_family == AF_INET) {
+        struct sockaddr_in s4;
+        memcpy(&s4, ss, sizeof s4);
+        struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = s4.sin_port };
+        s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] = 0xff;
+        memcpy(&s6.sin6_addr.s6_addr[12], &s4.sin_addr, 4);
+        memcpy(ss, &s6, sizeof s6);
+        sl = sizeof s6;
+    }
+    int sd = six_socket(st, AF_INET6, SOCK_STREAM, 0);
+    if (sd < 0)
+        return SOCKS5_REP_FAILURE;
+    app_sock_init(&c->as, st, sd, stack_ready, c);
+    if (six_connect(st, sd, (struct sockaddr *)ss, sl) < 0 && errno != EINPROGRESS) {
+        int e = errno;
+        app_sock_close(&c->as);
+        return rep_for(e);
+    }
+    c->state = S_CONNECTING;
+    return -1;
+}
+
+static void resolved(void *arg, int err, struct addrinfo *res)
+{
+    struct s5_client *c = arg;
+    int rep = SOCKS5_REP_HOST_UNREACH;
+
+    c->gai = 0;
+    if (!err && res) {
+        struct sockaddr_storage ss;
+        memcpy(&ss, res->ai_addr, res->ai_addrlen);
+        if (ss.ss_family == AF_INET6)
+            ((struct sockaddr_in6 *)&ss)->sin6_port = htons(c->port);
+        else
+            ((struct sockaddr_in *)&ss)->sin_port = htons(c->port);
+        rep = connect_to(c, &ss, res->ai_addrlen);
+    }
+    six_freeaddrinfo(res);
+    if (rep >= 0) {
+        reply(c, (uint8_t)rep, NULL);
+        client_close(c);
+        return;
+    }
+    kfd_events(c);
+}
+
 static int start_connect(struct s5_client *c, const struct socks5_request *r)
 {
     struct six_stack *st = c->svc->st;
@@ -196,28 +251,18 @@ static int start_connect(struct s5_client *c, const struct socks5_request *r)
         if (lit[0] == '[' && strchr(lit, ']'))   /* "[2001:db8::1]" */
             memmove(lit, lit + 1, strlen(lit)), *strchr(lit, ']') = '\0';
     }
-    if (apps_parse_addr(st, lit, r->port, &ss, &sl))
-        return SOCKS5_REP_HOST_UNREACH;   /* a name: no resolver yet */
-    if (ss.ss_family == AF_INET) {   /* one dual-stack socket: IPv4 as IPv4-mapped */
-        struct sockaddr_in s4;
-        memcpy(&s4, &ss, sizeof s4);
-        struct sockaddr_in6 s6 = { .sin6_family = AF_INET6, .sin6_port = s4.sin_port };
-        s6.sin6_addr.s6_addr[10] = s6.sin6_addr.s6_addr[11] = 0xff;
-        memcpy(&s6.sin6_addr.s6_addr[12], &s4.sin_addr, 4);
-        memcpy(&ss, &s6, sizeof s6);
-        sl = sizeof s6;
-    }
-    int sd = six_socket(st, AF_INET6, SOCK_STREAM, 0);
-    if (sd < 0)
-        return SOCKS5_REP_FAILURE;
-    app_sock_init(&c->as, st, sd, stack_ready, c);
-    if (six_connect(st, sd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS) {
-        int e = errno;
-        app_sock_close(&c->as);
-        return rep_for(e);
-    }
-    c->state = S_CONNECTING;
-    return -1;
+    if (!apps_parse_addr(st, lit, r->port, &ss, &sl))
+        return connect_to(c, &ss, sl);
+    /* a name: the stack's resolver (the callback may run before this returns) */
+    struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM };
+    c->port = r->port;
+    c->state = S_RESOLVING;
+    int h = six_getaddrinfo(st, r->host, NULL, &hints, resolved, c);
+    if (h < 0)
+        return SOCKS5_REP_HOST_UNREACH;
+    if (h > 0)
+        c->gai = h;
+    return -2;   /* resolved() takes it from here */
 }
 
 /* Greeting and request; false if the client was closed. */
@@ -249,6 +294,8 @@ static bool handshake(struct s5_client *c)
             memmove(c->hs, c->hs + rq.len, c->hs_len - rq.len);
             c->hs_len -= rq.len;
             rep = start_connect(c, &rq);
+            if (rep == -2)
+                return true;   /* resolving: resolved() replies or connects (and may have closed c) */
         }
         if (rep >= 0) {
             reply(c, (uint8_t)rep, NULL);
@@ -265,6 +312,10 @@ static void kfd_ready(int fd, unsigned events, void *arg)
     struct s5_client *c = arg;
     (void)fd;
 
+    if (c->state == S_RESOLVING || c->state == S_CONNECTING) {
+        kfd_events(c);   /* nothing to read yet: data waits in the kernel */
+        return;
+    }
     if (c->state == S_GREET || c->state == S_REQUEST) {
         ssize_t n = read(c->kfd, c->hs + c->hs_len, sizeof c->hs - c->hs_len);
         if (n <= 0) {
@@ -289,6 +340,8 @@ static void kfd_ready(int fd, unsigned events, void *arg)
 static void client_destroy(struct app_obj *o)
 {
     struct s5_client *c = APPS_CONTAINER(o, struct s5_client, obj);
+    if (c->gai)
+        six_getaddrinfo_cancel(c->svc->st, c->gai);
     if (c->as.sd >= 0)
         app_sock_close(&c->as);
     evloop_del_fd(c->svc->ev, c->kfd);

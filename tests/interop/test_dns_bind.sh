@@ -6,9 +6,9 @@
 # CNAME, NXDOMAIN (exit 1, negative cache), an answer larger than the EDNS
 # size (TC=1 → TCP) with 120 records, and a PTR-free name with only AAAA.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/named.sh"
 need_root
 
-NAMED=$(command -v named || echo /usr/sbin/named)
 if [[ ! -x $NAMED ]] || ! command -v dig >/dev/null; then
   skip "$T_NAME" "BIND 9 not installed (scripts/deps: bind9 bind9-utils bind9-dnsutils)"
   exit 0
@@ -30,7 +30,6 @@ nsrun "$N" ip addr add 192.0.2.1/24 dev tap0
 sleep 2   # sixd's DAD (1 s): no source address before it
 
 # --- the zone and named, all under $W
-mkdir -p "$W/named"
 {
   cat <<'ZONE'
 $TTL 300
@@ -44,36 +43,11 @@ v6      IN AAAA 2001:db8:1::86
 ZONE
   for i in $(seq 1 60); do printf 'big IN AAAA 2001:db8:1::1:%x\n' "$i"; done
   for i in $(seq 1 60); do printf 'big IN A 198.51.100.%d\n' "$i"; done
-} > "$W/named/example.test.zone"
-cat > "$W/named.conf" <<CONF
-options {
-    directory "$W/named";
-    pid-file "$W/named.pid";
-    session-keyfile "$W/named/session.key";
-    managed-keys-directory "$W/named";
-    bindkeys-file "$W/named/bind.keys";
-    listen-on port 53 { 192.0.2.1; };
-    listen-on-v6 port 53 { 2001:db8:1::1; };
-    recursion no;
-    dnssec-validation no;
-    allow-query { any; };
-    max-udp-size 4096;
-};
-controls { };
-zone "example.test" { type primary; file "$W/named/example.test.zone"; };
-CONF
-: > "$W/named/bind.keys"
-nsrun "$N" "$NAMED" -c "$W/named.conf" -f -g > "$W/named.out" 2>&1 &
-track_pid $!
+} > "$W/example.test.zone"
 up=0
-for _ in $(seq 1 50); do
-  if [[ $(nsrun "$N" dig +time=1 +tries=1 +short @2001:db8:1::1 www.example.test AAAA 2>/dev/null) == 2001:db8:1::80 ]]; then
-    up=1; break
-  fi
-  sleep 0.2
-done
+named_start "$N" "$W/example.test.zone" 2001:db8:1::1 192.0.2.1 && up=1
 if ((up)); then ok "named serves example.test in the namespace"
-else fail "named serves example.test in the namespace" "$(tail -20 "$W/named.out")"; finish; fi
+else fail "named serves example.test in the namespace"; finish; fi
 
 # --- A + AAAA in RFC 6724 order: AAAA (precedence 40) before A (35)
 want=$'2001:db8:1::80\n192.0.2.80'

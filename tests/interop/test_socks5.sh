@@ -4,6 +4,7 @@
 # TCP over a TAP to a Linux `python3 -m http.server`; IPv6 and IPv4, byte-exact.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/pcap_check.sh"
+. "$(dirname "$0")/named.sh"
 need_root
 
 N=$(ns_add s5) || { fail "netns"; finish; }
@@ -14,6 +15,7 @@ link set tap0 up
 addr add 2001:db8:1::2/64 dev tap0
 addr add 192.0.2.2/24 dev tap0
 socks5 start bind ::1 port 1080
+dns server add 2001:db8:1::1
 CONF
 sixd_start s "$N" "$W/s.conf" || { fail "sixd starts"; finish; }
 nsrun "$N" ip link set tap0 up
@@ -33,6 +35,24 @@ for url in "http://[2001:db8:1::1]:8080/blob" "http://192.0.2.1:8080/blob"; do
   if [[ $got == "$want" ]]; then ok "curl --socks5-hostname $url through sixd is byte-exact"
   else fail "curl --socks5-hostname $url through sixd is byte-exact" "got $got want $want"; fi
 done
+# a name: sixd resolves it with its own resolver (BIND in the namespace), then connects
+cat > "$W/zone" <<'ZONE'
+$TTL 300
+@    IN SOA ns.example.test. admin.example.test. 1 3600 600 86400 30
+@    IN NS  ns.example.test.
+ns   IN AAAA 2001:db8:1::1
+www  IN AAAA 2001:db8:1::1
+www  IN A    192.0.2.1
+ZONE
+if named_start "$N" "$W/zone" 2001:db8:1::1 192.0.2.1; then
+  got=$(nsrun "$N" curl -sS --max-time 60 --socks5-hostname "[::1]:1080" "http://www.example.test:8080/blob" | sha256sum | cut -d' ' -f1)
+  if [[ $got == "$want" ]]; then ok "curl --socks5-hostname http://www.example.test:8080/ (name resolved by sixd) is byte-exact"
+  else fail "curl --socks5-hostname http://www.example.test:8080/ (name resolved by sixd) is byte-exact" "got $got"; fi
+  nsrun "$N" curl -sS --max-time 20 --socks5-hostname "[::1]:1080" "http://nope.example.test:8080/" >/dev/null 2>"$W/err"; rc=$?
+  if ((rc != 0)); then ok "an unknown name fails cleanly through SOCKS5"; else fail "an unknown name fails cleanly through SOCKS5"; fi
+else
+  fail "named for the SOCKS5 name test"
+fi
 # the stack made those connections itself: its TCP counters moved
 v=$(ctl s stats tcp.established)
 if ((v >= 2)); then ok "the stack's TCP carried them (tcp.established $v)"; else fail "the stack's TCP carried them" "$v"; fi
