@@ -89,7 +89,8 @@ struct tcpcb {
     uint32_t rb_size, rb_len, rb_head;
     struct pkt_queue ooo;             /* out-of-order segments, payload at data, seq in cb[0] */
     uint32_t ooo_bytes;
-    bool fin_queued, fin_acked, fin_rcvd, ack_now, delack_pending;
+    bool fin_queued, fin_acked, fin_rcvd, ack_now, delack_pending, persisting;
+    uint8_t persist_shift;
     uint8_t segs_since_ack;
     struct timer t_rexmt, t_delack, t_persist, t_2msl, t_keep;
     uint8_t keep_probes;

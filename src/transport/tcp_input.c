@@ -354,7 +354,7 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
         cc_on_ack(tp, acked);
     }
     tp->dupacks = 0;
-    if (tp->snd_una == tp->snd_max)
+    if (tp->snd_una == tp->snd_max || tp->persisting)
         timer_cancel(&tp->t_rexmt);
     else
         tcp_rexmt_arm(tp);
@@ -423,9 +423,13 @@ static bool ack_input(struct tcpcb *tp, const struct seg *s)
              ((!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack))
         dup_ack(tp);   /* RFC 5681 §2, or an ACK carrying new SACK information (RFC 6675 §2) */
     if (seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack))) {
-        if (win && !tp->snd_wnd)
-            timer_cancel(&tp->t_persist);
         tp->snd_wnd = win;
+        if (tp->persisting && (win >= tcp_smss(tp) || win >= tp->sb_len)) {   /* the window opened */
+            tp->persisting = false;
+            timer_cancel(&tp->t_persist);
+            if (seq_lt(tp->snd_nxt, tp->snd_max))
+                tp->snd_nxt = tp->snd_max;
+        }
         tp->snd_wl1 = t->seq;
         tp->snd_wl2 = t->ack;
         if (win > tp->max_snd_wnd)

@@ -98,6 +98,13 @@ static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_
         t.opts.has_ts = tp->state == TCPS_SYN_SENT || tp->ts_ok;
         t.win = (uint16_t)(space > 65535 ? 65535 : space);   /* never scaled in a SYN (RFC 7323 §2.2) */
     } else {
+        /* receiver silly window avoidance (RFC 9293 §3.8.6.2.2): offer nothing until a
+         * segment or half the buffer is free, but never take back what was offered */
+        uint32_t thresh = tp->rb_size / 2 < tp->mss ? tp->rb_size / 2 : tp->mss;
+        if (space < thresh)
+            space = 0;
+        if (seq_gt(tp->rcv_adv, tp->rcv_nxt) && space < tp->rcv_adv - tp->rcv_nxt)
+            space = tp->rcv_adv - tp->rcv_nxt;
         uint32_t w = space >> (tp->ws_ok ? tp->rcv_wscale : 0);
         t.win = (uint16_t)(w > 65535 ? 65535 : w);
         if (seq_gt(tp->rcv_nxt + ((uint32_t)t.win << (tp->ws_ok ? tp->rcv_wscale : 0)), tp->rcv_adv))
@@ -218,6 +225,11 @@ void tcp_output(struct tcpcb *tp)
     /* limited transmit (RFC 3042): each of the first two duplicate ACKs lets one new segment out */
     uint32_t cw = tp->cwnd + (tp->dupacks < 3 ? tp->dupacks : 0) * tp->mss;
     uint32_t wnd = tp->snd_wnd < cw ? tp->snd_wnd : cw;
+    if (tp->persisting) {   /* the peer's window is too small: the persist timer probes it */
+        if (tp->ack_now)
+            send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
+        return;
+    }
     uint32_t smss = tcp_smss(tp);
     uint32_t data_end = tp->snd_una + tp->sb_len;   /* the FIN, once queued, takes this sequence number */
     bool sent = false;
@@ -259,10 +271,15 @@ void tcp_output(struct tcpcb *tp)
     }
     if (tp->snd_max != tp->snd_una && !timer_pending(&tp->t_rexmt))
         tcp_rexmt_arm(tp);
-    /* zero window with data waiting: probe (RFC 9293 §3.8.6.1) */
-    if (!tp->snd_wnd && tp->sb_len > tp->snd_nxt - tp->snd_una && !timer_pending(&tp->t_rexmt) &&
-        !timer_pending(&tp->t_persist))
+    /* data waits, nothing is in flight, and the window cannot take a segment:
+     * probe it (RFC 9293 §3.8.6.1); the connection never times out for that */
+    if (tp->snd_una == tp->snd_max && tp->sb_len && tp->snd_wnd < smss && tp->snd_wnd < tp->sb_len &&
+        tp->state >= TCPS_ESTABLISHED) {
+        tp->persisting = true;
+        tp->persist_shift = 0;
+        timer_cancel(&tp->t_rexmt);
         timer_arm(tp->st->tw, &tp->t_persist, (uint64_t)tp->rto_ms * NS_PER_MS);
+    }
     if (!sent && tp->ack_now)
         send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
 }
@@ -352,12 +369,20 @@ static void persist_timeout(struct timer *t, void *arg)
     struct tcpcb *tp = arg;
     (void)t;
 
-    if (tp->snd_wnd || tp->sb_len <= tp->snd_nxt - tp->snd_una)
+    if (!tp->persisting || !tp->sb_len)
         return;
     CTR_INC(tp->st, tcp, persist_probe);
-    /* one byte beyond the window makes the peer answer with its window */
-    send_segment(tp, tp->snd_nxt, 1, TCP_ACK);
-    uint64_t ms = (uint64_t)tp->rto_ms << (tp->rxt_shift < 6 ? tp->rxt_shift++ : 6);
+    /* what the window allows, else one byte beyond it: the peer answers with its window */
+    uint32_t len = tp->snd_wnd ? tp->snd_wnd : 1;
+    if (len > tp->sb_len)
+        len = tp->sb_len;
+    if (len > tcp_smss(tp))
+        len = tcp_smss(tp);
+    send_segment(tp, tp->snd_una, len, TCP_ACK);
+    tp->snd_nxt = tp->snd_una + len;
+    if (seq_gt(tp->snd_nxt, tp->snd_max))
+        tp->snd_max = tp->snd_nxt;
+    uint64_t ms = (uint64_t)tp->rto_ms << (tp->persist_shift < 6 ? tp->persist_shift++ : 6);
     timer_arm(tp->st->tw, &tp->t_persist, (ms > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : ms) * NS_PER_MS);
 }
 

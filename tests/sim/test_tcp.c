@@ -402,6 +402,37 @@ TEST(keepalive_and_nodelay)
     teardown();
 }
 
+/* The receiver stops reading: the window closes, the sender probes it
+ * (persist timer), and the transfer resumes when the reader does. */
+TEST(zero_window_probing)
+{
+    setup(NULL, 21);
+    int ls = listener(B, AF_INET6, 9300), ca, cb;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 9300);
+    T_CHECK(connect_pair((struct sockaddr *)&to, sizeof to, ls, &ca, &cb));
+    static uint8_t buf[65536];
+    size_t sent = 0;
+    for (int i = 0; i < 3000; i++) {   /* 3 s: far more than fits in b's 256 KiB buffer */
+        ssize_t n = six_send(A, ca, buf, sizeof buf, 0);
+        if (n > 0)
+            sent += (size_t)n;
+        sim_run_for(W, 1 * MS);
+    }
+    struct tcpcb *ta = A->socks->s[ca].tp;
+    T_EQ(ta->snd_wnd, 0);
+    T_CHECK(CTR_GET(A, tcp, persist_probe) >= 2);
+    T_EQ(A->socks->s[ca].tp->state, TCPS_ESTABLISHED);
+    size_t got = 0;
+    for (int i = 0; i < 5000 && got < sent; i++) {
+        ssize_t n;
+        while ((n = six_recv(B, cb, buf, sizeof buf, 0)) > 0)
+            got += (size_t)n;
+        sim_run_for(W, 1 * MS);
+    }
+    T_EQ(got, sent);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -413,5 +444,6 @@ int main(void)
     RUN(ten_thousand_connections);
     RUN(syn_flood_and_cookies);
     RUN(keepalive_and_nodelay);
+    RUN(zero_window_probing);
     return t_done();
 }
