@@ -3,6 +3,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "../lib/t.h"
+#include "../lib/simstack.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -17,24 +18,15 @@ struct net {
     struct sim_link *l1, *l2;
 };
 
-static struct six_stack *mkstack(struct sim_world *w, const char *name, uint64_t seed)
-{
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(w), .tw = sim_wheel(w), .seed = seed,
-                                .n_small = 2048, .n_big = 16 };
-    struct six_stack *st = six_stack_create(&o);
-    sim_register_stack(w, st);
-    return st;
-}
-
 /* a —l1— r —l2— b, r routes and advertises 2001:db8:1::/64 and 2001:db8:2::/64 */
 static void net_up(struct net *n, uint32_t mtu2)
 {
     struct sim_link_params p1 = { .delay_ns = 1 * MS }, p2 = { .delay_ns = 1 * MS, .mtu = mtu2 };
 
     n->w = sim_world_create(42);
-    n->a = mkstack(n->w, "a", 1);
-    n->r = mkstack(n->w, "r", 2);
-    n->b = mkstack(n->w, "b", 3);
+    n->a = sim_stack(n->w, "a", 1, 2048);
+    n->r = sim_stack(n->w, "r", 2, 2048);
+    n->b = sim_stack(n->w, "b", 3, 2048);
     n->l1 = sim_link_create(n->w, "l1", &p1);
     n->l2 = sim_link_create(n->w, "l2", &p2);
     sim_attach(n->l1, n->a, "eth0", NULL);
@@ -248,7 +240,7 @@ TEST(redirect_to_onlink_neighbor)
 {
     struct net n;
     net_up(&n, 0);
-    struct six_stack *c = mkstack(n.w, "c", 4);
+    struct six_stack *c = sim_stack(n.w, "c", 4, 2048);
     sim_attach(n.l1, c, "eth0", NULL);
     T_EQ(scene_cmd(c, NULL, "set accept_ra off dev eth0"), 0);
     T_EQ(scene_cmd(c, NULL, "link set eth0 up"), 0);

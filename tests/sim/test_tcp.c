@@ -8,6 +8,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "../lib/t.h"
+#include "../lib/simstack.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -23,21 +24,12 @@ static struct sim_world *W;
 static struct six_stack *A, *B;
 static struct sim_link *L;
 
-static struct six_stack *mk(const char *name, uint64_t seed)
-{
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(W), .tw = sim_wheel(W), .seed = seed,
-                                .n_small = 8192, .n_big = 8 };
-    struct six_stack *st = six_stack_create(&o);
-    sim_register_stack(W, st);
-    return st;
-}
-
 static void setup(const struct sim_link_params *p, uint64_t seed)
 {
     struct sim_link_params def = { .delay_ns = 1 * MS };
     W = sim_world_create(seed);
-    A = mk("a", seed + 1);
-    B = mk("b", seed + 2);
+    A = sim_stack(W, "a", seed + 1, 8192);
+    B = sim_stack(W, "b", seed + 2, 8192);
     L = sim_link_create(W, "l", p ? p : &def);
     sim_attach(L, A, "eth0", NULL);
     sim_attach(L, B, "eth0", NULL);

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "../lib/t.h"
+#include "../lib/simstack.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -15,22 +16,13 @@
 
 static struct sim_world *W;
 
-static struct six_stack *mk(const char *name, uint64_t seed)
-{
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(W), .tw = sim_wheel(W), .seed = seed,
-                                .n_small = 4096, .n_big = 8 };
-    struct six_stack *st = six_stack_create(&o);
-    sim_register_stack(W, st);
-    return st;
-}
-
 static uint8_t pattern(size_t i) { return (uint8_t)((i * 2654435761u) >> 13); }
 
 TEST(hundred_megabytes_under_loss)
 {
     struct sim_link_params p = { .delay_ns = 50 * MS, .jitter_ns = 5 * MS, .loss = 0.05, .dup = 0.01, .reorder = 0.02 };
     W = sim_world_create(100);
-    struct six_stack *A = mk("a", 101), *B = mk("b", 102);
+    struct six_stack *A = sim_stack(W, "a", 101, 4096), *B = sim_stack(W, "b", 102, 4096);
     struct sim_link *l = sim_link_create(W, "l", &p);
     sim_attach(l, A, "eth0", NULL);
     sim_attach(l, B, "eth0", NULL);

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/icmp6.h>
 #include "../lib/t.h"
+#include "../lib/simstack.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -21,21 +22,12 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 
-static struct six_stack *mk(const char *name, uint64_t seed)
-{
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(W), .tw = sim_wheel(W), .seed = seed,
-                                .n_small = 1024, .n_big = 8 };
-    struct six_stack *st = six_stack_create(&o);
-    sim_register_stack(W, st);
-    return st;
-}
-
 static void setup(void)
 {
     struct sim_link_params p = { .delay_ns = 1 * MS };
     W = sim_world_create(7);
-    A = mk("a", 1);
-    B = mk("b", 2);
+    A = sim_stack(W, "a", 1, 1024);
+    B = sim_stack(W, "b", 2, 1024);
     struct sim_link *l = sim_link_create(W, "l", &p);
     sim_attach(l, A, "eth0", NULL);
     sim_attach(l, B, "eth0", NULL);
