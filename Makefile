@@ -32,6 +32,7 @@ SIM_SRC   := $(wildcard tests/sim/test_*.c)
 TESTLIB   := $(wildcard tests/lib/*.c)
 BENCH_SRC := $(wildcard bench/bench_*.c)
 DEMO_SRC  := $(wildcard examples/demo/*.c)
+EXAMPLE_SRC := $(wildcard examples/sockets/*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
@@ -40,6 +41,7 @@ LIB      := $(BUILD)/libsix.a
 SIXD     := $(BUILD)/sixd
 SIXCTL   := $(BUILD)/sixctl
 DEMO     := $(BUILD)/sixdemo
+EXAMPLES := $(patsubst examples/sockets/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 SIMS     := $(patsubst tests/sim/%.c,$(BUILD)/tests/sim/%,$(SIM_SRC))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
@@ -47,7 +49,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all tests check demo fuzz fuzz-build bench clean deps
 # keep object files of test and bench programs between runs
 .SECONDARY:
-all: $(LIB) $(SIXD) $(SIXCTL) $(DEMO)
+all: $(LIB) $(SIXD) $(SIXCTL) $(DEMO) $(EXAMPLES)
 tests: all $(UNITS) $(SIMS)
 
 $(BUILD)/obj/%.o: %.c
@@ -74,6 +76,10 @@ $(BUILD)/tests/unit/%: $(BUILD)/obj/tests/unit/%.o $(call obj,$(TESTLIB)) $(LIB)
 $(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(call obj,$(TESTLIB)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(TESTLIB)) $(LIB) $(LDLIBS)
+
+$(BUILD)/examples/%: $(BUILD)/obj/examples/sockets/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
 $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)

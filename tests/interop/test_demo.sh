@@ -19,4 +19,9 @@ n=$(tshark -n -r "$W/out/l1.pcap" -Y "icmpv6.type == 2" 2>/dev/null | wc -l)
 if ((n >= 1)); then ok "demo l1.pcap holds the Packet Too Big (r to a)"; else fail "demo l1.pcap holds the Packet Too Big (r to a)"; fi
 n=$(tshark -n -r "$W/out/l1.pcap" -Y 'ipv6.fragment' 2>/dev/null | wc -l)
 if ((n >= 2)); then ok "demo l1.pcap holds IPv6 fragments"; else fail "demo l1.pcap holds IPv6 fragments"; fi
+EX=${BUILD:-build}/examples/hello_tcp
+[[ $EX == /* ]] || EX=$PWD/$EX
+out=$("$EX" 2>&1)
+if [[ $out == *"a: echoed back: hello over a userspace IPv6 stack"* ]]; then ok "docs/SOCKETS.md's example program runs"
+else fail "docs/SOCKETS.md's example program runs" "$out"; fi
 finish
