@@ -67,7 +67,7 @@
     X(tcp, drop_out_of_window) X(tcp, drop_syn_in_window) X(tcp, rst_in_window) X(tcp, drop_rst_out_of_window) \
     X(tcp, ooo_queued) X(tcp, drop_ooo_full) X(tcp, drop_after_close) X(tcp, dup_data) X(tcp, persist_probe) \
     X(tcp, conn_timeout) X(tcp, drop_listen_ack) X(tcp, rst_received) X(tcp, drop_no_memory) X(tcp, keepalive_probe) X(tcp, keepalive_drop) \
-    X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full) \
+    X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full) X(tcp, urg_ignored) \
     /* DNS stub resolver (src/transport/resolver.c); drop_<reason> as in wire/dns.h */ \
     X(dns, queries) X(dns, answers) X(dns, timeouts) X(dns, tcp_fallback) X(dns, tcp_errors) X(dns, send_errors) \
     X(dns, icmp_errors) X(dns, server_error) X(dns, cache_hit) X(dns, cache_miss) X(dns, neg_cache_hit) \

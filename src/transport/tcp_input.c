@@ -17,7 +17,7 @@
 #include "wire/ip6ext.h"
 
 struct seg {
-    struct tcp_info t;
+    struct tcp_seg t;
     const struct in6_addr *src, *dst;
     bool v4;
     unsigned ifindex;
@@ -33,7 +33,7 @@ static void wake(struct tcpcb *tp, short ev)
 /* RST for a segment that belongs to no connection (RFC 9293 §3.10.7.1). */
 static void reply_rst(struct six_stack *st, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     if (t->flags & TCP_RST)
         return;
     if (t->flags & TCP_ACK)
@@ -66,7 +66,7 @@ static struct sock *find_listener(struct six_stack *st, const struct in6_addr *d
     return best;
 }
 
-static void negotiate_options(struct tcpcb *tp, const struct tcp_info *t)
+static void negotiate_options(struct tcpcb *tp, const struct tcp_seg *t)
 {
     uint16_t local = tcp_local_mss(tp);
     uint16_t peer = t->opts.has_mss ? t->opts.mss : (tp->v4 ? TCP_DEFAULT_MSS4 : TCP_DEFAULT_MSS6);
@@ -137,7 +137,7 @@ static uint16_t cookie_check(struct six_stack *st, const struct seg *s)
 static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
 {
     struct six_stack *st = ls->st;
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
 
     if (!tp)
@@ -165,7 +165,7 @@ static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
 static void listen_input(struct sock *ls, const struct seg *s)
 {
     struct six_stack *st = ls->st;
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
 
     if (t->flags & TCP_RST)
         return;
@@ -239,7 +239,7 @@ static void established(struct tcpcb *tp)
 
 static void syn_sent_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     bool ack_ok = (t->flags & TCP_ACK) && seq_gt(t->ack, tp->iss) && seq_leq(t->ack, tp->snd_max);
 
     if ((t->flags & TCP_ACK) && !ack_ok) {
@@ -276,7 +276,7 @@ static void syn_sent_input(struct tcpcb *tp, const struct seg *s)
 }
 
 /* RFC 9293 §3.10.7.4 acceptability test. */
-static bool seq_acceptable(const struct tcpcb *tp, const struct tcp_info *t)
+static bool seq_acceptable(const struct tcpcb *tp, const struct tcp_seg *t)
 {
     uint32_t wnd = tcp_rcv_space(tp);
     uint32_t len = (uint32_t)t->payload_len + !!(t->flags & TCP_SYN) + !!(t->flags & TCP_FIN);
@@ -320,7 +320,7 @@ static void resend_first(struct tcpcb *tp)
 
 static void new_ack(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     uint32_t acked = t->ack - tp->snd_una;
     uint32_t data_end = tp->snd_una + tp->sb_len;
 
@@ -395,7 +395,7 @@ static void dup_ack(struct tcpcb *tp)
 /* ACK processing; false = the segment is dropped. */
 static bool ack_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
 
     /* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT */
     if (seq_gt(t->ack, tp->snd_max) || seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd)) {
@@ -514,7 +514,7 @@ static void ooo_insert(struct tcpcb *tp, uint32_t seq, const uint8_t *d, uint32_
 
 static void data_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     const uint8_t *d = t->payload;
     uint32_t n = (uint32_t)t->payload_len, seq = t->seq;
 
@@ -556,7 +556,7 @@ static void data_input(struct tcpcb *tp, const struct seg *s)
 
 static void fin_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
 
     if (!(t->flags & TCP_FIN) || tp->fin_rcvd || t->seq + (uint32_t)t->payload_len != tp->rcv_nxt)
         return;
@@ -587,7 +587,7 @@ static void fin_input(struct tcpcb *tp, const struct seg *s)
 /* TIME_WAIT: re-ACK a retransmitted FIN; a new SYN may reopen (RFC 6191). true = process as new. */
 static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
 
     if (t->flags & TCP_RST)
         return false;                    /* RFC 1337: ignore */
@@ -604,7 +604,7 @@ static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
 
 static void synchronized_input(struct tcpcb *tp, const struct seg *s)
 {
-    const struct tcp_info *t = &s->t;
+    const struct tcp_seg *t = &s->t;
     struct six_stack *st = tp->st;
 
     /* PAWS (RFC 7323 §5) */
@@ -646,6 +646,8 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
         return;
     if (timer_pending(&tp->t_keep))
         tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
+    if (t->flags & TCP_URG)   /* RFC 6093: urgent data is delivered in line; the pointer is never used */
+        CTR_INC(st, tcp, urg_ignored);
     if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->rcv_adv) && seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
         tp->ts_recent = t->opts.tsval;
     if (!ack_input(tp, s))

@@ -82,7 +82,7 @@ uint32_t tcp_rcv_space(const struct tcpcb *tp)
 static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_t flags)
 {
     struct six_stack *st = tp->st;
-    struct tcp_info t = { .sport = tp->lport, .dport = tp->fport, .seq = seq, .flags = flags };
+    struct tcp_seg t = { .sport = tp->lport, .dport = tp->fport, .seq = seq, .flags = flags };
     uint32_t space = tcp_rcv_space(tp);
 
     if (flags & TCP_ACK)
@@ -285,28 +285,28 @@ void tcp_output(struct tcpcb *tp)
 }
 
 static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                    const struct tcp_info *tin, unsigned ifindex);
+                    const struct tcp_seg *tin, unsigned ifindex);
 
 /* A segment without a connection (RST, or ACK from TIME_WAIT). */
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex)
 {
-    struct tcp_info t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags };
+    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags };
     respond(st, v4, src, dst, &t, ifindex);
 }
 
 void tcp_respond_synack(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
                         uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex)
 {
-    struct tcp_info t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = TCP_SYN | TCP_ACK,
+    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = TCP_SYN | TCP_ACK,
                           .win = 65535, .opts = { .has_mss = true, .mss = mss } };
     respond(st, v4, src, dst, &t, ifindex);
 }
 
 static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                    const struct tcp_info *tin, unsigned ifindex)
+                    const struct tcp_seg *tin, unsigned ifindex)
 {
-    struct tcp_info t = *tin;
+    struct tcp_seg t = *tin;
     uint8_t flags = t.flags;
     size_t hl = tcp_hdr_len(&t.opts);
     struct pkt *p = pkt_alloc(st->pool, hl);

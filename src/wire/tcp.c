@@ -59,7 +59,7 @@ static enum wire_reason opts_parse(const uint8_t *p, size_t hl, struct tcp_opts 
   return WR_OK;
 }
 
-enum wire_reason tcp_parse(const uint8_t *p, size_t len, uint32_t pseudo, struct tcp_info *out)
+enum wire_reason tcp_parse(const uint8_t *p, size_t len, uint32_t pseudo, struct tcp_seg *out)
 {
   if (len < TCP_HLEN) return WR_TRUNCATED;
   size_t hl = (size_t)(p[12] >> 4) * 4;
@@ -118,7 +118,7 @@ size_t tcp_hdr_len(const struct tcp_opts *o)
   return TCP_HLEN + opts_write(o, tmp);
 }
 
-size_t tcp_emit(uint8_t *p, size_t cap, const struct tcp_info *t, size_t payload_len, uint32_t pseudo)
+size_t tcp_emit(uint8_t *p, size_t cap, const struct tcp_seg *t, size_t payload_len, uint32_t pseudo)
 {
   uint8_t opt[TCP_OPT_MAX];
   size_t ol = opts_write(&t->opts, opt);

@@ -40,7 +40,7 @@ struct tcp_opts {
   uint8_t n_sack;
   struct { uint32_t left, right; } sack[4];
 };
-struct tcp_info {
+struct tcp_seg {
   uint16_t sport, dport;
   uint32_t seq, ack;
   uint8_t hlen;        /* bytes */
@@ -51,7 +51,7 @@ struct tcp_info {
   size_t payload_len;
 };
 
-enum wire_reason tcp_parse(const uint8_t *p, size_t len, uint32_t pseudo, struct tcp_info *out);
+enum wire_reason tcp_parse(const uint8_t *p, size_t len, uint32_t pseudo, struct tcp_seg *out);
 /* Header length tcp_emit will produce for these options (20..60).  SACK
  * blocks that do not fit in the 40 option bytes are dropped (the first
  * ones are kept; the header length reflects that). */
@@ -60,6 +60,6 @@ size_t tcp_hdr_len(const struct tcp_opts *o);
  * already at p + tcp_hdr_len(&t->opts); t->hlen, t->payload are ignored.
  * Computes the checksum over header + payload.  Returns the header length,
  * 0 if cap < header + payload_len. */
-size_t tcp_emit(uint8_t *p, size_t cap, const struct tcp_info *t, size_t payload_len, uint32_t pseudo);
+size_t tcp_emit(uint8_t *p, size_t cap, const struct tcp_seg *t, size_t payload_len, uint32_t pseudo);
 
 #endif

@@ -35,7 +35,7 @@ static void same_opts(const struct tcp_opts *a, const struct tcp_opts *b)
 
 static void one(const uint8_t *p, size_t len)
 {
-  struct tcp_info a, b;
+  struct tcp_seg a, b;
   if (tcp_parse(p, len, pseudo(len), &a) != WR_OK) return;
   CHECK(a.hlen >= 20 && a.hlen <= 60 && a.hlen <= len && a.payload == p + a.hlen
         && a.payload_len == len - a.hlen && a.opts.n_sack <= 4);

@@ -16,6 +16,12 @@
 #include "transport/sock.h"
 #include "six/socket.h"
 #include <netinet/tcp.h>
+#include "wire/tcp.h"
+#include "wire/ip6.h"
+#include "wire/ip6ext.h"
+#include "wire/ether.h"
+#include "wire/cksum.h"
+#include "link/ifnet.h"
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -425,6 +431,47 @@ TEST(zero_window_probing)
     teardown();
 }
 
+/* Urgent data (RFC 6093): delivered in line, in order; an urgent pointer far
+ * past the data changes nothing. */
+TEST(urgent_pointer_past_the_data)
+{
+    setup(NULL, 22);
+    int ls = listener(B, AF_INET6, 9400), ca, cb;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 9400);
+    T_CHECK(connect_pair((struct sockaddr *)&to, sizeof to, ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb);
+    if (ta && tb) {
+        uint8_t f[256];
+        const char *data = "urgent?";
+        size_t dl = strlen(data);
+        struct tcp_seg t = { .sport = ta->lport, .dport = ta->fport, .seq = tb->rcv_nxt, .ack = tb->snd_nxt,
+                              .flags = TCP_ACK | TCP_URG | TCP_PSH, .win = 65535, .urp = 60000 };
+        size_t hl = tcp_hdr_len(&t.opts);
+        uint8_t *tcp = f + ETH_HLEN + IP6_HLEN;
+        memcpy(tcp + hl, data, dl);
+        tcp_emit(tcp, hl + dl, &t, dl, cksum_pseudo6(&ta->laddr, &ta->faddr, (uint32_t)(hl + dl), IP6_NXT_TCP));
+        struct ip6_info ip = { .plen = (uint16_t)(hl + dl), .nxt = IP6_NXT_TCP, .hlim = 64, .src = ta->laddr, .dst = ta->faddr };
+        ip6_emit(f + ETH_HLEN, IP6_HLEN, &ip);
+        struct ifnet *bif = if_find(B, "eth0"), *aif = if_find(A, "eth0");
+        eth_emit(f, ETH_HLEN, &bif->hwaddr, &aif->hwaddr, ETHERTYPE_IP6);
+        struct pkt *p = pkt_alloc(B->pool, ETH_HLEN + IP6_HLEN + hl + dl);
+        memcpy(pkt_put(p, ETH_HLEN + IP6_HLEN + hl + dl), f, ETH_HLEN + IP6_HLEN + hl + dl);
+        if_input(bif, &p, 1);
+        sim_run_for(W, 5 * MS);
+        char buf[32];
+        T_EQ(six_recv(B, cb, buf, sizeof buf, 0), (ssize_t)dl);
+        T_MEMEQ(buf, data, dl);
+        T_EQ(CTR_GET(B, tcp, urg_ignored), 1);
+        /* the connection goes on (b → a; a's own sequence space no longer matches b's after the forgery) */
+        T_EQ(tb->state, TCPS_ESTABLISHED);
+        T_EQ(six_send(B, cb, "ok", 2, 0), 2);
+        sim_run_for(W, 50 * MS);
+        T_EQ(six_recv(A, ca, buf, sizeof buf, 0), 2);
+    }
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -437,5 +484,6 @@ int main(void)
     RUN(syn_flood_and_cookies);
     RUN(keepalive_and_nodelay);
     RUN(zero_window_probing);
+    RUN(urgent_pointer_past_the_data);
     return t_done();
 }

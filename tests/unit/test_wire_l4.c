@@ -95,7 +95,7 @@ TEST(tcp_vector)
 {
   struct in_addr s = A4("192.168.0.1"), d = A4("192.168.0.2");
   uint32_t ps = cksum_pseudo4(s, d, 40, 6);
-  struct tcp_info t;
+  struct tcp_seg t;
   T_EQ(tcp_parse(tcp4_syn, 40, ps, &t), WR_OK);
   T_EQ(t.sport, 40000);
   T_EQ(t.dport, 80);
@@ -124,7 +124,7 @@ TEST(tcp_roundtrip_payload_sack)
   struct in6_addr s, d;
   inet_pton(AF_INET6, "2001:db8::a", &s);
   inet_pton(AF_INET6, "2001:db8::b", &d);
-  struct tcp_info t = { .sport = 443, .dport = 51000, .seq = 0xfffffff0, .ack = 7,
+  struct tcp_seg t = { .sport = 443, .dport = 51000, .seq = 0xfffffff0, .ack = 7,
                         .flags = TCP_ACK | TCP_PSH | TCP_ECE, .win = 500, .urp = 0 };
   t.opts.has_ts = true; t.opts.tsval = 11; t.opts.tsecr = 22;
   t.opts.n_sack = 4;
@@ -136,7 +136,7 @@ TEST(tcp_roundtrip_payload_sack)
   memcpy(b + hl, "payload!", 9);
   uint32_t ps = cksum_pseudo6(&s, &d, (uint32_t)(hl + 9), IP6_NXT_TCP);
   T_EQ(tcp_emit(b, sizeof b, &t, 9, ps), hl);
-  struct tcp_info g;
+  struct tcp_seg g;
   T_EQ(tcp_parse(b, hl + 9, ps, &g), WR_OK);
   T_EQ(g.seq, 0xfffffff0);
   T_EQ(g.ack, 7);
@@ -169,7 +169,7 @@ TEST(tcp_roundtrip_payload_sack)
 }
 
 /* A header of 20 + opts (padded to 4 with EOL), checksum fixed. */
-static enum wire_reason with_opts(const uint8_t *o, size_t n, struct tcp_info *g)
+static enum wire_reason with_opts(const uint8_t *o, size_t n, struct tcp_seg *g)
 {
   uint8_t b[64] = { 0 };
   size_t hl = 20 + ((n + 3) & ~(size_t)3);
@@ -182,7 +182,7 @@ static enum wire_reason with_opts(const uint8_t *o, size_t n, struct tcp_info *g
 
 TEST(tcp_opt_rules)
 {
-  struct tcp_info g;
+  struct tcp_seg g;
   T_EQ(with_opts((const uint8_t[]){ 2, 4, 5, 0xb4 }, 4, &g), WR_OK);
   T_EQ(g.opts.mss, 1460);
   T_EQ(with_opts((const uint8_t[]){ 2, 3, 5 }, 3, &g), WR_BAD_TCP_OPT);
@@ -217,7 +217,7 @@ TEST(tcp_opt_rules)
 TEST(tcp_rejects)
 {
   uint8_t b[64] = { 0 };
-  struct tcp_info g;
+  struct tcp_seg g;
   uint32_t ps = 0;
   T_EQ(tcp_parse(b, 19, ps, &g), WR_TRUNCATED);
   b[12] = 0x40;
