@@ -463,11 +463,8 @@ TEST(urgent_pointer_past_the_data)
         T_EQ(six_recv(B, cb, buf, sizeof buf, 0), (ssize_t)dl);
         T_MEMEQ(buf, data, dl);
         T_EQ(CTR_GET(B, tcp, urg_ignored), 1);
-        /* the connection goes on (b → a; a's own sequence space no longer matches b's after the forgery) */
+        /* nothing broke on b's side (a sees b acknowledge bytes it never sent: RFC 5961 challenge ACKs) */
         T_EQ(tb->state, TCPS_ESTABLISHED);
-        T_EQ(six_send(B, cb, "ok", 2, 0), 2);
-        sim_run_for(W, 50 * MS);
-        T_EQ(six_recv(A, ca, buf, sizeof buf, 0), 2);
     }
     teardown();
 }
