@@ -9,6 +9,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
 {
   struct arp_info a, b;
+  memset(&a, 0, sizeof a);   /* the struct has padding: compare like with like */
+  memset(&b, 0, sizeof b);
   if (arp_parse(d, n, &a) != WR_OK) return 0;
   CHECK(n >= ARP_LEN);
   CHECK(a.op == ARP_OP_REQUEST || a.op == ARP_OP_REPLY);
