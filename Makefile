@@ -24,7 +24,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INC) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lcrypto -lm
 
-LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/ctl/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/ctl/*.c src/ipsec/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
