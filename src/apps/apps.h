@@ -124,6 +124,7 @@ int http_parse_url(struct six_stack *st, const char *url, struct sockaddr_storag
  * first message. data_fn gets every byte received; done() once at the end. */
 struct nc_params {
     bool udp, listen, half_close;
+    bool anc;                     /* UDP listen: report RFC 3542 ancillary data in result.anc */
     struct sockaddr_storage to;   /* connect/send modes */
     socklen_t tolen;
     uint16_t port;                /* listen mode */
@@ -136,6 +137,7 @@ struct nc_result {
     bool got_reply;
     char why[128];
     char peer[80];                /* listen: who sent */
+    char anc[128];                /* UDP listen with anc: "to ADDR ifindex N hoplimit N tclass N" */
     unsigned long long bytes;
 };
 typedef void (*nc_data_fn)(void *arg, const void *data, size_t len);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
 #include "apps/apps_int.h"
 #include "net/stack.h"
 #include "six/socket.h"
@@ -126,13 +127,40 @@ static void tcp_ev(struct app_sock *as, short rev)
     stream_read(op, as);
 }
 
+/* RFC 3542 §6: what the datagram's IPv6 (or IPv4, mapped) header said. */
+static void format_anc(struct msghdr *msg, char *out, size_t outn)
+{
+    char addr[INET6_ADDRSTRLEN] = "?";
+    unsigned ifindex = 0;
+    int hlim = -1, tclass = -1;
+
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
+        if (c->cmsg_level != IPPROTO_IPV6)
+            continue;
+        if (c->cmsg_type == IPV6_PKTINFO && c->cmsg_len >= CMSG_LEN(sizeof(struct in6_pktinfo))) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            inet_ntop(AF_INET6, &pi.ipi6_addr, addr, sizeof addr);
+            ifindex = pi.ipi6_ifindex;
+        } else if (c->cmsg_type == IPV6_HOPLIMIT && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            memcpy(&hlim, CMSG_DATA(c), sizeof hlim);
+        } else if (c->cmsg_type == IPV6_TCLASS && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            memcpy(&tclass, CMSG_DATA(c), sizeof tclass);
+        }
+    }
+    snprintf(out, outn, "to %s ifindex %u hoplimit %d tclass %d", addr, ifindex, hlim, tclass);
+}
+
 static void udp_ev(struct app_sock *as, short rev)
 {
     struct nc_op *op = as->ctx;
     static uint8_t buf[65536];
     struct sockaddr_storage from;
-    socklen_t fl = sizeof from;
-    ssize_t n = six_recvfrom(op->st, as->sd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+    union { struct cmsghdr align; uint8_t b[256]; } cbuf;
+    struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+    struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                          .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
+    ssize_t n = six_recvmsg(op->st, as->sd, &msg, 0);
     if (n < 0) {
         if (errno == EAGAIN)
             return;
@@ -142,6 +170,8 @@ static void udp_ev(struct app_sock *as, short rev)
     op->res.got_reply = true;
     op->res.bytes = (unsigned long long)n;
     apps_sa_str((struct sockaddr *)&from, op->res.peer, sizeof op->res.peer);
+    if (op->p.anc)
+        format_anc(&msg, op->res.anc, sizeof op->res.anc);
     op->data(op->arg, buf, (size_t)n);
     finish(op, 0, NULL);
 }
@@ -206,6 +236,12 @@ struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_
     int sd;
     if (p->listen) {
         sd = apps_dual_socket(st, p->udp ? SOCK_DGRAM : SOCK_STREAM, p->port, 1);
+        if (sd >= 0 && p->udp && p->anc) {
+            int on = 1;
+            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof on);
+        }
     } else {
         sd = six_socket(st, p->to.ss_family, p->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
         if (sd >= 0 && p->udp) {

@@ -362,6 +362,8 @@ static void nc_done(void *arg, const struct nc_result *r)
     struct cmd_ctx *c = p->c;
     int status = 0;
 
+    if (r->anc[0])
+        cmd_printf(c->err, "nc: from %s %s\n", r->peer, r->anc);
     if (r->err) {
         cmd_printf(c->err, "nc: %s", r->why);
         status = 1;
@@ -372,10 +374,10 @@ static void nc_done(void *arg, const struct nc_result *r)
     pend_done(p, status);
 }
 
-/* nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u] [-w SECS] PORT */
+/* nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT */
 int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u] [-w SECS] PORT";
+    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT";
     struct nc_params np = { 0 };
     const char *pos[3];
     int npos = 0;
@@ -388,6 +390,7 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
             if (!strcmp(o, "-u")) np.udp = true;
             else if (!strcmp(o, "-l")) np.listen = true;
             else if (!strcmp(o, "-N")) np.half_close = true;
+            else if (!strcmp(o, "-v")) np.anc = true;
             else if (!strcmp(o, "-w") && i + 1 < argc && cmd_parse_ulong(argv[i + 1], 1, 86400, &v))
                 wait_s = v, wait_set = true, i++;
             else
@@ -400,6 +403,8 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
     }
     if (np.listen ? npos != 1 : npos != 3)
         return cmd_usage(c, usage);
+    if (np.anc && !(np.listen && np.udp))
+        return cmd_usage(c, "nc: -v (ancillary data) goes with -l -u; %s", usage);
     if (!cmd_parse_ulong(pos[np.listen ? 0 : 1], 1, 65535, &v))
         return cmd_usage(c, "bad port '%s'", pos[np.listen ? 0 : 1]);
     np.port = (uint16_t)v;

@@ -8,7 +8,8 @@
 #     over IPv6 and IPv4 with the right sha256;
 #   - Linux `nc -u` to sixd's UDP echo (both families) and sixd's `nc -u` to a
 #     Linux `nc -u -l` that answers; Linux TCP to sixd's echo and sixd's TCP
-#     nc to a Linux listener;
+#     nc to a Linux listener; RFC 3542 pktinfo/hoplimit/tclass of datagrams
+#     Linux sent with a chosen hop limit and class;
 #   - a 50 MB transfer each way; the same through netem loss when the kernel
 #     has sch_netem (otherwise not run, said in a # note);
 #   - every pcap sixd wrote is clean for tshark.
@@ -99,6 +100,32 @@ for a in 2001:db8:1::1 192.0.2.1; do
   wait $! 2>/dev/null
   if [[ $out == "reply from linux" ]] && grep -qx "from sixd" "$W/nc-u.out"; then ok "sixd nc -u to Linux nc -u -l and back ($a)"
   else fail "sixd nc -u to Linux nc -u -l and back ($a)" "sixd got '$out', Linux got '$(cat "$W/nc-u.out")'"; fi
+done
+
+# --- RFC 3542: what sixd's UDP socket reports of a datagram Linux sent with
+# a chosen hop limit / TTL and traffic class / TOS (python sets them)
+for c in "2001:db8:1::2 7 40 2001:db8:1::2" "192.0.2.2 9 72 ::ffff:192.0.2.2"; do
+  read -r a hl tc want_to <<<"$c"
+  ctl s nc -l -u -v -w 5 9100 > "$W/anc.out" 2>&1 &
+  ncpid=$!
+  sleep 0.5
+  nsrun "$N" "$PY" - "$a" "$hl" "$tc" <<'PYEOF'
+import socket, sys
+a, hl, tc = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+if ":" in a:
+    s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_UNICAST_HOPS, hl)
+    s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_TCLASS, tc)
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TTL, hl)
+    s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, tc)
+s.sendto(b"anc\n", (a, 9100))
+PYEOF
+  wait $ncpid
+  if grep -q "to $want_to ifindex [1-9][0-9]* hoplimit $hl tclass $tc" "$W/anc.out" && grep -qx anc "$W/anc.out"; then
+    ok "RFC 3542 pktinfo/hoplimit/tclass of a UDP datagram from Linux ($a: hop limit $hl, class $tc)"
+  else fail "RFC 3542 pktinfo/hoplimit/tclass of a UDP datagram from Linux ($a: hop limit $hl, class $tc)" "$(cat "$W/anc.out")"; fi
 done
 
 # --- TCP: Linux → sixd's echo, sixd's nc → a Linux listener
