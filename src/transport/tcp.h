@@ -36,6 +36,8 @@ enum tcp_state {
 #define TCP_RTO_MIN_MS      200u            /* Linux's floor; RFC 6298 §2.4 says 1 s (documented choice) */
 #define TCP_RTO_MAX_MS      60000u
 #define TCP_DELACK_MS       40u
+#define TCP_DELACK_WORST_MS 200u            /* the longest delayed ACK a peer may use (RFC 8985 WCDelAckT) */
+#define TCP_TLP_MIN_MS      10u             /* floor of the tail loss probe timeout, as Linux */
 #define TCP_MAX_RXT         12              /* retransmissions before giving up */
 #define TCP_SYN_RXT         6
 #define TCP_DEFAULT_MSS6    1220u           /* RFC 8200 minimum MTU − 60 */
@@ -77,6 +79,15 @@ struct tcpcb {
     struct { uint32_t l, r; } sacked[TCP_SACK_BLOCKS];
     uint8_t n_sacked;
     uint32_t sacked_bytes, high_rxt;
+    /* lost-retransmission detection for the hole at snd_una: its retransmission
+     * went out at rxt_ns when snd_max was rxt_fence; a SACK above the fence a
+     * while later means it was lost */
+    uint32_t rxt_seq, rxt_fence;
+    uint64_t rxt_ns;
+    bool rxt_valid;
+    /* tail loss probe (RFC 8985 §7): the retransmission timer is armed at the
+     * probe timeout; a probe is out until snd_una moves */
+    bool tlp_armed, tlp_out;
     /* RTT (RFC 6298), microseconds */
     uint32_t srtt_us, rttvar_us, rto_ms;
     uint32_t rtt_seq;
@@ -173,6 +184,8 @@ void sack_update(struct tcpcb *tp, const void *tcp_opts);  /* const struct tcp_o
 void sack_trim(struct tcpcb *tp);                          /* after snd_una advanced */
 void sack_clear(struct tcpcb *tp);
 bool sack_lost(const struct tcpcb *tp);                    /* RFC 6675 IsLost(snd_una) */
+/* snd_una moved during recovery: a hole already retransmitted is now the first. */
+void sack_una_moved(struct tcpcb *tp);
 void sack_recover(struct tcpcb *tp);                       /* send what the pipe allows during recovery */
 
 static inline bool seq_lt(uint32_t a, uint32_t b) { return (int32_t)(a - b) < 0; }

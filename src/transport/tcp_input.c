@@ -344,9 +344,15 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     if (tp->in_recovery) {
         if (seq_geq(t->ack, tp->recover)) {   /* full ACK: leave recovery (RFC 6582 §3.2 step 3, RFC 6675 §5) */
             tp->in_recovery = false;
-            uint32_t flight = tp->snd_max - tp->snd_una;
-            tp->cwnd = tp->ssthresh < flight + tp->mss ? tp->ssthresh : flight + tp->mss;
-        } else if (!tp->sack_ok) {            /* NewReno partial ACK: the next hole */
+            /* RFC 6582 §3.2 step 3 option 2 (and RFC 6675): cwnd = ssthresh.
+             * Option 1, min(ssthresh, FlightSize + SMSS), leaves one segment
+             * when the full ACK empties the pipe — which it usually does — and
+             * a lone segment waits out the peer's delayed ACK (40 ms on Linux)
+             * at every round of the slow start that follows. */
+            tp->cwnd = tp->ssthresh;
+        } else if (tp->sack_ok) {
+            sack_una_moved(tp);
+        } else {                              /* NewReno partial ACK: the next hole */
             resend_first(tp);
             tp->cwnd = tp->cwnd > acked ? tp->cwnd - acked + tp->mss : tp->mss;
         }                                     /* with SACK, tcp_output's recovery sends the holes */
@@ -354,6 +360,7 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
         cc_on_ack(tp, acked);
     }
     tp->dupacks = 0;
+    tp->tlp_out = false;
     if (tp->snd_una == tp->snd_max || tp->persisting)
         timer_cancel(&tp->t_rexmt);
     else
@@ -369,6 +376,8 @@ static void enter_recovery(struct tcpcb *tp)
     tp->recover = tp->snd_max;
     tp->in_recovery = true;
     tp->rtt_timing = false;
+    tp->rxt_valid = false;
+    tp->tlp_out = false;
     if (tp->sack_ok) {
         tp->cwnd = tp->ssthresh;
         tp->high_rxt = tp->snd_una;   /* tcp_output → sack_recover sends the first hole */
@@ -385,9 +394,16 @@ static void dup_ack(struct tcpcb *tp)
     bool no_new_data = tp->snd_nxt == tp->snd_una + tp->sb_len;
     /* early retransmit (RFC 5827): with fewer than 4 segments out and nothing new to send, fewer dupacks do */
     unsigned thresh = no_new_data && oseg < 4 && oseg > 1 ? oseg - 1 : 3;
+    /* after a tail loss probe, a SACK means the probe arrived and what was
+     * sent before it, at least two round trips earlier, did not: lost by
+     * RFC 8985's time rule, whatever the duplicate-ACK count says */
+    bool probe_sacked = tp->tlp_out && tp->n_sacked;
     if (!tp->in_recovery && seq_geq(tp->snd_una, tp->recover) &&
-        (tp->dupacks >= thresh || (tp->sack_ok && sack_lost(tp))))
+        (tp->dupacks >= thresh || (tp->sack_ok && sack_lost(tp)) || probe_sacked)) {
+        if (probe_sacked && tp->dupacks < thresh && !sack_lost(tp))
+            CTR_INC(tp->st, tcp, tlp_recovery);
         enter_recovery(tp);
+    }
     else if (tp->dupacks > 3 && tp->in_recovery && !tp->sack_ok)
         tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
 }

@@ -173,12 +173,60 @@ void tcp_send_data(struct tcpcb *tp, uint32_t seq, uint32_t len)
     send_segment(tp, seq, len, TCP_ACK);
 }
 
+/* RFC 8985 §7.2: a probe is worth it in the open state with SACK and an RTT
+ * sample, once per tail.  PTO = 2·SRTT, plus the peer's worst delayed ACK
+ * when only one segment is out, never below TCP_TLP_MIN_MS, never past the
+ * RTO (0: no probe, arm the RTO). */
+static uint64_t tlp_timeout_ns(const struct tcpcb *tp, uint64_t rto_ns)
+{
+    if (!tp->sack_ok || tp->in_recovery || tp->tlp_out || tp->rxt_shift || !tp->srtt_us ||
+        (tp->state != TCPS_ESTABLISHED && tp->state != TCPS_CLOSE_WAIT))
+        return 0;
+    uint64_t pto = 2ull * tp->srtt_us * 1000;
+    if (tp->snd_max - tp->snd_una <= tcp_smss(tp))
+        pto += TCP_DELACK_WORST_MS * NS_PER_MS;
+    if (pto < TCP_TLP_MIN_MS * NS_PER_MS)
+        pto = TCP_TLP_MIN_MS * NS_PER_MS;
+    return pto < rto_ns ? pto : rto_ns;   /* at the RTO's time the probe still beats a timeout */
+}
+
 void tcp_rexmt_arm(struct tcpcb *tp)
 {
     uint64_t ms = (uint64_t)tp->rto_ms << tp->rxt_shift;
     if (ms > TCP_RTO_MAX_MS)
         ms = TCP_RTO_MAX_MS;
-    timer_arm(tp->st->tw, &tp->t_rexmt, ms * NS_PER_MS);
+    uint64_t pto = tlp_timeout_ns(tp, ms * NS_PER_MS);
+    tp->tlp_armed = pto != 0;
+    timer_arm(tp->st->tw, &tp->t_rexmt, pto ? pto : ms * NS_PER_MS);
+}
+
+/* RFC 8985 §7.3: send one new segment if the window allows, else the last
+ * one again; its ACK (with SACK) tells whether anything before it was lost. */
+static void tail_loss_probe(struct tcpcb *tp)
+{
+    uint32_t smss = tcp_smss(tp), data_end = tp->snd_una + tp->sb_len;
+    uint32_t wnd_end = tp->snd_una + (tp->snd_wnd < tp->cwnd + smss ? tp->snd_wnd : tp->cwnd + smss);
+    uint32_t avail = seq_lt(tp->snd_nxt, data_end) ? data_end - tp->snd_nxt : 0;
+    uint32_t room = seq_lt(tp->snd_nxt, wnd_end) ? wnd_end - tp->snd_nxt : 0;
+    uint32_t len = avail < room ? avail : room;
+
+    CTR_INC(tp->st, tcp, tlp_probe);
+    tp->tlp_out = true;
+    if (len && tp->snd_nxt == tp->snd_max) {
+        if (len > smss)
+            len = smss;
+        send_segment(tp, tp->snd_nxt, len, TCP_ACK);
+        tp->snd_nxt += len;
+        tp->snd_max = tp->snd_nxt;
+    } else {
+        uint32_t top = seq_lt(tp->snd_max, data_end) ? tp->snd_max : data_end;   /* not the FIN */
+        len = top - tp->snd_una < smss ? top - tp->snd_una : smss;
+        if (len) {
+            CTR_INC(tp->st, tcp, rexmt);
+            send_segment(tp, top - len, len, TCP_ACK);
+        }
+    }
+    tcp_rexmt_arm(tp);   /* now the RTO: tlp_out keeps the next arming from being a probe */
 }
 
 static uint8_t state_flags(const struct tcpcb *tp)
@@ -336,6 +384,11 @@ static void rexmt_timeout(struct timer *t, void *arg)
     struct tcpcb *tp = arg;
     (void)t;
 
+    if (tp->tlp_armed) {
+        tp->tlp_armed = false;
+        tail_loss_probe(tp);
+        return;
+    }
     CTR_INC(tp->st, tcp, rexmt_timeout);
     if (++tp->rxt_shift > ((tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) ? TCP_SYN_RXT : TCP_MAX_RXT)) {
         CTR_INC(tp->st, tcp, conn_timeout);
@@ -343,6 +396,8 @@ static void rexmt_timeout(struct timer *t, void *arg)
         return;
     }
     cc_on_loss(tp, true);
+    tp->tlp_out = false;
+    tp->rxt_valid = false;
     sack_clear(tp);   /* RFC 6675 §5.1: start over from what is acknowledged */
     tp->high_rxt = tp->snd_una;
     tp->recover = tp->snd_max;

@@ -135,11 +135,46 @@ static uint32_t pipe_estimate(const struct tcpcb *tp)
     return pipe + below - sacked_below;
 }
 
+void sack_una_moved(struct tcpcb *tp)
+{
+    /* the fence is later than the real retransmission: detection only waits longer */
+    tp->rxt_valid = seq_lt(tp->snd_una, tp->high_rxt);
+    tp->rxt_seq = tp->snd_una;
+    tp->rxt_fence = tp->snd_max;
+    tp->rxt_ns = six_now(tp->st);
+}
+
+/* The retransmission of the hole at snd_una is lost when the peer SACKs a
+ * whole segment sent after it and a quarter RTT has passed beyond the round
+ * trip (RFC 8985 §6.2's rule, with the sequence fence standing in for
+ * per-segment send times; RFC 6675 alone would wait for the RTO).  Resend
+ * it once more; the recovery episode goes on. */
+static void resend_lost_retransmission(struct tcpcb *tp, uint32_t smss, uint32_t *pipe)
+{
+    uint64_t reo_ns = (uint64_t)tp->srtt_us * 1000 * 5 / 4;
+    if (!tp->rxt_valid || tp->rxt_seq != tp->snd_una ||
+        !seq_geq(highest_sacked(tp), tp->rxt_fence + smss) || six_now(tp->st) - tp->rxt_ns < reo_ns)
+        return;
+    uint32_t len;
+    if (!next_hole(tp, tp->snd_una, &len))
+        return;
+    if (len > smss)
+        len = smss;
+    CTR_INC(tp->st, tcp, rexmt_lost);
+    CTR_INC(tp->st, tcp, rexmt);
+    tcp_send_data(tp, tp->snd_una, len);
+    tp->rxt_fence = tp->snd_max;
+    tp->rxt_ns = six_now(tp->st);
+    *pipe += len;
+}
+
 void sack_recover(struct tcpcb *tp)
 {
     uint32_t smss = tcp_smss(tp);
     uint32_t pipe = pipe_estimate(tp);
     uint32_t data_end = tp->snd_una + tp->sb_len;
+
+    resend_lost_retransmission(tp, smss, &pipe);
 
     while (pipe + smss <= tp->cwnd) {
         uint32_t from = seq_lt(tp->high_rxt, tp->snd_una) ? tp->snd_una : tp->high_rxt, len;
@@ -148,6 +183,12 @@ void sack_recover(struct tcpcb *tp)
                 len = smss;
             tcp_send_data(tp, from, len);
             CTR_INC(tp->st, tcp, rexmt);
+            if (from == tp->snd_una) {
+                tp->rxt_valid = true;
+                tp->rxt_seq = from;
+                tp->rxt_fence = tp->snd_max;
+                tp->rxt_ns = six_now(tp->st);
+            }
             tcp_rexmt_arm(tp);   /* a full RTO for the retransmission, not what is left of the old one */
             tp->high_rxt = from + len;
             pipe += len;

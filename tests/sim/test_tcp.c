@@ -22,6 +22,8 @@
 #include "wire/ether.h"
 #include "wire/cksum.h"
 #include "link/ifnet.h"
+#include "net/netif.h"
+#include "core/pkt.h"
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -469,6 +471,88 @@ TEST(urgent_pointer_past_the_data)
     teardown();
 }
 
+/* A hook on b's interface that drops chosen data segments from a: the
+ * frames counted from 0 (data segments only) whose index is in drop[], and
+ * then — with drop_rexmt — the first retransmission of each of them. */
+static struct {
+    unsigned n_data, drops, drop[4], n_drop;
+    bool drop_rexmt;
+    uint32_t seq[4];
+    unsigned n_seq;
+} H;
+
+static void drop_hook(struct ifnet *ifp, struct pkt *p)
+{
+    const uint8_t *d = pkt_data(p);
+    if (p->len > 14 + 40 + 20 + 200 && d[12] == 0x86 && d[13] == 0xdd && d[14 + 6] == IP6_NXT_TCP) {
+        uint32_t seq = (uint32_t)d[58] << 24 | (uint32_t)d[59] << 16 | (uint32_t)d[60] << 8 | d[61];
+        unsigned idx = H.n_data++;
+        for (unsigned i = 0; i < H.n_seq; i++)
+            if (H.seq[i] == seq) {          /* the retransmission of a dropped one */
+                H.seq[i] = H.seq[--H.n_seq];
+                H.drops++;
+                pkt_free(p);
+                return;
+            }
+        for (unsigned i = 0; i < H.n_drop; i++)
+            if (H.drop[i] == idx) {
+                if (H.drop_rexmt && H.n_seq < 4)
+                    H.seq[H.n_seq++] = seq;
+                H.drops++;
+                pkt_free(p);
+                return;
+            }
+    }
+    net_input(ifp, p);
+}
+
+static void hook_b(void)
+{
+    struct ifnet *ifp = if_find(B, "eth0");
+    ifp->input_hook = drop_hook;
+}
+
+/* RFC 8985 §7: the last two segments of a burst are lost and nothing more
+ * is to be sent; the tail loss probe (10 ms here, not the 200 ms RTO)
+ * brings the SACK that starts recovery. */
+TEST(tail_loss_probe)
+{
+    setup(NULL, 21);
+    int ls = listener(B, AF_INET6, 80), ca, cb;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 80);
+    T_CHECK(connect_pair((struct sockaddr *)&to, sizeof to, ls, &ca, &cb));
+    sim_run_for(W, 100 * MS);
+    memset(&H, 0, sizeof H);
+    H.drop[0] = 8, H.drop[1] = 9, H.n_drop = 2;
+    hook_b();
+    uint64_t took = transfer(ca, cb, 10 * 1428, 2 * SEC);
+    T_CHECK(took > 0 && took < 50 * MS);
+    T_EQ(H.drops, 2);
+    T_EQ(CTR_GET(A, tcp, rexmt_timeout), 0);
+    T_CHECK(CTR_GET(A, tcp, tlp_probe) >= 1);
+    T_CHECK(CTR_GET(A, tcp, tlp_recovery) + CTR_GET(A, tcp, fast_rexmt) >= 1);
+    teardown();
+}
+
+/* A retransmission is lost too: SACKs for data sent after it (and a
+ * quarter RTT more) show it, and it goes again without waiting for the RTO. */
+TEST(lost_retransmission)
+{
+    setup(NULL, 22);
+    int ls = listener(B, AF_INET6, 80), ca, cb;
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 80);
+    T_CHECK(connect_pair((struct sockaddr *)&to, sizeof to, ls, &ca, &cb));
+    sim_run_for(W, 100 * MS);
+    memset(&H, 0, sizeof H);
+    H.drop[0] = 3, H.n_drop = 1, H.drop_rexmt = true;
+    hook_b();
+    T_CHECK(transfer(ca, cb, 200 * 1428, 5 * SEC) > 0);
+    T_EQ(H.drops, 2);
+    T_EQ(CTR_GET(A, tcp, rexmt_lost), 1);
+    T_EQ(CTR_GET(A, tcp, rexmt_timeout), 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -482,5 +566,7 @@ int main(void)
     RUN(keepalive_and_nodelay);
     RUN(zero_window_probing);
     RUN(urgent_pointer_past_the_data);
+    RUN(tail_loss_probe);
+    RUN(lost_retransmission);
     return t_done();
 }

@@ -67,9 +67,11 @@ TEST(hundred_megabytes_under_loss)
     double secs = (sim_now(W) - t0) / 1e9, rate = got * 8 / secs;
     double model = 1.22 * 1428 * 8 / (0.1 * 0.2236);   /* 1.22 MSS / (RTT sqrt(p)), p = 5 % */
     printf("# 100 MB under 5%% loss: %.0f s virtual, %.2f Mbit/s = %.0f%% of the model; %llu retransmitted, "
-           "%llu recoveries, %llu timeouts\n", secs, rate / 1e6, 100 * rate / model,
+           "%llu recoveries, %llu timeouts, %llu tail loss probes (%llu found a loss), "
+           "%llu lost retransmissions resent\n", secs, rate / 1e6, 100 * rate / model,
            (unsigned long long)CTR_GET(A, tcp, rexmt), (unsigned long long)CTR_GET(A, tcp, fast_rexmt),
-           (unsigned long long)CTR_GET(A, tcp, rexmt_timeout));
+           (unsigned long long)CTR_GET(A, tcp, rexmt_timeout), (unsigned long long)CTR_GET(A, tcp, tlp_probe),
+           (unsigned long long)CTR_GET(A, tcp, tlp_recovery), (unsigned long long)CTR_GET(A, tcp, rexmt_lost));
     T_EQ(got, n);
     T_CHECK(!bad);
     T_CHECK(rate >= 0.35 * model);   /* documented in docs/PERFORMANCE.md */
