@@ -46,7 +46,23 @@
   X(BAD_PREFIX_LEN, "bad_prefix_len") \
   X(BAD_MLD_LEN, "bad_mld_len") \
   X(BAD_TCP_DOFF, "bad_tcp_doff") \
-  X(BAD_TCP_OPT, "bad_tcp_opt")
+  X(BAD_TCP_OPT, "bad_tcp_opt") \
+  X(ZERO_SPI, "zero_spi") \
+  X(RESERVED_SPI, "reserved_spi") \
+  X(BAD_ALIGN, "bad_align") \
+  X(NO_AH, "no_ah") \
+  X(SEGS_LEFT_NONZERO, "segs_left_nonzero") \
+  X(FRAGMENTED, "fragmented") \
+  X(BAD_EXT_LEN, "bad_ext_len") \
+  X(UNKNOWN_EXT, "unknown_ext") \
+  X(DUP_EXT, "dup_ext") \
+  X(UNSUPPORTED_EXT, "unsupported_ext") \
+  X(BAD_FAMILY, "bad_family") \
+  X(BAD_KEY_BITS, "bad_key_bits") \
+  X(BAD_POLICY, "bad_policy") \
+  X(BAD_REQ, "bad_req") \
+  X(BAD_REQ_LEN, "bad_req_len") \
+  X(TOO_MANY_REQ, "too_many_req")
 
 enum wire_reason {
 #define WIRE_REASON_ENUM(n, s) WR_##n,

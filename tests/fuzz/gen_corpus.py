@@ -114,6 +114,73 @@ seed('fuzz_tcp', 'syn4', l4prefix(True, '192.168.0.1', '192.168.0.2') + tcp('192
 seed('fuzz_tcp', 'ack6', l4prefix(False, '2001:db8::a', '2001:db8::b') + tcp('2001:db8::a', '2001:db8::b', False, 443, 51000, 1000, 2000, 0x18, ack_opts, b'GET / HTTP/1.0\r\n\r\n'))
 seed('fuzz_tcp', 'rst6', l4prefix(False, '2001:db8::a', '2001:db8::b') + tcp('2001:db8::a', '2001:db8::b', False, 443, 51000, 5, 0, 0x04, b''))
 
+# --- IPsec: ESP, ESP in UDP (RFC 3948), AH (flags byte: bit0 IPv6 for ah_parse, bit1 outbound)
+esp = struct.pack('!II', 0x1000, 1) + bytes(range(16)) + bytes([1, 2, 2, 4])
+seed('fuzz_esp', 'esp', esp)
+seed('fuzz_esp', 'keepalive', b'\xff')
+seed('fuzz_esp', 'ike', b'\0' * 4 + bytes(range(1, 17)) + bytes([33, 0x20, 34, 8]) + struct.pack('!II', 0, 28))
+seed('fuzz_esp', 'esp_min', struct.pack('!II', 256, 0xffffffff) + b'\0\0\x02\x04')
+def ah(nxt, spi, seq, icv): return struct.pack('!BBHII', nxt, (12 + len(icv)) // 4 - 2, 0, spi, seq) + icv
+ah_sha1 = ah(6, 0x1000, 42, b'ICV-ICV-ICV!')
+ah4_opts = bytes([1, 7, 7, 4, 10, 0, 0, 1, 0x94, 4, 0, 0, 0x83, 11, 4, 203, 0, 113, 1, 203, 0, 113, 9, 0])
+ah4 = ip4('192.0.2.1', '198.51.100.7', 51, ah_sha1 + b'payload!', opts=ah4_opts)
+seed('fuzz_ah', 'v4_opts', bytes([2]) + ah4)
+seed('fuzz_ah', 'v4_plain', bytes([0]) + ip4('192.0.2.1', '198.51.100.7', 51, ah(17, 0x2000, 1, b'\0' * 16) + u4))
+hbh = bytes([60, 1, 0x3e, 4, 1, 2, 3, 4, 0x1e, 3, 5, 6, 7, 1, 1, 0])
+dsto = bytes([43, 0, 0x22, 4, 9, 10, 11, 12])
+rt = bytes([51, 2, 4, 0, 0, 0, 0, 0]) + a6('2001:db8::2')
+ah6 = ip6('2001:db8::1', '2001:db8::2', 0, hbh + dsto + rt + ah(59, 0x1000, 42, b'ICV-ICV-ICV!') + b'payload!')
+seed('fuzz_ah', 'v6_exts', bytes([1]) + bytes([0x6b, 0x81, 0x23, 0x45]) + ah6[4:])
+seed('fuzz_ah', 'v6_direct', bytes([1]) + ip6('2001:db8::1', '2001:db8::2', 51, ah(58, 0x3000, 9, b'\0' * 20)))
+
+# --- PF_KEY v2 (host byte order, Linux sockaddr layout; SPI and NAT-T ports big-endian)
+import socket
+def pk_ext(t, body):
+    n = 4 + len(body)
+    return struct.pack('=HH', (n + 7) // 8, t) + body + b'\0' * (-n % 8)
+def pk_msg(typ, satype, exts, seq=1, pid=100):
+    body = b''.join(exts)
+    return struct.pack('=BBBBHHII', 2, typ, 0, satype, (16 + len(body)) // 8, 0, seq, pid) + body
+def pk_sin(a, port=0): return struct.pack('=H', socket.AF_INET) + struct.pack('!H', port) + a4(a) + b'\0' * 8
+def pk_sin6(a, port=0): return struct.pack('=H', socket.AF_INET6) + struct.pack('!HI', port, 0) + a6(a) + struct.pack('=I', 0)
+def pk_addr(t, sa, plen, proto=255): return pk_ext(t, struct.pack('=BBH', proto, plen, 0) + sa)
+def pk_sa(spi, enc, auth=0, flags=0): return pk_ext(1, struct.pack('!I', spi) + struct.pack('=BBBBI', 32, 1, auth, enc, flags))
+def pk_lft(t, alloc, nbytes, add, use): return pk_ext(t, struct.pack('=IQQQ', alloc, nbytes, add, use))
+def pk_key(t, key): return pk_ext(t, struct.pack('=HH', len(key) * 8, 0) + key)
+def pk_ident(t, typ, s): return pk_ext(t, struct.pack('=HHQ', typ, 0, 0) + s + b'\0')
+def pk_sa2(mode, reqid): return pk_ext(19, struct.pack('=BBHII', mode, 0, 0, 0, reqid))
+def pk_req(proto, mode, level, reqid, src=b'', dst=b''):
+    return struct.pack('=HHBBH', 8 + len(src) + len(dst), proto, mode, level, reqid) + src + dst
+def pk_policy(typ, dirn, reqs=b'', pid=0, prio=0): return pk_ext(18, struct.pack('=HBBII', typ, dirn, 0, pid, prio) + reqs)
+def pk_alg(i, iv, lo, hi): return struct.pack('=BBHHH', i, iv, lo, hi, 0)
+def pk_comb(auth, enc, amin, amax, emin, emax):
+    return struct.pack('=BBHHHHHIIIQQQQQQ', auth, enc, 0, amin, amax, emin, emax, 0, 0, 0, 0, 0, 2880, 3600, 0, 0)
+S4, D4 = pk_sin('192.0.2.1'), pk_sin('198.51.100.1')
+sd4 = [pk_addr(5, S4, 32), pk_addr(6, D4, 32)]
+seed('fuzz_pfkey', 'getspi', pk_msg(1, 3, sd4 + [pk_ext(16, struct.pack('=III', 256, 0x0fffffff, 0)), pk_sa2(2, 7)]))
+seed('fuzz_pfkey', 'add', pk_msg(3, 3, [pk_sa(0x12345, 20, 0, 0x400), pk_sa2(2, 16385),
+     pk_lft(3, 0, 1 << 30, 3600, 0), pk_lft(4, 0, 1 << 29, 3000, 0)] + sd4 +
+     [pk_key(9, b'0123456789abcdefSALT'), pk_ident(10, 2, b'left.example'),
+      pk_ext(20, struct.pack('=B3x', 2)), pk_ext(21, struct.pack('!H', 4500) + b'\0\0'),
+      pk_ext(22, struct.pack('!H', 61234) + b'\0\0'), pk_addr(23, pk_sin('10.0.0.5'), 32),
+      pk_addr(24, pk_sin('203.0.113.5'), 32), pk_ext(25, struct.pack('=HH', 1400, 0)),
+      pk_ext(26, struct.pack('=I', 4096)), pk_addr(27, pk_sin6('2001:db8::99'), 128)]))
+seed('fuzz_pfkey', 'delete', pk_msg(4, 2, [pk_sa(0x2000, 0)] + sd4))
+seed('fuzz_pfkey', 'flush', pk_msg(9, 0, []))
+seed('fuzz_pfkey', 'register_reply', pk_msg(7, 3, [
+     pk_ext(14, struct.pack('=I', 0) + pk_alg(5, 0, 256, 256) + pk_alg(3, 0, 160, 160)),
+     pk_ext(15, struct.pack('=I', 0) + pk_alg(12, 16, 128, 256) + pk_alg(20, 8, 160, 288) + pk_alg(11, 0, 0, 2048))]))
+tun = (pk_req(50, 2, 2, 0, pk_sin('192.0.2.1'), pk_sin('198.51.100.1')) +
+       pk_req(51, 2, 3, 9, pk_sin('192.0.2.2'), pk_sin('198.51.100.2')))
+sd6 = [pk_addr(5, pk_sin6('2001:db8:1::'), 48), pk_addr(6, pk_sin6('2001:db8:2::', 443), 48, 6)]
+seed('fuzz_pfkey', 'spdadd_tunnel', pk_msg(14, 0, sd6 + [pk_lft(3, 0, 0, 3600, 0), pk_policy(2, 2, tun, 0, 0x80000000)]))
+seed('fuzz_pfkey', 'spdadd_transport', pk_msg(14, 0, sd6 + [pk_policy(2, 1, pk_req(50, 1, 1, 0) + pk_req(108, 1, 0, 0))]))
+seed('fuzz_pfkey', 'spddelete2', pk_msg(22, 0, [pk_policy(0, 0, b'', 31)]))
+seed('fuzz_pfkey', 'acquire', pk_msg(6, 3, sd4 + [pk_ident(11, 3, b'me@right.example'),
+     pk_ext(13, struct.pack('=B3x', 32) + pk_comb(0, 20, 0, 0, 128, 256) + pk_comb(5, 12, 256, 256, 128, 256)),
+     pk_policy(2, 2, tun, 12)]))
+seed('fuzz_pfkey', 'kmprivate', pk_msg(11, 0, [pk_ext(17, struct.pack('=I', 0) + b'opaque!!')]))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
