@@ -76,7 +76,13 @@
     X(dns, drop_label_too_long) X(dns, drop_name_too_long) X(dns, drop_compression_loop) \
     X(dns, drop_pointer_forward) X(dns, drop_pointer_beyond) X(dns, drop_pointer_into_header) \
     X(dns, drop_too_many_pointers) X(dns, drop_bad_count) X(dns, drop_rdata_overrun) X(dns, drop_bad_rdlen) \
-    X(dns, drop_bad_opt) X(dns, drop_trailing_data) X(dns, drop_malformed) X(dns, drop_cname_chain)
+    X(dns, drop_bad_opt) X(dns, drop_trailing_data) X(dns, drop_malformed) X(dns, drop_cname_chain) \
+    /* IPsec (src/ipsec) */ \
+    X(ipsec, out_packets) X(ipsec, in_packets) X(ipsec, drop_policy) X(ipsec, drop_no_sa) X(ipsec, acquire) \
+    X(ipsec, drop_unknown_spi) X(ipsec, drop_replay) X(ipsec, drop_icv) X(ipsec, drop_bad_padding) \
+    X(ipsec, drop_truncated) X(ipsec, drop_expired) X(ipsec, drop_seq_exhausted) X(ipsec, drop_no_buffer) \
+    X(ipsec, drop_selector) X(ipsec, drop_nest) X(ipsec, drop_bad_nxt) X(ipsec, drop_crypto) X(ipsec, dummy) \
+    X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
@@ -86,7 +92,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

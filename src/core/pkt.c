@@ -135,6 +135,7 @@ struct pkt *pkt_alloc(struct pkt_pool *pp, size_t size)
     p->off = PKT_HEADROOM;
     p->len = 0;
     p->flags = 0;
+    p->ipsec_n = 0;
     p->rcvif = NULL;
     p->ts_ns = 0;
     p->l3off = 0;
@@ -161,6 +162,8 @@ struct pkt *pkt_copy(struct pkt_pool *pp, const struct pkt *p)
         return NULL;
     memcpy(pkt_put(q, p->len), pkt_data(p), p->len);
     q->flags = p->flags;
+    q->ipsec_n = p->ipsec_n;
+    memcpy(q->ipsec_said, p->ipsec_said, sizeof q->ipsec_said);
     q->rcvif = p->rcvif;
     q->ts_ns = p->ts_ns;
     /* l3off is relative to buf: shift it by the move of the data start. */

@@ -14,6 +14,8 @@
 #define PKT_SMALL_SIZE 2304u             /* headroom + 2048 bytes */
 #define PKT_BIG_SIZE   (65536u + 2u * PKT_HEADROOM)
 
+#define PKT_IPSEC_MAX  2u
+
 struct ifnet;
 struct pkt_pool;
 
@@ -24,6 +26,7 @@ enum pkt_flags {
     PKT_F_FWD     = 1u << 3,   /* being forwarded */
     PKT_F_OTHERHOST = 1u << 4, /* unicast to another link-layer address */
     PKT_F_FRAGMENT = 1u << 5,  /* carried a fragment header (ND must refuse, RFC 6980) */
+    PKT_F_IPSEC_TUNNEL = 1u << 6, /* the inner packet of an IPsec tunnel-mode SA */
 };
 
 struct pkt {
@@ -40,6 +43,8 @@ struct pkt {
     uint8_t  big;              /* from the big class */
     uint16_t ifindex;          /* rcvif's index, kept for sockets (rcvif may go away while queued) */
     uint32_t cb[4];            /* scratch for the layer that holds the packet (a socket: source port) */
+    uint8_t ipsec_n;           /* input: how many SAs it came through (src/ipsec) */
+    uint32_t ipsec_said[PKT_IPSEC_MAX];   /* their ids, outermost first */
 };
 
 static inline uint8_t *pkt_data(const struct pkt *p) { return p->buf + p->off; }

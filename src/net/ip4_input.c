@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net/ip4_priv.h"
+#include "ipsec/ipsec.h"
 #include "transport/tcp.h"
 #include "transport/sock.h"
 #include "wire/bytes.h"
@@ -79,11 +80,36 @@ static void tcp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *
     tcp_input(ifp, p, &src, &dst, true, ih->hl, (size_t)ih->tot_len - ih->hl);
 }
 
+static bool ipsec_deliver_ok(struct six_stack *st, const struct pkt *p, const struct ip4_info *ih)
+{
+    struct ipsec_sel k;
+    if (!st->ipsec || ih->proto == IPSEC_PROTO_ESP)
+        return true;
+    ipsec_sel_of_packet(p, true, ih->hl, ih->proto, &k);
+    return ipsec_in_check(st, p, &k, false);
+}
+
 static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
 {
     struct six_stack *st = ifp->st;
 
+    if (!ipsec_deliver_ok(st, p, ih)) {
+        ip4_drop(p);
+        return;
+    }
     switch (ih->proto) {
+    case IPSEC_PROTO_ESP: {
+        struct ip4_info inner;
+        int nh = esp_input(ifp, p, true, ih->hl, 9);
+        if (nh < 0)
+            return;   /* consumed: tunnel mode re-entered input, or dropped */
+        if (ip4_parse(pkt_data(p), p->len, &inner) != WR_OK) {
+            ip4_drop(p);
+            return;
+        }
+        ip4_deliver(ifp, p, &inner);   /* transport mode: what ESP carried (ESP in ESP is bounded by esp_input) */
+        return;
+    }
     case IP4_PROTO_ICMP:
         CTR_INC(st, ip4, in_delivers);
         icmp4_input(ifp, p, ih);
@@ -213,6 +239,22 @@ void ip4_forward(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
         icmp4_error(st, p, ICMP4_TIME_EXCEEDED, 0, 0);
         return;
     }
+    bool ttl_done = false;
+    if (st->ipsec) {
+        int rc;
+        if (!ipsec_fwd_check(st, p, true)) {
+            ip4_drop(p);
+            return;
+        }
+        /* a tunnel-mode policy takes the packet before any route lookup (KAME);
+         * errors sent after this point quote the TTL already decremented */
+        ip4_dec_ttl(pkt_data(p));
+        ttl_done = true;
+        if (ipsec_output(st, p, true, true, &rc) == IPSEC_OUT_DONE) {
+            CTR_INC(st, ip4, forwarded);
+            return;
+        }
+    }
     rt = route4_lookup(st, ih->dst);
     if (!rt || !(rt->ifp->flags & IFF6_UP)) {
         CTR_INC(st, ip4, drop_no_route);
@@ -233,7 +275,8 @@ void ip4_forward(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
         icmp4_error(st, p, ICMP4_UNREACH, ICMP4_UNREACH_NEEDFRAG, ip4_if_mtu(oifp) & 0xffff);
         return;
     }
-    ip4_dec_ttl(pkt_data(p));
+    if (!ttl_done)
+        ip4_dec_ttl(pkt_data(p));
     p->flags = PKT_F_FWD;
     CTR_INC(st, ip4, forwarded);
     if (ih->tot_len > ip4_if_mtu(oifp)) {

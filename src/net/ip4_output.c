@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net/ip4_priv.h"
+#include "ipsec/ipsec.h"
 #include "net/ether.h"
 #include "wire/ether.h"
 
@@ -233,6 +234,11 @@ int ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o)
     if (!ip4_push_hdr(st, p, &ih, o, src)) {
         CTR_INC(st, ip4, drop_no_buffer);
         return ip4_out_drop(p, -ENOBUFS);
+    }
+    if (st->ipsec && !(o->flags & IP4_OUT_IPSEC_DONE)) {
+        if (ipsec_output(st, p, true, false, &rc) == IPSEC_OUT_DONE)
+            return rc;
+        ip4_parse(pkt_data(p), p->len, &ih);   /* transport mode changed length and protocol */
     }
     if (ih.tot_len > if_mtu4(ifp)) {
         if (o->df) {

@@ -49,7 +49,9 @@ struct ip4_out {
     uint8_t tos;
     bool df;
     struct ifnet *ifp;            /* forced interface (broadcast, link scope) or NULL */
+    uint32_t flags;               /* IP4_OUT_* */
 };
+#define IP4_OUT_IPSEC_DONE 1u     /* the outer packet of an IPsec tunnel: the SPD is not asked again */
 /* p holds the upper-layer packet (checksum done). Takes ownership. 0 or -errno. */
 int  ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o);
 /* ICMP echo request for ping (ping.c); 0 or -errno. */

@@ -4,6 +4,7 @@
  * carry the RFC's Parameter Problem code and pointer. */
 #include <string.h>
 #include "net/ip6_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/ip6ext.h"
 #include "wire/icmp6.h"
 #include "wire/udp.h"
@@ -131,6 +132,16 @@ static void param_prob(struct ifnet *ifp, struct pkt *p, uint8_t code, size_t pt
     icmp6_error(ifp->st, p, ifp, ICMP6_PARAM_PROB, code, (uint32_t)ptr);
 }
 
+/* RFC 4301 §5.2: the inbound policy before an upper layer sees the packet. */
+static bool ipsec_deliver_ok(struct six_stack *st, const struct pkt *p, size_t off, uint8_t nxt)
+{
+    struct ipsec_sel k;
+    if (!st->ipsec)
+        return true;
+    ipsec_sel_of_packet(p, false, off, nxt, &k);
+    return ipsec_in_check(st, p, &k, false);
+}
+
 /* Walk the header chain from the first header after the fixed one. Consumes p. */
 static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, bool router_alert)
 {
@@ -216,16 +227,31 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
                 goto drop;
             break;   /* the reassembled payload starts at off */
         }
+        case IPSEC_PROTO_ESP: {
+            int nh = esp_input(ifp, p, false, off, nxt_field);
+            if (nh < 0)
+                return;   /* consumed: tunnel mode re-entered input, or dropped */
+            nxt = (uint8_t)nh;
+            if (ip6_parse(pkt_data(p), p->len, ip) != WR_OK)
+                goto drop;
+            break;        /* transport mode: the payload now starts at off */
+        }
         case IP6_NXT_ICMPV6:
+            if (!ipsec_deliver_ok(st, p, off, nxt))
+                goto drop;
             icmp6_input(ifp, p, ip, off, router_alert);
             goto done;
         case IP6_NXT_UDP:
+            if (!ipsec_deliver_ok(st, p, off, nxt))
+                goto drop;
             if (udp6_input(ifp, p, ip, off)) {
                 CTR_INC(st, ip6, in_delivers);
                 return;
             }
             goto done;
         case IP6_NXT_TCP:
+            if (!ipsec_deliver_ok(st, p, off, nxt))
+                goto drop;
             tcp_input(ifp, p, &ip->src, &ip->dst, false, off, p->len - off);
             goto done;
         case IP6_NXT_NONE:

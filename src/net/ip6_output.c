@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 #include "net/ip6_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/ip6ext.h"
 #include "wire/icmp6.h"
 #include "wire/ip6edit.h"
@@ -129,19 +130,33 @@ int ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o)
     int rc;
 
     CTR_INC(st, ip6, out_requests);
-    if (local) {
+    int route_rc = 0;
+    if (local)
         ifp = local->ifp;
-    } else if ((rc = route6_resolve(st, &o->dst, o->ifp, &ifp, &nh))) {
+    else
+        route_rc = route6_resolve(st, &o->dst, o->ifp, &ifp, &nh);
+    /* IPsec (RFC 4301 §5.1) before routing, as KAME does: a tunnel-mode
+     * policy needs no route to the inner destination.  Traffic to this
+     * host's own addresses never leaves it and is not protected. */
+    bool ipsec = !local && st->ipsec && !(o->flags & IP6_OUT_IPSEC_DONE);
+    if (route_rc && !ipsec) {
         CTR_INC(st, ip6, out_no_route);
         pkt_free(p);
-        return rc;
+        return route_rc;
     }
     uint8_t hlim = o->hlim >= 0 ? (uint8_t)o->hlim
-                 : in6_is_multicast(&o->dst) ? 1 : ifp->in6->cur_hlim;
+                 : in6_is_multicast(&o->dst) ? 1 : !route_rc ? ifp->in6->cur_hlim : IP6_DEFAULT_HLIM;
     if ((rc = push_headers(p, o, hlim))) {
         CTR_INC(st, ip6, drop_no_buffer);
         pkt_free(p);
         return rc;
+    }
+    if (ipsec && ipsec_output(st, p, false, false, &rc) == IPSEC_OUT_DONE)
+        return rc;
+    if (route_rc) {
+        CTR_INC(st, ip6, out_no_route);
+        pkt_free(p);
+        return route_rc;
     }
     if (local) {
         p->rcvif = ifp;
@@ -232,6 +247,17 @@ void ip6_forward(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip)
         CTR_INC(st, ip6, drop_hlim_exceeded);
         icmp6_error(st, p, ifp, ICMP6_TIME_EXCEEDED, ICMP6_TIME_EXCEED_TRANSIT, 0);
         goto drop;
+    }
+    if (st->ipsec) {
+        int rc;
+        if (!ipsec_fwd_check(st, p, false))
+            goto drop;
+        /* a tunnel-mode policy takes the packet before any route lookup (KAME) */
+        ip6_hdr_set_hlim(pkt_data(p), (uint8_t)(ip->hlim - 1));
+        if (ipsec_output(st, p, false, true, &rc) == IPSEC_OUT_DONE) {
+            CTR_INC(st, ip6, forwarded);
+            return;
+        }
     }
     if (route6_resolve(st, &ip->dst, NULL, &oifp, &nh)) {
         CTR_INC(st, ip6, drop_no_route);

@@ -13,6 +13,7 @@
 #include "transport/tcp.h"
 #include "apps/apps.h"
 #include "transport/resolver.h"
+#include "ipsec/ipsec.h"
 #include "core/log.h"
 
 #define POOL_SMALL_DEFAULT 8192
@@ -81,6 +82,7 @@ void six_stack_destroy(struct six_stack *st)
     if (!st)
         return;
     apps_destroy(st);
+    ipsec_destroy(st);
     resolver_destroy(st);
     for (unsigned i = 0; i < SIX_MAX_IFS; i++)
         if (st->ifs[i])

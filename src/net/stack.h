@@ -50,6 +50,7 @@ struct six_stack {
     struct apps *apps;                /* src/apps: in-stack applications, NULL until used */
     struct resolver *res;             /* src/transport/resolver.c: stub DNS resolver */
     struct socks5_svc *socks5;        /* src/apps/socks5.c, NULL unless running */
+    struct ipsec_state *ipsec;        /* src/ipsec: SAD and SPD, NULL until the first SA or policy */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
 };

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <openssl/evp.h>
 #include "transport/tcp.h"
+#include "ipsec/ipsec.h"
 #include "transport/sock.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
@@ -351,12 +352,18 @@ static uint16_t mss_for(struct tcpcb *tp)
 {
     struct ifnet *ifp = NULL;
     struct in6_addr nh;
+    /* what IPsec adds goes off the segment, not into fragments (KAME's ipsec_hdrsiz) */
+    size_t ipsec = ipsec_hdrsiz(tp->st, tp->v4, &tp->laddr, &tp->faddr, IPPROTO_TCP, tp->lport, tp->fport);
+    uint32_t mtu;
 
     if (tp->v4)
-        return 1460;   /* IPv4 path MTU is not cached yet: assume Ethernet */
-    if (route6_resolve(tp->st, &tp->faddr, tp->ifindex ? if_byindex(tp->st, tp->ifindex) : NULL, &ifp, &nh))
+        mtu = 1500;   /* IPv4 path MTU is not cached yet: assume Ethernet */
+    else if (route6_resolve(tp->st, &tp->faddr, tp->ifindex ? if_byindex(tp->st, tp->ifindex) : NULL, &ifp, &nh))
         return TCP_DEFAULT_MSS6;
-    return (uint16_t)(pmtu6_get(tp->st, &tp->faddr, ip6_if_mtu(ifp)) - 60);
+    else
+        mtu = pmtu6_get(tp->st, &tp->faddr, ip6_if_mtu(ifp));
+    uint32_t hdrs = (tp->v4 ? 40u : 60u) + (uint32_t)ipsec;
+    return (uint16_t)(mtu > hdrs + 536 ? mtu - hdrs : 536);
 }
 
 uint16_t tcp_local_mss(struct tcpcb *tp)

@@ -1,0 +1,175 @@
+/* ESP input (RFC 4303 §3.4): SA by (SPI, destination), anti-replay check
+ * before the ICV, the ICV before decryption (ipsec_esp_open), the window
+ * advanced only for authentic packets, then transport mode (the payload
+ * takes ESP's place) or tunnel mode (the inner packet re-enters input). */
+#include <string.h>
+#include "ipsec/ipsec_priv.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "core/pkt.h"
+#include "wire/esp.h"
+#include "wire/ip6.h"
+#include "wire/ip6edit.h"
+#include "wire/ip4.h"
+
+static bool packet_dst(const struct pkt *p, bool v4, struct in6_addr *dst)
+{
+    const uint8_t *d = pkt_data(p);
+    if (v4) {
+        struct ip4_info ih;
+        if (ip4_parse(d, p->len, &ih) != WR_OK)
+            return false;
+        memset(dst, 0, sizeof *dst);
+        dst->s6_addr[10] = dst->s6_addr[11] = 0xff;
+        memcpy(&dst->s6_addr[12], &ih.dst, 4);
+        return true;
+    }
+    struct ip6_info ip;
+    if (ip6_parse(d, p->len, &ip) != WR_OK)
+        return false;
+    *dst = ip.dst;
+    return true;
+}
+
+static int drop(struct pkt *p)
+{
+    pkt_free(p);
+    return -1;
+}
+
+static int count_open_failure(struct six_stack *st, struct ipsec_sa *sa, enum esp_status s)
+{
+    switch (s) {
+    case ESP_E_ICV:
+        CTR_INC(st, ipsec, drop_icv);
+        sa->stats.drop_icv++;
+        break;
+    case ESP_E_PAD: case ESP_E_PADLEN:
+        CTR_INC(st, ipsec, drop_bad_padding);
+        sa->stats.drop_pad++;
+        break;
+    case ESP_E_TRUNCATED: case ESP_E_BLOCK:
+        CTR_INC(st, ipsec, drop_truncated);
+        sa->stats.drop_trunc++;
+        break;
+    default:
+        CTR_INC(st, ipsec, drop_crypto);
+    }
+    return -1;
+}
+
+/* Transport mode: [IP headers (off)][ESP hdr][payload][trailer] becomes
+ * [IP headers][payload], the protocol field says what the payload is. */
+static int transport(struct pkt *p, bool v4, size_t off, size_t nxt_field, const struct esp_opened *r)
+{
+    uint8_t *d = pkt_data(p);
+    struct ip4_info ih;
+    if (v4 && (ip4_parse(d, p->len, &ih) != WR_OK || ih.hl != IP4_HLEN))
+        return -1;   /* options: we never send them with ESP, and do not take them */
+    uint8_t *start = r->payload - off;
+    memmove(start, d, off);
+    pkt_pull(p, (size_t)(start - d));
+    pkt_trim(p, off + r->len);
+    d = pkt_data(p);
+    if (v4) {
+        ih.proto = r->next_header;
+        ih.tot_len = (uint16_t)p->len;
+        ip4_emit(d, IP4_HLEN, &ih);
+    } else {
+        ip6_hdr_set_nxt_at(d, nxt_field, r->next_header);
+        ip6_hdr_set_plen(d, (uint16_t)(p->len - IP6_HLEN));
+    }
+    return r->next_header;
+}
+
+static int tunnel(struct ifnet *ifp, struct pkt *p, const struct esp_opened *r)
+{
+    struct six_stack *st = ifp->st;
+    pkt_pull(p, (size_t)(r->payload - pkt_data(p)));
+    pkt_trim(p, r->len);
+    p->flags |= PKT_F_IPSEC_TUNNEL;
+    /* the inner header says its version; it must agree with ESP's next header */
+    unsigned version = p->len ? pkt_data(p)[0] >> 4 : 0;
+    if (r->next_header == IPPROTO_IPV6 && version == 6) {
+        ip6_input(ifp, p);
+    } else if (r->next_header == IPPROTO_IPIP && version == 4) {
+        ip4_input(ifp, p);
+    } else {
+        CTR_INC(st, ipsec, drop_bad_nxt);
+        pkt_free(p);
+    }
+    return -1;
+}
+
+int esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field)
+{
+    struct six_stack *st = ifp->st;
+    struct in6_addr dst;
+    size_t len = p->len - off;
+
+    struct esp_info ei;
+    enum wire_reason wr = esp_parse(pkt_data(p) + off, len, &ei);
+    if (wr != WR_OK) {
+        WIRE_DROP(st, esp, wr);
+        return drop(p);
+    }
+    if (!packet_dst(p, v4, &dst)) {
+        CTR_INC(st, ipsec, drop_truncated);
+        return drop(p);
+    }
+    uint8_t *esp = pkt_data(p) + off;
+    uint32_t spi = ei.spi, seq_lo = ei.seq;
+    struct ipsec_sa *sa = ipsec_sa_find(st, IPSEC_PROTO_ESP, &dst, spi);
+    if (!sa || sa->state == IPSEC_SA_LARVAL) {
+        CTR_INC(st, ipsec, drop_unknown_spi);
+        return drop(p);
+    }
+    if (p->ipsec_n >= PKT_IPSEC_MAX) {
+        CTR_INC(st, ipsec, drop_nest);
+        return drop(p);
+    }
+    uint64_t seq64;
+    if (replay_check(&sa->replay, seq_lo, sa->esn, &seq64) != REPLAY_OK) {
+        CTR_INC(st, ipsec, drop_replay);
+        sa->stats.drop_replay++;
+        return drop(p);
+    }
+    struct esp_opened r;
+    enum esp_status s = ipsec_esp_open(&sa->x, esp, len, seq64, sa->esn, NULL, 0, &r);
+    if (s != ESP_OK && s != ESP_DUMMY) {
+        count_open_failure(st, sa, s);
+        return drop(p);
+    }
+    if (replay_update(&sa->replay, seq64) != REPLAY_OK) {
+        CTR_INC(st, ipsec, drop_replay);
+        sa->stats.drop_replay++;
+        return drop(p);
+    }
+    if (s == ESP_DUMMY) {   /* RFC 4303 §2.6: traffic flow confidentiality filler */
+        CTR_INC(st, ipsec, dummy);
+        return drop(p);
+    }
+    uint32_t id = sa->id;
+    uint8_t mode = sa->mode;
+    if (!ipsec_sa_account(st, sa, r.len)) {
+        CTR_INC(st, ipsec, drop_expired);
+        return drop(p);
+    }
+    CTR_INC(st, ipsec, in_packets);
+    p->ipsec_said[p->ipsec_n++] = id;
+    bool inner_ip = r.next_header == IPPROTO_IPV6 || r.next_header == IPPROTO_IPIP;
+    if (mode == IPSEC_MODE_TUNNEL || (mode == IPSEC_MODE_ANY && inner_ip)) {
+        if (!inner_ip) {
+            CTR_INC(st, ipsec, drop_bad_nxt);
+            return drop(p);
+        }
+        return tunnel(ifp, p, &r);
+    }
+    int nh = transport(p, v4, off, nxt_field, &r);
+    if (nh < 0) {
+        CTR_INC(st, ipsec, drop_bad_nxt);
+        return drop(p);
+    }
+    return nh;
+}

@@ -1,0 +1,212 @@
+/* IPsec in the stack (RFC 4301 model): the SAD, the SPD and the hooks the
+ * IPv6 and IPv4 paths call.
+ *
+ * SAs are unidirectional and keyed by (SPI, destination, protocol) for
+ * input — one hash probe — and by (source, destination, protocol) for
+ * output, where the newest usable SA wins: adding a replacement SA moves
+ * output to it at once while input still accepts the old one until it is
+ * deleted, so a rekey loses nothing.  Policies are kept per direction in
+ * priority order (lower value first, then the order they were added), KAME's
+ * semantics: an "in" policy that asks for ipsec rejects packets that did not
+ * come through a matching SA; forwarded packets are checked against "fwd"
+ * policies, or "in" ones when no "fwd" policy matches (KAME checks forwarded
+ * packets against its inbound SPD); outbound and forwarded packets take the
+ * first matching "out" policy.
+ *
+ * Tunnel mode: the decapsulated inner packet re-enters ip6_input/ip4_input
+ * and must then match a policy whose request names this SA's tunnel end
+ * points; the outer source address is never trusted for anything else.
+ *
+ * Caps: IPSEC_MAX_SA SAs and IPSEC_MAX_SP policies.  When the SAD is full a
+ * new SA evicts the oldest larval one (GETSPI reservations); failing that
+ * the add is refused (ENOBUFS) — mature SAs are never evicted silently. */
+#ifndef SIX_IPSEC_IPSEC_H
+#define SIX_IPSEC_IPSEC_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "ipsec/ipsec_alg.h"
+#include "ipsec/esp_xform.h"
+#include "ipsec/replay.h"
+
+#define IPSEC_MAX_SA     4096u
+#define IPSEC_MAX_SP     1024u
+#define IPSEC_SA_HASH    1024u
+#define IPSEC_MAX_REQS   4u
+#define IPSEC_MAX_NEST   2u          /* ESP inside ESP at most, on input */
+#define IPSEC_REPLAY_DEF 64u         /* packets, when the SA does not say */
+
+struct six_stack;
+struct pkt;
+struct ifnet;
+
+enum ipsec_sa_state { IPSEC_SA_LARVAL, IPSEC_SA_MATURE, IPSEC_SA_DYING, IPSEC_SA_DEAD };
+
+/* 0 = no limit */
+struct ipsec_lifetime { uint64_t bytes, packets, add_s, use_s; };
+
+/* What PF_KEY ADD/UPDATE and setkey's add carry. Addresses: IPv4 as mapped. */
+struct ipsec_sa_params {
+    uint32_t spi;                 /* host order, >= 256 */
+    uint8_t proto;                /* IPSEC_PROTO_ESP / _AH */
+    uint8_t mode;                 /* enum ipsec_mode; ANY is taken as transport-or-tunnel */
+    struct in6_addr src, dst;
+    uint32_t reqid;
+    uint32_t replay;              /* window in packets; 0 = IPSEC_REPLAY_DEF */
+    bool replay_off;              /* no anti-replay (RFC 4303 allows it for manual keys; not advised) */
+    bool esn;
+    enum ipsec_ealg ealg;
+    enum ipsec_aalg aalg;
+    const uint8_t *ekey, *akey;
+    size_t ekeylen, akeylen;
+    struct ipsec_lifetime hard, soft;
+    uint32_t tfc_pad;             /* extra zero bytes after the payload (RFC 4303 §2.7) */
+    /* NAT traversal (RFC 3948): ESP in UDP between these ports */
+    bool natt;
+    uint16_t natt_sport, natt_dport;
+};
+
+struct ipsec_sa_stats {
+    uint64_t packets, bytes;
+    uint64_t drop_replay, drop_icv, drop_pad, drop_trunc, drop_selector, drop_expired;
+};
+
+struct ipsec_sa {
+    struct ipsec_sa *in_next, *out_next;   /* hash chains */
+    struct ipsec_sa *prev, *next;          /* every SA, oldest first */
+    uint32_t id;                           /* stable handle, never reused while the stack lives */
+    uint32_t spi;
+    uint8_t proto, mode, state;
+    bool esn, replay_off, natt, soft_fired, v4;
+    struct in6_addr src, dst;
+    uint32_t reqid, tfc_pad;
+    uint16_t natt_sport, natt_dport;
+    struct replay_window replay;           /* input */
+    struct replay_sender tx;               /* output */
+    struct ipsec_xform x;
+    struct ipsec_lifetime hard, soft;
+    uint64_t add_ns, use_ns;               /* use_ns 0 until first use */
+    uint64_t cur_bytes, cur_packets;
+    struct ipsec_sa_stats stats;
+};
+
+/* Selectors of a policy (ranges) or of a packet (prefix lengths 128). */
+struct ipsec_sel {
+    uint8_t family;               /* AF_INET6 or AF_INET (addresses mapped) */
+    struct in6_addr src, dst;
+    uint8_t splen, dplen;         /* over the mapped form for IPv4: 96 + n */
+    uint8_t ulproto;              /* IPSEC_ULPROTO_ANY */
+    uint16_t sport, dport;        /* 0 = any */
+    bool has_icmp_type, has_icmp_code;
+    uint8_t icmp_type, icmp_code;
+};
+
+struct ipsec_req {
+    uint8_t proto, mode, level;
+    uint32_t reqid;
+    struct in6_addr tsrc, tdst;   /* tunnel end points (mode tunnel) */
+};
+
+struct ipsec_sp {
+    struct ipsec_sp *next;
+    uint32_t id;
+    uint8_t dir, action;
+    int64_t priority;
+    struct ipsec_sel sel;
+    unsigned nreq;
+    struct ipsec_req req[IPSEC_MAX_REQS];
+    uint64_t hits, last_acquire_ns;
+};
+
+/* Events for the key manager (PF_KEY ACQUIRE / EXPIRE). */
+enum ipsec_event { IPSEC_EV_ACQUIRE, IPSEC_EV_SOFT_EXPIRE, IPSEC_EV_HARD_EXPIRE };
+typedef void (*ipsec_event_fn)(void *ctx, enum ipsec_event ev, const struct ipsec_sa *sa,
+                               const struct ipsec_sp *sp, const struct ipsec_req *req);
+
+struct ipsec_state;
+
+/* Created on first use (an SA or a policy added); NULL until then, and the
+ * packet paths cost one pointer test. */
+struct ipsec_state *ipsec_get(struct six_stack *st);
+void ipsec_destroy(struct six_stack *st);
+void ipsec_set_event_cb(struct six_stack *st, ipsec_event_fn fn, void *ctx);
+
+/* --- SAD (sad.c). All return 0 or -errno, *err a plain reason. --- */
+int  ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool update, const char **err);
+int  ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *src, const struct in6_addr *dst,
+                     uint32_t spi);
+/* Every SA from src to dst of proto (setkey deleteall); returns how many. */
+unsigned ipsec_sa_delete_all(struct six_stack *st, uint8_t proto, const struct in6_addr *src,
+                             const struct in6_addr *dst);
+void ipsec_sa_flush(struct six_stack *st, uint8_t proto);   /* proto 0: all */
+struct ipsec_sa *ipsec_sa_find(struct six_stack *st, uint8_t proto, const struct in6_addr *dst, uint32_t spi);
+struct ipsec_sa *ipsec_sa_by_id(struct six_stack *st, uint32_t id);
+/* The SA output uses from src to dst (mode, reqid if nonzero); NULL if none. */
+struct ipsec_sa *ipsec_sa_out(struct six_stack *st, uint8_t proto, uint8_t mode, const struct in6_addr *src,
+                              const struct in6_addr *dst, uint32_t reqid);
+void ipsec_sa_foreach(struct six_stack *st, void (*fn)(void *ctx, const struct ipsec_sa *sa), void *ctx);
+/* Byte/packet accounting and lifetimes after a packet went through sa; false: hard limit hit, SA gone. */
+bool ipsec_sa_account(struct six_stack *st, struct ipsec_sa *sa, size_t bytes);
+const char *ipsec_sa_state_name(int state);
+unsigned ipsec_sa_count(const struct six_stack *st);
+
+/* --- SPD (spd.c) --- */
+int  ipsec_sp_add(struct six_stack *st, const struct ipsec_sp *sp, bool update, const char **err);
+int  ipsec_sp_delete(struct six_stack *st, uint8_t dir, const struct ipsec_sel *sel);
+void ipsec_sp_flush(struct six_stack *st);
+struct ipsec_sp *ipsec_sp_lookup(struct six_stack *st, uint8_t dir, const struct ipsec_sel *pkt);
+/* The same without counting a hit (for estimates, not for packets). */
+struct ipsec_sp *ipsec_sp_peek(struct six_stack *st, uint8_t dir, const struct ipsec_sel *pkt);
+void ipsec_sp_foreach(struct six_stack *st, void (*fn)(void *ctx, const struct ipsec_sp *sp), void *ctx);
+unsigned ipsec_sp_count(const struct six_stack *st);
+bool ipsec_active(const struct six_stack *st);   /* any policy at all */
+
+/* --- packet paths (ipsec_output.c, esp_input.c, ipsec_input.c) --- */
+
+/* Selectors of a complete IPv6 or IPv4 packet at pkt_data(p), the upper
+ * layer at off with protocol proto (ports / ICMP type and code if present). */
+void ipsec_sel_of_packet(const struct pkt *p, bool v4, size_t off, uint8_t proto, struct ipsec_sel *out);
+
+/* Outbound decision for a packet the stack originates or forwards.  The
+ * packet is complete (IP header at pkt_data(p)), not yet routed.
+ * IPSEC_OUT_PASS: send it as it is (*pp may now be ESP in transport mode);
+ * IPSEC_OUT_DONE: consumed (sent through a tunnel SA, or dropped: *rc). */
+enum ipsec_out { IPSEC_OUT_PASS, IPSEC_OUT_DONE };
+enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool forwarded, int *rc);
+
+/* ESP input: p holds the whole packet, ESP at off, the byte announcing it
+ * at nxt_field.  Returns the next header to go on with at off (transport
+ * mode: ESP removed), or -1 when p was consumed (tunnel mode re-entered
+ * input, or dropped and counted). */
+int  esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+
+/* Inbound policy check before delivering to an upper layer (forwarded
+ * false) or forwarding (true).  false: drop, counted. */
+bool ipsec_in_check(struct six_stack *st, const struct pkt *p, const struct ipsec_sel *sel, bool forwarded);
+/* The same for a packet about to be forwarded (IP header at pkt_data(p)). */
+bool ipsec_fwd_check(struct six_stack *st, const struct pkt *p, bool v4);
+
+/* Bytes IPsec adds to a packet of this flow (0 without a policy that
+ * protects it): what TCP takes off its MSS (KAME's ipsec_hdrsiz). */
+size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                    uint8_t proto, uint16_t sport, uint16_t dport);
+/* Is a one of this stack's addresses (IPv4 mapped)? */
+bool ipsec_own_address(struct six_stack *st, const struct in6_addr *a);
+
+/* --- display (ipsec_show.c): one line each, setkey -D / -DP in spirit --- */
+const char *ipsec_ealg_name(enum ipsec_ealg e);
+const char *ipsec_aalg_name(enum ipsec_aalg a);
+const char *ipsec_mode_name(int mode);
+const char *ipsec_dir_name(int dir);
+void ipsec_sa_format(const struct ipsec_sa *sa, char *buf, size_t n);
+void ipsec_sp_format(const struct ipsec_sp *sp, char *buf, size_t n);
+
+/* --- setkey(8) syntax (setkey_apply.c): all or nothing --- */
+struct setkey_cmds;
+/* Apply parsed commands; on failure nothing is changed and err says which
+ * line failed and why.  dump/spddump/get output goes to out (may be NULL). */
+int ipsec_setkey_apply(struct six_stack *st, const struct setkey_cmds *cmds, const char *file,
+                       char *err, size_t errlen, void (*out)(void *ctx, const char *line), void *outctx);
+
+#endif

@@ -1,0 +1,240 @@
+/* Outbound IPsec: the SPD decides, the SAD gives the SA, ESP is applied in
+ * transport mode (header inserted after the IP header, in place) or tunnel
+ * mode (the whole packet sealed, a new outer header by ip6_output /
+ * ip4_output, which skip the SPD for it). */
+#include <errno.h>
+#include <string.h>
+#include "ipsec/ipsec_priv.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "net/ip4_priv.h"
+#include "core/pkt.h"
+#include "wire/ip6.h"
+#include "wire/ip6edit.h"
+#include "wire/ip4.h"
+#include "wire/udp.h"
+
+static void map4(struct in_addr a, struct in6_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->s6_addr[10] = out->s6_addr[11] = 0xff;
+    memcpy(&out->s6_addr[12], &a, 4);
+}
+
+void ipsec_sel_of_packet(const struct pkt *p, bool v4, size_t off, uint8_t proto, struct ipsec_sel *k)
+{
+    const uint8_t *d = pkt_data(p);
+    memset(k, 0, sizeof *k);
+    if (v4) {
+        struct ip4_info ih;
+        if (ip4_parse(d, p->len, &ih) == WR_OK) {
+            map4(ih.src, &k->src);
+            map4(ih.dst, &k->dst);
+        }
+        k->family = AF_INET;
+    } else {
+        struct ip6_info ip;
+        if (ip6_parse(d, p->len, &ip) == WR_OK) {
+            k->src = ip.src;
+            k->dst = ip.dst;
+        }
+        k->family = AF_INET6;
+    }
+    k->splen = k->dplen = 128;
+    k->ulproto = proto;
+    if ((proto == 58 || proto == 1) && p->len >= off + 2) {
+        k->has_icmp_type = k->has_icmp_code = true;
+        k->icmp_type = ip6_byte_at(d, off);
+        k->icmp_code = ip6_byte_at(d, off + 1);
+    } else if (proto == 6 || proto == 17) {
+        udp_ports(d + off, p->len - off, &k->sport, &k->dport);
+    }
+}
+
+/* After the payload behind the IP header changed: the length, the protocol
+ * field at nxt_field, and for IPv4 the checksum. */
+static bool fix_ip_header(struct pkt *p, bool v4, size_t nxt_field, uint8_t proto, struct ip4_info *ih4)
+{
+    uint8_t *d = pkt_data(p);
+    if (v4) {
+        struct ip4_info ih = *ih4;
+        ih.proto = proto;
+        ih.tot_len = (uint16_t)p->len;
+        ip4_emit(d, IP4_HLEN, &ih);
+        return true;
+    }
+    ip6_hdr_set_nxt_at(d, nxt_field, proto);
+    ip6_hdr_set_plen(d, (uint16_t)(p->len - IP6_HLEN));
+    return true;
+}
+
+bool ipsec_own_address(struct six_stack *st, const struct in6_addr *a)
+{
+    if (in6_is_v4mapped(a)) {
+        struct in_addr v4;
+        struct ifnet *ifp;
+        memcpy(&v4, &a->s6_addr[12], 4);
+        return in4_ifa_find(st, v4, &ifp) != NULL;
+    }
+    return in6_ifaddr_lookup(st, a) != NULL;
+}
+
+static void acquire(struct six_stack *st, struct ipsec_sp *sp, const struct ipsec_req *r)
+{
+    uint64_t now = six_now(st);
+    CTR_INC(st, ipsec, drop_no_sa);
+    if (sp->last_acquire_ns && now - sp->last_acquire_ns < 1000000000ull)
+        return;   /* one ACQUIRE a second per policy: the key manager is already at work */
+    sp->last_acquire_ns = now;
+    CTR_INC(st, ipsec, acquire);
+    if (st->ipsec->event_fn)
+        st->ipsec->event_fn(st->ipsec->event_ctx, IPSEC_EV_ACQUIRE, NULL, sp, r);
+}
+
+static enum ipsec_out drop(struct six_stack *st, struct pkt *p, int err, int *rc)
+{
+    (void)st;
+    pkt_free(p);
+    *rc = err;
+    return IPSEC_OUT_DONE;
+}
+
+/* Seal pkt_data(p) + in_off .. end into ESP placed at pkt_data(p) + in_off
+ * - hdrlen (the caller made that room). */
+static bool seal(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_t esp_off, uint8_t nh)
+{
+    size_t hdr = ipsec_xform_esp_hdrlen(&sa->x), plen = p->len - esp_off - hdr;
+    uint64_t seq;
+    if (replay_next_seq(&sa->tx, sa->esn, &seq) != REPLAY_OK) {
+        CTR_INC(st, ipsec, drop_seq_exhausted);
+        return false;
+    }
+    struct esp_seal_args a = { .spi = sa->spi, .seq = seq, .esn = sa->esn, .next_header = nh,
+                               .tfc_pad = sa->tfc_pad };
+    uint8_t *out = pkt_data(p) + esp_off;
+    size_t cap = p->cap - p->off - esp_off, outlen;
+    if (ipsec_esp_seal(&sa->x, &a, out + hdr, plen, out, cap, &outlen) != ESP_OK) {
+        CTR_INC(st, ipsec, drop_crypto);
+        return false;
+    }
+    p->len = (uint32_t)(esp_off + outlen);
+    CTR_INC(st, ipsec, out_packets);
+    return true;
+}
+
+static bool room(const struct pkt *p, const struct ipsec_sa *sa, size_t plen)
+{
+    size_t hdr = ipsec_xform_esp_hdrlen(&sa->x);
+    size_t total = ipsec_xform_esp_len(&sa->x, plen, sa->tfc_pad);
+    return pkt_headroom(p) >= hdr && pkt_tailroom(p) >= total - hdr - plen;
+}
+
+static enum ipsec_out esp_transport(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool v4,
+                                    size_t off, size_t nxt_field, uint8_t proto, int *rc)
+{
+    size_t plen = p->len - off, hdr = ipsec_xform_esp_hdrlen(&sa->x);
+    if (!room(p, sa, plen)) {
+        CTR_INC(st, ipsec, drop_no_buffer);
+        return drop(st, p, -ENOBUFS, rc);
+    }
+    struct ip4_info ih;
+    if (v4 && (ip4_parse(pkt_data(p), p->len, &ih) != WR_OK || ih.hl != IP4_HLEN)) {
+        CTR_INC(st, ipsec, drop_bad_nxt);
+        return drop(st, p, -EINVAL, rc);   /* IPv4 options: not sent with ESP here */
+    }
+    if (!ipsec_sa_account(st, sa, plen))
+        return drop(st, p, -EHOSTUNREACH, rc);   /* hard lifetime reached: the SA is gone */
+    uint8_t *old = pkt_data(p);
+    uint8_t *d = pkt_push(p, hdr);
+    memmove(d, old, off);   /* the IP header moves forward; ESP goes between it and the payload */
+    if (!seal(st, sa, p, off, proto) || !fix_ip_header(p, v4, nxt_field, IPSEC_PROTO_ESP, &ih))
+        return drop(st, p, -EIO, rc);
+    return IPSEC_OUT_PASS;
+}
+
+static enum ipsec_out esp_tunnel(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool v4, int *rc)
+{
+    size_t plen = p->len, hdr = ipsec_xform_esp_hdrlen(&sa->x);
+    if (!room(p, sa, plen)) {
+        CTR_INC(st, ipsec, drop_no_buffer);
+        return drop(st, p, -ENOBUFS, rc);
+    }
+    if (!ipsec_sa_account(st, sa, plen))
+        return drop(st, p, -EHOSTUNREACH, rc);
+    pkt_push(p, hdr);
+    if (!seal(st, sa, p, 0, v4 ? IPPROTO_IPIP : IPPROTO_IPV6))
+        return drop(st, p, -EIO, rc);
+    if (sa->v4) {
+        struct ip4_out o = { .proto = IPSEC_PROTO_ESP, .ttl = -1, .flags = IP4_OUT_IPSEC_DONE };
+        memcpy(&o.src, &sa->src.s6_addr[12], 4);
+        memcpy(&o.dst, &sa->dst.s6_addr[12], 4);
+        *rc = ip4_output(st, p, &o);
+    } else {
+        struct ip6_out o = { .src = sa->src, .dst = sa->dst, .nxt = IPSEC_PROTO_ESP, .hlim = -1,
+                             .flags = IP6_OUT_IPSEC_DONE };
+        *rc = ip6_output(st, p, &o);
+    }
+    return IPSEC_OUT_DONE;
+}
+
+enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool forwarded, int *rc)
+{
+    size_t off, nxt_field;
+    uint8_t proto;
+    struct ipsec_sel k;
+
+    *rc = 0;
+    if (!ipsec_active(st) || !ipsec_locate_upper(p, v4, &off, &nxt_field, &proto))
+        return IPSEC_OUT_PASS;
+    ipsec_sel_of_packet(p, v4, off, proto, &k);
+    struct ipsec_sp *sp = ipsec_sp_lookup(st, IPSEC_DIR_OUT, &k);
+    if (!sp || sp->action == IPSEC_ACT_NONE || sp->action == IPSEC_ACT_BYPASS)
+        return IPSEC_OUT_PASS;
+    if (sp->action == IPSEC_ACT_DISCARD) {
+        CTR_INC(st, ipsec, drop_discard);
+        return drop(st, p, -EACCES, rc);
+    }
+    const struct ipsec_req *r = &sp->req[0];
+    if (r->mode == IPSEC_MODE_TRANSPORT && forwarded)
+        return IPSEC_OUT_PASS;   /* transport mode protects this host's own packets only */
+    /* a tunnel that does not start at one of our addresses is the other
+     * end's policy (one setkey file can serve both gateways) */
+    if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc))
+        return IPSEC_OUT_PASS;
+    const struct in6_addr *src = r->mode == IPSEC_MODE_TUNNEL ? &r->tsrc : &k.src;
+    const struct in6_addr *dst = r->mode == IPSEC_MODE_TUNNEL ? &r->tdst : &k.dst;
+    struct ipsec_sa *sa = ipsec_sa_out(st, r->proto, r->mode, src, dst,
+                                       r->level == IPSEC_LEVEL_UNIQUE ? r->reqid : 0);
+    if (!sa) {
+        if (r->level == IPSEC_LEVEL_USE || r->level == IPSEC_LEVEL_DEFAULT)
+            return IPSEC_OUT_PASS;   /* "use": protect when an SA exists, else send in the clear */
+        acquire(st, sp, r);
+        return drop(st, p, -EHOSTUNREACH, rc);
+    }
+    if (r->mode == IPSEC_MODE_TUNNEL)
+        return esp_tunnel(st, p, sa, v4, rc);
+    return esp_transport(st, p, sa, v4, off, nxt_field, proto, rc);
+}
+
+size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
+                    uint8_t proto, uint16_t sport, uint16_t dport)
+{
+    if (!ipsec_active(st))
+        return 0;
+    struct ipsec_sel k = { .family = v4 ? AF_INET : AF_INET6, .src = *src, .dst = *dst, .splen = 128,
+                           .dplen = 128, .ulproto = proto, .sport = sport, .dport = dport };
+    struct ipsec_sp *sp = ipsec_sp_peek(st, IPSEC_DIR_OUT, &k);
+    if (!sp || sp->action != IPSEC_ACT_IPSEC)
+        return 0;
+    const struct ipsec_req *r = &sp->req[0];
+    if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc))
+        return 0;
+    const struct in6_addr *s = r->mode == IPSEC_MODE_TUNNEL ? &r->tsrc : src;
+    const struct in6_addr *d = r->mode == IPSEC_MODE_TUNNEL ? &r->tdst : dst;
+    struct ipsec_sa *sa = ipsec_sa_out(st, r->proto, r->mode, s, d, 0);
+    /* without an SA yet: the largest ESP we make (AES-CBC: IV 16, pad 15, trailer 2, ICV 16) */
+    size_t esp = sa ? ipsec_xform_overhead(&sa->x) + sa->tfc_pad : 8 + 16 + 15 + 2 + 16;
+    size_t outer = r->mode != IPSEC_MODE_TUNNEL ? 0 : in6_is_v4mapped(&r->tdst) ? 20 : 40;
+    return esp + outer;
+}

@@ -1,0 +1,272 @@
+/* The Security Policy Database: one list per direction in priority order
+ * (lower value first; equal priorities keep the order they were added),
+ * first match wins.  A linear walk: IPSEC_MAX_SP bounds it, and stacks
+ * without policies never get here (st->ipsec NULL or no policy). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ipsec/ipsec_priv.h"
+#include "net/stack.h"
+#include "wire/ip6.h"
+
+unsigned ipsec_sp_count(const struct six_stack *st)
+{
+    return st->ipsec ? st->ipsec->n_sp : 0;
+}
+
+bool ipsec_active(const struct six_stack *st)
+{
+    return st->ipsec && st->ipsec->n_sp;
+}
+
+static bool sel_equal(const struct ipsec_sel *a, const struct ipsec_sel *b)
+{
+    return a->family == b->family && a->splen == b->splen && a->dplen == b->dplen &&
+           in6_prefix_eq(&a->src, &b->src, a->splen) && in6_prefix_eq(&a->dst, &b->dst, a->dplen) &&
+           a->ulproto == b->ulproto && a->sport == b->sport && a->dport == b->dport &&
+           a->has_icmp_type == b->has_icmp_type && a->has_icmp_code == b->has_icmp_code &&
+           (!a->has_icmp_type || a->icmp_type == b->icmp_type) &&
+           (!a->has_icmp_code || a->icmp_code == b->icmp_code);
+}
+
+static bool is_icmp(uint8_t proto)
+{
+    return proto == 58 || proto == 1;
+}
+
+/* Does policy selector s cover the packet's selectors k? */
+static bool sel_match(const struct ipsec_sel *s, const struct ipsec_sel *k)
+{
+    if (s->family != k->family || !in6_prefix_eq(&s->src, &k->src, s->splen) ||
+        !in6_prefix_eq(&s->dst, &k->dst, s->dplen))
+        return false;
+    if (s->ulproto == IPSEC_ULPROTO_ANY)
+        return true;
+    if (s->ulproto != k->ulproto)
+        return false;
+    if (is_icmp(s->ulproto))
+        return (!s->has_icmp_type || (k->has_icmp_type && k->icmp_type == s->icmp_type)) &&
+               (!s->has_icmp_code || (k->has_icmp_code && k->icmp_code == s->icmp_code));
+    return (!s->sport || s->sport == k->sport) && (!s->dport || s->dport == k->dport);
+}
+
+struct ipsec_sp *ipsec_sp_lookup(struct six_stack *st, uint8_t dir, const struct ipsec_sel *pkt)
+{
+    if (!st->ipsec || dir > IPSEC_DIR_FWD)
+        return NULL;
+    for (struct ipsec_sp *sp = st->ipsec->spd[dir]; sp; sp = sp->next)
+        if (sel_match(&sp->sel, pkt)) {
+            sp->hits++;
+            return sp;
+        }
+    return NULL;
+}
+
+struct ipsec_sp *ipsec_sp_peek(struct six_stack *st, uint8_t dir, const struct ipsec_sel *pkt)
+{
+    if (!st->ipsec || dir > IPSEC_DIR_FWD)
+        return NULL;
+    for (struct ipsec_sp *sp = st->ipsec->spd[dir]; sp; sp = sp->next)
+        if (sel_match(&sp->sel, pkt))
+            return sp;
+    return NULL;
+}
+
+static int check_sp(const struct ipsec_sp *sp, const char **err)
+{
+    if (sp->dir != IPSEC_DIR_IN && sp->dir != IPSEC_DIR_OUT && sp->dir != IPSEC_DIR_FWD) {
+        *err = "direction must be in, out or fwd";
+        return -EINVAL;
+    }
+    if (sp->action == IPSEC_ACT_IPSEC && (sp->nreq == 0 || sp->nreq > IPSEC_MAX_REQS)) {
+        *err = "an ipsec policy needs 1 to 4 requests";
+        return -EINVAL;
+    }
+    if (sp->action == IPSEC_ACT_ENTRUST) {
+        *err = "entrust is a per-socket policy, not an SPD action";
+        return -EINVAL;
+    }
+    if (sp->action == IPSEC_ACT_IPSEC && sp->nreq > 1) {
+        *err = "bundles (more than one request) are not implemented yet";
+        return -EOPNOTSUPP;
+    }
+    for (unsigned i = 0; sp->action == IPSEC_ACT_IPSEC && i < sp->nreq; i++) {
+        const struct ipsec_req *r = &sp->req[i];
+        if (r->proto != IPSEC_PROTO_ESP) {
+            *err = "only esp requests are implemented so far (ah is not yet)";
+            return -EOPNOTSUPP;
+        }
+        if (r->mode != IPSEC_MODE_TRANSPORT && r->mode != IPSEC_MODE_TUNNEL) {
+            *err = "request mode must be transport or tunnel";
+            return -EINVAL;
+        }
+        if (r->mode == IPSEC_MODE_TUNNEL &&
+            (in6_is_unspecified(&r->tsrc) || in6_is_unspecified(&r->tdst) ||
+             in6_is_v4mapped(&r->tsrc) != in6_is_v4mapped(&r->tdst))) {
+            *err = "a tunnel request needs both end points, of one family";
+            return -EINVAL;
+        }
+    }
+    return 0;
+}
+
+static bool sp_added_in_txn(const struct ipsec_state *is, const struct ipsec_sp *sp)
+{
+    for (unsigned i = 0; i < is->n_sp_added; i++)
+        if (is->sp_added[i] == sp)
+            return true;
+    return false;
+}
+
+static bool sp_note_added(struct ipsec_state *is, struct ipsec_sp *sp)
+{
+    if (!is->in_txn)
+        return true;
+    if (is->n_sp_added == is->cap_sp_added) {
+        unsigned cap = is->cap_sp_added ? 2 * is->cap_sp_added : 16;
+        struct ipsec_sp **v = realloc(is->sp_added, cap * sizeof *v);
+        if (!v)
+            return false;
+        is->sp_added = v;
+        is->cap_sp_added = cap;
+    }
+    is->sp_added[is->n_sp_added++] = sp;
+    return true;
+}
+
+/* Off the list: freed, or kept for an abort when a transaction is open. */
+static void sp_release(struct ipsec_state *is, struct ipsec_sp *sp)
+{
+    is->n_sp--;
+    if (is->in_txn && !sp_added_in_txn(is, sp)) {
+        sp->next = is->sp_grave;
+        is->sp_grave = sp;
+        return;
+    }
+    for (unsigned i = 0; is->in_txn && i < is->n_sp_added; i++)
+        if (is->sp_added[i] == sp)
+            is->sp_added[i] = is->sp_added[--is->n_sp_added];
+    free(sp);
+}
+
+static void sp_insert(struct ipsec_state *is, struct ipsec_sp *sp)
+{
+    struct ipsec_sp **pp;
+    for (pp = &is->spd[sp->dir]; *pp && (*pp)->priority <= sp->priority; pp = &(*pp)->next)
+        ;
+    sp->next = *pp;
+    *pp = sp;
+    is->n_sp++;
+}
+
+static void sp_remove(struct ipsec_state *is, struct ipsec_sp *sp)
+{
+    for (struct ipsec_sp **pp = &is->spd[sp->dir]; *pp; pp = &(*pp)->next)
+        if (*pp == sp) {
+            *pp = sp->next;
+            return;
+        }
+}
+
+void ipsec_sp_txn_end(struct six_stack *st, bool commit)
+{
+    struct ipsec_state *is = st->ipsec;
+    if (!commit)
+        while (is->n_sp_added) {
+            struct ipsec_sp *sp = is->sp_added[--is->n_sp_added];
+            sp_remove(is, sp);
+            is->n_sp--;
+            free(sp);
+        }
+    is->n_sp_added = 0;
+    while (is->sp_grave) {
+        struct ipsec_sp *sp = is->sp_grave;
+        is->sp_grave = sp->next;
+        if (commit)
+            free(sp);
+        else
+            sp_insert(is, sp);
+    }
+}
+
+int ipsec_sp_add(struct six_stack *st, const struct ipsec_sp *in, bool update, const char **err)
+{
+    struct ipsec_state *is = ipsec_get(st);
+    int rc;
+    *err = "";
+    if (!is) {
+        *err = "out of memory";
+        return -ENOMEM;
+    }
+    if ((rc = check_sp(in, err)))
+        return rc;
+    struct ipsec_sp **pp, *old = NULL;
+    for (pp = &is->spd[in->dir]; *pp; pp = &(*pp)->next)
+        if (sel_equal(&(*pp)->sel, &in->sel)) {
+            old = *pp;
+            break;
+        }
+    if (old && !update) {
+        *err = "a policy with these selectors and direction exists (use spdupdate)";
+        return -EEXIST;
+    }
+    if (!old && update) {
+        *err = "no such policy to update";
+        return -ESRCH;
+    }
+    if (!old && is->n_sp >= IPSEC_MAX_SP) {
+        *err = "SPD full";
+        return -ENOBUFS;
+    }
+    struct ipsec_sp *sp = malloc(sizeof *sp);
+    if (!sp || !sp_note_added(is, sp)) {
+        free(sp);
+        *err = "out of memory";
+        return -ENOMEM;
+    }
+    *sp = *in;
+    sp->id = old ? old->id : ++is->next_sp_id;   /* an update keeps the id and the hit count */
+    sp->hits = old ? old->hits : 0;
+    sp->last_acquire_ns = 0;
+    if (old) {
+        sp_remove(is, old);
+        sp_release(is, old);
+    }
+    sp_insert(is, sp);
+    return 0;
+}
+
+int ipsec_sp_delete(struct six_stack *st, uint8_t dir, const struct ipsec_sel *sel)
+{
+    if (!st->ipsec || dir > IPSEC_DIR_FWD)
+        return -ESRCH;
+    for (struct ipsec_sp **pp = &st->ipsec->spd[dir]; *pp; pp = &(*pp)->next)
+        if (sel_equal(&(*pp)->sel, sel)) {
+            struct ipsec_sp *sp = *pp;
+            *pp = sp->next;
+            sp_release(st->ipsec, sp);
+            return 0;
+        }
+    return -ESRCH;
+}
+
+void ipsec_sp_flush(struct six_stack *st)
+{
+    if (!st->ipsec)
+        return;
+    for (unsigned d = 0; d < 4; d++)
+        while (st->ipsec->spd[d]) {
+            struct ipsec_sp *sp = st->ipsec->spd[d];
+            st->ipsec->spd[d] = sp->next;
+            sp_release(st->ipsec, sp);
+        }
+}
+
+void ipsec_sp_foreach(struct six_stack *st, void (*fn)(void *ctx, const struct ipsec_sp *sp), void *ctx)
+{
+    if (!st->ipsec)
+        return;
+    for (unsigned d = 0; d < 4; d++)
+        for (struct ipsec_sp *sp = st->ipsec->spd[d]; sp; sp = sp->next)
+            fn(ctx, sp);
+}
