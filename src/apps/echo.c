@@ -119,13 +119,30 @@ static void udp_ev(struct app_sock *as, short rev)
     static uint8_t buf[65536];
     for (int k = 0; k < 256; k++) {
         struct sockaddr_storage from;
-        socklen_t fl = sizeof from;
-        ssize_t n = six_recvfrom(s->st, as->sd, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl);
+        union { struct cmsghdr align; uint8_t b[CMSG_SPACE(sizeof(struct in6_pktinfo))]; } cbuf;
+        struct iovec iov = { .iov_base = buf, .iov_len = sizeof buf };
+        struct msghdr msg = { .msg_name = &from, .msg_namelen = sizeof from, .msg_iov = &iov, .msg_iovlen = 1,
+                              .msg_control = cbuf.b, .msg_controllen = sizeof cbuf.b };
+        ssize_t n = six_recvmsg(s->st, as->sd, &msg, 0);
         if (n < 0)
             return;
         s->info.udp_datagrams++;
         s->info.bytes += (unsigned long long)n;
-        (void)six_sendto(s->st, as->sd, buf, (size_t)n, 0, (struct sockaddr *)&from, fl);
+        /* answer from the address the datagram was sent to (RFC 3542 §6.1):
+         * a host with several addresses — or one SA per address — needs it */
+        iov.iov_len = (size_t)n;
+        struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+        if (c && c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
+            struct in6_pktinfo pi;
+            memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            pi.ipi6_ifindex = 0;
+            memcpy(CMSG_DATA(c), &pi, sizeof pi);
+            msg.msg_controllen = CMSG_SPACE(sizeof pi);
+        } else {
+            msg.msg_control = NULL;
+            msg.msg_controllen = 0;
+        }
+        (void)six_sendmsg(s->st, as->sd, &msg, 0);
     }
     app_sock_kick(as);   /* more may wait: next pass */
 }
@@ -167,7 +184,9 @@ int echo_start(struct six_stack *st, uint16_t port)
     int ls = apps_dual_socket(st, SOCK_STREAM, port, 128);
     if (ls < 0)
         return -errno;
-    int us = apps_dual_socket(st, SOCK_DGRAM, port, 0);
+    int us = apps_dual_socket(st, SOCK_DGRAM, port, 0), on = 1;
+    if (us >= 0)
+        six_setsockopt(st, us, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
     if (us < 0) {
         int e = errno;
         six_close(st, ls);

@@ -14,12 +14,13 @@
 #include "ctl/cmd_net.h"
 #include "ctl/cmd_socks.h"
 #include "ctl/cmd_dns.h"
+#include "ctl/cmd_ipsec.h"
 #include "ctl/cmd_apps.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns ipsec"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -391,6 +392,8 @@ static const char help_text[] =
     "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show   SOCKS5 server on a host socket\n"
     "resolve NAME [-4|-6]                addresses in RFC 6724 order; exit 0 iff any\n"
     "dns server add|del ADDR [port N] | dns show | dns cache flush   the stub resolver\n"
+    "ipsec load FILE | ipsec exec TEXT   setkey(8)-syntax SAs and policies, all or nothing\n"
+    "ipsec sa | ipsec spd | ipsec flush  the SAD and SPD (-j for JSON)\n"
     "help                                this text\n";
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
@@ -422,6 +425,7 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "socks5", cmd_socks5 },
     { "resolve", cmd_resolve },
     { "dns", cmd_dns },
+    { "ipsec", cmd_ipsec },
     { "help", cmd_help },
 };
 

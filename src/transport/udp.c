@@ -9,6 +9,7 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
+#include "net/ip4_priv.h"
 #include "wire/udp.h"
 #include "wire/cksum.h"
 #include "wire/ip6ext.h"
@@ -315,8 +316,14 @@ static int send4(struct sock *so, const struct in6_addr *dst6, uint16_t dport, c
     int rc;
 
     memcpy(&o.dst, &dst6->s6_addr[12], 4);
-    if (in6_is_v4mapped(&so->laddr))
+    if (in6_is_v4mapped(&opt->src)) {   /* IPV6_PKTINFO on a mapped socket: one of our IPv4 addresses */
+        struct ifnet *ifp;
+        memcpy(&o.src, &opt->src.s6_addr[12], 4);
+        if (!in4_ifa_find(st, o.src, &ifp))
+            return -EADDRNOTAVAIL;
+    } else if (in6_is_v4mapped(&so->laddr)) {
         memcpy(&o.src, &so->laddr.s6_addr[12], 4);
+    }
     if (!o.src.s_addr && (rc = in4_selectsrc(st, o.dst, NULL, &o.src)))
         return rc;
     struct pkt *p = pkt_alloc(st->pool, UDP_HLEN + len);
