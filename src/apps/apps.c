@@ -1,5 +1,6 @@
 /* The app framework of apps.h: per-stack registry, the ready queue drained
  * from a zero-delay timer, address helpers. */
+#include <ctype.h>
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -180,6 +181,17 @@ int apps_parse_addr(struct six_stack *st, const char *s, uint16_t port, struct s
         return 0;
     }
     return -1;
+}
+
+bool apps_host_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > APPS_NAME_MAX || s[0] == '.' || s[0] == '-')
+        return false;
+    for (; *s; s++)
+        if (!isalnum((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
+            return false;
+    return true;
 }
 
 const char *apps_sa_str(const struct sockaddr *sa, char *buf, size_t n)

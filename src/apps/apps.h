@@ -24,6 +24,8 @@
 #include <netinet/in.h>
 #include "core/timer.h"
 
+#define APPS_WHY_MAX 320              /* failure texts: room for a name and the addresses tried */
+
 struct six_stack;
 struct apps;
 struct app_sock;
@@ -56,6 +58,11 @@ void app_sock_detach(struct app_sock *as);
  * AF_INET); 0 or -1 (not a literal address). */
 int apps_parse_addr(struct six_stack *st, const char *s, uint16_t port, struct sockaddr_storage *ss,
                     socklen_t *len);
+/* A host name the resolver may be asked about: letters, digits, '-', '_'
+ * and dots, at most APPS_NAME_MAX characters (what is not a literal address
+ * and not this is a typo worth a usage error). */
+#define APPS_NAME_MAX 253
+bool apps_host_name_ok(const char *s);
 /* "[addr]:port" / "a.b.c.d:port" text of a sockaddr; IPv4-mapped shown as such. */
 const char *apps_sa_str(const struct sockaddr *sa, char *buf, size_t n);
 /* A non-blocking dual-stack socket: AF_INET6 with IPV6_V6ONLY off, bound to
@@ -96,11 +103,13 @@ void httpd_info(struct six_stack *st, struct svc_info *i);
 /* ------------------------------------------------------------ clients */
 
 /* One HTTP GET: done() is called exactly once (never from inside
- * http_get_start) unless http_get_cancel() comes first. */
+ * http_get_start) unless http_get_cancel() comes first. A host name in the
+ * URL is looked up with the stack's resolver and its addresses are tried in
+ * turn (app_dial_start); the lookup is part of the handle, cancelled with it. */
 struct http_result {
     int status;                   /* HTTP status, 0 if none was received */
     int err;                      /* errno-style failure (0 ok) */
-    char why[160];                /* failure text */
+    char why[APPS_WHY_MAX];       /* failure text */
     unsigned long long body_len;
     unsigned char sha256[32];
     char reason[64];              /* HTTP reason phrase */
@@ -110,24 +119,38 @@ struct http_get_params {
     const char *url;
     int out_fd;                   /* body goes here (-1: to body_fn or nowhere) */
     void (*body_fn)(void *arg, const void *data, size_t len);
-    unsigned timeout_ms;          /* whole transfer, 0: 60 s */
+    unsigned timeout_ms;          /* whole transfer (lookup and connects included), 0: 60 s */
 };
 /* Returns a handle, or NULL with r->why set (bad URL, socket failure). */
 struct http_get *http_get_start(struct six_stack *st, const struct http_get_params *p, http_done_fn done,
                                 void *arg, struct http_result *r);
 void http_get_cancel(struct http_get *g);
-/* Parse http://[v6]:port/path or http://a.b.c.d:port/path. 0 or -1 with why. */
-int http_parse_url(struct six_stack *st, const char *url, struct sockaddr_storage *ss, socklen_t *len,
-                   char *host, size_t hostn, char *path, size_t pathn, char *why, size_t whyn);
+
+/* A URL taken apart: http://[v6]:port/path, http://a.b.c.d:port/path or
+ * http://name:port/path. */
+struct http_url {
+    bool literal;                 /* ss / sslen hold the address; else name is to be resolved */
+    char name[APPS_NAME_MAX + 1]; /* the host as given (a literal without brackets, zone decoded) */
+    uint16_t port;
+    struct sockaddr_storage ss;
+    socklen_t sslen;
+    char host[APPS_NAME_MAX + 8]; /* the Host header: the URL's authority, zone left out */
+    char path[900];
+};
+/* 0, or -1 with why. */
+int http_parse_url(struct six_stack *st, const char *url, struct http_url *u, char *why, size_t whyn);
 
 /* nc: one TCP exchange or one UDP datagram (+ reply), or a listen for the
- * first message. data_fn gets every byte received; done() once at the end. */
+ * first message. data_fn gets every byte received; done() once at the end
+ * (never from inside nc_start). */
 struct nc_params {
     bool udp, listen, half_close;
     bool anc;                     /* UDP listen: report RFC 3542 ancillary data in result.anc */
-    struct sockaddr_storage to;   /* connect/send modes */
+    struct sockaddr_storage to;   /* connect/send modes, when name is NULL */
     socklen_t tolen;
-    uint16_t port;                /* listen mode */
+    const char *name;             /* connect/send modes: a host name to resolve instead of to: TCP tries
+                                   * its addresses in turn, UDP sends to the first */
+    uint16_t port;                /* listen mode; the port of name */
     const void *text;
     size_t text_len;
     unsigned wait_ms;
@@ -135,7 +158,7 @@ struct nc_params {
 struct nc_result {
     int err;                      /* 0 ok */
     bool got_reply;
-    char why[128];
+    char why[APPS_WHY_MAX];
     char peer[80];                /* listen: who sent */
     char anc[128];                /* UDP listen with anc: "to ADDR ifindex N hoplimit N tclass N" */
     unsigned long long bytes;

@@ -4,9 +4,11 @@
  * OpenSSL EVP) as it streams to a file descriptor or a callback, so its size
  * is not limited by memory.
  *
- * URLs take literal addresses only: http://[2001:db8::1]:8080/path,
- * http://[fe80::1%25eth0]/ (RFC 6874), http://192.0.2.1/path. Host names
- * need the resolver, which sixstack does not have yet. */
+ * URLs take literal addresses, http://[2001:db8::1]:8080/path,
+ * http://[fe80::1%25eth0]/ (RFC 6874), http://192.0.2.1/path, which are
+ * connected to at once, and host names, http://www.example.test:8080/path,
+ * which are looked up with the stack's resolver and dialed address after
+ * address in RFC 6724 order (dial.c). */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -44,10 +46,13 @@ struct http_get {
     unsigned long long content_len, chunk_left;
     char line[64];
     size_t line_len;
+    struct app_dial *dial;            /* a host name being looked up and connected to */
+    uint64_t deadline;                /* ns: the end of the whole transfer */
 };
 
 static void get_free(struct http_get *g)
 {
+    app_dial_cancel(g->dial);
     app_sock_close(&g->as);
     timer_cancel(&g->timeout);
     EVP_MD_CTX_free(g->md);
@@ -88,82 +93,90 @@ static void finish(struct http_get *g, int err, const char *fmt, ...)
     done(arg, &r);
 }
 
-int http_parse_url(struct six_stack *st, const char *url, struct sockaddr_storage *ss, socklen_t *len,
-                   char *host, size_t hostn, char *path, size_t pathn, char *why, size_t whyn)
+/* The host part of the URL at p into u->name; returns where it ends, NULL
+ * with why on error. [v6] takes an RFC 6874 zone: %25 in a URL (a plain %
+ * is taken too). */
+static const char *url_host(const char *p, struct http_url *u, char *why, size_t whyn)
 {
-    char hbuf[128], abuf[128];
-    unsigned long port = 80;
-    const char *p;
-
-    if (strncasecmp(url, "http://", 7)) {
-        snprintf(why, whyn, "only http:// URLs are supported");
-        return -1;
-    }
-    p = url + 7;
     const char *hend;
     if (*p == '[') {
         hend = strchr(p, ']');
-        if (!hend || (size_t)(hend - p - 1) >= sizeof abuf) {
+        if (!hend || (size_t)(hend - p - 1) >= sizeof u->name) {
             snprintf(why, whyn, "bad [IPv6] address in URL");
-            return -1;
+            return NULL;
         }
-        /* RFC 6874 zone: %25 in a URL; a plain % is taken too */
         size_t o = 0;
         for (const char *q = p + 1; q < hend; q++) {
             if (q[0] == '%' && q[1] == '2' && q[2] == '5' && q + 3 <= hend)
                 q += 2;
-            abuf[o++] = *q;
+            u->name[o++] = *q;
         }
-        abuf[o] = '\0';
-        hend++;
-    } else {
-        hend = p + strcspn(p, ":/?#");
-        if ((size_t)(hend - p) >= sizeof abuf) {
-            snprintf(why, whyn, "host too long in URL");
-            return -1;
-        }
-        memcpy(abuf, p, (size_t)(hend - p));
-        abuf[hend - p] = '\0';
+        u->name[o] = '\0';
+        return hend + 1;
     }
-    snprintf(hbuf, sizeof hbuf, "%.*s", (int)(hend - p), p);
-    p = hend;
+    hend = p + strcspn(p, ":/?#");
+    if ((size_t)(hend - p) >= sizeof u->name) {
+        snprintf(why, whyn, "host too long in URL");
+        return NULL;
+    }
+    memcpy(u->name, p, (size_t)(hend - p));
+    u->name[hend - p] = '\0';
+    return hend;
+}
+
+/* ":port" (or nothing: 80) at p; returns where the path starts, NULL with why. */
+static const char *url_port(const char *p, struct http_url *u, char *why, size_t whyn)
+{
+    u->port = 80;
     if (*p == ':') {
         char *end;
         errno = 0;
-        port = strtoul(p + 1, &end, 10);
+        unsigned long port = strtoul(p + 1, &end, 10);
         if (end == p + 1 || errno || port < 1 || port > 65535 || (*end && *end != '/' && *end != '?')) {
             snprintf(why, whyn, "bad port in URL");
-            return -1;
+            return NULL;
         }
-        p = end;
-    } else if (*p && *p != '/' && *p != '?') {
+        u->port = (uint16_t)port;
+        return end;
+    }
+    if (*p && *p != '/' && *p != '?') {
         snprintf(why, whyn, "bad URL");
+        return NULL;
+    }
+    return p;
+}
+
+int http_parse_url(struct six_stack *st, const char *url, struct http_url *u, char *why, size_t whyn)
+{
+    memset(u, 0, sizeof *u);
+    if (strncasecmp(url, "http://", 7)) {
+        snprintf(why, whyn, "only http:// URLs are supported");
         return -1;
     }
-    if (apps_parse_addr(st, abuf, (uint16_t)port, ss, len) < 0) {
-        if (hbuf[0] != '[')
-            snprintf(why, whyn, "'%s' is not a literal address: host names are not resolved yet "
-                     "(sixstack has no resolver so far); use http://[IPv6]:port/ or http://a.b.c.d:port/", abuf);
-        else
-            snprintf(why, whyn, "bad address '%s' in URL", abuf);
+    const char *auth = url + 7, *p;
+    if (!(p = url_host(auth, u, why, whyn)))
         return -1;
-    }
-    if (*p == '\0')
-        snprintf(path, pathn, "/");
-    else if (*p == '?')
-        snprintf(path, pathn, "/%s", p);
-    else
-        snprintf(path, pathn, "%s", p);
     /* Host header: the URL's authority, with the zone left out (RFC 6874 §4) */
-    if (hbuf[0] == '[' && strchr(hbuf, '%')) {
-        char *pc = strchr(hbuf, '%');
-        pc[0] = ']';
-        pc[1] = '\0';
+    int hl = (int)(p - auth);
+    const char *pct = memchr(auth, '%', (size_t)hl);
+    if (*auth == '[' && pct)
+        hl = (int)(pct - auth);
+    if (!(p = url_port(p, u, why, whyn)))
+        return -1;
+    u->literal = apps_parse_addr(st, u->name, u->port, &u->ss, &u->sslen) == 0;
+    if (!u->literal && (*auth == '[' || !apps_host_name_ok(u->name))) {
+        snprintf(why, whyn, *auth == '[' ? "bad address '%s' in URL" : "bad host '%s' in URL", u->name);
+        return -1;
     }
-    if (port != 80)
-        snprintf(host, hostn, "%s:%lu", hbuf, port);
+    if (u->port != 80)
+        snprintf(u->host, sizeof u->host, "%.*s%s:%u", hl, auth, pct && *auth == '[' ? "]" : "", u->port);
     else
-        snprintf(host, hostn, "%s", hbuf);
+        snprintf(u->host, sizeof u->host, "%.*s%s", hl, auth, pct && *auth == '[' ? "]" : "");
+    if (strlen(p) + 2 > sizeof u->path) {
+        snprintf(why, whyn, "URL path too long");
+        return -1;
+    }
+    snprintf(u->path, sizeof u->path, "%s%s", *p == '/' ? "" : "/", p);   /* "" and "?q" get their / */
     return 0;
 }
 
@@ -425,21 +438,15 @@ static void get_ev(struct app_sock *as, short rev)
 static void on_timeout(struct timer *t, void *arg)
 {
     struct http_get *g = arg;
-    finish(g, ETIMEDOUT, "timed out after %llu body bytes", g->res.body_len);
+    if (g->state == C_CONNECTING)
+        finish(g, ETIMEDOUT, "connect: timed out");
+    else
+        finish(g, ETIMEDOUT, "timed out after %llu body bytes", g->res.body_len);
 }
 
-struct http_get *http_get_start(struct six_stack *st, const struct http_get_params *p, http_done_fn done,
-                                void *arg, struct http_result *r)
+static struct http_get *get_new(struct six_stack *st, const struct http_get_params *p, const struct http_url *u,
+                                http_done_fn done, void *arg, struct http_result *r)
 {
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    char host[160], path[900];
-
-    memset(r, 0, sizeof *r);
-    if (http_parse_url(st, p->url, &ss, &sl, host, sizeof host, path, sizeof path, r->why, sizeof r->why) < 0) {
-        r->err = EINVAL;
-        return NULL;
-    }
     if (!apps_get(st)) {
         r->err = ENOMEM;
         snprintf(r->why, sizeof r->why, "out of memory");
@@ -456,7 +463,7 @@ struct http_get *http_get_start(struct six_stack *st, const struct http_get_para
     }
     int n = snprintf(g->req, sizeof g->req,
                      "GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: sixstack\r\nAccept: */*\r\nConnection: close\r\n\r\n",
-                     path, host);
+                     u->path, u->host);
     if (n < 0 || (size_t)n >= sizeof g->req) {
         EVP_MD_CTX_free(g->md);
         free(g);
@@ -465,25 +472,72 @@ struct http_get *http_get_start(struct six_stack *st, const struct http_get_para
         return NULL;
     }
     g->req_len = (size_t)n;
-    int sd = six_socket(st, ss.ss_family, SOCK_STREAM, 0);
-    if (sd < 0 || (six_connect(st, sd, (struct sockaddr *)&ss, sl) < 0 && errno != EINPROGRESS)) {
-        r->err = errno;
-        snprintf(r->why, sizeof r->why, "%s: %s", sd < 0 ? "socket" : "connect", strerror(errno));
-        if (sd >= 0)
-            six_close(st, sd);
-        EVP_MD_CTX_free(g->md);
-        free(g);
-        return NULL;
-    }
     g->st = st;
     g->done = done;
     g->arg = arg;
     g->out_fd = p->out_fd;
     g->body_fn = p->body_fn;
     g->state = C_CONNECTING;
+    g->as.sd = -1;
     timer_init(&g->timeout, on_timeout, g);
-    apps_timer_arm(st, &g->timeout, p->timeout_ms ? p->timeout_ms : 60000);
-    apps_obj_add(st, &g->obj, get_destroy);
+    return g;
+}
+
+/* A literal address: connect now, the rest as the socket becomes ready. */
+static bool connect_literal(struct http_get *g, const struct http_url *u, struct http_result *r)
+{
+    struct six_stack *st = g->st;
+    int sd = six_socket(st, u->ss.ss_family, SOCK_STREAM, 0);
+    if (sd < 0 || (six_connect(st, sd, (const struct sockaddr *)&u->ss, u->sslen) < 0 && errno != EINPROGRESS)) {
+        r->err = errno;
+        snprintf(r->why, sizeof r->why, "%s: %s", sd < 0 ? "socket" : "connect", strerror(errno));
+        if (sd >= 0)
+            six_close(st, sd);
+        return false;
+    }
+    timer_arm_at(st->tw, &g->timeout, g->deadline);
     app_sock_init(&g->as, st, sd, get_ev, g);
+    return true;
+}
+
+/* A name: the dial found an address that answered (or none did). */
+static void dialed(void *arg, const struct app_dial_result *dr)
+{
+    struct http_get *g = arg;
+    g->dial = NULL;
+    if (dr->err) {
+        finish(g, dr->err, "%s", dr->why);
+        return;
+    }
+    /* still C_CONNECTING: get_ev sees POLLOUT at once and sends the request */
+    timer_arm_at(g->st->tw, &g->timeout, g->deadline);
+    app_sock_init(&g->as, g->st, dr->sd, get_ev, g);
+}
+
+struct http_get *http_get_start(struct six_stack *st, const struct http_get_params *p, http_done_fn done,
+                                void *arg, struct http_result *r)
+{
+    struct http_url u;
+
+    memset(r, 0, sizeof *r);
+    if (http_parse_url(st, p->url, &u, r->why, sizeof r->why) < 0) {
+        r->err = EINVAL;
+        return NULL;
+    }
+    struct http_get *g = get_new(st, p, &u, done, arg, r);
+    if (!g)
+        return NULL;
+    unsigned ms = p->timeout_ms ? p->timeout_ms : 60000;
+    g->deadline = six_now(st) + ms * 1000000ull;
+    bool ok = u.literal ? connect_literal(g, &u, r)
+                        : (g->dial = app_dial_start(st, u.name, u.port, SOCK_STREAM, ms, dialed, g, r->why,
+                                                    sizeof r->why)) != NULL;
+    if (!ok) {
+        if (!r->err)
+            r->err = EINVAL;
+        get_free(g);
+        return NULL;
+    }
+    apps_obj_add(st, &g->obj, get_destroy);
     return g;
 }

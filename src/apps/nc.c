@@ -1,7 +1,9 @@
 /* nc, the probe behind `sixctl nc`: one TCP exchange (connect, send, read
  * until the peer closes or the wait ends), one UDP datagram and its reply,
  * or a dual-stack listen for the first message (TCP: one connection read to
- * its end; UDP: one datagram). */
+ * its end; UDP: one datagram). A host name is looked up with the stack's
+ * resolver: TCP tries its addresses in turn (dial.c), UDP sends to the
+ * first. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -28,10 +30,13 @@ struct nc_op {
     uint8_t *text;
     size_t sent;
     bool connected;
+    struct app_dial *dial;            /* a host name being looked up (and, TCP, connected to) */
+    uint64_t deadline;                /* ns: the end of the wait from the start */
 };
 
 static void op_free(struct nc_op *op)
 {
+    app_dial_cancel(op->dial);
     app_sock_close(&op->cs);
     app_sock_close(&op->as);
     timer_cancel(&op->timeout);
@@ -207,10 +212,73 @@ static void on_timeout(struct timer *t, void *arg)
         finish(op, 0, NULL);          /* waited long enough: what came is the answer */
 }
 
-struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_fn data, nc_done_fn done,
-                       void *arg, struct nc_result *r)
+/* The socket of a connect or send mode, its connect started or its datagram
+ * sent; -1 with errno. */
+static int open_to(struct nc_op *op, const struct sockaddr_storage *to, socklen_t tolen)
 {
-    memset(r, 0, sizeof *r);
+    struct six_stack *st = op->st;
+    int sd = six_socket(st, to->ss_family, op->p.udp ? SOCK_DGRAM : SOCK_STREAM, 0);
+    if (sd < 0)
+        return -1;
+    int rc = op->p.udp ? (int)six_sendto(st, sd, op->text, op->p.text_len, 0, (const struct sockaddr *)to, tolen)
+                       : six_connect(st, sd, (const struct sockaddr *)to, tolen);
+    if (rc < 0 && (op->p.udp || errno != EINPROGRESS)) {
+        int e = errno;
+        six_close(st, sd);
+        errno = e;
+        return -1;
+    }
+    return sd;
+}
+
+static int open_listen(struct nc_op *op)
+{
+    struct six_stack *st = op->st;
+    int sd = apps_dual_socket(st, op->p.udp ? SOCK_DGRAM : SOCK_STREAM, op->p.port, 1);
+    if (sd >= 0 && op->p.udp && op->p.anc) {
+        int on = 1;
+        six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
+        six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
+        six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof on);
+    }
+    return sd;
+}
+
+/* The op's socket is open: wait for it (the timer ends the wait at `at`). */
+static void op_go(struct nc_op *op, int sd, uint64_t at)
+{
+    timer_arm_at(op->st->tw, &op->timeout, at);
+    app_sock_init(&op->as, op->st, sd, op->p.udp ? udp_ev : op->p.listen ? listen_ev : tcp_ev, op);
+}
+
+/* A name: TCP has a connected socket (or no address answered); UDP has the
+ * address to send to. */
+static void dialed(void *arg, const struct app_dial_result *dr)
+{
+    struct nc_op *op = arg;
+    op->dial = NULL;
+    if (dr->err) {
+        finish(op, dr->err, "%s", dr->why);
+        return;
+    }
+    if (!op->p.udp) {
+        op_go(op, dr->sd, op->deadline);
+        return;
+    }
+    int sd = open_to(op, &dr->peer, dr->peerlen);
+    if (sd < 0) {
+        int e = errno;
+        char a[80];
+        finish(op, e, "%s: %s", apps_sa_str((const struct sockaddr *)&dr->peer, a, sizeof a), strerror(e));
+        return;
+    }
+    /* the reply wait starts when the datagram has left */
+    op_go(op, sd, six_now(op->st) + (uint64_t)(op->p.wait_ms ? op->p.wait_ms : 1) * 1000000ull);
+}
+
+static struct nc_op *op_new(struct six_stack *st, const struct nc_params *p, nc_data_fn data, nc_done_fn done,
+                            void *arg, struct nc_result *r)
+{
     if (p->text_len > NC_MAX_TEXT) {
         r->err = EMSGSIZE;
         snprintf(r->why, sizeof r->why, "text over %u bytes", NC_MAX_TEXT);
@@ -228,47 +296,42 @@ struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_
     op->st = st;
     op->p = *p;
     op->p.text = NULL;
+    op->p.name = NULL;                /* the caller's string: not kept */
     op->data = data;
     op->done = done;
     op->arg = arg;
     op->as.sd = op->cs.sd = -1;
+    op->deadline = six_now(st) + (uint64_t)(p->wait_ms ? p->wait_ms : 1) * 1000000ull;
+    timer_init(&op->timeout, on_timeout, op);
+    return op;
+}
 
-    int sd;
-    if (p->listen) {
-        sd = apps_dual_socket(st, p->udp ? SOCK_DGRAM : SOCK_STREAM, p->port, 1);
-        if (sd >= 0 && p->udp && p->anc) {
-            int on = 1;
-            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVPKTINFO, &on, sizeof on);
-            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, &on, sizeof on);
-            six_setsockopt(st, sd, IPPROTO_IPV6, IPV6_RECVTCLASS, &on, sizeof on);
+struct nc_op *nc_start(struct six_stack *st, const struct nc_params *p, nc_data_fn data, nc_done_fn done,
+                       void *arg, struct nc_result *r)
+{
+    memset(r, 0, sizeof *r);
+    struct nc_op *op = op_new(st, p, data, done, arg, r);
+    if (!op)
+        return NULL;
+    if (p->name && !p->listen) {
+        /* UDP: the lookup is bounded by the resolver's own timeouts; -w is the reply wait */
+        op->dial = app_dial_start(st, p->name, p->port, p->udp ? SOCK_DGRAM : SOCK_STREAM,
+                                  p->udp ? 0 : p->wait_ms, dialed, op, r->why, sizeof r->why);
+        if (!op->dial) {
+            r->err = EINVAL;
+            op_free(op);
+            return NULL;
         }
     } else {
-        sd = six_socket(st, p->to.ss_family, p->udp ? SOCK_DGRAM : SOCK_STREAM, 0);
-        if (sd >= 0 && p->udp) {
-            if (six_sendto(st, sd, op->text, p->text_len, 0, (const struct sockaddr *)&p->to, p->tolen) < 0) {
-                int e = errno;
-                six_close(st, sd);
-                errno = e;
-                sd = -1;
-            }
-        } else if (sd >= 0 && six_connect(st, sd, (const struct sockaddr *)&p->to, p->tolen) < 0 &&
-                   errno != EINPROGRESS) {
-            int e = errno;
-            six_close(st, sd);
-            errno = e;
-            sd = -1;
+        int sd = p->listen ? open_listen(op) : open_to(op, &p->to, p->tolen);
+        if (sd < 0) {
+            r->err = errno;
+            snprintf(r->why, sizeof r->why, "%s", strerror(errno));
+            op_free(op);
+            return NULL;
         }
+        op_go(op, sd, op->deadline);
     }
-    if (sd < 0) {
-        r->err = errno;
-        snprintf(r->why, sizeof r->why, "%s", strerror(errno));
-        free(op->text);
-        free(op);
-        return NULL;
-    }
-    timer_init(&op->timeout, on_timeout, op);
-    apps_timer_arm(st, &op->timeout, p->wait_ms ? p->wait_ms : 1);
     apps_obj_add(st, &op->obj, op_destroy);
-    app_sock_init(&op->as, st, sd, p->udp ? udp_ev : p->listen ? listen_ev : tcp_ev, op);
     return op;
 }

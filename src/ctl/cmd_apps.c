@@ -274,10 +274,9 @@ int cmd_http(struct cmd_ctx *c, int argc, char **argv)
     }
     if (!url)
         return cmd_usage(c, usage);
-    struct sockaddr_storage ss;
-    socklen_t sl;
-    char host[160], path[900], why[200];
-    if (http_parse_url(c->st, url, &ss, &sl, host, sizeof host, path, sizeof path, why, sizeof why) < 0)
+    struct http_url u;
+    char why[APPS_WHY_MAX];
+    if (http_parse_url(c->st, url, &u, why, sizeof why) < 0)
         return cmd_usage(c, "http get %s: %s", url, why);
     if (!c->done)
         return cmd_fail(c, "http get needs an event loop to wait for the answer");
@@ -374,10 +373,10 @@ static void nc_done(void *arg, const struct nc_result *r)
     pend_done(p, status);
 }
 
-/* nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT */
+/* nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT */
 int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] ADDR PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT";
+    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT";
     struct nc_params np = { 0 };
     const char *pos[3];
     int npos = 0;
@@ -410,9 +409,12 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
     np.port = (uint16_t)v;
     char *text = NULL;
     if (!np.listen) {
-        if (apps_parse_addr(c->st, pos[0], np.port, &np.to, &np.tolen) < 0)
-            return cmd_usage(c, "nc: '%s' is not a literal IPv6 or IPv4 address (names are not resolved yet)",
-                             pos[0]);
+        /* a literal is used as it is; a name goes to the resolver when the op starts */
+        if (apps_parse_addr(c->st, pos[0], np.port, &np.to, &np.tolen) < 0) {
+            if (!apps_host_name_ok(pos[0]))
+                return cmd_usage(c, "nc: '%s' is neither an IPv6 or IPv4 address nor a host name", pos[0]);
+            np.name = pos[0];
+        }
         size_t tl = strlen(pos[2]);
         text = malloc(tl + 1);
         if (!text)

@@ -5,6 +5,12 @@
 # Cases: A + AAAA in RFC 6724 order over an IPv6 and over an IPv4 server, a
 # CNAME, NXDOMAIN (exit 1, negative cache), an answer larger than the EDNS
 # size (TC=1 → TCP) with 120 records, and a PTR-free name with only AAAA.
+# Then the clients by name: web.example.test is the Linux side (AAAA first,
+# then A); `http get` from a dual-stack python http.server (the AAAA
+# answers) and from an IPv4-only one (Linux refuses the AAAA, the A
+# answers), byte-exact; `nc` TCP to an IPv4-only Linux listener (the same
+# fallback) and `nc -u` to an IPv6 one (the first address); NXDOMAIN fails
+# with the resolver's reason.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/named.sh"
 need_root
@@ -39,6 +45,8 @@ ns      IN AAAA 2001:db8:1::1
 www     IN A    192.0.2.80
 www     IN AAAA 2001:db8:1::80
 alias   IN CNAME www
+web     IN AAAA 2001:db8:1::1
+web     IN A    192.0.2.1
 v6      IN AAAA 2001:db8:1::86
 ZONE
   for i in $(seq 1 60); do printf 'big IN AAAA 2001:db8:1::1:%x\n' "$i"; done
@@ -100,6 +108,62 @@ if ((rc == 1)); then ok "no A record: resolve -4 exits 1"; else fail "no A recor
 out=$(ctl s -j dns show)
 if is_json <<<"$out" && grep -q '"addr":"192.0.2.1"' <<<"$out"; then ok "dns show -j"
 else fail "dns show -j" "$out"; fi
+
+# --- the clients by name (the IPv4 server still in use)
+mkdir -p "$W/lwww"
+head -c 1000000 /dev/urandom > "$W/lwww/file"
+wantf=$(sha256sum < "$W/lwww/file" | cut -d' ' -f1)
+(cd "$W/lwww" && exec ip netns exec "$N" "$PY" -m http.server --bind :: 8001 >"$W/py6.log" 2>&1) &
+track_pid $!
+(cd "$W/lwww" && exec ip netns exec "$N" "$PY" -m http.server --bind 192.0.2.1 8000 >"$W/py4.log" 2>&1) &
+track_pid $!
+# one TCP connection read to its end, answered; one UDP datagram, answered
+nsrun "$N" "$PY" - >"$W/pync.log" 2>&1 <<'PYEOF' &
+import socket, threading
+t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+t.bind(("192.0.2.1", 9000)); t.listen(1)
+u = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+u.bind(("::", 9001))
+def udp():
+    d, a = u.recvfrom(2048)
+    u.sendto(b"udp got " + d + b" from " + a[0].encode(), a)
+threading.Thread(target=udp, daemon=True).start()
+c, a = t.accept()
+data = b""
+while True:
+    b = c.recv(4096)
+    if not b: break
+    data += b
+c.sendall(b"linux got " + data + b" from " + a[0].encode())
+c.close()
+threading.Event().wait(10)
+PYEOF
+track_pid $!
+for _ in $(seq 1 50); do
+  l=$(nsrun "$N" ss -ltnu)
+  grep -q ':8000 ' <<<"$l" && grep -q ':8001 ' <<<"$l" && grep -q ':9000 ' <<<"$l" && grep -q ':9001 ' <<<"$l" && break
+  sleep 0.1
+done
+for c in "8001 py6.log 2001:db8:1::2 the AAAA answers" "8000 py4.log 192.0.2.2 the AAAA refused, the A answers"; do
+  read -r port log from why <<<"$c"
+  rm -f "$W/got"
+  out=$(ctl s http get "http://web.example.test:$port/file" -o "$W/got" 2>&1)
+  got=$(sha256sum < "$W/got" 2>/dev/null | cut -d' ' -f1)
+  if [[ $out == "1000000 bytes sha256 $wantf -> $W/got" && $got == "$wantf" ]] && grep -q "^$from .*GET /file" "$W/$log"; then
+    ok "http get http://web.example.test:$port/file byte-exact ($why)"
+  else fail "http get http://web.example.test:$port/file byte-exact ($why)" "$out (file $got, want $wantf); $(tail -2 "$W/$log")"; fi
+done
+out=$(ctl s nc -N web.example.test 9000 'hello by name' 2>&1)
+if [[ $out == "linux got hello by name from 192.0.2.2" ]]; then ok "nc web.example.test: the AAAA refused, the A answers"
+else fail "nc web.example.test: the AAAA refused, the A answers" "$out"; fi
+out=$(ctl s nc -u web.example.test 9001 'dgram by name' 2>&1)
+if [[ $out == "udp got dgram by name from 2001:db8:1::2" ]]; then ok "nc -u web.example.test: to the first address (AAAA)"
+else fail "nc -u web.example.test: to the first address (AAAA)" "$out"; fi
+out=$(ctl s http get http://nope.example.test/ 2>&1); rc=$?
+if ((rc == 1)) && [[ $out == *"cannot resolve 'nope.example.test': Name or service not known"* ]]; then
+  ok "http get of an NXDOMAIN name: exit 1 with the reason"
+else fail "http get of an NXDOMAIN name: exit 1 with the reason" "rc=$rc $out"; fi
 
 drops=$(ctl s stats | grep '^dns\.drop' || true)
 [[ -z $drops ]] || note "drop counters: $drops"

@@ -3,7 +3,8 @@
  * IPv4-mapped; the HTTP server with the stack's own HTTP client (a 2 MiB
  * file byte-exact by SHA-256, both families), 404, traversal refused, HEAD,
  * keep-alive and pipelining on one connection, 405, 431, 400; nc listen;
- * URL errors; serve stop; a pending command when the stack goes. */
+ * URL errors (a name without a DNS server: tests/sim/test_apps_names.c has
+ * one); serve stop; a pending command when the stack goes. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -296,9 +297,11 @@ TEST(http_server_and_client)
     hdr[n + 9000] = '\0';
     T_EQ(run(A, 10 * SEC, "nc 2001:db8:1::b 8080 \"%s\"", hdr), 0);
     T_CHECK(!strncmp(OUT.buf, "HTTP/1.1 431 ", 13));
-    /* URLs: names are not resolved yet, bad ports; connection refused */
-    T_EQ(run(A, 0, "http get http://example.com/"), 2);
-    T_CHECK(strstr(ERR.buf, "not resolved") != NULL);
+    /* URLs: a name without a DNS server, not a name, bad ports; connection refused */
+    T_EQ(run(A, 10 * SEC, "http get http://example.com/"), 1);
+    T_CHECK(strstr(ERR.buf, "http get: cannot resolve 'example.com': ") == ERR.buf);
+    T_EQ(run(A, 0, "http get http://exa%%mple.com/"), 2);
+    T_CHECK(strstr(ERR.buf, "bad host") != NULL);
     T_EQ(run(A, 0, "http get http://[2001:db8:1::b]:99999/"), 2);
     T_EQ(run(A, 0, "http get ftp://192.0.2.2/"), 2);
     T_EQ(run(A, 10 * SEC, "http get http://192.0.2.2:8081/"), 1);
