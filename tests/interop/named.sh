@@ -27,9 +27,17 @@ CONF
   : > "$W/named/bind.keys"
   ip netns exec "$ns" "$NAMED" -c "$W/named.conf" -f -g > "$W/named.out" 2>&1 &
   track_pid $!
-  local i
-  for i in $(seq 1 50); do
-    [[ -n $(ip netns exec "$ns" dig +time=1 +tries=1 +short @"$v6" example.test SOA 2>/dev/null) ]] && return 0
+  # ready when both listeners answer the SOA three times in a row: right
+  # after start-up named has been seen to answer SERVFAIL to a few queries
+  local i good=0
+  for i in $(seq 1 80); do
+    if [[ -n $(ip netns exec "$ns" dig +time=1 +tries=1 +short @"$v6" example.test SOA 2>/dev/null) &&
+          -n $(ip netns exec "$ns" dig +time=1 +tries=1 +short @"$v4" example.test SOA 2>/dev/null) ]]; then
+      good=$((good + 1))
+      ((good >= 3)) && return 0
+    else
+      good=0
+    fi
     sleep 0.2
   done
   tail -20 "$W/named.out" >&2
