@@ -1,0 +1,367 @@
+/* SA life in the stack: replacement under traffic without loss, byte
+ * lifetimes firing soft then hard expire, 64-bit sequence numbers across
+ * 2^32, and hostile ESP (replayed, tampered, truncated, unknown SPI, bad
+ * padding under a valid ICV, a tunnel SA carrying a non-IP payload), each
+ * dropped under its own counter. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "../lib/t.h"
+#include "../lib/simstack.h"
+#include "../lib/inject.h"
+#include "ctl/scene.h"
+#include "core/pkt.h"
+#include "link/sim.h"
+#include "link/ifnet.h"
+#include "net/netif.h"
+#include "net/stack.h"
+#include "ipsec/ipsec.h"
+#include "ipsec/setkey.h"
+#include "six/socket.h"
+#include "wire/bytes.h"
+
+#define MS 1000000ull
+#define SEC 1000000000ull
+
+static struct sim_world *W;
+static struct six_stack *A, *B;
+
+static int load(struct six_stack *st, const char *text)
+{
+    struct setkey_cmds cmds = { 0 };
+    struct setkey_error e;
+    char err[256];
+    if (setkey_parse(text, strlen(text), &cmds, &e)) {
+        setkey_error_format(&e, "test", err, sizeof err);
+        fprintf(stderr, "  %s\n", err);
+        return -1;
+    }
+    int rc = ipsec_setkey_apply(st, &cmds, "test", err, sizeof err, NULL, NULL);
+    if (rc)
+        fprintf(stderr, "  %s\n", err);
+    setkey_cmds_free(&cmds);
+    return rc;
+}
+
+static void setup(uint64_t seed)
+{
+    struct sim_link_params lp = { .delay_ns = 1 * MS };
+    W = sim_world_create(seed);
+    A = sim_stack(W, "a", seed + 1, 4096);
+    B = sim_stack(W, "b", seed + 2, 4096);
+    struct sim_link *l = sim_link_create(W, "l", &lp);
+    sim_attach(l, A, "eth0", NULL);
+    sim_attach(l, B, "eth0", NULL);
+    scene_cmd(A, NULL, "link set eth0 up");
+    scene_cmd(B, NULL, "link set eth0 up");
+    scene_cmd(A, NULL, "addr add 2001:db8:1::a/64 dev eth0");
+    scene_cmd(B, NULL, "addr add 2001:db8:1::b/64 dev eth0");
+    sim_run_for(W, 3 * SEC);
+}
+
+static void teardown(void)
+{
+    six_stack_destroy(A);
+    six_stack_destroy(B);
+    sim_world_destroy(W);
+}
+
+#define POLICIES \
+    "spdadd 2001:db8:1::a 2001:db8:1::b udp -P out ipsec esp/transport//require;\n" \
+    "spdadd 2001:db8:1::a 2001:db8:1::b udp -P in ipsec esp/transport//require;\n"
+
+/* A UDP stream from a to b: a socket each, port 7000. */
+static int sa_sock, sb_sock;
+static struct sockaddr_in6 to_b;
+
+static void open_stream(void)
+{
+    struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(7000) };
+    sb_sock = six_socket(B, AF_INET6, SOCK_DGRAM, 0);
+    sa_sock = six_socket(A, AF_INET6, SOCK_DGRAM, 0);
+    T_EQ(six_bind(B, sb_sock, (struct sockaddr *)&any, sizeof any), 0);
+    to_b = any;
+    inet_pton(AF_INET6, "2001:db8:1::b", &to_b.sin6_addr);
+}
+
+static void send_one(uint32_t i, size_t len)
+{
+    uint8_t buf[1500] = { 0 };
+    wr32(buf, i);
+    six_sendto(A, sa_sock, buf, len, 0, (struct sockaddr *)&to_b, sizeof to_b);
+}
+
+/* Count what b received; every datagram's number must be the next one. */
+static unsigned drain(uint32_t *next, bool *in_order)
+{
+    uint8_t buf[1500];
+    unsigned n = 0;
+    while (six_recv(B, sb_sock, buf, sizeof buf, 0) > 0) {
+        if (rd32(buf) != *next)
+            *in_order = false;
+        *next = rd32(buf) + 1;
+        n++;
+    }
+    return n;
+}
+
+static struct ipsec_sa *sa_of(struct six_stack *st, uint32_t spi)
+{
+    struct in6_addr b = inj_a6("2001:db8:1::b");
+    return ipsec_sa_find(st, IPSEC_PROTO_ESP, &b, spi);
+}
+
+/* Rekey by hand as a key manager would: the receiver learns the new SA
+ * first, the sender switches to it (the newest SA wins), the old one goes
+ * a little later.  Not a datagram is lost. */
+TEST(sa_replaced_under_traffic_without_loss)
+{
+    setup(51);
+    const char old_sa[] = "add 2001:db8:1::a 2001:db8:1::b esp 0x5001 -m transport -E aes-gcm-16 "
+                          "0x0102030405060708090a0b0c0d0e0f1011121314;\n" POLICIES;
+    const char new_sa[] = "add 2001:db8:1::a 2001:db8:1::b esp 0x5002 -m transport -E aes-gcm-16 "
+                          "0x2122232425262728292a2b2c2d2e2f3031323334;\n";
+    T_EQ(load(A, old_sa), 0);
+    T_EQ(load(B, old_sa), 0);
+    open_stream();
+    uint32_t next = 0;
+    bool in_order = true;
+    unsigned got = 0;
+    for (uint32_t i = 0; i < 3000; i++) {
+        if (i == 1000)
+            T_EQ(load(B, new_sa), 0);
+        if (i == 1010)
+            T_EQ(load(A, new_sa), 0);
+        if (i == 2000) {
+            T_EQ(load(A, "delete 2001:db8:1::a 2001:db8:1::b esp 0x5001;"), 0);
+            T_EQ(load(B, "delete 2001:db8:1::a 2001:db8:1::b esp 0x5001;"), 0);
+        }
+        send_one(i, 200);
+        sim_run_for(W, 1 * MS);
+        got += drain(&next, &in_order);
+    }
+    sim_run_for(W, 10 * MS);
+    got += drain(&next, &in_order);
+    T_EQ(got, 3000);
+    T_CHECK(in_order);
+    struct ipsec_sa *n = sa_of(B, 0x5002);
+    T_CHECK(n && n->stats.packets == 1990);
+    T_CHECK(!sa_of(B, 0x5001));
+    T_EQ(CTR_GET(B, ipsec, drop_unknown_spi) + CTR_GET(B, ipsec, drop_policy), 0);
+    teardown();
+}
+
+static unsigned n_soft, n_hard, n_acquire;
+static void on_event(void *ctx, enum ipsec_event ev, const struct ipsec_sa *sa, const struct ipsec_sp *sp,
+                     const struct ipsec_req *r)
+{
+    (void)ctx, (void)sa, (void)sp, (void)r;
+    if (ev == IPSEC_EV_SOFT_EXPIRE) n_soft++;
+    if (ev == IPSEC_EV_HARD_EXPIRE) n_hard++;
+    if (ev == IPSEC_EV_ACQUIRE) n_acquire++;
+}
+
+/* -bs 20000 -bh 40000: the soft expire comes after 20 kB, the SA stays in
+ * use (dying); the hard one at 40 kB removes it; the next datagram finds
+ * no SA: dropped, and an ACQUIRE asks the key manager for a new one. */
+TEST(byte_lifetime_soft_then_hard)
+{
+    setup(52);
+    const char conf[] = "add 2001:db8:1::a 2001:db8:1::b esp 0x6001 -m transport -bs 20000 -bh 40000 "
+                        "-E aes-gcm-16 0x0102030405060708090a0b0c0d0e0f1011121314;\n" POLICIES;
+    T_EQ(load(A, conf), 0);
+    T_EQ(load(B, conf), 0);
+    n_soft = n_hard = n_acquire = 0;
+    ipsec_set_event_cb(A, on_event, NULL);
+    open_stream();
+    uint32_t next = 0;
+    bool in_order = true;
+    unsigned got = 0;
+    for (uint32_t i = 0; i < 19; i++) {   /* 19 × 1008 bytes of UDP payload+header: below 20000 */
+        send_one(i, 1000);
+        sim_run_for(W, 2 * MS);
+    }
+    got += drain(&next, &in_order);
+    T_EQ(n_soft, 0);
+    send_one(19, 1000);
+    send_one(20, 1000);
+    sim_run_for(W, 5 * MS);
+    got += drain(&next, &in_order);
+    T_EQ(n_soft, 1);
+    T_EQ(sa_of(A, 0x6001)->state, IPSEC_SA_DYING);
+    T_EQ(CTR_GET(B, ipsec, soft_expire), 1);
+    for (uint32_t i = 21; i < 45; i++) {
+        send_one(i, 1000);
+        sim_run_for(W, 2 * MS);
+    }
+    got += drain(&next, &in_order);
+    T_EQ(n_hard, 1);
+    T_CHECK(!sa_of(A, 0x6001));
+    /* b counted only what arrived, short of the hard limit: still dying */
+    T_CHECK(sa_of(B, 0x6001) && sa_of(B, 0x6001)->state == IPSEC_SA_DYING);
+    T_CHECK(got >= 39 && got <= 40);   /* the datagram that hit the hard limit is not sent */
+    T_CHECK(n_acquire >= 1);
+    T_CHECK(CTR_GET(A, ipsec, drop_no_sa) >= 1);
+    teardown();
+}
+
+/* 64-bit sequence numbers: the sender starts 50 short of 2^32; 100
+ * datagrams later both ends agree on the high half (the ICV covers it). */
+TEST(esn_across_two_to_the_32)
+{
+    setup(53);
+    const char conf[] = "add 2001:db8:1::a 2001:db8:1::b esp 0x7001 -m transport -esn -r 512 "
+                        "-E aes-gcm-16 0x0102030405060708090a0b0c0d0e0f1011121314;\n" POLICIES;
+    T_EQ(load(A, conf), 0);
+    T_EQ(load(B, conf), 0);
+    sa_of(A, 0x7001)->tx.last = (1ull << 32) - 50;
+    open_stream();
+    uint32_t next = 0;
+    bool in_order = true;
+    unsigned got = 0;
+    for (uint32_t i = 0; i < 100; i++) {
+        send_one(i, 100);
+        sim_run_for(W, 1 * MS);
+        got += drain(&next, &in_order);
+    }
+    T_EQ(got, 100);
+    T_CHECK(in_order);
+    T_EQ(sa_of(B, 0x7001)->replay.top, (1ull << 32) + 50);
+    T_EQ(CTR_GET(B, ipsec, drop_icv), 0);
+    teardown();
+}
+
+/* b's interface keeps a copy of the first ESP frame from a, then passes it on. */
+static uint8_t esp_frame[2048];
+static size_t esp_len;
+static void keep_hook(struct ifnet *ifp, struct pkt *p)
+{
+    const uint8_t *d = pkt_data(p);
+    if (!esp_len && p->len > 14 + 40 + 8 && p->len < sizeof esp_frame && d[12] == 0x86 && d[13] == 0xdd &&
+        d[14 + 6] == IPSEC_PROTO_ESP) {
+        memcpy(esp_frame, d, p->len);
+        esp_len = p->len;
+    }
+    net_input(ifp, p);
+}
+
+static void reinject(const uint8_t *f, size_t len)
+{
+    T_CHECK(inj_input(if_find(B, "eth0"), f, len));
+    sim_run_for(W, 5 * MS);
+}
+
+/* The IPv6 payload length must follow when a test cuts the frame. */
+static void set_plen(uint8_t *f, size_t len)
+{
+    wr16(f + 14 + 4, (uint16_t)(len - 14 - 40));
+}
+
+TEST(hostile_esp_each_counted)
+{
+    setup(54);
+    const char conf[] =
+        "add 2001:db8:1::a 2001:db8:1::b esp 0x8001 -m transport -E aes-gcm-16 "
+        "0x0102030405060708090a0b0c0d0e0f1011121314;\n"
+        "add 2001:db8:1::a 2001:db8:1::b esp 0x8002 -m transport -E null -A hmac-sha2-256 "
+        "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f;\n"
+        "add 2001:db8:1::a 2001:db8:1::b esp 0x8003 -m tunnel -E null -A hmac-sha2-256 "
+        "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f;\n" POLICIES;
+    T_EQ(load(A, conf), 0);
+    T_EQ(load(B, conf), 0);
+    esp_len = 0;
+    if_find(B, "eth0")->input_hook = keep_hook;
+    open_stream();
+    send_one(1, 64);
+    sim_run_for(W, 5 * MS);
+    T_CHECK(esp_len > 0);
+    uint8_t f[2048];
+
+    uint64_t c0 = CTR_GET(B, ipsec, drop_replay);
+    reinject(esp_frame, esp_len);                        /* replayed */
+    T_EQ(CTR_GET(B, ipsec, drop_replay), c0 + 1);
+
+    memcpy(f, esp_frame, esp_len);
+    f[esp_len - 20] ^= 0x40;                             /* tampered ciphertext */
+    wr32(f + 14 + 40 + 4, 1000);                         /* (a fresh sequence number) */
+    c0 = CTR_GET(B, ipsec, drop_icv);
+    reinject(f, esp_len);
+    T_EQ(CTR_GET(B, ipsec, drop_icv), c0 + 1);
+
+    memcpy(f, esp_frame, esp_len);
+    set_plen(f, 14 + 40 + 10);                           /* truncated: 10 bytes of ESP */
+    reinject(f, 14 + 40 + 10);
+    T_EQ(B->ctr.wire[WP_esp][WR_TRUNCATED], 1);
+
+    memcpy(f, esp_frame, esp_len);
+    wr32(f + 14 + 40, 0x9999);                           /* unknown SPI */
+    c0 = CTR_GET(B, ipsec, drop_unknown_spi);
+    reinject(f, esp_len);
+    T_EQ(CTR_GET(B, ipsec, drop_unknown_spi), c0 + 1);
+
+    memcpy(f, esp_frame, esp_len);
+    wr32(f + 14 + 40, 0);                                /* SPI 0: reserved */
+    reinject(f, esp_len);
+    T_EQ(B->ctr.wire[WP_esp][WR_ZERO_SPI], 1);
+
+    /* authentic packets whose insides are wrong: sealed here with b's key */
+    struct ipsec_xform x;
+    const char *err;
+    uint8_t key[32];
+    for (int i = 0; i < 32; i++)
+        key[i] = (uint8_t)i;
+    T_EQ(ipsec_xform_init(&x, IPSEC_EALG_NULL, NULL, 0, IPSEC_AALG_HMAC_SHA256_128, key, 32, &err), 0);
+    /* bad padding: pad bytes must read 1, 2, 3 (RFC 4303 §2.4) */
+    uint8_t esp[64];
+    size_t n = 0;
+    wr32(esp, 0x8002), wr32(esp + 4, 7), n = 8;
+    memcpy(esp + n, "payload!", 8), n += 8;
+    esp[n++] = 1, esp[n++] = 9;                          /* "9" where 2 belongs */
+    esp[n++] = 2, esp[n++] = 17;                         /* pad length 2, next header UDP */
+    struct iovec iov = { esp, n };
+    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 7, false, esp + n), 0);
+    n += 16;
+    memcpy(f, esp_frame, 14 + 40);
+    memcpy(f + 14 + 40, esp, n);
+    set_plen(f, 14 + 40 + n);
+    c0 = CTR_GET(B, ipsec, drop_bad_padding);
+    reinject(f, 14 + 40 + n);
+    T_EQ(CTR_GET(B, ipsec, drop_bad_padding), c0 + 1);
+    /* a tunnel-mode SA whose payload says UDP, not an IP packet */
+    n = 0;
+    wr32(esp, 0x8003), wr32(esp + 4, 8), n = 8;
+    memcpy(esp + n, "notanip!", 8), n += 8;
+    esp[n++] = 1, esp[n++] = 2;
+    esp[n++] = 2, esp[n++] = 17;
+    iov.iov_len = n;
+    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 8, false, esp + n), 0);
+    n += 16;
+    memcpy(f + 14 + 40, esp, n);
+    set_plen(f, 14 + 40 + n);
+    c0 = CTR_GET(B, ipsec, drop_bad_nxt);
+    reinject(f, 14 + 40 + n);
+    T_EQ(CTR_GET(B, ipsec, drop_bad_nxt), c0 + 1);
+    ipsec_xform_free(&x);
+    (void)c0;
+
+    /* after all that, the real stream still flows */
+    uint32_t next = 2;
+    bool in_order = true;
+    uint8_t buf[64];
+    while (six_recv(B, sb_sock, buf, sizeof buf, 0) > 0)
+        ;
+    send_one(2, 64);
+    sim_run_for(W, 5 * MS);
+    T_EQ(drain(&next, &in_order), 1);
+    teardown();
+}
+
+int main(void)
+{
+    RUN(sa_replaced_under_traffic_without_loss);
+    RUN(byte_lifetime_soft_then_hard);
+    RUN(esn_across_two_to_the_32);
+    RUN(hostile_esp_each_counted);
+    return t_done();
+}
