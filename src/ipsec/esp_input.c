@@ -13,21 +13,28 @@
 #include "wire/ip6edit.h"
 #include "wire/ip4.h"
 
-static bool packet_dst(const struct pkt *p, bool v4, struct in6_addr *dst)
+static void map4(struct in_addr a, struct in6_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->s6_addr[10] = out->s6_addr[11] = 0xff;
+    memcpy(&out->s6_addr[12], &a, 4);
+}
+
+static bool packet_addrs(const struct pkt *p, bool v4, struct in6_addr *src, struct in6_addr *dst)
 {
     const uint8_t *d = pkt_data(p);
     if (v4) {
         struct ip4_info ih;
         if (ip4_parse(d, p->len, &ih) != WR_OK)
             return false;
-        memset(dst, 0, sizeof *dst);
-        dst->s6_addr[10] = dst->s6_addr[11] = 0xff;
-        memcpy(&dst->s6_addr[12], &ih.dst, 4);
+        map4(ih.src, src);
+        map4(ih.dst, dst);
         return true;
     }
     struct ip6_info ip;
     if (ip6_parse(d, p->len, &ip) != WR_OK)
         return false;
+    *src = ip.src;
     *dst = ip.dst;
     return true;
 }
@@ -104,8 +111,13 @@ static int tunnel(struct ifnet *ifp, struct pkt *p, const struct esp_opened *r)
 
 int esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field)
 {
+    return esp_input_natt(ifp, p, v4, off, nxt_field, 0);
+}
+
+int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field, uint16_t sport)
+{
     struct six_stack *st = ifp->st;
-    struct in6_addr dst;
+    struct in6_addr src, dst;
     size_t len = p->len - off;
 
     struct esp_info ei;
@@ -114,7 +126,7 @@ int esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_
         WIRE_DROP(st, esp, wr);
         return drop(p);
     }
-    if (!packet_dst(p, v4, &dst)) {
+    if (!packet_addrs(p, v4, &src, &dst)) {
         CTR_INC(st, ipsec, drop_truncated);
         return drop(p);
     }
@@ -123,6 +135,10 @@ int esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_
     struct ipsec_sa *sa = ipsec_sa_find(st, IPSEC_PROTO_ESP, &dst, spi);
     if (!sa || sa->state == IPSEC_SA_LARVAL) {
         CTR_INC(st, ipsec, drop_unknown_spi);
+        return drop(p);
+    }
+    if (sport && !sa->natt) {   /* UDP-encapsulated for an SA that was not set up for it */
+        CTR_INC(st, ipsec, drop_natt_mismatch);
         return drop(p);
     }
     if (p->ipsec_n >= PKT_IPSEC_MAX) {
@@ -146,6 +162,8 @@ int esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_
         sa->stats.drop_replay++;
         return drop(p);
     }
+    if (sport && sa->natt_follow)   /* authentic: the peer may have moved (RFC 3948 §3.5 rebinding) */
+        ipsec_natt_follow(st, sa, &src, sport);
     if (s == ESP_DUMMY) {   /* RFC 4303 §2.6: traffic flow confidentiality filler */
         CTR_INC(st, ipsec, dummy);
         return drop(p);

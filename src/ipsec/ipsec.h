@@ -65,6 +65,7 @@ struct ipsec_sa_params {
     /* NAT traversal (RFC 3948): ESP in UDP between these ports */
     bool natt;
     uint16_t natt_sport, natt_dport;
+    bool natt_follow;             /* move to the peer's new address/port on an authenticated packet */
 };
 
 struct ipsec_sa_stats {
@@ -81,7 +82,9 @@ struct ipsec_sa {
     bool esn, replay_off, natt, soft_fired, v4;
     struct in6_addr src, dst;
     uint32_t reqid, tfc_pad;
-    uint16_t natt_sport, natt_dport;
+    uint16_t natt_sport, natt_dport;       /* UDP ports of this SA's packets (RFC 3948) */
+    bool natt_follow;
+    uint64_t natt_ka_ns;                   /* output SAs: last packet or keepalive sent */
     struct replay_window replay;           /* input */
     struct replay_sender tx;               /* output */
     struct ipsec_xform x;
@@ -180,6 +183,11 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
  * mode: ESP removed), or -1 when p was consumed (tunnel mode re-entered
  * input, or dropped and counted). */
 int  esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+
+/* UDP at off of p to one of the NAT-T ports of our SAs (RFC 3948): an
+ * ESP packet goes on to esp_input (returns what it returns), a keepalive is
+ * counted and freed (-1).  -2: not for IPsec, deliver as UDP (IKE). */
+int  ipsec_natt_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
 
 /* Inbound policy check before delivering to an upper layer (forwarded
  * false) or forwarding (true).  false: drop, counted. */

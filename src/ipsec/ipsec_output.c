@@ -148,7 +148,8 @@ static enum ipsec_out esp_transport(struct six_stack *st, struct pkt *p, struct 
     uint8_t *old = pkt_data(p);
     uint8_t *d = pkt_push(p, hdr);
     memmove(d, old, off);   /* the IP header moves forward; ESP goes between it and the payload */
-    if (!seal(st, sa, p, off, proto) || !fix_ip_header(p, v4, nxt_field, IPSEC_PROTO_ESP, &ih))
+    if (!seal(st, sa, p, off, proto) || (sa->natt && !ipsec_natt_wrap(st, sa, p, off)) ||
+        !fix_ip_header(p, v4, nxt_field, sa->natt ? IPPROTO_UDP : IPSEC_PROTO_ESP, &ih))
         return drop(st, p, -EIO, rc);
     return IPSEC_OUT_PASS;
 }
@@ -163,15 +164,16 @@ static enum ipsec_out esp_tunnel(struct six_stack *st, struct pkt *p, struct ips
     if (!ipsec_sa_account(st, sa, plen))
         return drop(st, p, -EHOSTUNREACH, rc);
     pkt_push(p, hdr);
-    if (!seal(st, sa, p, 0, v4 ? IPPROTO_IPIP : IPPROTO_IPV6))
+    if (!seal(st, sa, p, 0, v4 ? IPPROTO_IPIP : IPPROTO_IPV6) || (sa->natt && !ipsec_natt_wrap(st, sa, p, 0)))
         return drop(st, p, -EIO, rc);
+    uint8_t outer_proto = sa->natt ? IPPROTO_UDP : IPSEC_PROTO_ESP;
     if (sa->v4) {
-        struct ip4_out o = { .proto = IPSEC_PROTO_ESP, .ttl = -1, .flags = IP4_OUT_IPSEC_DONE };
+        struct ip4_out o = { .proto = outer_proto, .ttl = -1, .flags = IP4_OUT_IPSEC_DONE };
         memcpy(&o.src, &sa->src.s6_addr[12], 4);
         memcpy(&o.dst, &sa->dst.s6_addr[12], 4);
         *rc = ip4_output(st, p, &o);
     } else {
-        struct ip6_out o = { .src = sa->src, .dst = sa->dst, .nxt = IPSEC_PROTO_ESP, .hlim = -1,
+        struct ip6_out o = { .src = sa->src, .dst = sa->dst, .nxt = outer_proto, .hlim = -1,
                              .flags = IP6_OUT_IPSEC_DONE };
         *rc = ip6_output(st, p, &o);
     }
@@ -236,5 +238,5 @@ size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, c
     /* without an SA yet: the largest ESP we make (AES-CBC: IV 16, pad 15, trailer 2, ICV 16) */
     size_t esp = sa ? ipsec_xform_overhead(&sa->x) + sa->tfc_pad : 8 + 16 + 15 + 2 + 16;
     size_t outer = r->mode != IPSEC_MODE_TUNNEL ? 0 : in6_is_v4mapped(&r->tdst) ? 20 : 40;
-    return esp + outer;
+    return esp + outer + (sa && sa->natt ? 8 : 0);
 }

@@ -12,7 +12,9 @@ struct ipsec_state {
     uint32_t next_sa_id, next_sp_id;
     struct ipsec_sp *spd[4];          /* by direction (IPSEC_DIR_IN/OUT/FWD), priority order */
     unsigned n_sp;
-    struct timer tick;                /* lifetimes in seconds */
+    struct timer tick;                /* lifetimes in seconds, NAT keepalives */
+    uint16_t natt_ports[4];           /* UDP ports NAT-T SAs use (4500 always counts) */
+    unsigned n_natt_ports;
     ipsec_event_fn event_fn;
     void *event_ctx;
     /* a transaction (setkey files, PF_KEY batches): what it removed is kept
@@ -34,6 +36,17 @@ void ipsec_txn_abort(struct six_stack *st);
 void ipsec_sp_txn_end(struct six_stack *st, bool commit);
 
 struct pkt;
+/* Re-key an SA's addresses and NAT-T ports in the hashes (NAT-T peer moved). */
+void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, const struct in6_addr *dst,
+                   uint16_t sport, uint16_t dport);
+/* natt.c: an output SA's NAT keepalive when due (RFC 3948 §2.3, every 20 s of silence) */
+void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t now);
+/* natt.c: an authenticated packet of inbound SA sa came from src:sport */
+void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport);
+/* natt.c: put ESP at pkt_data(p)+esp_off into UDP (transport: after the IP header; tunnel: esp_off 0) */
+bool ipsec_natt_wrap(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_t esp_off);
+/* esp_input.c: ESP, maybe out of UDP (sport, nonzero then) */
+int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field, uint16_t sport);
 /* Where the upper layer starts: after the IPv6 header and its Hop-by-Hop,
  * Destination Options and Routing headers (a bounded walk; a Fragment
  * header ends it with proto 44), or after the IPv4 header. */

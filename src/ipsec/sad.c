@@ -149,8 +149,21 @@ static void sa_free(struct ipsec_state *is, struct ipsec_sa *sa)
     sa_destroy(sa);
 }
 
+static void note_natt_port(struct ipsec_state *is, uint16_t port)
+{
+    for (unsigned i = 0; i < is->n_natt_ports; i++)
+        if (is->natt_ports[i] == port)
+            return;
+    if (port && is->n_natt_ports < sizeof is->natt_ports / sizeof is->natt_ports[0])
+        is->natt_ports[is->n_natt_ports++] = port;
+}
+
 static void sa_link(struct ipsec_state *is, struct ipsec_sa *sa)
 {
+    if (sa->natt) {
+        note_natt_port(is, sa->natt_sport);
+        note_natt_port(is, sa->natt_dport);
+    }
     unsigned ib = in_bucket(sa->proto, &sa->dst, sa->spi), ob = out_bucket(sa->proto, &sa->src, &sa->dst);
     sa->in_next = is->in_hash[ib];
     is->in_hash[ib] = sa;
@@ -252,8 +265,10 @@ static struct ipsec_sa *sa_build(struct six_stack *st, const struct ipsec_sa_par
     sa->natt = p->natt;
     sa->natt_sport = p->natt_sport;
     sa->natt_dport = p->natt_dport;
+    sa->natt_follow = p->natt_follow;
     sa->state = IPSEC_SA_MATURE;
     sa->add_ns = six_now(st);
+    sa->natt_ka_ns = sa->add_ns;
     return sa;
 }
 
@@ -346,6 +361,23 @@ void ipsec_sa_flush(struct six_stack *st, uint8_t proto)
     }
 }
 
+void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, const struct in6_addr *dst,
+                   uint16_t sport, uint16_t dport)
+{
+    struct ipsec_state *is = st->ipsec;
+    unlink_chain(&is->in_hash[in_bucket(sa->proto, &sa->dst, sa->spi)], sa, true);
+    unlink_chain(&is->out_hash[out_bucket(sa->proto, &sa->src, &sa->dst)], sa, false);
+    sa->src = *src;
+    sa->dst = *dst;
+    sa->natt_sport = sport;
+    sa->natt_dport = dport;
+    unsigned ib = in_bucket(sa->proto, &sa->dst, sa->spi), ob = out_bucket(sa->proto, &sa->src, &sa->dst);
+    sa->in_next = is->in_hash[ib];
+    is->in_hash[ib] = sa;
+    sa->out_next = is->out_hash[ob];
+    is->out_hash[ob] = sa;
+}
+
 static bool over(uint64_t cur, uint64_t limit)
 {
     return limit && cur >= limit;
@@ -405,7 +437,8 @@ static void tick(struct timer *t, void *arg)
     uint64_t now = six_now(st);
     for (struct ipsec_sa *sa = is->sa_head, *nx; sa; sa = nx) {
         nx = sa->next;
-        check_lifetime(st, sa, now);
+        if (check_lifetime(st, sa, now) && sa->natt)
+            ipsec_natt_keepalive(st, sa, now);
     }
     timer_arm(st->tw, t, 1000000000ull);
 }

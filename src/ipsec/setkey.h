@@ -87,6 +87,7 @@ struct setkey_sa {
     bool natt;                       /* FreeBSD -natt oai[sport] oar[dport] */
     struct setkey_addr natt_oai, natt_oar;
     uint16_t natt_mtu;               /* -natt_mtu; 0 = none */
+    bool natt_follow;                /* -natt_follow (sixstack): move to the peer's new address/port */
     /* algorithms */
     enum ipsec_ealg ealg;
     enum ipsec_aalg aalg;

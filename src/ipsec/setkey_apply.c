@@ -52,6 +52,7 @@ static void sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p)
         p->natt = true;
         p->natt_sport = s->natt ? s->natt_oai.port : s->src.port ? s->src.port : 4500;
         p->natt_dport = s->natt ? s->natt_oar.port : s->dst.port ? s->dst.port : 4500;
+        p->natt_follow = s->natt_follow;
     }
 }
 

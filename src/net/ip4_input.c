@@ -93,6 +93,20 @@ static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
 {
     struct six_stack *st = ifp->st;
 
+    if (st->ipsec && ih->proto == IP4_PROTO_UDP) {   /* ESP in UDP (RFC 3948) before the UDP sockets */
+        struct ip4_info inner;
+        int nh = ipsec_natt_input(ifp, p, true, ih->hl, 9);
+        if (nh == -1)
+            return;
+        if (nh >= 0) {
+            if (ip4_parse(pkt_data(p), p->len, &inner) != WR_OK) {
+                ip4_drop(p);
+                return;
+            }
+            ip4_deliver(ifp, p, &inner);
+            return;
+        }
+    }
     if (!ipsec_deliver_ok(st, p, ih)) {
         ip4_drop(p);
         return;

@@ -242,6 +242,17 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
             icmp6_input(ifp, p, ip, off, router_alert);
             goto done;
         case IP6_NXT_UDP:
+            if (st->ipsec) {   /* ESP in UDP (RFC 3948) before the UDP sockets see it */
+                int nh = ipsec_natt_input(ifp, p, false, off, nxt_field);
+                if (nh == -1)
+                    return;
+                if (nh >= 0) {
+                    nxt = (uint8_t)nh;
+                    if (ip6_parse(pkt_data(p), p->len, ip) != WR_OK)
+                        goto drop;
+                    break;
+                }
+            }
             if (!ipsec_deliver_ok(st, p, off, nxt))
                 goto drop;
             if (udp6_input(ifp, p, ip, off)) {

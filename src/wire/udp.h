@@ -23,6 +23,8 @@ enum wire_reason udp_parse(const uint8_t *p, size_t len, uint32_t pseudo, bool z
 /* The ports of a (possibly truncated) UDP header quoted in an ICMP error:
  * only the first 4 bytes are needed; no checksum. */
 enum wire_reason udp_ports(const uint8_t *p, size_t len, uint16_t *sport, uint16_t *dport);
+/* RFC 3948 §2.1: ESP in UDP over IPv4 is sent with a zero checksum. */
+static inline void udp_hdr_zero_cksum(uint8_t *udp) { udp[6] = udp[7] = 0; }
 size_t udp_emit(uint8_t *p, size_t cap, uint16_t sport, uint16_t dport, size_t payload_len,
                 uint32_t pseudo);
 
