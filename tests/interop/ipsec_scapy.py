@@ -49,9 +49,18 @@ def exchange(pkt, spi_back, family):
     return p[IPv6] if family == 6 and p.haslayer(IPv6) else p[IP]
 
 
+def fix_nat_t(req):
+    """scapy 2.5 leaves the UDP length of nat_t_header at 8: rebuild the datagram around the ESP bytes."""
+    raw = bytes(req)
+    hl = (raw[0] & 0x0f) * 4
+    return IP(src=req[IP].src, dst=req[IP].dst) / UDP(sport=4500, dport=4500, chksum=0) / Raw(raw[hl + 8:])
+
+
 def case(name, sa_out, sa_in, spi_back, inner, check, family):
     try:
         req = sa_out.encrypt(inner)
+        if sa_out.nat_t_header is not None:
+            req = fix_nat_t(req)
         raw = exchange(req, spi_back, family)
         if raw is None:
             result(False, name, "no ESP answer with SPI 0x%x" % spi_back)
@@ -106,8 +115,8 @@ case("scapy NULL + HMAC-SHA1-96 ESP transport (IPv6 echo)", out, inn, 0x4002,
      echo6_ok(0x79, 3, b"null+sha1"), 6)
 
 # 5. IPv6 in IPv4, tunnel mode, AES-GCM: outer lin4 -> six4, inner 2001:db8:6::1 -> 2001:db8:5::2
-out = SecurityAssociation(ESP, spi=0x5001, crypt_algo="AES-GCM", crypt_key=TUN_IN,
-                          tunnel_header=IP(src=lin4, dst=six4))
+tun_out = out = SecurityAssociation(ESP, spi=0x5001, crypt_algo="AES-GCM", crypt_key=TUN_IN,
+                                    tunnel_header=IP(src=lin4, dst=six4))
 inn = SecurityAssociation(ESP, spi=0x5002, crypt_algo="AES-GCM", crypt_key=TUN_OUT,
                           tunnel_header=IP(src=six4, dst=lin4))
 case("scapy AES-GCM ESP tunnel, IPv6 in IPv4: sixd answers through the tunnel", out, inn, 0x5002,
@@ -115,9 +124,21 @@ case("scapy AES-GCM ESP tunnel, IPv6 in IPv4: sixd answers through the tunnel", 
      lambda d: d.haslayer(IPv6) and d[IPv6].src == "2001:db8:5::2" and d[IPv6].dst == "2001:db8:6::1" and
      echo6_ok(0x7a, 4, b"6in4 tunnel")(d), 4)
 
+# 5b. ESP in UDP 4500 (RFC 3948), transport, IPv4 to sixd's second IPv4 address
+six4b = six4[:-1] + "3"
+NATT_IN = bytes.fromhex("4142434445464748494a4b4c4d4e4f50" "a5a6a7a8")
+NATT_OUT = bytes.fromhex("5152535455565758595a5b5c5d5e5f60" "b5b6b7b8")
+out = SecurityAssociation(ESP, spi=0x6001, crypt_algo="AES-GCM", crypt_key=NATT_IN,
+                          nat_t_header=UDP(sport=4500, dport=4500))
+inn = SecurityAssociation(ESP, spi=0x6002, crypt_algo="AES-GCM", crypt_key=NATT_OUT,
+                          nat_t_header=UDP(sport=4500, dport=4500))
+case("scapy AES-GCM ESP in UDP 4500 (NAT-T, IPv4 echo)", out, inn, 0x6002,
+     IP(src=lin4, dst=six4b) / ICMP(type=8, id=0x7d, seq=7) / Raw(b"esp in udp"),
+     echo4_ok(0x7d, 7, b"esp in udp"), 4)
+
 # 6. a spoofed inner source through the same tunnel: sixd must not answer
 try:
-    req = out.encrypt(IPv6(src="2001:db8:7::1", dst="2001:db8:5::2") / ICMPv6EchoRequest(id=0x7b, seq=5))
+    req = tun_out.encrypt(IPv6(src="2001:db8:7::1", dst="2001:db8:5::2") / ICMPv6EchoRequest(id=0x7b, seq=5))
     raw = exchange(req, 0x5002, 4)
     result(raw is None, "an inner source outside the tunnel's selectors gets no answer")
 except Exception as e:

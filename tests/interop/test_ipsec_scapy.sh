@@ -2,7 +2,7 @@
 # sixd's ESP against an independent implementation: scapy's
 # SecurityAssociation encrypts requests (AES-GCM, ChaCha20-Poly1305,
 # AES-CBC + HMAC-SHA-256-128, NULL + HMAC-SHA1-96 in transport mode; AES-GCM
-# IPv6-in-IPv4 tunnel mode), sixd answers in ESP, scapy decrypts and checks
+# IPv6-in-IPv4 tunnel mode; AES-GCM in UDP 4500), sixd answers in ESP, scapy decrypts and checks
 # the answers (ipsec_scapy.py).  A spoofed inner source and a tampered packet
 # get no answer and are counted.  tshark then decrypts sixd's capture with
 # the keys: every AES-GCM and AES-CBC packet has a good ICV.
@@ -19,6 +19,8 @@ SHA256=000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f
 SHA1=0102030405060708090a0b0c0d0e0f1011121314
 TUN_IN=2122232425262728292a2b2c2d2e2f30e1e2e3e4
 TUN_OUT=3132333435363738393a3b3c3d3e3f40f1f2f3f4
+NATT_IN=4142434445464748494a4b4c4d4e4f50a5a6a7a8
+NATT_OUT=5152535455565758595a5b5c5d5e5f60b5b6b7b8
 cat > "$W/ipsec.conf" <<CONF
 # Neighbor Discovery stays in the clear (the KAME recipe)
 spdadd ::/0 ::/0 icmp6 135,0 -P in none;
@@ -35,6 +37,10 @@ add 2001:db8:1::1 2001:db8:1::4 esp 0x4001 -m transport -E null -A hmac-sha1 0x$
 add 2001:db8:1::4 2001:db8:1::1 esp 0x4002 -m transport -E null -A hmac-sha1 0x$SHA1;
 add 192.0.2.1 192.0.2.2 esp 0x5001 -m tunnel -E aes-gcm-16 0x$TUN_IN;
 add 192.0.2.2 192.0.2.1 esp 0x5002 -m tunnel -E aes-gcm-16 0x$TUN_OUT;
+add 192.0.2.1[4500] 192.0.2.3[4500] esp-udp 0x6001 -m transport -E aes-gcm-16 0x$NATT_IN;
+add 192.0.2.3[4500] 192.0.2.1[4500] esp-udp 0x6002 -m transport -E aes-gcm-16 0x$NATT_OUT;
+spdadd 192.0.2.1 192.0.2.3 icmp -P in ipsec esp/transport//require;
+spdadd 192.0.2.3 192.0.2.1 icmp -P out ipsec esp/transport//require;
 spdadd 2001:db8:1::1 2001:db8:1::2 any -P in ipsec esp/transport//require;
 spdadd 2001:db8:1::2 2001:db8:1::1 any -P out ipsec esp/transport//require;
 spdadd 2001:db8:1::1 2001:db8:1::3 any -P in ipsec esp/transport//require;
@@ -55,6 +61,7 @@ addr add 2001:db8:1::3/64 dev tap0
 addr add 2001:db8:1::4/64 dev tap0
 addr add 2001:db8:5::2/64 dev tap0
 addr add 192.0.2.2/24 dev tap0
+addr add 192.0.2.3/24 dev tap0
 serve echo
 ipsec load $W/ipsec.conf
 CONF
@@ -64,10 +71,10 @@ nsrun "$N" ip addr add 2001:db8:1::1/64 dev tap0 nodad
 nsrun "$N" ip addr add 192.0.2.1/24 dev tap0
 sleep 2
 n_sa=$(ctl s -j ipsec sa | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
-if [[ $n_sa == 10 ]]; then ok "sixd loaded 10 SAs from the setkey file"; else fail "sixd loaded 10 SAs" "got $n_sa"; fi
+if [[ $n_sa == 12 ]]; then ok "sixd loaded 12 SAs from the setkey file"; else fail "sixd loaded 12 SAs" "got $n_sa"; fi
 
 nsrun "$N" "$PY" "$(dirname "$0")/ipsec_scapy.py" tap0 2001:db8:1::2 2001:db8:1::1 192.0.2.2 192.0.2.1 2>"$W/scapy.err"
-(($? == 0)) || note "$(tail -8 "$W/scapy.err")"
+(($? == 0)) || { note "$(tail -8 "$W/scapy.err")"; note "$(ctl s stats | grep -E '^(ipsec|esp|udp)')"; }
 
 sel=$(ctl s stats ipsec.drop_selector | grep -o '[0-9]*$')
 icv=$(ctl s stats ipsec.drop_icv | grep -o '[0-9]*$')
