@@ -82,6 +82,81 @@ static const char *slaac_of(struct six_stack *st, char *buf)
     return NULL;
 }
 
+/* Two sites joined by an IPv6-in-IPv4 ESP tunnel: the gateways g1 and g2
+ * share one setkey(8) file; between them (wan) there is only IPv4. */
+static const char site_conf[] =
+    "# one file for both gateways: each uses the tunnel that starts or ends at its own address\n"
+    "add 198.51.100.1 198.51.100.2 esp 0x1001 -m tunnel -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;\n"
+    "add 198.51.100.2 198.51.100.1 esp 0x1002 -m tunnel -E aes-gcm-16 0x202122232425262728292a2b2c2d2e2f30313233;\n"
+    "spdadd 2001:db8:a::/64 2001:db8:b::/64 any -P out ipsec esp/tunnel/198.51.100.1-198.51.100.2/require;\n"
+    "spdadd 2001:db8:b::/64 2001:db8:a::/64 any -P in  ipsec esp/tunnel/198.51.100.2-198.51.100.1/require;\n"
+    "spdadd 2001:db8:b::/64 2001:db8:a::/64 any -P out ipsec esp/tunnel/198.51.100.2-198.51.100.1/require;\n"
+    "spdadd 2001:db8:a::/64 2001:db8:b::/64 any -P in  ipsec esp/tunnel/198.51.100.1-198.51.100.2/require;\n";
+
+static struct six_stack *sites[4];   /* destroyed with the others at the end */
+
+static int run_all(struct six_stack *st, const char *const *cmds)
+{
+    int fails = 0;
+    for (const char *const *c = cmds; *c; c++) {
+        printf("  %s$ %s\n", st->name, *c);
+        fails += scene_cmd(st, NULL, "%s", *c) != 0;
+    }
+    return fails;
+}
+
+static int ipsec_sites(const char *out)
+{
+    int fails = 0;
+    char path[512];
+    scene("IPsec: two sites joined by an IPv6-in-IPv4 ESP tunnel (AES-GCM), both gateways from one setkey file");
+    snprintf(path, sizeof path, "%s/sites-ipsec.conf", out);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(site_conf, f) < 0 || fclose(f)) {
+        perror(path);
+        return 1;
+    }
+    struct six_stack *s1 = host("s1", 11), *g1 = host("g1", 12), *g2 = host("g2", 13), *s2 = host("s2", 14);
+    if (!s1 || !g1 || !g2 || !s2)
+        return 1;
+    struct sim_link_params lp = { .delay_ns = 2 * MS }, wp = { .delay_ns = 10 * MS };
+    struct sim_link *lan1 = sim_link_create(world, "lan1", &lp), *wan = sim_link_create(world, "wan", &wp);
+    struct sim_link *lan2 = sim_link_create(world, "lan2", &lp);
+    sim_attach(lan1, s1, "eth0", NULL);
+    sim_attach(lan1, g1, "lan0", NULL);
+    sim_attach(wan, g1, "wan0", NULL);
+    sim_attach(wan, g2, "wan0", NULL);
+    sim_attach(lan2, g2, "lan0", NULL);
+    sim_attach(lan2, s2, "eth0", NULL);
+    fails += scene_cmd(g1, NULL, "capture wan0 %s/wan.pcap", out) != 0;
+    const char *const g1c[] = { "set forwarding on", "link set lan0 up", "link set wan0 up",
+                                "addr add 2001:db8:a::ff/64 dev lan0", "addr add 198.51.100.1/24 dev wan0", NULL };
+    const char *const g2c[] = { "set forwarding on", "link set lan0 up", "link set wan0 up",
+                                "addr add 2001:db8:b::ff/64 dev lan0", "addr add 198.51.100.2/24 dev wan0", NULL };
+    const char *const s1c[] = { "link set eth0 up", "addr add 2001:db8:a::1/64 dev eth0",
+                                "route add default via 2001:db8:a::ff", NULL };
+    const char *const s2c[] = { "link set eth0 up", "addr add 2001:db8:b::1/64 dev eth0",
+                                "route add default via 2001:db8:b::ff", NULL };
+    fails += run_all(g1, g1c) + run_all(g2, g2c) + run_all(s1, s1c) + run_all(s2, s2c);
+    sim_run_for(world, 3 * SEC);
+    printf("  %s:\n", path);
+    for (const char *l = site_conf; *l; ) {
+        const char *e = strchr(l, '\n');
+        printf("      %.*s\n", (int)(e - l), l);
+        l = e + 1;
+    }
+    char load[600];
+    snprintf(load, sizeof load, "ipsec load %s", path);
+    fails += show(g1, load) != 0;
+    fails += show(g2, load) != 0;
+    fails += ping(s1, "2001:db8:b::1 -c 3 -i 500") != 0;
+    show(g1, "ipsec sa");
+    show(g2, "ipsec spd");
+    printf("  on the wire between g1 and g2 (%s/wan.pcap): IPv4 and ESP only, the IPv6 inside is encrypted\n", out);
+    sites[0] = s1, sites[1] = g1, sites[2] = g2, sites[3] = s2;
+    return fails;
+}
+
 int main(int argc, char **argv)
 {
     const char *out = argc > 1 ? argv[1] : "demo-out";
@@ -145,12 +220,17 @@ int main(int argc, char **argv)
     fails += ping(a, args) != 0;
     show(a, "stats");
 
+    fails += ipsec_sites(out);
+
     scene("Done");
     six_stack_destroy(a);
     six_stack_destroy(r);
     six_stack_destroy(b);
+    for (int i = 0; i < 4; i++)
+        if (sites[i])
+            six_stack_destroy(sites[i]);
     sim_world_destroy(world);
-    printf("  pcaps: %s/l1.pcap %s/l2.pcap (open with tshark or wireshark)\n", out, out);
+    printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap (open with tshark or wireshark)\n", out, out, out);
     printf("  %s\n", fails ? "SOME SCENES FAILED" : "all scenes ran as expected");
     return fails ? 1 : 0;
 }
