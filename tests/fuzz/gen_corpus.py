@@ -181,6 +181,18 @@ seed('fuzz_pfkey', 'acquire', pk_msg(6, 3, sd4 + [pk_ident(11, 3, b'me@right.exa
      pk_policy(2, 2, tun, 12)]))
 seed('fuzz_pfkey', 'kmprivate', pk_msg(11, 0, [pk_ext(17, struct.pack('=I', 0) + b'opaque!!')]))
 
+# --- IPsec input past the ICV (fuzz_ipsec_input: SA byte, next header, payload sealed by the harness)
+echo_in = icmp6('2001:db8:9::1', '2001:db8:2::1', 128, 0, struct.pack('!HH', 7, 1) + b'inner echo')
+seed('fuzz_ipsec_input', 'v6_tunnel_echo', bytes([1, 41]) + ip6('2001:db8:9::1', '2001:db8:2::1', 58, echo_in))
+seed('fuzz_ipsec_input', 'v4_tunnel_v6_fwd', bytes([3 | 16, 41]) + ip6('2001:db8:9::1', '2001:db8:1::5', 58,
+     icmp6('2001:db8:9::1', '2001:db8:1::5', 128, 0, struct.pack('!HH', 7, 2))))
+seed('fuzz_ipsec_input', 'v4_tunnel_v4', bytes([3, 4]) + ip4('192.0.2.9', '198.51.100.1', 17,
+     struct.pack('!HHHH', 5000, 7, 12, 0) + b'udp!'))
+seed('fuzz_ipsec_input', 'natt_tunnel', bytes([4, 41]) + ip6('2001:db8:9::1', '2001:db8:2::1', 58, echo_in))
+seed('fuzz_ipsec_input', 'v4_transport_udp', bytes([2, 17]) + struct.pack('!HHHH', 5000, 7, 12, 0) + b'udp!')
+seed('fuzz_ipsec_input', 'v6_transport_tcp', bytes([0, 6]) + struct.pack('!HHIIBBHHH', 5000, 80, 1, 0, 0x50, 2, 1000, 0, 0))
+seed('fuzz_ipsec_input', 'raw_esp', bytes([8, 0]) + struct.pack('!II', 0x1000, 99) + bytes(32))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
