@@ -180,6 +180,12 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
  * mode: ESP removed), or -1 when p was consumed (tunnel mode re-entered
  * input, or dropped and counted). */
 int  esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+/* AH input (RFC 4302), the same contract as esp_input. */
+int  ah_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+/* AH tunnel mode: ip6_output / ip4_output call this for IP6_OUT_IPSEC_AH /
+ * IP4_OUT_IPSEC_AH right after building the outer header, which the ICV
+ * covers.  0, or -errno with p freed (counted). */
+int  ipsec_ah_finish(struct six_stack *st, struct pkt *p, bool v4);
 
 /* Inbound policy check before delivering to an upper layer (forwarded
  * false) or forwarding (true).  false: drop, counted. */
