@@ -83,7 +83,8 @@
     X(ipsec, drop_truncated) X(ipsec, drop_expired) X(ipsec, drop_seq_exhausted) X(ipsec, drop_no_buffer) \
     X(ipsec, drop_selector) X(ipsec, drop_nest) X(ipsec, drop_bad_nxt) X(ipsec, drop_crypto) X(ipsec, dummy) \
     X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard) X(ipsec, natt_in) X(ipsec, natt_out) \
-    X(ipsec, natt_keepalive_in) X(ipsec, natt_keepalive_out) X(ipsec, natt_peer_moved) X(ipsec, drop_natt_mismatch)
+    X(ipsec, natt_keepalive_in) X(ipsec, natt_keepalive_out) X(ipsec, natt_peer_moved) X(ipsec, drop_natt_mismatch) \
+    X(ipsec, ah_in_packets) X(ipsec, ah_out_packets) X(ipsec, ah_drop_icv_len)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -183,6 +183,12 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
  * mode: ESP removed), or -1 when p was consumed (tunnel mode re-entered
  * input, or dropped and counted). */
 int  esp_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+/* AH input (RFC 4302), the same contract as esp_input. */
+int  ah_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_field);
+/* AH tunnel mode: ip6_output / ip4_output call this for IP6_OUT_IPSEC_AH /
+ * IP4_OUT_IPSEC_AH right after building the outer header, which the ICV
+ * covers.  0, or -errno with p freed (counted). */
+int  ipsec_ah_finish(struct six_stack *st, struct pkt *p, bool v4);
 
 /* UDP at off of p to one of the NAT-T ports of our SAs (RFC 3948): an
  * ESP packet goes on to esp_input (returns what it returns), a keepalive is

@@ -214,6 +214,9 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
         acquire(st, sp, r);
         return drop(st, p, -EHOSTUNREACH, rc);
     }
+    if (r->proto == IPSEC_PROTO_AH)   /* ah.c */
+        return r->mode == IPSEC_MODE_TUNNEL ? ah_output_tunnel(st, p, sa, v4, rc)
+                                            : ah_output_transport(st, p, sa, v4, off, nxt_field, proto, rc);
     if (r->mode == IPSEC_MODE_TUNNEL)
         return esp_tunnel(st, p, sa, v4, rc);
     return esp_transport(st, p, sa, v4, off, nxt_field, proto, rc);
@@ -237,6 +240,8 @@ size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, c
     struct ipsec_sa *sa = ipsec_sa_out(st, r->proto, r->mode, s, d, 0);
     /* without an SA yet: the largest ESP we make (AES-CBC: IV 16, pad 15, trailer 2, ICV 16) */
     size_t esp = sa ? ipsec_xform_overhead(&sa->x) + sa->tfc_pad : 8 + 16 + 15 + 2 + 16;
+    if (r->proto == IPSEC_PROTO_AH)   /* AH is aligned for the family of the header it follows */
+        esp = ah_overhead(sa, r->mode == IPSEC_MODE_TUNNEL ? in6_is_v4mapped(&r->tdst) : v4);
     size_t outer = r->mode != IPSEC_MODE_TUNNEL ? 0 : in6_is_v4mapped(&r->tdst) ? 20 : 40;
     return esp + outer + (sa && sa->natt ? 8 : 0);
 }

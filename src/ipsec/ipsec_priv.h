@@ -5,6 +5,8 @@
 #include "core/timer.h"
 #include "core/counters.h"
 
+#define IPSEC_AH_SCRATCH (65536u + 64u)
+
 struct ipsec_state {
     struct ipsec_sa *in_hash[IPSEC_SA_HASH], *out_hash[IPSEC_SA_HASH];
     struct ipsec_sa *sa_head, *sa_tail;
@@ -27,6 +29,9 @@ struct ipsec_state {
     struct ipsec_sp *sp_grave;            /* chained through next */
     struct ipsec_sp **sp_added;
     unsigned n_sp_added, cap_sp_added;
+    /* AH (ah.c): the headers up to the end of AH are normalized in a copy
+     * here, never in the packet; any header chain of a 64 KiB packet fits */
+    uint8_t ah_scratch[IPSEC_AH_SCRATCH];
 };
 
 /* Transactions (sad.c / spd.c): begin, then commit or abort. */
@@ -51,5 +56,14 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
  * Destination Options and Routing headers (a bounded walk; a Fragment
  * header ends it with proto 44), or after the IPv4 header. */
 bool ipsec_locate_upper(const struct pkt *p, bool v4, size_t *off, size_t *nxt_field, uint8_t *proto);
+
+/* AH output (ah.c), called by ipsec_output() for AH requests: the same
+ * contract as ESP's (PASS: p now carries AH; DONE: consumed, *rc). */
+enum ipsec_out ah_output_transport(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool v4,
+                                   size_t off, size_t nxt_field, uint8_t proto, int *rc);
+enum ipsec_out ah_output_tunnel(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool v4, int *rc);
+/* Bytes of the AH header of sa (NULL: the largest, a 16-byte ICV) in a
+ * packet of this family. */
+size_t ah_overhead(const struct ipsec_sa *sa, bool v4);
 
 #endif

@@ -214,9 +214,9 @@ static int check_params(const struct ipsec_sa_params *p, const char **err)
         *err = "protocol must be esp or ah";
         return -EPROTONOSUPPORT;
     }
-    if (p->proto == IPSEC_PROTO_AH) {
-        *err = "AH is not implemented yet (ESP is)";
-        return -EPROTONOSUPPORT;
+    if (p->proto == IPSEC_PROTO_AH && (p->aalg == IPSEC_AALG_NONE || p->ealg != IPSEC_EALG_NONE || p->natt)) {
+        *err = "an AH SA needs an HMAC (-A), takes no encryption (-E) and cannot cross NAT";
+        return -EINVAL;
     }
     if (in6_is_v4mapped(&p->src) != in6_is_v4mapped(&p->dst)) {
         *err = "source and destination of an SA must be of one family";

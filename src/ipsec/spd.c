@@ -92,9 +92,9 @@ static int check_sp(const struct ipsec_sp *sp, const char **err)
     }
     for (unsigned i = 0; sp->action == IPSEC_ACT_IPSEC && i < sp->nreq; i++) {
         const struct ipsec_req *r = &sp->req[i];
-        if (r->proto != IPSEC_PROTO_ESP) {
-            *err = "only esp requests are implemented so far (ah is not yet)";
-            return -EOPNOTSUPP;
+        if (r->proto != IPSEC_PROTO_ESP && r->proto != IPSEC_PROTO_AH) {
+            *err = "a request is esp or ah";
+            return -EINVAL;
         }
         if (r->mode != IPSEC_MODE_TRANSPORT && r->mode != IPSEC_MODE_TUNNEL) {
             *err = "request mode must be transport or tunnel";

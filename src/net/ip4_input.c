@@ -83,7 +83,7 @@ static void tcp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *
 static bool ipsec_deliver_ok(struct six_stack *st, const struct pkt *p, const struct ip4_info *ih)
 {
     struct ipsec_sel k;
-    if (!st->ipsec || ih->proto == IPSEC_PROTO_ESP)
+    if (!st->ipsec || ih->proto == IPSEC_PROTO_ESP || ih->proto == IPSEC_PROTO_AH)
         return true;
     ipsec_sel_of_packet(p, true, ih->hl, ih->proto, &k);
     return ipsec_in_check(st, p, &k, false);
@@ -112,9 +112,11 @@ static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
         return;
     }
     switch (ih->proto) {
-    case IPSEC_PROTO_ESP: {
+    case IPSEC_PROTO_ESP:
+    case IPSEC_PROTO_AH: {
         struct ip4_info inner;
-        int nh = esp_input(ifp, p, true, ih->hl, 9);
+        int nh = ih->proto == IPSEC_PROTO_AH ? ah_input(ifp, p, true, ih->hl, 9)
+                                             : esp_input(ifp, p, true, ih->hl, 9);
         if (nh < 0)
             return;   /* consumed: tunnel mode re-entered input, or dropped */
         if (ip4_parse(pkt_data(p), p->len, &inner) != WR_OK) {

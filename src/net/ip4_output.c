@@ -195,6 +195,9 @@ static int ip4_output_local(struct six_stack *st, struct pkt *p, const struct ip
         pkt_free(p);
         return -ENOBUFS;
     }
+    int rc;
+    if ((o->flags & IP4_OUT_IPSEC_AH) && (rc = ipsec_ah_finish(st, p, true)))
+        return rc;
     ip4_loop_enqueue(st, lifp, p);
     return 0;
 }
@@ -235,6 +238,8 @@ int ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o)
         CTR_INC(st, ip4, drop_no_buffer);
         return ip4_out_drop(p, -ENOBUFS);
     }
+    if ((o->flags & IP4_OUT_IPSEC_AH) && (rc = ipsec_ah_finish(st, p, true)))
+        return rc;
     if (st->ipsec && !(o->flags & IP4_OUT_IPSEC_DONE)) {
         if (ipsec_output(st, p, true, false, &rc) == IPSEC_OUT_DONE)
             return rc;

@@ -52,6 +52,7 @@ struct ip4_out {
     uint32_t flags;               /* IP4_OUT_* */
 };
 #define IP4_OUT_IPSEC_DONE 1u     /* the outer packet of an IPsec tunnel: the SPD is not asked again */
+#define IP4_OUT_IPSEC_AH   2u     /* AH tunnel: ipsec_ah_finish() once the header covered by the ICV exists */
 /* p holds the upper-layer packet (checksum done). Takes ownership. 0 or -errno. */
 int  ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o);
 /* ICMP echo request for ping (ping.c); 0 or -errno. */

@@ -227,8 +227,10 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
                 goto drop;
             break;   /* the reassembled payload starts at off */
         }
-        case IPSEC_PROTO_ESP: {
-            int nh = esp_input(ifp, p, false, off, nxt_field);
+        case IPSEC_PROTO_ESP:
+        case IPSEC_PROTO_AH: {
+            int nh = nxt == IPSEC_PROTO_AH ? ah_input(ifp, p, false, off, nxt_field)
+                                           : esp_input(ifp, p, false, off, nxt_field);
             if (nh < 0)
                 return;   /* consumed: tunnel mode re-entered input, or dropped */
             nxt = (uint8_t)nh;

@@ -151,6 +151,8 @@ int ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o)
         pkt_free(p);
         return rc;
     }
+    if ((o->flags & IP6_OUT_IPSEC_AH) && (rc = ipsec_ah_finish(st, p, false)))
+        return rc;
     if (ipsec && ipsec_output(st, p, false, false, &rc) == IPSEC_OUT_DONE)
         return rc;
     if (route_rc) {

@@ -325,6 +325,7 @@ struct ip6_out {
 #define IP6_OUT_NOLOOP    4u     /* do not loop multicast back */
 #define IP6_OUT_SRC_UNSPEC 8u    /* send from :: (DAD probes, MLD before a link-local exists) */
 #define IP6_OUT_IPSEC_DONE 16u   /* the outer packet of an IPsec tunnel: the SPD is not asked again */
+#define IP6_OUT_IPSEC_AH  32u    /* AH tunnel: ipsec_ah_finish() once the header covered by the ICV exists */
 /* p holds the upper-layer packet (checksum already computed with the final src/dst).
  * Takes ownership. 0 or -errno. */
 int  ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o);

@@ -1,4 +1,4 @@
-"""scapy's own ESP (scapy.layers.ipsec.SecurityAssociation) against sixd.
+"""scapy's own ESP and AH (scapy.layers.ipsec.SecurityAssociation) against sixd.
 
 Run inside the test's namespace: argv = iface six6 lin6 six4 lin4 (and the
 keys below, which the shell test also writes into sixd's setkey file).  For
@@ -8,7 +8,7 @@ prints a TAP line."""
 import sys
 import time
 from scapy.all import AsyncSniffer, IP, IPv6, ICMP, ICMPv6EchoRequest, ICMPv6EchoReply, UDP, Raw, send, conf
-from scapy.layers.ipsec import SecurityAssociation, ESP
+from scapy.layers.ipsec import SecurityAssociation, ESP, AH
 
 conf.verb = 0
 iface, six6, lin6, six4, lin4 = sys.argv[1:6]
@@ -23,6 +23,10 @@ SHA256_KEY = bytes.fromhex("000102030405060708090a0b0c0d0e0f10111213141516171819
 SHA1_KEY = bytes.fromhex("0102030405060708090a0b0c0d0e0f1011121314")
 TUN_IN = bytes.fromhex("2122232425262728292a2b2c2d2e2f30" "e1e2e3e4")
 TUN_OUT = bytes.fromhex("3132333435363738393a3b3c3d3e3f40" "f1f2f3f4")
+AH256_OUT = bytes.fromhex("404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f")
+AH1_OUT = bytes.fromhex("4142434445464748494a4b4c4d4e4f5051525354")
+AHTUN_IN = bytes.fromhex("606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f")
+AHTUN_OUT = bytes.fromhex("808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f")
 
 
 def result(ok, name, why=""):
@@ -34,9 +38,9 @@ def result(ok, name, why=""):
             print("# " + why, file=sys.stderr, flush=True)
 
 
-def exchange(pkt, spi_back, family):
-    """Send pkt; return the first ESP packet from sixd with spi_back (whole, from the IP header)."""
-    lfilter = (lambda p: p.haslayer(ESP) and p[ESP].spi == spi_back)
+def exchange(pkt, spi_back, family, proto=ESP):
+    """Send pkt; return the first ESP (or AH) packet from sixd with spi_back (whole, from the IP header)."""
+    lfilter = (lambda p: p.haslayer(proto) and p[proto].spi == spi_back)
     sn = AsyncSniffer(iface=iface, lfilter=lfilter, count=1, timeout=4)
     sn.start()
     time.sleep(0.3)
@@ -61,12 +65,14 @@ def case(name, sa_out, sa_in, spi_back, inner, check, family):
         req = sa_out.encrypt(inner)
         if sa_out.nat_t_header is not None:
             req = fix_nat_t(req)
-        raw = exchange(req, spi_back, family)
+        raw = exchange(req, spi_back, family, sa_out.proto)
         if raw is None:
-            result(False, name, "no ESP answer with SPI 0x%x" % spi_back)
+            result(False, name, "no %s answer with SPI 0x%x" % (sa_out.proto.name, spi_back))
             return
         keep = bytes(raw)
         dec = sa_in.decrypt(raw.__class__(keep))   # decrypt() changes its argument
+        if sa_in.proto is AH:   # scapy leaves what AH carried as Raw: dissect it again
+            dec = dec.__class__(bytes(dec))
         result(check(dec), name, "decrypted: %r" % dec)
     except Exception as e:   # a failed ICV raises in scapy
         result(False, name, "%s: %s" % (type(e).__name__, e))
@@ -151,5 +157,40 @@ req = bytearray(bytes(sa7.encrypt(IPv6(src=lin6, dst=six6) / ICMPv6EchoRequest(i
 req[-20] ^= 0x01
 raw = exchange(IPv6(bytes(req)), 0x1002, 6)
 result(raw is None, "a tampered ESP packet gets no answer")
+
+# 8. AH, HMAC-SHA-256-128, transport, IPv6 echo to sixd's 2001:db8:1::5
+six6ah = six6[:-1] + "5"
+six4ah = six4.rsplit(".", 1)[0] + ".5"
+six4tun = six4.rsplit(".", 1)[0] + ".6"
+out = SecurityAssociation(AH, spi=0x6001, auth_algo="SHA2-256-128", auth_key=SHA256_KEY)
+inn = SecurityAssociation(AH, spi=0x6002, auth_algo="SHA2-256-128", auth_key=AH256_OUT)
+case("scapy AH HMAC-SHA-256-128 transport (IPv6 echo): sixd answers in AH, scapy verifies the ICV", out, inn, 0x6002,
+     IPv6(src=lin6, dst=six6ah) / ICMPv6EchoRequest(id=0x81, seq=8, data=b"ah over ipv6"),
+     echo6_ok(0x81, 8, b"ah over ipv6"), 6)
+
+# 9. AH, HMAC-SHA1-96, transport, IPv4 echo to 192.0.2.5 (TOS and DF set: mutable, outside the ICV)
+out = SecurityAssociation(AH, spi=0x7001, auth_algo="HMAC-SHA1-96", auth_key=SHA1_KEY)
+inn = SecurityAssociation(AH, spi=0x7002, auth_algo="HMAC-SHA1-96", auth_key=AH1_OUT)
+case("scapy AH HMAC-SHA1-96 transport (IPv4 echo)", out, inn, 0x7002,
+     IP(src=lin4, dst=six4ah, tos=0x10, flags="DF") / ICMP(type=8, id=0x82, seq=9) / Raw(b"ah over ipv4"),
+     echo4_ok(0x82, 9, b"ah over ipv4"), 4)
+
+# 10. AH tunnel, IPv6 in IPv4: the ICV covers the outer IPv4 header (identification included)
+out = SecurityAssociation(AH, spi=0x8001, auth_algo="SHA2-256-128", auth_key=AHTUN_IN,
+                          tunnel_header=IP(src=lin4, dst=six4tun))
+inn = SecurityAssociation(AH, spi=0x8002, auth_algo="SHA2-256-128", auth_key=AHTUN_OUT,
+                          tunnel_header=IP(src=six4tun, dst=lin4))
+case("scapy AH HMAC-SHA-256-128 tunnel, IPv6 in IPv4: sixd answers through the tunnel", out, inn, 0x8002,
+     IPv6(src="2001:db8:8::1", dst="2001:db8:5::5") / ICMPv6EchoRequest(id=0x83, seq=10, data=b"ah tunnel"),
+     lambda d: d.haslayer(IPv6) and d[IPv6].src == "2001:db8:5::5" and d[IPv6].dst == "2001:db8:8::1" and
+     echo6_ok(0x83, 10, b"ah tunnel")(d), 4)
+
+# 11. a tampered AH packet (one payload byte flipped) is refused
+sa11 = SecurityAssociation(AH, spi=0x6001, auth_algo="SHA2-256-128", auth_key=SHA256_KEY)
+req = bytearray(bytes(sa11.encrypt(IPv6(src=lin6, dst=six6ah) / ICMPv6EchoRequest(id=0x84, seq=11, data=b"tampered"),
+                                   seq_num=100)))
+req[-1] ^= 0x01
+raw = exchange(IPv6(bytes(req)), 0x6002, 6, AH)
+result(raw is None, "a tampered AH packet gets no answer")
 
 sys.exit(1 if failed else 0)

@@ -6,6 +6,10 @@
 # the answers (ipsec_scapy.py).  A spoofed inner source and a tampered packet
 # get no answer and are counted.  tshark then decrypts sixd's capture with
 # the keys: every AES-GCM and AES-CBC packet has a good ICV.
+# AH the same way: scapy signs echo requests (HMAC-SHA-256-128 over IPv6,
+# HMAC-SHA1-96 over IPv4 in transport mode; HMAC-SHA-256-128 IPv6-in-IPv4
+# tunnel mode, where the ICV covers the outer header), sixd answers in AH,
+# scapy verifies the ICVs; a tampered AH packet is refused and counted.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -21,6 +25,10 @@ TUN_IN=2122232425262728292a2b2c2d2e2f30e1e2e3e4
 TUN_OUT=3132333435363738393a3b3c3d3e3f40f1f2f3f4
 NATT_IN=4142434445464748494a4b4c4d4e4f50a5a6a7a8
 NATT_OUT=5152535455565758595a5b5c5d5e5f60b5b6b7b8
+AH256_OUT=404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f
+AH1_OUT=4142434445464748494a4b4c4d4e4f5051525354
+AHTUN_IN=606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f
+AHTUN_OUT=808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f
 cat > "$W/ipsec.conf" <<CONF
 # Neighbor Discovery stays in the clear (the KAME recipe)
 spdadd ::/0 ::/0 icmp6 135,0 -P in none;
@@ -51,6 +59,19 @@ spdadd 192.0.2.1 192.0.2.2 any -P in ipsec esp/transport//require;
 spdadd 192.0.2.2 192.0.2.1 any -P out ipsec esp/transport//require;
 spdadd 2001:db8:6::/64 2001:db8:5::2 any -P in ipsec esp/tunnel/192.0.2.1-192.0.2.2/require;
 spdadd 2001:db8:5::2 2001:db8:6::/64 any -P out ipsec esp/tunnel/192.0.2.2-192.0.2.1/require;
+# AH: sixd's 2001:db8:1::5 and 192.0.2.5 in transport mode, 192.0.2.6 as a tunnel end
+add 2001:db8:1::1 2001:db8:1::5 ah 0x6001 -m transport -A hmac-sha2-256 0x$SHA256;
+add 2001:db8:1::5 2001:db8:1::1 ah 0x6002 -m transport -A hmac-sha2-256 0x$AH256_OUT;
+add 192.0.2.1 192.0.2.5 ah 0x7001 -m transport -A hmac-sha1 0x$SHA1;
+add 192.0.2.5 192.0.2.1 ah 0x7002 -m transport -A hmac-sha1 0x$AH1_OUT;
+add 192.0.2.1 192.0.2.6 ah 0x8001 -m tunnel -A hmac-sha2-256 0x$AHTUN_IN;
+add 192.0.2.6 192.0.2.1 ah 0x8002 -m tunnel -A hmac-sha2-256 0x$AHTUN_OUT;
+spdadd 2001:db8:1::1 2001:db8:1::5 any -P in ipsec ah/transport//require;
+spdadd 2001:db8:1::5 2001:db8:1::1 any -P out ipsec ah/transport//require;
+spdadd 192.0.2.1 192.0.2.5 any -P in ipsec ah/transport//require;
+spdadd 192.0.2.5 192.0.2.1 any -P out ipsec ah/transport//require;
+spdadd 2001:db8:8::/64 2001:db8:5::5 any -P in ipsec ah/tunnel/192.0.2.1-192.0.2.6/require;
+spdadd 2001:db8:5::5 2001:db8:8::/64 any -P out ipsec ah/tunnel/192.0.2.6-192.0.2.1/require;
 CONF
 cat > "$W/s.conf" <<CONF
 link add tap0 type tap
@@ -62,6 +83,10 @@ addr add 2001:db8:1::4/64 dev tap0
 addr add 2001:db8:5::2/64 dev tap0
 addr add 192.0.2.2/24 dev tap0
 addr add 192.0.2.3/24 dev tap0
+addr add 2001:db8:1::5/64 dev tap0
+addr add 2001:db8:5::5/64 dev tap0
+addr add 192.0.2.5/24 dev tap0
+addr add 192.0.2.6/24 dev tap0
 serve echo
 ipsec load $W/ipsec.conf
 CONF
@@ -71,15 +96,19 @@ nsrun "$N" ip addr add 2001:db8:1::1/64 dev tap0 nodad
 nsrun "$N" ip addr add 192.0.2.1/24 dev tap0
 sleep 2
 n_sa=$(ctl s -j ipsec sa | "$PY" -c 'import json,sys; print(len(json.load(sys.stdin)))')
-if [[ $n_sa == 12 ]]; then ok "sixd loaded 12 SAs from the setkey file"; else fail "sixd loaded 12 SAs" "got $n_sa"; fi
+if [[ $n_sa == 18 ]]; then ok "sixd loaded 18 SAs (12 ESP, 6 AH) from the setkey file"; else fail "sixd loaded 18 SAs" "got $n_sa"; fi
 
 nsrun "$N" "$PY" "$(dirname "$0")/ipsec_scapy.py" tap0 2001:db8:1::2 2001:db8:1::1 192.0.2.2 192.0.2.1 2>"$W/scapy.err"
 (($? == 0)) || { note "$(tail -8 "$W/scapy.err")"; note "$(ctl s stats | grep -E '^(ipsec|esp|udp)')"; }
 
 sel=$(ctl s stats ipsec.drop_selector | grep -o '[0-9]*$')
 icv=$(ctl s stats ipsec.drop_icv | grep -o '[0-9]*$')
-if ((sel >= 1 && icv >= 1)); then ok "the spoofed inner source and the tampered packet were counted (selector $sel, icv $icv)"
-else fail "the spoofed inner source and the tampered packet were counted" "selector $sel icv $icv"; fi
+if ((sel >= 1 && icv >= 2)); then ok "the spoofed inner source and the tampered ESP and AH packets were counted (selector $sel, icv $icv)"
+else fail "the spoofed inner source and the tampered ESP and AH packets were counted" "selector $sel icv $icv"; fi
+ah_in=$(ctl s stats ipsec.ah_in_packets | grep -o '[0-9]*$')
+ah_out=$(ctl s stats ipsec.ah_out_packets | grep -o '[0-9]*$')
+if ((ah_in >= 3 && ah_out >= 3)); then ok "sixd verified and sent AH packets (in $ah_in, out $ah_out)"
+else fail "sixd verified and sent AH packets" "in $ah_in out $ah_out"; fi
 
 sixd_stop s
 sleep 0.5
