@@ -82,7 +82,7 @@
     X(ipsec, drop_unknown_spi) X(ipsec, drop_replay) X(ipsec, drop_icv) X(ipsec, drop_bad_padding) \
     X(ipsec, drop_truncated) X(ipsec, drop_expired) X(ipsec, drop_seq_exhausted) X(ipsec, drop_no_buffer) \
     X(ipsec, drop_selector) X(ipsec, drop_nest) X(ipsec, drop_bad_nxt) X(ipsec, drop_crypto) X(ipsec, dummy) \
-    X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard)
+    X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard) X(ipsec, drop_sockpol_in)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

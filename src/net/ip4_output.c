@@ -235,8 +235,8 @@ int ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o)
         CTR_INC(st, ip4, drop_no_buffer);
         return ip4_out_drop(p, -ENOBUFS);
     }
-    if (st->ipsec && !(o->flags & IP4_OUT_IPSEC_DONE)) {
-        if (ipsec_output(st, p, true, false, &rc) == IPSEC_OUT_DONE)
+    if ((st->ipsec || o->ipsec) && !(o->flags & IP4_OUT_IPSEC_DONE)) {
+        if (ipsec_output_sp(st, p, true, false, o->ipsec, &rc) == IPSEC_OUT_DONE)
             return rc;
         ip4_parse(pkt_data(p), p->len, &ih);   /* transport mode changed length and protocol */
     }
