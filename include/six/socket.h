@@ -25,6 +25,34 @@ struct six_stack;
 #define IPV6_USE_MIN_MTU 0x6001
 #endif
 
+/* Per-socket IPsec policy, KAME style (docs/SOCKETS.md).  UDP, raw and TCP
+ * sockets; IPV6_IPSEC_POLICY (IPPROTO_IPV6) on AF_INET6 sockets,
+ * IP_IPSEC_POLICY (IPPROTO_IP) on either family: both set the same policy,
+ * one per direction, which covers all the socket's packets.
+ *
+ * setsockopt value: one direction's policy in ipsec_set_policy(3) form,
+ * e.g. "out ipsec esp/transport//require", "in ipsec esp/transport//require",
+ * "out ipsec esp/tunnel/2001:db8::1-2001:db8::2/require", "in bypass",
+ * "out none", "out discard", "in entrust" (length = strlen, or strlen + 1
+ * with the NUL); or the sadb_x_policy that ipsec_set_policy() returns.
+ * entrust (the default) = the system SPD decides; bypass / none = no IPsec
+ * whatever the SPD says; discard = every send fails with EACCES, nothing is
+ * received; ipsec = these requests instead of the SPD's (same SA choice,
+ * ACQUIRE to the key manager when an SA is missing: EHOSTUNREACH).  Bad
+ * policy: EINVAL, nothing changed.
+ *
+ * getsockopt: put "in" or "out" (or a sadb_x_policy naming the direction)
+ * in the buffer; it comes back as the string form, NUL-terminated, *len
+ * counting the NUL; ERANGE with *len = the size needed if it does not fit.
+ *
+ * Accepted TCP sockets inherit their listener's policy. */
+#ifndef IPV6_IPSEC_POLICY
+#define IPV6_IPSEC_POLICY 34
+#endif
+#ifndef IP_IPSEC_POLICY
+#define IP_IPSEC_POLICY 16
+#endif
+
 int     six_socket(struct six_stack *st, int domain, int type, int protocol);
 int     six_bind(struct six_stack *st, int sd, const struct sockaddr *sa, socklen_t len);
 int     six_connect(struct six_stack *st, int sd, const struct sockaddr *sa, socklen_t len);   /* TCP: EINPROGRESS */

@@ -177,6 +177,12 @@ void ipsec_sel_of_packet(const struct pkt *p, bool v4, size_t off, uint8_t proto
  * IPSEC_OUT_DONE: consumed (sent through a tunnel SA, or dropped: *rc). */
 enum ipsec_out { IPSEC_OUT_PASS, IPSEC_OUT_DONE };
 enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool forwarded, int *rc);
+struct ipsec_sockpol;
+/* The same for a packet a socket sends: its "out" policy, unless entrust
+ * (or sockpol NULL), is used instead of the SPD (KAME: socket policy
+ * first).  Its ACQUIRE rate limit is kept in *sockpol. */
+enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, bool forwarded,
+                               struct ipsec_sockpol *sockpol, int *rc);
 
 /* ESP input: p holds the whole packet, ESP at off, the byte announcing it
  * at nxt_field.  Returns the next header to go on with at off (transport
@@ -200,13 +206,44 @@ int  ipsec_natt_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, siz
 bool ipsec_in_check(struct six_stack *st, const struct pkt *p, const struct ipsec_sel *sel, bool forwarded);
 /* The same for a packet about to be forwarded (IP header at pkt_data(p)). */
 bool ipsec_fwd_check(struct six_stack *st, const struct pkt *p, bool v4);
+/* A socket's "in" policy when p is delivered to it (UDP, raw, TCP), on top
+ * of the SPD check the IP layer already made; NULL or entrust: true.
+ * false: drop, counted (ipsec.drop_sockpol_in, or drop_discard). */
+bool ipsec_in_check_sp(struct six_stack *st, const struct pkt *p, const struct ipsec_sockpol *sockpol);
 
 /* Bytes IPsec adds to a packet of this flow (0 without a policy that
  * protects it): what TCP takes off its MSS (KAME's ipsec_hdrsiz). */
 size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
                     uint8_t proto, uint16_t sport, uint16_t dport);
+/* The same for a socket's packets: its "out" policy unless entrust. */
+size_t ipsec_hdrsiz_sp(struct six_stack *st, const struct ipsec_sockpol *sockpol, bool v4,
+                       const struct in6_addr *src, const struct in6_addr *dst, uint8_t proto,
+                       uint16_t sport, uint16_t dport);
 /* Is a one of this stack's addresses (IPv4 mapped)? */
 bool ipsec_own_address(struct six_stack *st, const struct in6_addr *a);
+
+/* --- per-socket policy (sockpolicy.c): KAME's IPV6_IPSEC_POLICY and
+ * IP_IPSEC_POLICY socket options, see include/six/socket.h ---
+ * One policy per direction and no selectors: it covers every packet the
+ * socket sends or receives.  action IPSEC_ACT_ENTRUST = ask the SPD (the
+ * default).  The ipsec_sp of a socket has id 0 (SPD entries start at 1). */
+struct ipsec_sockpol {
+    struct ipsec_sp in, out;
+};
+#define IPSEC_SOCKPOL_MAX 1024u   /* bytes of a policy, string or sadb_x_policy */
+/* Set the direction val names: a string in ipsec_set_policy(3) form ("out
+ * ipsec esp/transport//require", "in bypass", "out entrust", ...) or a
+ * sadb_x_policy extension as ipsec_set_policy() returns it.  *pp is
+ * allocated on first use and freed (NULL) when both directions are entrust
+ * again.  0, or -EINVAL (not a socket policy: nothing changed) / -ENOMEM. */
+int  ipsec_sockpol_set(struct ipsec_sockpol **pp, const void *val, size_t len);
+/* The string form of direction dir (IPSEC_DIR_IN or IPSEC_DIR_OUT) into
+ * buf[n], NUL-terminated; returns its length (as snprintf: >= n means it
+ * did not fit). */
+int  ipsec_sockpol_format(const struct ipsec_sockpol *sp, uint8_t dir, char *buf, size_t n);
+/* Deep copy (NULL stays NULL); 0 or -ENOMEM. */
+int  ipsec_sockpol_dup(const struct ipsec_sockpol *src, struct ipsec_sockpol **out);
+void ipsec_sockpol_free(struct ipsec_sockpol *sp);
 
 /* --- display (ipsec_show.c): one line each, setkey -D / -DP in spirit --- */
 const char *ipsec_ealg_name(enum ipsec_ealg e);

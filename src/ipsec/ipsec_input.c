@@ -129,3 +129,28 @@ bool ipsec_fwd_check(struct six_stack *st, const struct pkt *p, bool v4)
     ipsec_sel_of_packet(p, v4, off, proto, &k);
     return ipsec_in_check(st, p, &k, true);
 }
+
+/* KAME's ipsec6_in_reject() with a pcb whose policy is not entrust.  The
+ * SPD has already judged the packet at the IP layer (before the socket is
+ * known), so "in bypass" and "in none" add nothing here; "ipsec" adds its
+ * requests, "discard" refuses everything. */
+bool ipsec_in_check_sp(struct six_stack *st, const struct pkt *p, const struct ipsec_sockpol *sockpol)
+{
+    if (!sockpol || sockpol->in.action != IPSEC_ACT_IPSEC) {
+        if (sockpol && sockpol->in.action == IPSEC_ACT_DISCARD) {
+            CTR_INC(st, ipsec, drop_discard);
+            return false;
+        }
+        return true;
+    }
+    bool tunnel_named = false;
+    for (unsigned i = 0; i < sockpol->in.nreq; i++) {
+        const struct ipsec_req *r = &sockpol->in.req[i];
+        if (!req_met(st, p, r, &tunnel_named) &&
+            (r->level == IPSEC_LEVEL_REQUIRE || r->level == IPSEC_LEVEL_UNIQUE)) {
+            CTR_INC(st, ipsec, drop_sockpol_in);
+            return false;
+        }
+    }
+    return true;
+}

@@ -80,7 +80,7 @@ bool ipsec_own_address(struct six_stack *st, const struct in6_addr *a)
     return in6_ifaddr_lookup(st, a) != NULL;
 }
 
-static void acquire(struct six_stack *st, struct ipsec_sp *sp, const struct ipsec_req *r)
+static void acquire(struct six_stack *st, struct ipsec_sp *sp, const struct ipsec_sel *k, const struct ipsec_req *r)
 {
     uint64_t now = six_now(st);
     CTR_INC(st, ipsec, drop_no_sa);
@@ -88,8 +88,17 @@ static void acquire(struct six_stack *st, struct ipsec_sp *sp, const struct ipse
         return;   /* one ACQUIRE a second per policy: the key manager is already at work */
     sp->last_acquire_ns = now;
     CTR_INC(st, ipsec, acquire);
-    if (st->ipsec->event_fn)
-        st->ipsec->event_fn(st->ipsec->event_ctx, IPSEC_EV_ACQUIRE, NULL, sp, r);
+    if (!st->ipsec || !st->ipsec->event_fn)
+        return;
+    /* a socket's policy (id 0) has no selectors: the key manager is told
+     * the packet's, as KAME does */
+    struct ipsec_sp tmp;
+    if (!sp->id) {
+        tmp = *sp;
+        tmp.sel = *k;
+        sp = &tmp;
+    }
+    st->ipsec->event_fn(st->ipsec->event_ctx, IPSEC_EV_ACQUIRE, NULL, sp, r);
 }
 
 static enum ipsec_out drop(struct six_stack *st, struct pkt *p, int err, int *rc)
@@ -182,15 +191,22 @@ static enum ipsec_out esp_tunnel(struct six_stack *st, struct pkt *p, struct ips
 
 enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool forwarded, int *rc)
 {
+    return ipsec_output_sp(st, p, v4, forwarded, NULL, rc);
+}
+
+enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, bool forwarded,
+                               struct ipsec_sockpol *sockpol, int *rc)
+{
     size_t off, nxt_field;
     uint8_t proto;
     struct ipsec_sel k;
+    bool own = sockpol && sockpol->out.action != IPSEC_ACT_ENTRUST;   /* the socket's policy decides */
 
     *rc = 0;
-    if (!ipsec_active(st) || !ipsec_locate_upper(p, v4, &off, &nxt_field, &proto))
+    if ((!own && !ipsec_active(st)) || !ipsec_locate_upper(p, v4, &off, &nxt_field, &proto))
         return IPSEC_OUT_PASS;
     ipsec_sel_of_packet(p, v4, off, proto, &k);
-    struct ipsec_sp *sp = ipsec_sp_lookup(st, IPSEC_DIR_OUT, &k);
+    struct ipsec_sp *sp = own ? &sockpol->out : ipsec_sp_lookup(st, IPSEC_DIR_OUT, &k);
     if (!sp || sp->action == IPSEC_ACT_NONE || sp->action == IPSEC_ACT_BYPASS)
         return IPSEC_OUT_PASS;
     if (sp->action == IPSEC_ACT_DISCARD) {
@@ -202,8 +218,12 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
         return IPSEC_OUT_PASS;   /* transport mode protects this host's own packets only */
     /* a tunnel that does not start at one of our addresses is the other
      * end's policy (one setkey file can serve both gateways) */
-    if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc))
-        return IPSEC_OUT_PASS;
+    if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc)) {
+        if (!own)
+            return IPSEC_OUT_PASS;
+        CTR_INC(st, ipsec, drop_no_sa);   /* a socket's tunnel must start here: never send it in the clear */
+        return drop(st, p, -EADDRNOTAVAIL, rc);
+    }
     const struct in6_addr *src = r->mode == IPSEC_MODE_TUNNEL ? &r->tsrc : &k.src;
     const struct in6_addr *dst = r->mode == IPSEC_MODE_TUNNEL ? &r->tdst : &k.dst;
     struct ipsec_sa *sa = ipsec_sa_out(st, r->proto, r->mode, src, dst,
@@ -211,7 +231,7 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
     if (!sa) {
         if (r->level == IPSEC_LEVEL_USE || r->level == IPSEC_LEVEL_DEFAULT)
             return IPSEC_OUT_PASS;   /* "use": protect when an SA exists, else send in the clear */
-        acquire(st, sp, r);
+        acquire(st, sp, &k, r);
         return drop(st, p, -EHOSTUNREACH, rc);
     }
     if (r->proto == IPSEC_PROTO_AH)   /* ah.c */
@@ -225,11 +245,19 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
 size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
                     uint8_t proto, uint16_t sport, uint16_t dport)
 {
-    if (!ipsec_active(st))
+    return ipsec_hdrsiz_sp(st, NULL, v4, src, dst, proto, sport, dport);
+}
+
+size_t ipsec_hdrsiz_sp(struct six_stack *st, const struct ipsec_sockpol *sockpol, bool v4,
+                       const struct in6_addr *src, const struct in6_addr *dst, uint8_t proto,
+                       uint16_t sport, uint16_t dport)
+{
+    bool own = sockpol && sockpol->out.action != IPSEC_ACT_ENTRUST;
+    if (!own && !ipsec_active(st))
         return 0;
     struct ipsec_sel k = { .family = v4 ? AF_INET : AF_INET6, .src = *src, .dst = *dst, .splen = 128,
                            .dplen = 128, .ulproto = proto, .sport = sport, .dport = dport };
-    struct ipsec_sp *sp = ipsec_sp_peek(st, IPSEC_DIR_OUT, &k);
+    const struct ipsec_sp *sp = own ? &sockpol->out : ipsec_sp_peek(st, IPSEC_DIR_OUT, &k);
     if (!sp || sp->action != IPSEC_ACT_IPSEC)
         return 0;
     const struct ipsec_req *r = &sp->req[0];

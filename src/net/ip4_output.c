@@ -240,8 +240,8 @@ int ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o)
     }
     if ((o->flags & IP4_OUT_IPSEC_AH) && (rc = ipsec_ah_finish(st, p, true)))
         return rc;
-    if (st->ipsec && !(o->flags & IP4_OUT_IPSEC_DONE)) {
-        if (ipsec_output(st, p, true, false, &rc) == IPSEC_OUT_DONE)
+    if ((st->ipsec || o->ipsec) && !(o->flags & IP4_OUT_IPSEC_DONE)) {
+        if (ipsec_output_sp(st, p, true, false, o->ipsec, &rc) == IPSEC_OUT_DONE)
             return rc;
         ip4_parse(pkt_data(p), p->len, &ih);   /* transport mode changed length and protocol */
     }

@@ -42,6 +42,7 @@ int  arp_walk(struct six_stack *st, int (*cb)(void *ctx, struct ifnet *ifp, stru
               const struct eth_addr *lla /* NULL while incomplete */, const char *state), void *ctx);
 
 /* --- output --- */
+struct ipsec_sockpol;
 struct ip4_out {
     struct in_addr src, dst;      /* src 0.0.0.0: select */
     uint8_t proto;
@@ -50,6 +51,7 @@ struct ip4_out {
     bool df;
     struct ifnet *ifp;            /* forced interface (broadcast, link scope) or NULL */
     uint32_t flags;               /* IP4_OUT_* */
+    struct ipsec_sockpol *ipsec;  /* the sending socket's IPsec policy; NULL: the SPD alone */
 };
 #define IP4_OUT_IPSEC_DONE 1u     /* the outer packet of an IPsec tunnel: the SPD is not asked again */
 #define IP4_OUT_IPSEC_AH   2u     /* AH tunnel: ipsec_ah_finish() once the header covered by the ICV exists */

@@ -138,7 +138,7 @@ int ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o)
     /* IPsec (RFC 4301 §5.1) before routing, as KAME does: a tunnel-mode
      * policy needs no route to the inner destination.  Traffic to this
      * host's own addresses never leaves it and is not protected. */
-    bool ipsec = !local && st->ipsec && !(o->flags & IP6_OUT_IPSEC_DONE);
+    bool ipsec = !local && (st->ipsec || o->ipsec) && !(o->flags & IP6_OUT_IPSEC_DONE);
     if (route_rc && !ipsec) {
         CTR_INC(st, ip6, out_no_route);
         pkt_free(p);
@@ -153,7 +153,7 @@ int ip6_output(struct six_stack *st, struct pkt *p, const struct ip6_out *o)
     }
     if ((o->flags & IP6_OUT_IPSEC_AH) && (rc = ipsec_ah_finish(st, p, false)))
         return rc;
-    if (ipsec && ipsec_output(st, p, false, false, &rc) == IPSEC_OUT_DONE)
+    if (ipsec && ipsec_output_sp(st, p, false, false, o->ipsec, &rc) == IPSEC_OUT_DONE)
         return rc;
     if (route_rc) {
         CTR_INC(st, ip6, out_no_route);

@@ -310,6 +310,7 @@ void pmtu6_update(struct six_stack *st, const struct in6_addr *dst, uint32_t mtu
 
 /* --- ip6_input.c / ip6_output.c / frag6.c --- */
 void ip6_input(struct ifnet *ifp, struct pkt *p);
+struct ipsec_sockpol;
 struct ip6_out {
     struct in6_addr src, dst;      /* src unspecified: select */
     uint8_t nxt;
@@ -319,6 +320,7 @@ struct ip6_out {
     struct ifnet *ifp;             /* required for link-local / multicast dst, else NULL */
     uint32_t flags;
     const uint8_t *hbh; size_t hbh_len;   /* Hop-by-Hop options header to insert (MLD router alert) */
+    struct ipsec_sockpol *ipsec;   /* the sending socket's IPsec policy; NULL: the SPD alone */
 };
 #define IP6_OUT_DONTFRAG  1u     /* fail with EMSGSIZE instead of fragmenting */
 #define IP6_OUT_MINMTU    2u     /* fragment to 1280 */

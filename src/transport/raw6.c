@@ -6,6 +6,7 @@
 #include "transport/sock.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/icmp6.h"
 #include "wire/ip6ext.h"
 
@@ -21,7 +22,8 @@ void raw6_deliver(struct ifnet *ifp, const struct pkt *p, const struct ip6_info 
             sock_filter_blocks(&so->filter, icmp_type) ||
             (!in6_is_unspecified(&so->laddr) && !in6_eq(&so->laddr, &ip->dst)) ||
             (so->connected && !in6_eq(&so->raddr, &ip->src)) ||
-            (so->bound_if && so->bound_if != ifp->index))
+            (so->bound_if && so->bound_if != ifp->index) ||
+            !ipsec_in_check_sp(st, p, so->ipsec))   /* this socket's "in" policy refuses it (counted) */
             continue;
         struct pkt *c = pkt_copy(st->pool, p);
         if (!c) {
@@ -64,7 +66,8 @@ ssize_t raw6_sendmsg(struct sock *so, const struct msghdr *msg, int flags)
     bool mc = in6_is_multicast(&dst);
     unsigned ifindex = mc && so->mc_if ? so->mc_if : scope ? scope : so->bound_if;
     struct ip6_out o = { .src = so->laddr, .dst = dst, .nxt = IP6_NXT_ICMPV6,
-                         .hlim = mc ? so->mc_hops : so->uc_hops, .tclass = (uint8_t)(so->tclass > 0 ? so->tclass : 0) };
+                         .hlim = mc ? so->mc_hops : so->uc_hops, .tclass = (uint8_t)(so->tclass > 0 ? so->tclass : 0),
+                         .ipsec = so->ipsec };
     if (ifindex && !(o.ifp = if_byindex(st, ifindex)))
         FAIL(ENXIO);
     if ((rc = ip6_prepare_src(st, &o)))

@@ -23,6 +23,7 @@
 
 struct six_stack;
 struct tcpcb;
+struct ipsec_sockpol;
 
 /* ICMPv6 type filter, laid out as RFC 3542 §3.2's struct icmp6_filter (a bit
  * set = the type is blocked), so programs pass theirs from <netinet/icmp6.h>. */
@@ -54,6 +55,10 @@ struct sock {
     int cksum_off;                    /* IPV6_CHECKSUM for raw sockets, -1 off */
     struct { struct in6_addr grp; unsigned ifindex; } groups[SOCK_MAX_GROUPS];
     int n_groups;
+    /* IPV6_IPSEC_POLICY / IP_IPSEC_POLICY (src/ipsec/sockpolicy.c): NULL =
+     * entrust both ways; owned, freed with the socket (a TCP connection
+     * that outlives close() takes it over) */
+    struct ipsec_sockpol *ipsec;
     /* TCP */
     struct tcpcb *tp;
     bool nodelay, keepalive;

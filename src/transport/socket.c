@@ -8,6 +8,7 @@
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "transport/tcp.h"
+#include "ipsec/ipsec.h"
 
 #define FAIL(e) do { errno = (e); return -1; } while (0)
 
@@ -25,6 +26,7 @@ void sock_destroy(struct six_stack *st)
         if (st->socks->s[i].in_use) {
             pktq_purge(&st->socks->s[i].rxq);
             free(st->socks->s[i].aq);
+            ipsec_sockpol_free(st->socks->s[i].ipsec);
         }
     free(st->socks);
     st->socks = NULL;
@@ -96,6 +98,8 @@ void sock_free(struct sock *so)
     pktq_purge(&so->rxq);
     free(so->aq);
     so->aq = NULL;
+    ipsec_sockpol_free(so->ipsec);
+    so->ipsec = NULL;
     so->in_use = false;
 }
 

@@ -7,6 +7,8 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "transport/tcp.h"
+#include "ipsec/ipsec.h"
+#include "wire/pfkey.h"
 #include <netinet/tcp.h>
 
 #define FAIL(e) do { errno = (e); return -1; } while (0)
@@ -123,6 +125,61 @@ static int set_ipv6(struct sock *so, int name, const void *val, socklen_t len)
     }
 }
 
+/* IPV6_IPSEC_POLICY on AF_INET6 sockets; IP_IPSEC_POLICY on either family
+ * (an AF_INET6 socket's IPv4-mapped traffic): both set the socket's one
+ * policy per direction, which covers its packets of both families. */
+static bool is_ipsec_policy(const struct sock *so, int level, int name)
+{
+    return (level == IPPROTO_IPV6 && name == IPV6_IPSEC_POLICY && so->family == AF_INET6) ||
+           (level == IPPROTO_IP && name == IP_IPSEC_POLICY);
+}
+
+static int set_ipsec_policy(struct sock *so, const void *val, socklen_t len)
+{
+    if (len == 0)
+        FAIL(EINVAL);
+    int rc = ipsec_sockpol_set(&so->ipsec, val, (size_t)len);
+    if (rc)
+        FAIL(-rc);
+    return 0;
+}
+
+/* The direction to read is named by what the caller put in val (KAME
+ * passes a sadb_x_policy with only the direction filled in): "in" or "out"
+ * as a string, or such a policy.  The string form comes back; ERANGE with
+ * *len the size needed when it does not fit. */
+static int policy_dir(const void *val, socklen_t len)
+{
+    const char *s = val;
+    const uint8_t *b = val;
+    size_t n = strnlen(s, (size_t)len);
+    uint16_t type;
+    if ((n == 2 || (n > 2 && s[2] == ' ')) && !memcmp(s, "in", 2))
+        return IPSEC_DIR_IN;
+    if ((n == 3 || (n > 3 && s[3] == ' ')) && !memcmp(s, "out", 3))
+        return IPSEC_DIR_OUT;
+    if (len < 8)
+        return -1;
+    memcpy(&type, b + 2, 2);
+    return type == SADB_X_EXT_POLICY && (b[6] == IPSEC_DIR_IN || b[6] == IPSEC_DIR_OUT) ? b[6] : -1;
+}
+
+static int get_ipsec_policy(const struct sock *so, void *val, socklen_t *len)
+{
+    char buf[IPSEC_SOCKPOL_MAX];
+    int dir;
+    if (!val || !len || *len < 2 || (dir = policy_dir(val, *len)) < 0)
+        FAIL(EINVAL);
+    socklen_t need = (socklen_t)ipsec_sockpol_format(so->ipsec, (uint8_t)dir, buf, sizeof buf) + 1;
+    if (need > *len) {
+        *len = need;
+        FAIL(ERANGE);
+    }
+    memcpy(val, buf, need);
+    *len = need;
+    return 0;
+}
+
 int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void *val, socklen_t len)
 {
     struct sock *so = sock_get(st, sd);
@@ -130,6 +187,8 @@ int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void
 
     if (!so)
         return -1;
+    if (is_ipsec_policy(so, level, name))
+        return set_ipsec_policy(so, val, len);
     if (level == IPPROTO_IPV6 && so->family == AF_INET6)
         return set_ipv6(so, name, val, len);
     if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER && so->type == SOCK_RAW) {
@@ -240,6 +299,8 @@ int six_getsockopt(struct six_stack *st, int sd, int level, int name, void *val,
 
     if (!so)
         return -1;
+    if (is_ipsec_policy(so, level, name))
+        return get_ipsec_policy(so, val, len);
     if (level == IPPROTO_IPV6 && so->family == AF_INET6)
         rc = get_ipv6(so, name, val, len);
     else if (level == IPPROTO_ICMPV6 && name == ICMP6_FILTER && so->type == SOCK_RAW) {

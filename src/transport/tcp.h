@@ -50,6 +50,7 @@ enum tcp_state {
 
 struct sock;
 struct six_stack;
+struct ipsec_sockpol;
 
 struct tcpcb {
     struct six_stack *st;
@@ -94,6 +95,7 @@ struct tcpcb {
     uint64_t rtt_start_ns;
     bool rtt_timing;
     uint8_t rxt_shift;
+    uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;
@@ -104,11 +106,11 @@ struct tcpcb {
     uint8_t persist_shift;
     uint8_t segs_since_ack;
     struct timer t_rexmt, t_delack, t_persist, t_2msl, t_keep;
-    uint8_t keep_probes;
     uint64_t last_rcv_ns;
     struct tcpcb *hnext;              /* 4-tuple hash */
     struct tcpcb *tw_next, *tw_prev;  /* TIME_WAIT list, oldest first */
     uint64_t tw_since_ns;
+    struct ipsec_sockpol *ipsec;      /* once closed: the socket's IPsec policy, taken over (owned) */
 };
 
 struct tcp_table {
@@ -136,9 +138,13 @@ int  tcp_shutdown_wr(struct sock *so);
 void tcp_close(struct sock *so);                        /* detach; FIN or RST as RFC 9293 §3.10.4 says */
 short tcp_poll(const struct sock *so);
 const char *tcp_state_name(int state);
-/* Per-socket state that an accepted socket inherits from its listener (the
- * place where the IPsec issue copies the listening socket's policy). */
-void tcp_inherit(struct sock *child, const struct sock *listener);
+/* Per-socket state that an accepted socket inherits from its listener,
+ * the IPsec policy included (a deep copy): 0, or -ENOBUFS when that copy
+ * failed (the child must not go on unprotected). */
+int  tcp_inherit(struct sock *child, const struct sock *listener);
+/* The IPsec policy of the connection: its socket's, or the one it took
+ * over at close(); NULL: the SPD alone. */
+struct ipsec_sockpol *tcp_sockpol(const struct tcpcb *tp);
 
 /* output and timers (tcp_output.c) */
 void tcp_output(struct tcpcb *tp);
@@ -152,9 +158,11 @@ static inline uint32_t tcp_smss(const struct tcpcb *tp)
 void tcp_send_data(struct tcpcb *tp, uint32_t seq, uint32_t len);
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex);
-/* A SYN-ACK without a connection (SYN cookies): only the MSS option. */
+/* A SYN-ACK without a connection (SYN cookies): only the MSS option; sent
+ * with the listener's IPsec policy pol (NULL: the SPD's). */
 void tcp_respond_synack(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex);
+                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex,
+                        struct ipsec_sockpol *pol);
 void tcp_timers_init(struct tcpcb *tp);
 /* (Re)start or stop keepalives after SO_KEEPALIVE / TCP_KEEP* or new data from the peer. */
 void tcp_keepalive_update(struct tcpcb *tp);

@@ -11,6 +11,7 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/tcp.h"
 #include "wire/cksum.h"
 #include "wire/ip4.h"
@@ -193,7 +194,7 @@ static void listen_input(struct sock *ls, const struct seg *s)
         uint16_t mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS4;
         CTR_INC(st, tcp, syncookie_sent);
         tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie_make(st, s, mss), t->seq + 1,
-                           cookie_mss[cookie_make(st, s, mss) >> 24 & 7u], s->ifindex);
+                           cookie_mss[cookie_make(st, s, mss) >> 24 & 7u], s->ifindex, ls->ipsec);
         return;
     }
     struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
@@ -706,6 +707,10 @@ void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, con
     if (p->flags & (PKT_F_MCAST | PKT_F_BCAST) || in6_is_multicast(dst))
         return;
     struct tcpcb *tp = tcp_lookup(st, dst, s.t.dport, src, s.t.sport);
+    /* the connection's IPsec "in" policy: a segment that did not come
+     * through the SAs it requires is ignored, never answered (KAME) */
+    if (tp && !ipsec_in_check_sp(st, p, tcp_sockpol(tp)))
+        return;
     if (tp && tp->state == TCPS_TIME_WAIT && !time_wait_input(tp, &s))
         return;
     if (tp && tp->state == TCPS_TIME_WAIT)
@@ -715,7 +720,8 @@ void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, con
         if (!tp) {
             struct sock *ls = find_listener(st, dst, s.t.dport, v4, ifp->index);
             if (ls) {
-                listen_input(ls, &s);
+                if (ipsec_in_check_sp(st, p, ls->ipsec))   /* a plaintext SYN never starts a handshake */
+                    listen_input(ls, &s);
             } else {
                 CTR_INC(st, tcp, drop_no_listener);
                 reply_rst(st, &s);

@@ -9,6 +9,7 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/tcp.h"
 #include "wire/cksum.h"
 #include "wire/ip4.h"
@@ -150,7 +151,8 @@ static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_
     timer_cancel(&tp->t_delack);
     if (tp->v4) {
         struct ip4_out o = { .proto = IP4_PROTO_TCP, .ttl = tp->so ? tp->so->uc_hops : -1,
-                             .tos = (uint8_t)(tp->so && tp->so->tclass > 0 ? tp->so->tclass : 0), .df = true };
+                             .tos = (uint8_t)(tp->so && tp->so->tclass > 0 ? tp->so->tclass : 0), .df = true,
+                             .ipsec = tcp_sockpol(tp) };
         memcpy(&o.src, &tp->laddr.s6_addr[12], 4);
         memcpy(&o.dst, &tp->faddr.s6_addr[12], 4);
         tcp_emit(d, hl + seg_len, &t, seg_len, cksum_pseudo4(o.src, o.dst, (uint16_t)(hl + seg_len), IP4_PROTO_TCP));
@@ -159,7 +161,8 @@ static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_
     struct ip6_out o = { .src = tp->laddr, .dst = tp->faddr, .nxt = IP6_NXT_TCP,
                          .hlim = tp->so ? tp->so->uc_hops : -1,
                          .tclass = (uint8_t)(tp->so && tp->so->tclass > 0 ? tp->so->tclass : 0),
-                         .ifp = tp->ifindex ? if_byindex(st, tp->ifindex) : NULL, .flags = IP6_OUT_DONTFRAG };
+                         .ifp = tp->ifindex ? if_byindex(st, tp->ifindex) : NULL, .flags = IP6_OUT_DONTFRAG,
+                         .ipsec = tcp_sockpol(tp) };
     tcp_emit(d, hl + seg_len, &t, seg_len, cksum_pseudo6(&o.src, &o.dst, (uint32_t)(hl + seg_len), IP6_NXT_TCP));
     int rc = ip6_output(st, p, &o);
     if (rc == -EMSGSIZE && tp->mss > TCP_DEFAULT_MSS6) {
@@ -333,26 +336,27 @@ void tcp_output(struct tcpcb *tp)
 }
 
 static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                    const struct tcp_seg *tin, unsigned ifindex);
+                    const struct tcp_seg *tin, unsigned ifindex, struct ipsec_sockpol *pol);
 
 /* A segment without a connection (RST, or ACK from TIME_WAIT). */
 void tcp_respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport,
                  uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags, unsigned ifindex)
 {
     struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags };
-    respond(st, v4, src, dst, &t, ifindex);
+    respond(st, v4, src, dst, &t, ifindex, NULL);
 }
 
 void tcp_respond_synack(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex)
+                        uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint16_t mss, unsigned ifindex,
+                        struct ipsec_sockpol *pol)
 {
     struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = TCP_SYN | TCP_ACK,
                           .win = 65535, .opts = { .has_mss = true, .mss = mss } };
-    respond(st, v4, src, dst, &t, ifindex);
+    respond(st, v4, src, dst, &t, ifindex, pol);
 }
 
 static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
-                    const struct tcp_seg *tin, unsigned ifindex)
+                    const struct tcp_seg *tin, unsigned ifindex, struct ipsec_sockpol *pol)
 {
     struct tcp_seg t = *tin;
     uint8_t flags = t.flags;
@@ -365,7 +369,7 @@ static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, c
     if (flags & TCP_RST)
         CTR_INC(st, tcp, out_rst);
     if (v4) {
-        struct ip4_out o = { .proto = IP4_PROTO_TCP, .ttl = -1 };
+        struct ip4_out o = { .proto = IP4_PROTO_TCP, .ttl = -1, .ipsec = pol };
         memcpy(&o.src, &src->s6_addr[12], 4);
         memcpy(&o.dst, &dst->s6_addr[12], 4);
         tcp_emit(d, hl, &t, 0, cksum_pseudo4(o.src, o.dst, (uint16_t)hl, IP4_PROTO_TCP));
@@ -373,7 +377,7 @@ static void respond(struct six_stack *st, bool v4, const struct in6_addr *src, c
         return;
     }
     struct ip6_out o = { .src = *src, .dst = *dst, .nxt = IP6_NXT_TCP, .hlim = -1,
-                         .ifp = ifindex ? if_byindex(st, ifindex) : NULL };
+                         .ifp = ifindex ? if_byindex(st, ifindex) : NULL, .ipsec = pol };
     tcp_emit(d, hl, &t, 0, cksum_pseudo6(src, dst, (uint32_t)hl, IP6_NXT_TCP));
     ip6_output(st, p, &o);
 }

@@ -211,6 +211,7 @@ void tcp_free(struct tcpcb *tp)
     pktq_purge(&tp->ooo);
     free(tp->sbuf);
     free(tp->rbuf);
+    ipsec_sockpol_free(tp->ipsec);
     st->tcp->n_conns--;
     free(tp);
 }
@@ -262,7 +263,7 @@ int tcp_listen(struct sock *so, int backlog)
     return 0;
 }
 
-void tcp_inherit(struct sock *child, const struct sock *ls)
+int tcp_inherit(struct sock *child, const struct sock *ls)
 {
     child->v6only = ls->v6only;
     child->uc_hops = ls->uc_hops;
@@ -275,7 +276,14 @@ void tcp_inherit(struct sock *child, const struct sock *ls)
     child->keep_idle = ls->keep_idle;
     child->keep_intvl = ls->keep_intvl;
     child->keep_cnt = ls->keep_cnt;
-    /* IPsec (issue 4): the listening socket's policy is copied here. */
+    /* IPsec: a listener that takes only protected connections keeps that
+     * policy on every socket it accepts (KAME copies the pcb's policy) */
+    return ipsec_sockpol_dup(ls->ipsec, &child->ipsec) ? -ENOBUFS : 0;
+}
+
+struct ipsec_sockpol *tcp_sockpol(const struct tcpcb *tp)
+{
+    return tp->so ? tp->so->ipsec : tp->ipsec;
 }
 
 /* A SYN for a listener: a child socket and control block in SYN_RECEIVED. */
@@ -294,13 +302,14 @@ struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint1
         return NULL;
     }
     struct tcpcb *tp = tcb_new(st);
-    if (!tp || tcb_buffers(tp)) {
-        if (tp)
+    if (!tp || tcb_buffers(tp) || tcp_inherit(cs, ls)) {
+        if (tp) {
+            CTR_INC(st, tcp, drop_no_memory);   /* tcb_new counts its own failures */
             tcp_free(tp);
+        }
         sock_free(cs);
         return NULL;
     }
-    tcp_inherit(cs, ls);
     cs->laddr = *laddr;
     cs->lport = lport;
     cs->raddr = *faddr;
@@ -353,7 +362,8 @@ static uint16_t mss_for(struct tcpcb *tp)
     struct ifnet *ifp = NULL;
     struct in6_addr nh;
     /* what IPsec adds goes off the segment, not into fragments (KAME's ipsec_hdrsiz) */
-    size_t ipsec = ipsec_hdrsiz(tp->st, tp->v4, &tp->laddr, &tp->faddr, IPPROTO_TCP, tp->lport, tp->fport);
+    size_t ipsec = ipsec_hdrsiz_sp(tp->st, tcp_sockpol(tp), tp->v4, &tp->laddr, &tp->faddr, IPPROTO_TCP,
+                                   tp->lport, tp->fport);
     uint32_t mtu;
 
     if (tp->v4)
@@ -542,6 +552,8 @@ void tcp_close(struct sock *so)
         return;
     so->tp = NULL;
     tp->so = NULL;
+    tp->ipsec = so->ipsec;   /* FIN, retransmissions and TIME_WAIT ACKs keep the socket's protection */
+    so->ipsec = NULL;
     switch (tp->state) {
     case TCPS_CLOSED:
     case TCPS_LISTEN:

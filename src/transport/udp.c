@@ -10,6 +10,7 @@
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "net/ip4_priv.h"
+#include "ipsec/ipsec.h"
 #include "wire/udp.h"
 #include "wire/cksum.h"
 #include "wire/ip6ext.h"
@@ -62,6 +63,10 @@ static struct sock *udp_lookup(struct six_stack *st, const struct in6_addr *src,
 
 static bool deliver(struct six_stack *st, struct sock *so, struct pkt *p)
 {
+    if (!ipsec_in_check_sp(st, p, so->ipsec)) {
+        pkt_free(p);
+        return true;   /* the socket wants it protected: consumed (dropped, counted) */
+    }
     if (!sock_enqueue(so, p)) {
         CTR_INC(st, udp, drop_rcvbuf_full);
         return true;   /* consumed (dropped, counted) */
@@ -312,7 +317,7 @@ static int send4(struct sock *so, const struct in6_addr *dst6, uint16_t dport, c
     struct six_stack *st = so->st;
     struct ip4_out o = { .proto = IP4_PROTO_UDP, .ttl = opt->hlim >= 0 ? opt->hlim : so->uc_hops,
                          .tos = (uint8_t)(opt->tclass >= 0 ? opt->tclass : so->tclass >= 0 ? so->tclass : 0),
-                         .df = opt->dontfrag };
+                         .df = opt->dontfrag, .ipsec = so->ipsec };
     int rc;
 
     memcpy(&o.dst, &dst6->s6_addr[12], 4);
@@ -346,7 +351,8 @@ static int send6(struct sock *so, const struct in6_addr *dst, uint16_t dport, un
                          .hlim = opt->hlim >= 0 ? opt->hlim : mc ? so->mc_hops : so->uc_hops,
                          .tclass = (uint8_t)(opt->tclass >= 0 ? opt->tclass : so->tclass >= 0 ? so->tclass : 0),
                          .flags = (opt->dontfrag || so->dontfrag ? IP6_OUT_DONTFRAG : 0) | (so->minmtu ? IP6_OUT_MINMTU : 0) |
-                                  (so->mc_loop ? 0 : IP6_OUT_NOLOOP) };
+                                  (so->mc_loop ? 0 : IP6_OUT_NOLOOP),
+                         .ipsec = so->ipsec };
     int rc;
 
     if (ifindex && !(o.ifp = if_byindex(st, ifindex)))
