@@ -194,6 +194,43 @@ enum ipsec_out ipsec_output(struct six_stack *st, struct pkt *p, bool v4, bool f
     return ipsec_output_sp(st, p, v4, forwarded, NULL, rc);
 }
 
+/* RFC 4301 §4.5 SA bundle in transport mode, applied in the order of the
+ * policy's requests (KAME: "esp/transport//require ah/transport//require"
+ * seals with ESP first, then AH covers the ESP packet).  Every SA must be
+ * there before anything is applied: a bundle is sent whole or not at all. */
+static enum ipsec_out bundle_transport(struct six_stack *st, struct pkt *p, struct ipsec_sp *sp,
+                                       const struct ipsec_sel *k, bool v4, size_t off, size_t nxt_field,
+                                       uint8_t proto, int *rc)
+{
+    struct ipsec_sa *sa[IPSEC_MAX_REQS] = { 0 };
+    bool missing = false;
+    for (unsigned i = 0; i < sp->nreq; i++) {
+        const struct ipsec_req *r = &sp->req[i];
+        if (r->mode != IPSEC_MODE_TRANSPORT) {
+            CTR_INC(st, ipsec, drop_policy);
+            return drop(st, p, -EOPNOTSUPP, rc);
+        }
+        sa[i] = ipsec_sa_out(st, r->proto, r->mode, &k->src, &k->dst, r->level == IPSEC_LEVEL_UNIQUE ? r->reqid : 0);
+        if (!sa[i] && (r->level == IPSEC_LEVEL_REQUIRE || r->level == IPSEC_LEVEL_UNIQUE)) {
+            acquire(st, sp, k, r);
+            missing = true;
+        }
+    }
+    if (missing)
+        return drop(st, p, -EHOSTUNREACH, rc);
+    for (unsigned i = 0; i < sp->nreq; i++) {
+        if (!sa[i])
+            continue;   /* "use" without an SA: that layer is skipped */
+        enum ipsec_out o = sp->req[i].proto == IPSEC_PROTO_AH
+                               ? ah_output_transport(st, p, sa[i], v4, off, nxt_field, proto, rc)
+                               : esp_transport(st, p, sa[i], v4, off, nxt_field, proto, rc);
+        if (o == IPSEC_OUT_DONE)
+            return o;   /* dropped and counted */
+        proto = sp->req[i].proto;   /* the next layer wraps this one */
+    }
+    return IPSEC_OUT_PASS;
+}
+
 enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, bool forwarded,
                                struct ipsec_sockpol *sockpol, int *rc)
 {
@@ -216,6 +253,8 @@ enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, boo
     const struct ipsec_req *r = &sp->req[0];
     if (r->mode == IPSEC_MODE_TRANSPORT && forwarded)
         return IPSEC_OUT_PASS;   /* transport mode protects this host's own packets only */
+    if (sp->nreq > 1)
+        return bundle_transport(st, p, sp, &k, v4, off, nxt_field, proto, rc);
     /* a tunnel that does not start at one of our addresses is the other
      * end's policy (one setkey file can serve both gateways) */
     if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc)) {
@@ -242,6 +281,9 @@ enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, boo
     return esp_transport(st, p, sa, v4, off, nxt_field, proto, rc);
 }
 
+static size_t req_hdrsiz(struct six_stack *st, const struct ipsec_req *r, bool v4, const struct in6_addr *src,
+                         const struct in6_addr *dst);
+
 size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
                     uint8_t proto, uint16_t sport, uint16_t dport)
 {
@@ -260,7 +302,15 @@ size_t ipsec_hdrsiz_sp(struct six_stack *st, const struct ipsec_sockpol *sockpol
     const struct ipsec_sp *sp = own ? &sockpol->out : ipsec_sp_peek(st, IPSEC_DIR_OUT, &k);
     if (!sp || sp->action != IPSEC_ACT_IPSEC)
         return 0;
-    const struct ipsec_req *r = &sp->req[0];
+    size_t total = 0;
+    for (unsigned i = 0; i < sp->nreq; i++)   /* a bundle adds every layer */
+        total += req_hdrsiz(st, &sp->req[i], v4, src, dst);
+    return total;
+}
+
+static size_t req_hdrsiz(struct six_stack *st, const struct ipsec_req *r, bool v4, const struct in6_addr *src,
+                         const struct in6_addr *dst)
+{
     if (r->mode == IPSEC_MODE_TUNNEL && !ipsec_own_address(st, &r->tsrc))
         return 0;
     const struct in6_addr *s = r->mode == IPSEC_MODE_TUNNEL ? &r->tsrc : src;

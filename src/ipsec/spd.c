@@ -86,10 +86,11 @@ static int check_sp(const struct ipsec_sp *sp, const char **err)
         *err = "entrust is a per-socket policy, not an SPD action";
         return -EINVAL;
     }
-    if (sp->action == IPSEC_ACT_IPSEC && sp->nreq > 1) {
-        *err = "bundles (more than one request) are not implemented yet";
-        return -EOPNOTSUPP;
-    }
+    for (unsigned i = 0; sp->action == IPSEC_ACT_IPSEC && sp->nreq > 1 && i < sp->nreq; i++)
+        if (sp->req[i].mode != IPSEC_MODE_TRANSPORT) {
+            *err = "bundles are implemented for transport mode only (e.g. esp/transport then ah/transport)";
+            return -EOPNOTSUPP;
+        }
     for (unsigned i = 0; sp->action == IPSEC_ACT_IPSEC && i < sp->nreq; i++) {
         const struct ipsec_req *r = &sp->req[i];
         if (r->proto != IPSEC_PROTO_ESP && r->proto != IPSEC_PROTO_AH) {

@@ -307,11 +307,47 @@ TEST(ipv6_in_ipv4_esp_tunnel_between_routers)
     teardown((struct six_stack *[]){ h1, r1, r2, h2 }, 4);
 }
 
+/* An SA bundle (RFC 4301 §4.5): ESP then AH over it, in transport mode.
+ * b requires both; when a sends ESP alone, b refuses it. */
+static const char bundle_conf[] =
+    "add 2001:db8:1::a 2001:db8:1::b esp 0x5001 -m transport -E aes-gcm-16 "
+    "0x0102030405060708090a0b0c0d0e0f1011121314;\n"
+    "add 2001:db8:1::b 2001:db8:1::a esp 0x5002 -m transport -E aes-gcm-16 "
+    "0x1112131415161718191a1b1c1d1e1f2021222324;\n"
+    "add 2001:db8:1::a 2001:db8:1::b ah 0x6001 -m transport -A hmac-sha2-256 "
+    "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f;\n"
+    "add 2001:db8:1::b 2001:db8:1::a ah 0x6002 -m transport -A hmac-sha2-256 "
+    "0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f;\n"
+    "spdadd 2001:db8:1::a 2001:db8:1::b any -P out ipsec esp/transport//require ah/transport//require;\n"
+    "spdadd 2001:db8:1::b 2001:db8:1::a any -P in ipsec esp/transport//require ah/transport//require;\n"
+    "spdadd 2001:db8:1::b 2001:db8:1::a any -P out ipsec esp/transport//require ah/transport//require;\n"
+    "spdadd 2001:db8:1::a 2001:db8:1::b any -P in ipsec esp/transport//require ah/transport//require;\n";
+
+TEST(esp_then_ah_bundle)
+{
+    two_hosts(45);
+    T_EQ(load(A, bundle_conf), 0);
+    T_EQ(load(B, bundle_conf), 0);
+    T_EQ(scene_cmd_wait(W, A, NULL, 5 * SEC, "ping 2001:db8:1::b -c 2 -i 100"), 0);
+    T_CHECK(udp_once(A, B, "2001:db8:1::b", 5101));
+    T_CHECK(tcp_transfer("2001:db8:1::b", 1 << 20));
+    T_CHECK(CTR_GET(B, ipsec, ah_in_packets) > 500);
+    T_CHECK(CTR_GET(B, ipsec, in_packets) >= 2 * CTR_GET(B, ipsec, ah_in_packets));   /* every packet: AH and ESP */
+    T_EQ(CTR_GET(B, ipsec, drop_policy) + CTR_GET(B, ipsec, drop_icv), 0);
+    /* a drops AH from its policy: b's policy still wants both */
+    T_EQ(load(A, "spdupdate 2001:db8:1::a 2001:db8:1::b any -P out ipsec esp/transport//require;"), 0);
+    uint64_t before = CTR_GET(B, ipsec, drop_policy);
+    T_CHECK(!udp_once(A, B, "2001:db8:1::b", 5102));
+    T_CHECK(CTR_GET(B, ipsec, drop_policy) > before);
+    teardown((struct six_stack *[]){ A, B }, 2);
+}
+
 int main(void)
 {
     RUN(esp_transport_icmp_udp_tcp_both_families);
     RUN(inbound_policy_drops_plaintext);
     RUN(bad_file_changes_nothing);
     RUN(ipv6_in_ipv4_esp_tunnel_between_routers);
+    RUN(esp_then_ah_bundle);
     return t_done();
 }
