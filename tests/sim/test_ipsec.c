@@ -11,6 +11,7 @@
 #include <arpa/inet.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/ipsec_sim.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -23,22 +24,6 @@
 
 static struct sim_world *W;
 
-static int load(struct six_stack *st, const char *text)
-{
-    struct setkey_cmds cmds = { 0 };
-    struct setkey_error e;
-    char err[256];
-    if (setkey_parse(text, strlen(text), &cmds, &e)) {
-        setkey_error_format(&e, "test", err, sizeof err);
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    int rc = ipsec_setkey_apply(st, &cmds, "test", err, sizeof err, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "  %s\n", err);
-    setkey_cmds_free(&cmds);
-    return rc;
-}
 
 /* one file for both hosts: each stack uses the policies that match its traffic */
 static const char host_conf[] =
@@ -87,101 +72,25 @@ static void teardown(struct six_stack **v, int n)
     sim_world_destroy(W);
 }
 
-static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *len)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (strchr(a, ':')) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        inet_pton(AF_INET6, a, &s6->sin6_addr);
-        *len = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        inet_pton(AF_INET, a, &s4->sin_addr);
-        *len = sizeof *s4;
-    }
-    return ss;
-}
 
-/* One UDP datagram from s (source address from, NULL: chosen) to d's port;
- * true when d's socket got it intact. */
+
+static int load(struct six_stack *st, const char *text) { return sim_setkey(st, text); }
+
 static bool udp_from(struct six_stack *s, struct six_stack *d, const char *from, const char *to, uint16_t port)
 {
-    int fam = strchr(to, ':') ? AF_INET6 : AF_INET;
-    socklen_t len;
-    struct sockaddr_storage any = ss_of(fam == AF_INET6 ? "::" : "0.0.0.0", port, &len);
-    int rs = six_socket(d, fam, SOCK_DGRAM, 0), ws = six_socket(s, fam, SOCK_DGRAM, 0);
-    if (rs < 0 || ws < 0 || six_bind(d, rs, (struct sockaddr *)&any, len))
-        return false;
-    if (from) {
-        struct sockaddr_storage src = ss_of(from, 0, &len);
-        if (six_bind(s, ws, (struct sockaddr *)&src, len))
-            return false;
-    }
-    struct sockaddr_storage dst = ss_of(to, port, &len);
-    static const char msg[] = "protected datagram";
-    six_sendto(s, ws, msg, sizeof msg, 0, (struct sockaddr *)&dst, len);
-    sim_run_for(W, 50 * MS);
-    char buf[64];
-    ssize_t n = six_recv(d, rs, buf, sizeof buf, 0);
-    six_close(d, rs);
-    six_close(s, ws);
-    return n == (ssize_t)sizeof msg && !memcmp(buf, msg, sizeof msg);
+    return sim_udp_once(W, s, d, from, to, port);
 }
 
 static bool udp_once(struct six_stack *s, struct six_stack *d, const char *to, uint16_t port)
 {
-    return udp_from(s, d, NULL, to, port);
+    return sim_udp_once(W, s, d, NULL, to, port);
 }
 
 static bool tcp_transfer(const char *to, size_t total)
 {
-    int fam = strchr(to, ':') ? AF_INET6 : AF_INET;
-    socklen_t len;
-    struct sockaddr_storage any = ss_of(fam == AF_INET6 ? "::" : "0.0.0.0", 8000, &len);
-    int ls = six_socket(B, fam, SOCK_STREAM, 0);
-    if (ls < 0 || six_bind(B, ls, (struct sockaddr *)&any, len) || six_listen(B, ls, 4))
-        return false;
-    struct sockaddr_storage dst = ss_of(to, 8000, &len);
-    int c = six_socket(A, fam, SOCK_STREAM, 0);
-    six_connect(A, c, (struct sockaddr *)&dst, len);
-    int s = -1;
-    for (int i = 0; i < 200 && s < 0; i++) {
-        sim_run_for(W, 5 * MS);
-        s = six_accept(B, ls, NULL, NULL);
-    }
-    if (s < 0)
-        return false;
-    static uint8_t buf[16384];
-    size_t sent = 0, got = 0;
-    bool bad = false;
-    for (int i = 0; i < 20000 && got < total; i++) {
-        while (sent < total) {
-            size_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
-            for (size_t j = 0; j < k; j++)
-                buf[j] = (uint8_t)((sent + j) * 7);
-            ssize_t w = six_send(A, c, buf, k, 0);
-            if (w <= 0)
-                break;
-            sent += (size_t)w;
-        }
-        ssize_t r;
-        while ((r = six_recv(B, s, buf, sizeof buf, 0)) > 0) {
-            for (ssize_t j = 0; j < r; j++)
-                bad |= buf[j] != (uint8_t)((got + (size_t)j) * 7);
-            got += (size_t)r;
-        }
-        sim_run_for(W, 1 * MS);
-    }
-    six_close(A, c);
-    six_close(B, s);
-    six_close(B, ls);
-    return got == total && !bad;
+    return sim_tcp_transfer(W, A, B, to, total);
 }
+
 
 TEST(esp_transport_icmp_udp_tcp_both_families)
 {

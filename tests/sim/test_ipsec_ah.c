@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/ipsec_sim.h"
 #include "../lib/inject.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
@@ -30,21 +31,14 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 
-static int load(struct six_stack *st, const char *text)
+
+static int load(struct six_stack *st, const char *text) { return sim_setkey(st, text); }
+
+static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *len) { return sim_sockaddr(a, port, len); }
+
+static bool tcp_transfer(struct six_stack *cl, struct six_stack *sv, const char *to, size_t total)
 {
-    struct setkey_cmds cmds = { 0 };
-    struct setkey_error e;
-    char err[256];
-    if (setkey_parse(text, strlen(text), &cmds, &e)) {
-        setkey_error_format(&e, "test", err, sizeof err);
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    int rc = ipsec_setkey_apply(st, &cmds, "test", err, sizeof err, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "  %s\n", err);
-    setkey_cmds_free(&cmds);
-    return rc;
+    return sim_tcp_transfer(W, cl, sv, to, total);
 }
 
 static uint64_t C(struct six_stack *st, const char *name)
@@ -180,25 +174,6 @@ static void teardown(struct six_stack **v, int n)
     sim_world_destroy(W);
 }
 
-static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *len)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (strchr(a, ':')) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        inet_pton(AF_INET6, a, &s6->sin6_addr);
-        *len = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        inet_pton(AF_INET, a, &s4->sin_addr);
-        *len = sizeof *s4;
-    }
-    return ss;
-}
 
 static int udp_listen(struct six_stack *d, const char *to, uint16_t port)
 {
@@ -244,50 +219,6 @@ static bool udp_once(struct six_stack *s, struct six_stack *d, const char *to, u
     return ok;
 }
 
-static bool tcp_transfer(struct six_stack *cl, struct six_stack *sv, const char *to, size_t total)
-{
-    int fam = strchr(to, ':') ? AF_INET6 : AF_INET;
-    socklen_t len;
-    struct sockaddr_storage any = ss_of(fam == AF_INET6 ? "::" : "0.0.0.0", 8000, &len);
-    int ls = six_socket(sv, fam, SOCK_STREAM, 0);
-    if (ls < 0 || six_bind(sv, ls, (struct sockaddr *)&any, len) || six_listen(sv, ls, 4))
-        return false;
-    struct sockaddr_storage dst = ss_of(to, 8000, &len);
-    int c = six_socket(cl, fam, SOCK_STREAM, 0);
-    six_connect(cl, c, (struct sockaddr *)&dst, len);
-    int s = -1;
-    for (int i = 0; i < 200 && s < 0; i++) {
-        sim_run_for(W, 5 * MS);
-        s = six_accept(sv, ls, NULL, NULL);
-    }
-    if (s < 0)
-        return false;
-    static uint8_t buf[16384];
-    size_t sent = 0, got = 0;
-    bool bad = false;
-    for (int i = 0; i < 20000 && got < total; i++) {
-        while (sent < total) {
-            size_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
-            for (size_t j = 0; j < k; j++)
-                buf[j] = (uint8_t)((sent + j) * 7);
-            ssize_t w = six_send(cl, c, buf, k, 0);
-            if (w <= 0)
-                break;
-            sent += (size_t)w;
-        }
-        ssize_t r;
-        while ((r = six_recv(sv, s, buf, sizeof buf, 0)) > 0) {
-            for (ssize_t j = 0; j < r; j++)
-                bad |= buf[j] != (uint8_t)((got + (size_t)j) * 7);
-            got += (size_t)r;
-        }
-        sim_run_for(W, 1 * MS);
-    }
-    six_close(cl, c);
-    six_close(sv, s);
-    six_close(sv, ls);
-    return got == total && !bad;
-}
 
 static struct ipsec_sa *sa_at(struct six_stack *st, const char *dst, uint32_t spi)
 {

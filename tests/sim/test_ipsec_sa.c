@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/ipsec_sim.h"
 #include "../lib/inject.h"
 #include "ctl/scene.h"
 #include "core/pkt.h"
@@ -27,22 +28,8 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 
-static int load(struct six_stack *st, const char *text)
-{
-    struct setkey_cmds cmds = { 0 };
-    struct setkey_error e;
-    char err[256];
-    if (setkey_parse(text, strlen(text), &cmds, &e)) {
-        setkey_error_format(&e, "test", err, sizeof err);
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    int rc = ipsec_setkey_apply(st, &cmds, "test", err, sizeof err, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "  %s\n", err);
-    setkey_cmds_free(&cmds);
-    return rc;
-}
+
+static int load(struct six_stack *st, const char *text) { return sim_setkey(st, text); }
 
 static void setup(uint64_t seed)
 {

@@ -13,6 +13,7 @@
 #include <netinet/icmp6.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/ipsec_sim.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -28,22 +29,6 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 
-static int load(struct six_stack *st, const char *text)
-{
-    struct setkey_cmds cmds = { 0 };
-    struct setkey_error e;
-    char err[256];
-    if (setkey_parse(text, strlen(text), &cmds, &e)) {
-        setkey_error_format(&e, "test", err, sizeof err);
-        fprintf(stderr, "  %s\n", err);
-        return -1;
-    }
-    int rc = ipsec_setkey_apply(st, &cmds, "test", err, sizeof err, NULL, NULL);
-    if (rc)
-        fprintf(stderr, "  %s\n", err);
-    setkey_cmds_free(&cmds);
-    return rc;
-}
 
 /* SAs both ways for both families, and not one policy */
 static const char sa_conf[] =
@@ -58,6 +43,10 @@ static const char sa_conf[] =
 
 static const char in_req[] = "in ipsec esp/transport//require";
 static const char out_req[] = "out ipsec esp/transport//require";
+
+static int load(struct six_stack *st, const char *text) { return sim_setkey(st, text); }
+
+static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *len) { return sim_sockaddr(a, port, len); }
 
 static void two_hosts(uint64_t seed)
 {
@@ -84,25 +73,6 @@ static void teardown(void)
     sim_world_destroy(W);
 }
 
-static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *len)
-{
-    struct sockaddr_storage ss;
-    memset(&ss, 0, sizeof ss);
-    if (strchr(a, ':')) {
-        struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
-        s6->sin6_family = AF_INET6;
-        s6->sin6_port = htons(port);
-        inet_pton(AF_INET6, a, &s6->sin6_addr);
-        *len = sizeof *s6;
-    } else {
-        struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
-        s4->sin_family = AF_INET;
-        s4->sin_port = htons(port);
-        inet_pton(AF_INET, a, &s4->sin_addr);
-        *len = sizeof *s4;
-    }
-    return ss;
-}
 
 static int level_of(int fam)
 {

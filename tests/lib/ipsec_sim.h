@@ -1,0 +1,23 @@
+/* Helpers the IPsec sim tests share: setkey text onto a stack, socket
+ * addresses from strings, one UDP datagram, a checked TCP transfer. */
+#ifndef SIX_TEST_IPSEC_SIM_H
+#define SIX_TEST_IPSEC_SIM_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct six_stack;
+struct sim_world;
+
+/* Parse and apply setkey(8) text (all or nothing); 0, or -1 with the error on stderr. */
+int sim_setkey(struct six_stack *st, const char *text);
+/* "2001:db8::1" or "192.0.2.1" with a port; *len set. */
+struct sockaddr_storage sim_sockaddr(const char *addr, uint16_t port, socklen_t *len);
+/* One datagram from s (bound to from, if not NULL) to d's port: true when d's socket got it intact. */
+bool sim_udp_once(struct sim_world *w, struct six_stack *s, struct six_stack *d, const char *from, const char *to,
+                  uint16_t port);
+/* total bytes from cl to a listener on sv (port 8000), pattern-checked. */
+bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stack *sv, const char *to, size_t total);
+
+#endif
