@@ -36,6 +36,7 @@
 #define IPSEC_MAX_REQS   4u
 #define IPSEC_MAX_NEST   2u          /* ESP inside ESP at most, on input */
 #define IPSEC_REPLAY_DEF 64u         /* packets, when the SA does not say */
+#define IPSEC_SA_KEY_MAX 64u         /* bytes of one key as given (salt included) */
 
 struct six_stack;
 struct pkt;
@@ -89,6 +90,10 @@ struct ipsec_sa {
     uint64_t add_ns, use_ns;               /* use_ns 0 until first use */
     uint64_t cur_bytes, cur_packets;
     struct ipsec_sa_stats stats;
+    /* the keys as ADD/UPDATE gave them, for PF_KEY GET and DUMP (the xform
+     * keeps HMAC keys only as digest states); wiped with the SA */
+    uint8_t ekey[IPSEC_SA_KEY_MAX], akey[IPSEC_SA_KEY_MAX];
+    uint8_t ekeylen, akeylen;
 };
 
 /* Selectors of a policy (ranges) or of a packet (prefix lengths 128). */
