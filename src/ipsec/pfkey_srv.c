@@ -289,6 +289,11 @@ static void obuf_flush(const struct obuf *o, size_t from, pfkey_emit_fn emit, vo
     }
 }
 
+static bool empty_dump(const struct pfkey_srv_msg *m)
+{
+    return m->len >= 2 && (m->p[1] == SADB_DUMP || m->p[1] == SADB_X_SPDDUMP);
+}
+
 int pfkey_srv_batch(struct pfkey_srv *s, struct pfkey_client *cl, const struct pfkey_srv_msg *v, size_t n,
                     pfkey_emit_fn emit, void *ctx, size_t *failed, const char **why)
 {
@@ -308,6 +313,8 @@ int pfkey_srv_batch(struct pfkey_srv *s, struct pfkey_client *cl, const struct p
     for (size_t i = 0; i < n; i++) {
         size_t mark = o.len;
         int rc = pfkey_srv_handle(s, cl, v[i].p, v[i].len, obuf_emit, &o, why);
+        if (rc == ENOENT && empty_dump(&v[i]))
+            continue;   /* its reply says so; nothing to undo (setkey's "No SAD entries.") */
         if (!rc && o.failed) {
             rc = ENOMEM;
             *why = "out of memory";

@@ -125,7 +125,9 @@ int pfkey_srv_handle(struct pfkey_srv *s, struct pfkey_client *cl, const uint8_t
 /* Several messages as one transaction: all applied, their replies emitted
  * in order, 0 returned; or the first refusal undoes everything the batch
  * did (registrations included), only its error reply is emitted, its index
- * goes to *failed and its errno is returned. */
+ * goes to *failed and its errno is returned.  An empty DUMP / X_SPDDUMP
+ * (ENOENT) is no refusal here: its error reply is emitted in order and the
+ * batch goes on, as setkey prints "No SAD entries." and goes on. */
 struct pfkey_srv_msg { const uint8_t *p; size_t len; };
 int pfkey_srv_batch(struct pfkey_srv *s, struct pfkey_client *cl, const struct pfkey_srv_msg *v, size_t n,
                     pfkey_emit_fn emit, void *ctx, size_t *failed, const char **why);
