@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 need_root
 
-SIXKEY=${SIXKEY:-build/sixkey}
+SIXKEY=${SIXKEY:-${BUILD:-build}/sixkey}
 [[ $SIXKEY == /* ]] || SIXKEY=$PWD/$SIXKEY
 DATA=$PWD/tests/data/setkey
 
