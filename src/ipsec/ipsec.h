@@ -122,6 +122,7 @@ struct ipsec_sp {
     unsigned nreq;
     struct ipsec_req req[IPSEC_MAX_REQS];
     uint64_t hits, last_acquire_ns;
+    uint64_t order;               /* place among equal priorities, set by ipsec_sp_add */
 };
 
 /* Events for the key manager (PF_KEY ACQUIRE / EXPIRE). */

@@ -692,6 +692,34 @@ TEST(batch_is_all_or_nothing)
     teardown();
 }
 
+/* An undone batch puts a deleted policy back in its place: among equal
+ * priorities the first added still matches first. */
+TEST(undone_batch_keeps_policy_order)
+{
+    setup();
+    struct pfkey_policy discard = { .type = IPSEC_ACT_DISCARD, .dir = IPSEC_DIR_OUT, .priority = PFKEY_PRIO_BASE };
+    struct pfkey_policy bypass = { .type = IPSEC_ACT_BYPASS, .dir = IPSEC_DIR_OUT, .priority = PFKEY_PRIO_BASE };
+    T_EQ(spd(SADB_X_SPDADD, "2001:db8::", 32, "2001:db8::", 32, 255, 0, 0, &discard), 0);
+    T_EQ(spd(SADB_X_SPDADD, "::", 0, "::", 0, 255, 0, 0, &bypass), 0);
+    T_EQ(add_gcm("2001:db8::1", "2001:db8::2", 0x800), 0);
+    struct held h = { .n = 0 };
+    begin(SADB_X_SPDDELETE, 0);
+    struct pfkey_address s = ad("2001:db8::", 32, 255, 0), d = ad("2001:db8::", 32, 255, 0);
+    pfkey_add_address(&B, SADB_EXT_ADDRESS_SRC, &s);
+    pfkey_add_address(&B, SADB_EXT_ADDRESS_DST, &d);
+    pfkey_add_policy(&B, &discard);
+    hold(&h);
+    hold_gcm(&h, "2001:db8::1", "2001:db8::2", 0x800);   /* exists: the batch is undone */
+    size_t failed;
+    const char *why;
+    T_EQ(pfkey_srv_batch(SRV, &CL, h.v, h.n, on_reply, &R, &failed, &why), EEXIST);
+    struct ipsec_sel k = { .family = AF_INET6, .src = in6("2001:db8::1"), .dst = in6("2001:db8::2"),
+                           .splen = 128, .dplen = 128, .ulproto = 17 };
+    const struct ipsec_sp *p = ipsec_sp_peek(ST, IPSEC_DIR_OUT, &k);
+    T_CHECK(p && p->action == IPSEC_ACT_DISCARD);
+    teardown();
+}
+
 /* ---- REGISTER, then the stack asks for an SA ---- */
 
 static bool udp_send(struct six_stack *s, const char *to, uint16_t port)
@@ -798,6 +826,7 @@ int main(void)
     RUN(getspi_reserves_in_range_and_update_matures);
     RUN(spdadd_spddump_spdget_spddelete);
     RUN(batch_is_all_or_nothing);
+    RUN(undone_batch_keeps_policy_order);
     RUN(register_then_acquire_and_expire);
     return t_done();
 }
