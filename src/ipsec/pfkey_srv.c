@@ -42,8 +42,10 @@ static uint32_t allowed_exts(uint8_t type)
         return SPD_SEL_EXTS;
     case SADB_X_SPDDELETE2: case SADB_X_SPDGET:
         return E(SADB_X_EXT_POLICY);
+    case SADB_REGISTER: case SADB_FLUSH: case SADB_DUMP: case SADB_X_SPDFLUSH: case SADB_X_SPDDUMP:
+        return 0;
     default:
-        return 0;     /* REGISTER, FLUSH, DUMP, X_SPDFLUSH, X_SPDDUMP */
+        return ~0u;   /* not served: refused for its type, not for its extensions */
     }
 }
 
