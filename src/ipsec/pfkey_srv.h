@@ -60,7 +60,8 @@
  *
  * Algorithms: one table in pfkey_srv.c, FreeBSD numbers:
  *   encryption  NULL 11, AES-CBC 12, AES-GCM-16 20, AES-GMAC 23,
- *               ChaCha20-Poly1305 15 (FreeBSD 14's SADB_X_EALG_CHACHA20POLY1305)
+ *               ChaCha20-Poly1305 15 (SADB_X_EALG_CHACHA20POLY1305 of FreeBSD's
+ *               current pfkeyv2.h, FreeBSD 15; 14.0's has no number for it)
  *   integrity   HMAC-SHA1-96 3, HMAC-SHA2-256-128 5
  * For the AEAD ciphers sadb_sa_auth is 0, or the number FreeBSD's kernel
  * itself fills in (AES128/192/256GMAC 11/12/13 for GCM and GMAC by key
@@ -73,7 +74,7 @@
 #include "ipsec/ipsec.h"
 #include "wire/pfkey.h"
 
-/* Not in every FreeBSD release's pfkeyv2.h (added with FreeBSD 14). */
+/* Not in older FreeBSD pfkeyv2.h (14.0 has neither); FreeBSD 15's numbers. */
 #ifndef SADB_X_EALG_CHACHA20POLY1305
 #define SADB_X_EALG_CHACHA20POLY1305 15
 #endif

@@ -256,7 +256,7 @@ TEST(aead_large_replay_window_and_natt)
     T_EQ(m.src.prefixlen, 32);
     T_EQ(m.key_encrypt.bits, 160);
 
-    /* ChaCha20-Poly1305: FreeBSD 14's number, with the integrity number
+    /* ChaCha20-Poly1305: FreeBSD 15's number, with the integrity number
      * FreeBSD's kernel fills in itself */
     begin(SADB_ADD, SADB_SATYPE_ESP);
     sa(0x5002, SADB_X_EALG_CHACHA20POLY1305, SADB_X_AALG_CHACHA20POLY1305, 8, 0);
