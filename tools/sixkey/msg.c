@@ -135,6 +135,11 @@ static void spd_addresses(struct pfkey_builder *b, const struct setkey_spd *s)
     address(b, SADB_EXT_ADDRESS_DST, &s->dst, s->dst.prefixlen, s->ulproto, dport);
 }
 
+/* The SPD priority setkey_apply.c gives (the parsed value as is, lower
+ * first), shifted so that the SPD's 0 is ipsec-tools' PRIORITY_DEFAULT.
+ * Note: ipsec-tools itself sends 0x80000000 - N (a larger N, "high",
+ * matches earlier); setkey_apply.c keeps N, so "high" matches later.  This
+ * follows setkey_apply.c so both ways of loading a file agree. */
 static uint32_t priority(const struct setkey_spd *s)
 {
     if (!s->has_priority)
