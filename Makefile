@@ -1,4 +1,4 @@
-# sixstack — top-level build. `make` builds libsix, sixd, sixctl into build/.
+# sixstack — top-level build. `make` builds libsix, sixd, sixctl, sixkey into build/.
 # make SAN=1 ...   ASan+UBSan build in build/san/
 # make check       build everything and run every test layer (tests/run)
 # make demo        run the simulated-network demo (no root needed)
@@ -27,6 +27,7 @@ LDLIBS  += -lcrypto -lm
 LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/ctl/*.c src/ipsec/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
+SIXKEY_SRC:= $(wildcard tools/sixkey/*.c)
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 SIM_SRC   := $(wildcard tests/sim/test_*.c)
 TESTLIB   := $(wildcard tests/lib/*.c)
@@ -40,6 +41,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 LIB      := $(BUILD)/libsix.a
 SIXD     := $(BUILD)/sixd
 SIXCTL   := $(BUILD)/sixctl
+SIXKEY   := $(BUILD)/sixkey
 DEMO     := $(BUILD)/sixdemo
 EXAMPLES := $(patsubst examples/sockets/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
@@ -49,7 +51,7 @@ BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 .PHONY: all tests check demo fuzz fuzz-build bench clean deps
 # keep object files of test and bench programs between runs
 .SECONDARY:
-all: $(LIB) $(SIXD) $(SIXCTL) $(DEMO) $(EXAMPLES)
+all: $(LIB) $(SIXD) $(SIXCTL) $(SIXKEY) $(DEMO) $(EXAMPLES)
 tests: all $(UNITS) $(SIMS)
 
 $(BUILD)/obj/%.o: %.c
@@ -65,6 +67,9 @@ $(SIXD): $(call obj,$(SIXD_SRC)) $(LIB)
 
 $(SIXCTL): $(call obj,$(SIXCTL_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(SIXCTL_SRC)) $(LIB) $(LDLIBS)
+
+$(SIXKEY): $(call obj,$(SIXKEY_SRC)) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(call obj,$(SIXKEY_SRC)) $(LIB) $(LDLIBS)
 
 $(DEMO): $(call obj,$(DEMO_SRC)) $(LIB)
 	$(CC) $(LDFLAGS) -o $@ $(call obj,$(DEMO_SRC)) $(LIB) $(LDLIBS)

@@ -109,6 +109,16 @@ void ctl_encode_exit(struct cmd_out *o, int status)
     put32(frame_start(o, CTL_EXIT, 4), (uint32_t)status);
 }
 
+int ctl_encode_frame(struct cmd_out *o, enum ctl_type type, const void *payload, size_t len)
+{
+    if (len > CTL_MAX_PAYLOAD)
+        return CTL_E_TOOBIG;
+    uint8_t *p = frame_start(o, type, (uint32_t)len);
+    if (len)
+        memcpy(p, payload, len);
+    return 0;
+}
+
 long ctl_frame_peek(const uint8_t *buf, size_t len, uint8_t *type,
                     const uint8_t **payload, uint32_t *plen)
 {
@@ -117,7 +127,7 @@ long ctl_frame_peek(const uint8_t *buf, size_t len, uint8_t *type,
     uint32_t n = get32(buf);
     if (buf[5] != CTL_VERSION || buf[6] != 0 || buf[7] != 0)
         return CTL_E_VERSION;
-    if (buf[4] < CTL_REQ || buf[4] > CTL_EXIT)
+    if (buf[4] < CTL_REQ || buf[4] > CTL_TYPE_MAX)
         return CTL_E_TYPE;
     if (n > CTL_MAX_PAYLOAD)
         return CTL_E_TOOBIG;
@@ -291,6 +301,47 @@ int ctl_io_call(int fd, uint32_t flags, int argc, char *const *argv,
             break;
         } else {
             r = CTL_E_TYPE;   /* a server never sends CTL_REQ */
+            break;
+        }
+    }
+    free(buf);
+    return r;
+}
+
+int ctl_io_pfkey(int fd, enum ctl_type type, const void *payload, size_t len,
+                 ctl_msg_fn msg_fn, ctl_text_fn err_fn, void *arg, int *status)
+{
+    struct cmd_out req;
+    cmd_out_init(&req);
+    int r = ctl_encode_frame(&req, type, payload, len);
+    if (r == 0)
+        r = ctl_io_write_all(fd, req.buf, req.len);
+    cmd_out_free(&req);
+    if (r < 0)
+        return r;
+    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
+    if (!buf) {
+        errno = ENOMEM;
+        return CTL_E_IO;
+    }
+    for (;;) {
+        uint8_t t;
+        uint32_t plen;
+        r = ctl_io_read_frame(fd, buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &t, &plen);
+        if (r < 0)
+            break;
+        const uint8_t *pl = buf + CTL_HDR_LEN;
+        if (t == CTL_PFKEY) {
+            if (msg_fn)
+                msg_fn(arg, pl, plen);
+        } else if (t == CTL_OUT || t == CTL_ERR) {
+            if (err_fn)
+                err_fn(arg, (const char *)pl, plen);
+        } else if (t == CTL_EXIT) {
+            r = ctl_decode_exit(pl, plen, status);
+            break;
+        } else {
+            r = CTL_E_TYPE;   /* requests and batch frames only go to sixd */
             break;
         }
     }

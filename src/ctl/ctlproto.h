@@ -17,6 +17,30 @@
  *   after the other. A malformed request gets CTL_ERR + CTL_EXIT(2) and the
  *   connection is closed.
  *
+ * PF_KEY (RFC 2367) rides on the same connection (sixkey(8), key managers):
+ *   CTL_PFKEY         payload = one PF_KEY v2 message exactly as a PF_KEY
+ *                     socket carries it (host byte order, wire/pfkey.h).
+ *                     sixd answers with the reply message(s) as CTL_PFKEY
+ *                     frames (a refusal is a reply with sadb_msg_errno set,
+ *                     its plain reason in a CTL_ERR frame), then CTL_EXIT:
+ *                     0 when the request was done, 1 when refused.
+ *   CTL_PFKEY_BEGIN   (empty) open a batch: the CTL_PFKEY frames that
+ *                     follow are kept, not yet looked at, each answered
+ *                     with CTL_EXIT(0) alone (at most 8192 messages and
+ *                     4 MiB, else COMMIT refuses the batch: E2BIG);
+ *   CTL_PFKEY_COMMIT  (empty) apply the batch as one transaction: the
+ *                     replies of every message, then CTL_EXIT(0); or, at
+ *                     the first refusal, nothing of the batch stays, the
+ *                     answer is that message's error reply, CTL_ERR and
+ *                     CTL_EXIT(1);
+ *   CTL_PFKEY_ABORT   (empty) drop the batch.  Closing the connection drops
+ *                     it too.
+ * A connection that sent REGISTER also receives unsolicited CTL_PFKEY
+ * frames (ACQUIRE, EXPIRE; sadb_msg_pid 0) between any two frames of
+ * answers.  A frame that cannot carry a PF_KEY message (payload over
+ * CTL_MAX_PAYLOAD, BEGIN/COMMIT/ABORT with a payload) is a malformed
+ * request.
+ *
  * The encoders and decoders are pure (no I/O); the ctl_io_* helpers do
  * blocking I/O for clients. */
 #ifndef SIX_CTL_CTLPROTO_H
@@ -36,7 +60,12 @@ enum ctl_type {
     CTL_OUT  = 2,
     CTL_ERR  = 3,
     CTL_EXIT = 4,
+    CTL_PFKEY = 5,
+    CTL_PFKEY_BEGIN = 6,
+    CTL_PFKEY_COMMIT = 7,
+    CTL_PFKEY_ABORT = 8,
 };
+#define CTL_TYPE_MAX CTL_PFKEY_ABORT
 
 #define CTL_F_JSON 1u                    /* -j */
 #define CTL_F_ALL  CTL_F_JSON            /* flags a peer may set */
@@ -67,6 +96,8 @@ int  ctl_encode_request(struct cmd_out *o, uint32_t flags, int argc, char *const
 /* Text as one or more CTL_OUT / CTL_ERR frames (split at CTL_MAX_PAYLOAD). Empty text: nothing. */
 void ctl_encode_text(struct cmd_out *o, enum ctl_type type, const char *s, size_t len);
 void ctl_encode_exit(struct cmd_out *o, int status);
+/* One frame with a binary payload (CTL_PFKEY...): 0, or CTL_E_TOOBIG. */
+int  ctl_encode_frame(struct cmd_out *o, enum ctl_type type, const void *payload, size_t len);
 
 /* --- decoding --- */
 /* Look at the start of buf: if it holds a whole valid frame header and
@@ -96,5 +127,12 @@ int  ctl_io_read_frame(int fd, uint8_t *buf, size_t cap, uint8_t *type, uint32_t
 typedef void (*ctl_text_fn)(void *arg, const char *text, size_t len);
 int  ctl_io_call(int fd, uint32_t flags, int argc, char *const *argv,
                  ctl_text_fn out_fn, ctl_text_fn err_fn, void *arg, int *status);
+/* Send one frame of type (CTL_PFKEY, _BEGIN, _COMMIT, _ABORT) and read its
+ * whole answer: CTL_PFKEY payloads go to msg_fn (unsolicited ones too),
+ * CTL_OUT and CTL_ERR text to err_fn, *status gets the exit status.
+ * 0 or CTL_E_*. */
+typedef void (*ctl_msg_fn)(void *arg, const uint8_t *msg, size_t len);
+int  ctl_io_pfkey(int fd, enum ctl_type type, const void *payload, size_t len,
+                  ctl_msg_fn msg_fn, ctl_text_fn err_fn, void *arg, int *status);
 
 #endif

@@ -36,6 +36,7 @@
 #define IPSEC_MAX_REQS   4u
 #define IPSEC_MAX_NEST   2u          /* ESP inside ESP at most, on input */
 #define IPSEC_REPLAY_DEF 64u         /* packets, when the SA does not say */
+#define IPSEC_SA_KEY_MAX 64u         /* bytes of one key as given (salt included) */
 
 struct six_stack;
 struct pkt;
@@ -92,6 +93,10 @@ struct ipsec_sa {
     uint64_t add_ns, use_ns;               /* use_ns 0 until first use */
     uint64_t cur_bytes, cur_packets;
     struct ipsec_sa_stats stats;
+    /* the keys as ADD/UPDATE gave them, for PF_KEY GET and DUMP (the xform
+     * keeps HMAC keys only as digest states); wiped with the SA */
+    uint8_t ekey[IPSEC_SA_KEY_MAX], akey[IPSEC_SA_KEY_MAX];
+    uint8_t ekeylen, akeylen;
 };
 
 /* Selectors of a policy (ranges) or of a packet (prefix lengths 128). */
@@ -120,6 +125,7 @@ struct ipsec_sp {
     unsigned nreq;
     struct ipsec_req req[IPSEC_MAX_REQS];
     uint64_t hits, last_acquire_ns;
+    uint64_t order;               /* place among equal priorities, set by ipsec_sp_add */
 };
 
 /* Events for the key manager (PF_KEY ACQUIRE / EXPIRE). */

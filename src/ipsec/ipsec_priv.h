@@ -12,6 +12,7 @@ struct ipsec_state {
     struct ipsec_sa *sa_head, *sa_tail;
     unsigned n_sa;
     uint32_t next_sa_id, next_sp_id;
+    uint64_t next_sp_order;
     struct ipsec_sp *spd[4];          /* by direction (IPSEC_DIR_IN/OUT/FWD), priority order */
     unsigned n_sp;
     struct timer tick;                /* lifetimes in seconds, NAT keepalives */

@@ -250,6 +250,14 @@ static struct ipsec_sa *sa_build(struct six_stack *st, const struct ipsec_sa_par
         *rc = -ENOMEM;
         return NULL;
     }
+    if (p->ekeylen <= sizeof sa->ekey && p->akeylen <= sizeof sa->akey) {   /* the xform checked them */
+        if (p->ekeylen)
+            memcpy(sa->ekey, p->ekey, p->ekeylen);
+        if (p->akeylen)
+            memcpy(sa->akey, p->akey, p->akeylen);
+        sa->ekeylen = (uint8_t)p->ekeylen;
+        sa->akeylen = (uint8_t)p->akeylen;
+    }
     sa->spi = p->spi;
     sa->proto = p->proto;
     sa->mode = p->mode;

@@ -150,10 +150,17 @@ static void sp_release(struct ipsec_state *is, struct ipsec_sp *sp)
     free(sp);
 }
 
+/* By priority, then by when it was added: a policy a transaction's abort
+ * puts back returns to its old place, not behind its equals. */
+static bool sp_before(const struct ipsec_sp *a, const struct ipsec_sp *b)
+{
+    return a->priority < b->priority || (a->priority == b->priority && a->order < b->order);
+}
+
 static void sp_insert(struct ipsec_state *is, struct ipsec_sp *sp)
 {
     struct ipsec_sp **pp;
-    for (pp = &is->spd[sp->dir]; *pp && (*pp)->priority <= sp->priority; pp = &(*pp)->next)
+    for (pp = &is->spd[sp->dir]; *pp && sp_before(*pp, sp); pp = &(*pp)->next)
         ;
     sp->next = *pp;
     *pp = sp;
@@ -229,6 +236,7 @@ int ipsec_sp_add(struct six_stack *st, const struct ipsec_sp *in, bool update, c
     sp->id = old ? old->id : ++is->next_sp_id;   /* an update keeps the id and the hit count */
     sp->hits = old ? old->hits : 0;
     sp->last_acquire_ns = 0;
+    sp->order = ++is->next_sp_order;
     if (old) {
         sp_remove(is, old);
         sp_release(is, old);

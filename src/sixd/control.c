@@ -11,7 +11,11 @@
  *   WRITE  the answer (OUT/ERR frames + EXIT) drains without blocking; no new
  *          request is started while an answer is still queued.
  * A client that goes away during RUN leaves an orphan: its fd is closed at
- * once, the struct lives until the completion arrives, then is freed. */
+ * once, the struct lives until the completion arrives, then is freed.
+ *
+ * PF_KEY frames (CTL_PFKEY...) are answered at once by pfkey.c; ACQUIRE and
+ * EXPIRE for connections that REGISTERed are appended to their answer
+ * queue from the stack's callbacks and sent from the idle hook. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +25,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include "sixd/sixd.h"
+#include "sixd/sixd_pfkey.h"
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
 #include "core/evloop.h"
@@ -46,6 +51,8 @@ struct conn {
     bool completed;             /* its done() fired; status in done_status */
     int done_status;
     bool close_after_write;
+    bool async_queued;          /* PF_KEY messages appended to wbuf, not yet flushed */
+    struct sixd_pfkey_conn pk;
 };
 
 static struct conn *conns;
@@ -65,6 +72,7 @@ static void conn_free(struct conn *c)
     cmd_out_free(&c->wbuf);
     cmd_out_free(&c->out);
     cmd_out_free(&c->err);
+    sixd_pfkey_conn_free(&c->pk);
     free(c);
 }
 
@@ -136,6 +144,12 @@ static void protocol_error(struct conn *c, int e)
     c->rlen = c->consumed = 0;
 }
 
+static void rbuf_consume(struct conn *c, size_t n)
+{
+    memmove(c->rbuf, c->rbuf + n, c->rlen - n);
+    c->rlen -= n;
+}
+
 /* Queue the answer of the request that just finished and drop it from rbuf. */
 static void conn_answer(struct conn *c, int status)
 {
@@ -151,8 +165,7 @@ static void conn_answer(struct conn *c, int status)
         ctl_encode_text(&c->wbuf, CTL_ERR, m, sizeof m - 1);
     }
     ctl_encode_exit(&c->wbuf, status);
-    memmove(c->rbuf, c->rbuf + c->consumed, c->rlen - c->consumed);
-    c->rlen -= c->consumed;
+    rbuf_consume(c, c->consumed);
     c->consumed = 0;
     c->running = c->completed = false;
     cmd_out_reset(&c->out);
@@ -183,6 +196,14 @@ static bool conn_process(struct conn *c)
         long n = ctl_frame_peek(c->rbuf, c->rlen, &type, &pl, &plen);
         if (n == CTL_E_AGAIN)
             return true;
+        if (n > 0 && type >= CTL_PFKEY && type <= CTL_PFKEY_ABORT) {
+            if (!sixd_pfkey_frame(c->d, &c->pk, c->id, type, pl, plen, &c->wbuf)) {
+                protocol_error(c, CTL_E_LENGTH);
+                continue;
+            }
+            rbuf_consume(c, (size_t)n);
+            continue;          /* flush the answer, then the next request */
+        }
         struct ctl_request req;
         int e = n < 0 ? (int)n : type != CTL_REQ ? CTL_E_TYPE
                       : ctl_decode_request((uint8_t *)pl, plen, &req);
@@ -302,11 +323,36 @@ static void on_listen(int fd, unsigned events, void *arg)
     }
 }
 
+void control_pfkey_deliver(void *d, uint8_t satype, const uint8_t *msg, size_t len)
+{
+    (void)d;
+    for (struct conn *c = conns; c; c = c->next) {
+        if (c->fd < 0 || c->close_after_write || satype >= 32 || !(c->pk.cl.registered & (1u << satype)))
+            continue;
+        if (c->wbuf.len - c->woff > SIXD_PFKEY_ASYNC_MAX) {
+            /* a client that does not read loses messages, as a full PF_KEY socket does */
+            if (c->pk.async_dropped++ % 64 == 0)
+                LOGW("ctl[%u]: pfkey: client does not read, %llu messages dropped", c->id,
+                     (unsigned long long)c->pk.async_dropped);
+            continue;
+        }
+        (void)ctl_encode_frame(&c->wbuf, CTL_PFKEY, msg, len);
+        c->async_queued = true;
+    }
+}
+
 void control_idle(struct sixd *d)
 {
     struct conn *c = conns;
     while (c) {
         struct conn *next = c->next;
+        if (c->async_queued) {
+            c->async_queued = false;
+            if (!conn_process(c)) {   /* flushes; may free c */
+                c = next;
+                continue;
+            }
+        }
         if (c->running && c->completed) {
             if (c->fd < 0) {
                 LOGD("ctl[%u]: completion for a departed client dropped", c->id);

@@ -12,6 +12,7 @@
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include "sixd/sixd.h"
+#include "sixd/sixd_pfkey.h"
 #include "core/evloop.h"
 #include "core/log.h"
 #include "core/timer.h"
@@ -193,6 +194,7 @@ int main(int argc, char **argv)
         goto out;
     }
     evloop_set_idle(d.ev, on_idle, &d);
+    (void)sixd_pfkey_init(&d);   /* without it PF_KEY requests are refused, the rest works */
 
     if (config && sixd_config_load(&d, config) < 0)
         goto out;
@@ -227,6 +229,7 @@ int main(int argc, char **argv)
     rc = 0;
 out:
     control_close(&d);          /* no new commands; socket file removed */
+    sixd_pfkey_fini(&d);        /* its timer and event hook live on the stack */
     if (d.st)
         six_stack_destroy(d.st);   /* pending commands may complete (ignored) */
     d.st = NULL;

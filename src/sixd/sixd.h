@@ -2,9 +2,12 @@
 #ifndef SIX_SIXD_SIXD_H
 #define SIX_SIXD_SIXD_H
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 struct six_stack;
 struct evloop;
+struct pfkey_srv;
 
 struct sixd {
     struct six_stack *st;
@@ -12,6 +15,7 @@ struct sixd {
     const char *sock_path;      /* absolute */
     int listen_fd;
     bool stopping;
+    struct pfkey_srv *pfkey;    /* PF_KEY on the control socket (pfkey.c) */
 };
 
 /* main.c: epoll timeout until the stack's next timer (ms, rounded up; -1: none). */
@@ -31,5 +35,8 @@ void control_idle(struct sixd *d);
  * are freed here too: call after the stack is destroyed, when no completion
  * can come any more. */
 void control_shutdown(struct sixd *d);
+/* The PF_KEY server's listener: an ACQUIRE or EXPIRE for satype goes to
+ * every connection that REGISTERed for it (queued, sent from the idle hook). */
+void control_pfkey_deliver(void *d, uint8_t satype, const uint8_t *msg, size_t len);
 
 #endif

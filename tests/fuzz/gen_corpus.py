@@ -192,6 +192,21 @@ seed('fuzz_ipsec_input', 'natt_tunnel', bytes([4, 41]) + ip6('2001:db8:9::1', '2
 seed('fuzz_ipsec_input', 'v4_transport_udp', bytes([2, 17]) + struct.pack('!HHHH', 5000, 7, 12, 0) + b'udp!')
 seed('fuzz_ipsec_input', 'v6_transport_tcp', bytes([0, 6]) + struct.pack('!HHIIBBHHH', 5000, 80, 1, 0, 0x50, 2, 1000, 0, 0))
 seed('fuzz_ipsec_input', 'raw_esp', bytes([8, 0]) + struct.pack('!II', 0x1000, 99) + bytes(32))
+# --- PF_KEY server: flags(1) (bit0: one batch), then messages back to back
+sd6h = [pk_addr(5, pk_sin6('2001:db8:1::'), 48), pk_addr(6, pk_sin6('2001:db8:2::'), 48)]
+srv_add = pk_msg(3, 3, [pk_sa(0x1001, 20), pk_sa2(1, 0)] + sd4 + [pk_key(9, b'0123456789abcdefSALT')], seq=1)
+srv_get = pk_msg(5, 3, [pk_sa(0x1001, 0)] + sd4, seq=2)
+srv_dump = pk_msg(10, 0, [], seq=3)
+srv_spdadd = pk_msg(14, 0, sd6h + [pk_policy(2, 2, pk_req(50, 2, 2, 0, pk_sin('192.0.2.1'), pk_sin('198.51.100.1')),
+                                             0, 0x80000000)], seq=4)
+srv_spddump = pk_msg(18, 0, [], seq=5)
+srv_getspi = pk_msg(1, 3, sd4 + [pk_ext(16, struct.pack('=III', 0x2000, 0x20ff, 0)), pk_sa2(2, 7)], seq=6)
+srv_register = pk_msg(7, 3, [], seq=7)
+srv_delete = pk_msg(4, 3, [pk_sa(0x1001, 0)] + sd4, seq=8)
+seed('fuzz_pfkey_srv', 'one_by_one', b'\0' + srv_add + srv_get + srv_dump + srv_spdadd + srv_spddump +
+     srv_getspi + srv_register + srv_delete)
+seed('fuzz_pfkey_srv', 'batch', b'\1' + srv_add + srv_spdadd + srv_getspi + srv_register + srv_dump)
+seed('fuzz_pfkey_srv', 'batch_undone', b'\1' + srv_spdadd + srv_add + srv_add)
 
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)

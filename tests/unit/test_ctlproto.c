@@ -1,6 +1,7 @@
 /* Control protocol frames (src/ctl/ctlproto.c): round trips, and every
  * malformed frame rejected without crashing. */
 #include <errno.h>
+#include <stdio.h>
 #include <unistd.h>
 #include <sys/socket.h>
 #include "../lib/t.h"
@@ -204,6 +205,74 @@ TEST(io_over_socketpair)
     cmd_out_free(&o);
 }
 
+/* PF_KEY frames: binary payloads both ways, batch frames empty. */
+struct pk_got { size_t msgs, len; uint8_t last[64]; char err[64]; };
+
+static void pk_msg(void *arg, const uint8_t *m, size_t len)
+{
+    struct pk_got *g = arg;
+    g->msgs++;
+    g->len = len;
+    memcpy(g->last, m, len < sizeof g->last ? len : sizeof g->last);
+}
+
+static void pk_err(void *arg, const char *t, size_t len)
+{
+    struct pk_got *g = arg;
+    snprintf(g->err, sizeof g->err, "%.*s", (int)len, t);
+}
+
+TEST(pfkey_frames)
+{
+    uint8_t msg[16] = { 2, 3, 0, 3, 2, 0, 0, 0, 1, 0, 0, 0, 9, 9, 0, 0 };
+    uint8_t type; const uint8_t *pl; uint32_t plen;
+    struct cmd_out o;
+    cmd_out_init(&o);
+    T_EQ(ctl_encode_frame(&o, CTL_PFKEY, msg, sizeof msg), 0);
+    T_EQ(ctl_frame_peek((uint8_t *)o.buf, o.len, &type, &pl, &plen), (long)(CTL_HDR_LEN + sizeof msg));
+    T_EQ(type, CTL_PFKEY);
+    T_EQ(plen, sizeof msg);
+    T_MEMEQ(pl, msg, sizeof msg);
+    cmd_out_reset(&o);
+    for (uint8_t t = CTL_PFKEY_BEGIN; t <= CTL_PFKEY_ABORT; t++) {
+        T_EQ(ctl_encode_frame(&o, t, NULL, 0), 0);
+        T_EQ(ctl_frame_peek((uint8_t *)o.buf, o.len, &type, &pl, &plen), (long)CTL_HDR_LEN);
+        T_EQ(type, t);
+        cmd_out_reset(&o);
+    }
+    static uint8_t big[CTL_MAX_PAYLOAD + 1];
+    T_EQ(ctl_encode_frame(&o, CTL_PFKEY, big, sizeof big), CTL_E_TOOBIG);
+    T_EQ(o.len, 0);
+
+    /* a client exchange: sixd's answer is queued before the request goes */
+    int sv[2];
+    T_EQ(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+    uint8_t reply[16];
+    memcpy(reply, msg, sizeof reply);
+    reply[2] = EEXIST;
+    T_EQ(ctl_encode_frame(&o, CTL_PFKEY, reply, sizeof reply), 0);
+    ctl_encode_text(&o, CTL_ERR, "exists\n", 7);
+    ctl_encode_exit(&o, 1);
+    T_EQ(ctl_io_write_all(sv[1], o.buf, o.len), 0);
+    struct pk_got g = { 0 };
+    int status = -1;
+    T_EQ(ctl_io_pfkey(sv[0], CTL_PFKEY, msg, sizeof msg, pk_msg, pk_err, &g, &status), 0);
+    T_EQ(status, 1);
+    T_EQ(g.msgs, 1);
+    T_EQ(g.len, 16);
+    T_EQ(g.last[2], EEXIST);
+    T_STREQ(g.err, "exists\n");
+    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
+    T_EQ(ctl_io_read_frame(sv[1], buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen), 0);
+    T_EQ(type, CTL_PFKEY);
+    T_EQ(plen, sizeof msg);
+    T_MEMEQ(buf + CTL_HDR_LEN, msg, sizeof msg);
+    free(buf);
+    close(sv[0]);
+    close(sv[1]);
+    cmd_out_free(&o);
+}
+
 int main(void)
 {
     RUN(request_roundtrip);
@@ -213,5 +282,6 @@ int main(void)
     RUN(bad_requests);
     RUN(random_payloads);
     RUN(io_over_socketpair);
+    RUN(pfkey_frames);
     return t_done();
 }
