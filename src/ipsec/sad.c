@@ -222,6 +222,10 @@ static int check_params(const struct ipsec_sa_params *p, const char **err)
         *err = "source and destination of an SA must be of one family";
         return -EINVAL;
     }
+    if (p->tfc_pad && p->mode != IPSEC_MODE_TUNNEL) {
+        *err = "TFC padding needs tunnel mode (in transport mode nothing tells the receiver where the payload ends)";
+        return -EINVAL;
+    }
     if (p->replay > REPLAY_WINDOW_MAX) {
         *err = "replay window over 65536 packets";
         return -EINVAL;

@@ -741,11 +741,11 @@ static int sa_head(struct ps *p, struct setkey_sa *sa, bool with_spi)
 
 /* Options of add/update, each allowed once (-f twice: padding and
  * nocyclic-seq). */
-enum sa_opt { O_M, O_R, O_U, O_LH, O_LS, O_BH, O_BS, O_ESN, O_NATT, O_NATTMTU, O_FOLLOW,
+enum sa_opt { O_M, O_R, O_U, O_LH, O_LS, O_BH, O_BS, O_ESN, O_NATT, O_NATTMTU, O_FOLLOW, O_TFC,
               O_E, O_A, O_PAD, O_NOCYC, O__N };
 
 static const char *const sa_opt_names[O__N] = {
-    "-m", "-r", "-u", "-lh", "-ls", "-bh", "-bs", "-esn", "-natt", "-natt_mtu", "-natt_follow",
+    "-m", "-r", "-u", "-lh", "-ls", "-bh", "-bs", "-esn", "-natt", "-natt_mtu", "-natt_follow", "-tfc",
     "-E", "-A", "-f (padding)", "-f nocyclic-seq",
 };
 
@@ -905,6 +905,13 @@ static int opt_misc(struct ps *p, struct sa_ctx *c, const struct tok *t)
     }
     if (tok_is(t, "-natt"))
         return opt_once(p, c, t, O_NATT) < 0 ? -1 : opt_natt(p, sa);
+    if (tok_is(t, "-tfc")) {   /* sixstack: bytes of TFC padding per packet (RFC 4303 §2.7) */
+        uint32_t v;
+        if (opt_once(p, c, t, O_TFC) < 0 || opt_u32(p, "-tfc", 0, 1024, &v) < 0)
+            return -1;
+        sa->tfc_pad = v;
+        return 0;
+    }
     if (tok_is(t, "-natt_follow")) {   /* sixstack: follow the peer's authenticated new address/port */
         sa->natt_follow = true;
         return opt_once(p, c, t, O_FOLLOW);

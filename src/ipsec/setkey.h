@@ -88,6 +88,7 @@ struct setkey_sa {
     struct setkey_addr natt_oai, natt_oar;
     uint16_t natt_mtu;               /* -natt_mtu; 0 = none */
     bool natt_follow;                /* -natt_follow (sixstack): move to the peer's new address/port */
+    uint32_t tfc_pad;                /* -tfc N (sixstack): zero bytes after each payload, RFC 4303 §2.7 */
     /* algorithms */
     enum ipsec_ealg ealg;
     enum ipsec_aalg aalg;

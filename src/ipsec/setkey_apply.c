@@ -44,6 +44,7 @@ static void sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p)
     p->ekeylen = s->ekey_len;
     p->akey = s->akey;
     p->akeylen = s->akey_len;
+    p->tfc_pad = s->tfc_pad;
     p->hard.add_s = s->life_hard_sec;
     p->soft.add_s = s->life_soft_sec;
     p->hard.bytes = s->life_hard_bytes;

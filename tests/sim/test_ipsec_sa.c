@@ -416,6 +416,33 @@ TEST(natt_udp_encapsulation_and_peer_follow)
     teardown();
 }
 
+/* IPv6 in IPv6 tunnel mode with 200 bytes of TFC padding (RFC 4303 §2.7):
+ * every ESP packet on the wire is that much longer, the inner packet
+ * arrives as it was sent; transport mode refuses TFC. */
+TEST(tfc_padding_in_a_6in6_tunnel)
+{
+    setup(56);
+    scene_cmd(A, NULL, "addr add 2001:db8:a::1/64 dev eth0");
+    scene_cmd(B, NULL, "addr add 2001:db8:b::1/64 dev eth0");
+    scene_cmd(A, NULL, "route add 2001:db8:b::/64 dev eth0");
+    sim_run_for(W, 2 * SEC);
+    const char conf[] =
+        "add 2001:db8:1::a 2001:db8:1::b esp 0x9101 -m tunnel -tfc 200 -E aes-gcm-16 "
+        "0x0102030405060708090a0b0c0d0e0f1011121314;\n"
+        "spdadd 2001:db8:a::1 2001:db8:b::1 udp -P out ipsec esp/tunnel/2001:db8:1::a-2001:db8:1::b/require;\n"
+        "spdadd 2001:db8:a::1 2001:db8:b::1 udp -P in ipsec esp/tunnel/2001:db8:1::a-2001:db8:1::b/require;\n";
+    T_EQ(load(A, conf), 0);
+    T_EQ(load(B, conf), 0);
+    esp_len = 0;
+    if_find(B, "eth0")->input_hook = keep_hook;
+    T_CHECK(sim_udp_once(W, A, B, NULL, "2001:db8:b::1", 7200));
+    /* 14 eth + 40 outer + 8 ESP + 8 IV + 40 inner + 8 UDP + 19 data + 200 TFC + trailer + 16 ICV */
+    T_CHECK(esp_len >= 14 + 40 + 16 + 40 + 8 + 19 + 200 + 2 + 16);
+    T_CHECK(load(A, "add 2001:db8:1::a 2001:db8:1::b esp 0x9102 -m transport -tfc 16 -E aes-gcm-16 "
+                    "0x0102030405060708090a0b0c0d0e0f1011121314;") != 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(sa_replaced_under_traffic_without_loss);
@@ -423,5 +450,6 @@ int main(void)
     RUN(esn_across_two_to_the_32);
     RUN(hostile_esp_each_counted);
     RUN(natt_udp_encapsulation_and_peer_follow);
+    RUN(tfc_padding_in_a_6in6_tunnel);
     return t_done();
 }
