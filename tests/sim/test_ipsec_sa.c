@@ -443,6 +443,39 @@ TEST(tfc_padding_in_a_6in6_tunnel)
     teardown();
 }
 
+/* IPv4 in IPv4 (RFC 2003 framing inside ESP, next header 4): the last of
+ * the four family mixes (6in4, 6in6 and 4in6 are tested elsewhere). */
+TEST(ipv4_in_ipv4_tunnel)
+{
+    setup(57);
+    scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0");
+    scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0");
+    scene_cmd(A, NULL, "addr add 203.0.113.1/24 dev eth0");
+    scene_cmd(B, NULL, "addr add 198.51.100.1/24 dev eth0");
+    scene_cmd(A, NULL, "route add 198.51.100.0/24 dev eth0");
+    scene_cmd(B, NULL, "route add 203.0.113.0/24 dev eth0");
+    sim_run_for(W, 2 * SEC);
+    const char conf[] =
+        "add 192.0.2.1 192.0.2.2 esp 0x9201 -m tunnel -E chacha20-poly1305 "
+        "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223;\n"
+        "add 192.0.2.2 192.0.2.1 esp 0x9202 -m tunnel -E chacha20-poly1305 "
+        "0x202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f40414243;\n"
+        "spdadd 203.0.113.0/24 198.51.100.0/24 any -P out ipsec esp/tunnel/192.0.2.1-192.0.2.2/require;\n"
+        "spdadd 198.51.100.0/24 203.0.113.0/24 any -P in ipsec esp/tunnel/192.0.2.2-192.0.2.1/require;\n"
+        "spdadd 198.51.100.0/24 203.0.113.0/24 any -P out ipsec esp/tunnel/192.0.2.2-192.0.2.1/require;\n"
+        "spdadd 203.0.113.0/24 198.51.100.0/24 any -P in ipsec esp/tunnel/192.0.2.1-192.0.2.2/require;\n";
+    T_EQ(load(A, conf), 0);
+    T_EQ(load(B, conf), 0);
+    T_CHECK(sim_udp_once(W, A, B, "203.0.113.1", "198.51.100.1", 7300));
+    T_CHECK(sim_udp_once(W, B, A, "198.51.100.1", "203.0.113.1", 7301));
+    for (uint16_t port = 7302; port < 7312; port++)
+        T_CHECK(sim_udp_once(W, A, B, "203.0.113.1", "198.51.100.1", port));
+    struct in6_addr b = { .s6_addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 2 } };
+    struct ipsec_sa *sa = ipsec_sa_find(B, IPSEC_PROTO_ESP, &b, 0x9201);
+    T_CHECK(sa && sa->stats.packets == 11);   /* every datagram from a's inner prefix went through it */
+    teardown();
+}
+
 int main(void)
 {
     RUN(sa_replaced_under_traffic_without_loss);
@@ -451,5 +484,6 @@ int main(void)
     RUN(hostile_esp_each_counted);
     RUN(natt_udp_encapsulation_and_peer_follow);
     RUN(tfc_padding_in_a_6in6_tunnel);
+    RUN(ipv4_in_ipv4_tunnel);
     return t_done();
 }
