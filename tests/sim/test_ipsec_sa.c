@@ -315,14 +315,28 @@ TEST(hostile_esp_each_counted)
     c0 = CTR_GET(B, ipsec, drop_bad_padding);
     reinject(f, 14 + 40 + n);
     T_EQ(CTR_GET(B, ipsec, drop_bad_padding), c0 + 1);
+    /* pad length beyond the payload: 8 bytes of data, pad length 200 */
+    n = 0;
+    wr32(esp, 0x8002), wr32(esp + 4, 9), n = 8;
+    memcpy(esp + n, "payload!", 8), n += 8;
+    esp[n++] = 1, esp[n++] = 2;
+    esp[n++] = 200, esp[n++] = 17;
+    iov.iov_len = n;
+    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 9, false, esp + n), 0);
+    n += 16;
+    memcpy(f + 14 + 40, esp, n);
+    set_plen(f, 14 + 40 + n);
+    c0 = CTR_GET(B, ipsec, drop_bad_padding);
+    reinject(f, 14 + 40 + n);
+    T_EQ(CTR_GET(B, ipsec, drop_bad_padding), c0 + 1);
     /* a tunnel-mode SA whose payload says UDP, not an IP packet */
     n = 0;
-    wr32(esp, 0x8003), wr32(esp + 4, 8), n = 8;
+    wr32(esp, 0x8003), wr32(esp + 4, 10), n = 8;
     memcpy(esp + n, "notanip!", 8), n += 8;
     esp[n++] = 1, esp[n++] = 2;
     esp[n++] = 2, esp[n++] = 17;
     iov.iov_len = n;
-    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 8, false, esp + n), 0);
+    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 10, false, esp + n), 0);
     n += 16;
     memcpy(f + 14 + 40, esp, n);
     set_plen(f, 14 + 40 + n);
