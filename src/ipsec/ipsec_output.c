@@ -90,10 +90,11 @@ static void acquire(struct six_stack *st, struct ipsec_sp *sp, const struct ipse
     CTR_INC(st, ipsec, acquire);
     if (!st->ipsec || !st->ipsec->event_fn)
         return;
-    /* a socket's policy (id 0) has no selectors: the key manager is told
-     * the packet's, as KAME does */
+    /* the key manager is told the addresses of the SA it must make: for
+     * transport mode (and a socket's policy, id 0, which has no selectors)
+     * the packet's, as KAME does; for tunnel mode the request has them */
     struct ipsec_sp tmp;
-    if (!sp->id) {
+    if (!sp->id || r->mode == IPSEC_MODE_TRANSPORT) {
         tmp = *sp;
         tmp.sel = *k;
         sp = &tmp;
