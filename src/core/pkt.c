@@ -136,6 +136,7 @@ struct pkt *pkt_alloc(struct pkt_pool *pp, size_t size)
     p->len = 0;
     p->flags = 0;
     p->ipsec_n = 0;
+    p->encap = 0;
     p->rcvif = NULL;
     p->ts_ns = 0;
     p->l3off = 0;

@@ -44,6 +44,7 @@ struct pkt {
     uint16_t ifindex;          /* rcvif's index, kept for sockets (rcvif may go away while queued) */
     uint32_t cb[4];            /* scratch for the layer that holds the packet (a socket: source port) */
     uint8_t ipsec_n;           /* input: how many SAs it came through (src/ipsec) */
+    uint8_t encap;             /* gif tunnel headers added (output) or removed (input): bounds nesting */
     uint32_t ipsec_said[PKT_IPSEC_MAX];   /* their ids, outermost first */
 };
 

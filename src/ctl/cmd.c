@@ -19,6 +19,9 @@
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
+#include "net/gif.h"
+#include "wire/ip6.h"
+#include <arpa/inet.h>
 
 #define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns ipsec"
 
@@ -112,6 +115,10 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
         cmd_printf(o, "    link/ether %s\n", hw);
     } else if (ifp->type == IFT_LOOP) {
         cmd_printf(o, "    link/loopback\n");
+    } else if (gif_is(ifp)) {
+        char d[128];
+        gif_describe(ifp, d, sizeof d);
+        cmd_printf(o, "    link/gif %s\n", d);
     } else {
         cmd_printf(o, "    link/none\n");
     }
@@ -195,20 +202,52 @@ static bool valid_ifname(const char *s)
     return strcmp(s, ".") && strcmp(s, "..");
 }
 
+/* An outer tunnel address: IPv4 (kept IPv4-mapped) or IPv6, no prefix. */
+static bool parse_outer(const char *s, struct in6_addr *a)
+{
+    struct in_addr v4;
+    if (inet_pton(AF_INET, s, &v4) == 1) {
+        memset(a, 0, sizeof *a);
+        a->s6_addr[10] = a->s6_addr[11] = 0xff;
+        memcpy(&a->s6_addr[12], &v4, 4);
+        return true;
+    }
+    return inet_pton(AF_INET6, s, a) == 1;
+}
+
+/* link add NAME type gif local A remote B: a configured tunnel (net/gif.c) */
+static int link_add_gif(struct cmd_ctx *c, int argc, char **argv)
+{
+    struct in6_addr l, r;
+    if (argc != 9 || strcmp(argv[5], "local") || strcmp(argv[7], "remote"))
+        return cmd_usage(c, "usage: link add NAME type gif local ADDR remote ADDR");
+    if (!parse_outer(argv[6], &l) || !parse_outer(argv[8], &r) || in6_is_v4mapped(&l) != in6_is_v4mapped(&r))
+        return cmd_usage(c, "gif: local and remote are both IPv4 or both IPv6 addresses");
+    int e = 0;
+    if (!gif_create(c->st, argv[2], &l, &r, &e))
+        return cmd_fail(c, "cannot create gif '%s': %s", argv[2],
+                        e == EINVAL ? "local and remote must be distinct unicast addresses" : strerror(e));
+    return 0;
+}
+
 static int link_add(struct cmd_ctx *c, int argc, char **argv)
 {
-    /* link add NAME type tap|tun */
-    if (argc != 5 || strcmp(argv[3], "type") != 0)
-        return cmd_usage(c, "usage: link add NAME type tap|tun");
+    /* link add NAME type tap|tun | link add NAME type gif local A remote B */
+    if (argc < 5 || strcmp(argv[3], "type") != 0)
+        return cmd_usage(c, "usage: link add NAME type tap|tun|gif ...");
     const char *name = argv[2], *type = argv[4];
-    bool tap = strcmp(type, "tap") == 0, tun = strcmp(type, "tun") == 0;
-    if (!tap && !tun)
-        return cmd_usage(c, "unknown link type '%s'; try: tap tun", type);
+    bool tap = strcmp(type, "tap") == 0, tun = strcmp(type, "tun") == 0, gif = strcmp(type, "gif") == 0;
+    if (!tap && !tun && !gif)
+        return cmd_usage(c, "unknown link type '%s'; try: tap tun gif", type);
     if (!valid_ifname(name))
         return cmd_usage(c, "bad interface name '%s' (1-%d characters, no '/', ':' or blanks)",
                      name, IFNAMSIZ - 1);
     if (if_find(c->st, name))
         return cmd_fail(c, "interface '%s' already exists", name);
+    if (gif)
+        return link_add_gif(c, argc, argv);
+    if (argc != 5)
+        return cmd_usage(c, "usage: link add NAME type tap|tun");
     if (!c->ev)
         return cmd_fail(c, "link add type %s needs sixd's event loop", type);
     int e = 0;
@@ -243,6 +282,7 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
     if (!ifp)
         return st;
     int updown = -1;          /* -1 unchanged, 0 down, 1 up */
+    int ingress = -1;         /* gif ingress check: -1 unchanged */
     unsigned long mtu = 0;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "up") == 0) {
@@ -254,10 +294,16 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
                 return cmd_usage(c, "link set: mtu needs a value");
             if (!cmd_parse_ulong(argv[++i], 68, 65535, &mtu))
                 return cmd_usage(c, "link set: bad mtu '%s' (68-65535)", argv[i]);
+        } else if (strcmp(argv[i], "ingress-check") == 0 && gif_is(ifp)) {
+            if (i + 1 >= argc || (strcmp(argv[i + 1], "on") && strcmp(argv[i + 1], "off")))
+                return cmd_usage(c, "link set: ingress-check on|off");
+            ingress = strcmp(argv[++i], "on") == 0;
         } else {
-            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu", argv[i]);
+            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu (gif: ingress-check)", argv[i]);
         }
     }
+    if (ingress >= 0)
+        gif_set_ingress_check(ifp, ingress == 1);
     if (mtu && mtu != ifp->mtu) {
         int r = if_set_mtu(ifp, (uint32_t)mtu);
         if (r < 0)

@@ -14,6 +14,7 @@
 #include "net/ip6_var.h"
 #include "core/log.h"
 #include "net/addrsel.h"
+#include "net/gif.h"
 
 #define IDGEN_RETRIES 3            /* RFC 7217 §6 */
 #define TWO_HOURS_S   7200u        /* RFC 4862 §5.5.3 (e) */
@@ -131,6 +132,8 @@ static void make_addr(struct ifnet *ifp, const struct in6_addr *prefix, uint8_t 
 
     if (ifp->in6->addrgen == ADDRGEN_EUI64 && ifp->type == IFT_ETHER)
         iid_eui64(ifp, iid);
+    else if (in6_is_linklocal(prefix) && gif_ll_iid(ifp, iid))
+        ;   /* RFC 4213 §3.7: fe80::a.b.c.d on an IPv6-in-IPv4 tunnel */
     else
         iid_stable(ifp, prefix, counter, iid);
     memcpy(out->s6_addr, prefix->s6_addr, 8);

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "net/ip4_priv.h"
 #include "ipsec/ipsec.h"
+#include "net/gif.h"
 #include "transport/tcp.h"
 #include "transport/sock.h"
 #include "wire/bytes.h"
@@ -89,6 +90,16 @@ static bool ipsec_deliver_ok(struct six_stack *st, const struct pkt *p, const st
     return ipsec_in_check(st, p, &k, false);
 }
 
+/* gif speaks IPv4-mapped outer addresses. */
+static bool gif_input4(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
+{
+    struct in6_addr src = { .s6_addr = { [10] = 0xff, [11] = 0xff } }, dst = src;
+
+    memcpy(&src.s6_addr[12], &ih->src, 4);
+    memcpy(&dst.s6_addr[12], &ih->dst, 4);
+    return gif_input(ifp, p, ih->hl, ih->proto, &src, &dst);
+}
+
 static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
 {
     struct six_stack *st = ifp->st;
@@ -139,6 +150,11 @@ static void ip4_deliver(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
         tcp4_input(ifp, p, ih);
         ip4_drop(p);
         break;
+    case IPPROTO_IPV6:
+    case IPPROTO_IPIP:   /* a configured tunnel (RFC 4213, RFC 2003) ends here? */
+        if (gif_input4(ifp, p, ih))
+            break;
+        __attribute__((fallthrough));
     default:
         CTR_INC(st, ip4, drop_unknown_proto);
         icmp4_error(st, p, ICMP4_UNREACH, ICMP4_UNREACH_PROTO, 0);

@@ -84,6 +84,7 @@ int ip4_fragment(struct six_stack *st, struct ifnet *ifp, struct pkt *p, const s
         ip4_emit(h, IP4_HLEN, &fh);
         memcpy(h + IP4_HLEN, payload + off, len);
         f->flags = p->flags & PKT_F_FWD;
+        f->encap = p->encap;   /* a gif routed into itself stays bounded */
         CTR_INC(st, ip4, out_frag_created);
         ip4_if_output(ifp, f, nexthop);
     }

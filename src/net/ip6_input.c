@@ -5,6 +5,7 @@
 #include <string.h>
 #include "net/ip6_var.h"
 #include "ipsec/ipsec.h"
+#include "net/gif.h"
 #include "wire/ip6ext.h"
 #include "wire/icmp6.h"
 #include "wire/udp.h"
@@ -267,6 +268,15 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
                 goto drop;
             tcp_input(ifp, p, &ip->src, &ip->dst, false, off, p->len - off);
             goto done;
+        case IPPROTO_IPV6:
+        case IPPROTO_IPIP:   /* a configured tunnel (RFC 2473) ends here, or it is an unknown header */
+            if (!ipsec_deliver_ok(st, p, off, nxt))
+                goto drop;
+            if (gif_input(ifp, p, off, nxt, &ip->src, &ip->dst))
+                return;
+            CTR_INC(st, ip6, drop_unknown_nxt);
+            param_prob(ifp, p, ICMP6_PARAMPROB_NEXTHEADER, nxt_field);
+            goto drop;
         case IP6_NXT_NONE:
             CTR_INC(st, ip6, drop_nxt_none);
             goto done;

@@ -225,6 +225,7 @@ int ip6_fragment_and_send(struct ifnet *ifp, const struct in6_addr *nh, struct p
         struct ip6_frag_info fi = { .nxt = orig_nxt, .off = (uint16_t)off, .more = off + n < payload, .id = id };
         ip6_frag_emit(fd + ulen, IP6_FRAG_HLEN, &fi);
         memcpy(fd + ulen + IP6_FRAG_HLEN, d + ulen + off, n);
+        f->encap = p->encap;   /* a gif routed into itself stays bounded */
         CTR_INC(st, ip6, out_frag_created);
         nd6_output(ifp, nh, f);
     }

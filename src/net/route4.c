@@ -79,6 +79,18 @@ static void rte_release(struct net4 *n, uint32_t idx)
     n->rte_free = idx;
 }
 
+struct ifnet *route4_onlink_if(struct six_stack *st, struct in_addr a)
+{
+    const struct rt4_entry *rt = route4_lookup(st, a);
+    return rt && !rt->has_gw ? rt->ifp : NULL;
+}
+
+uint32_t route4_if_mtu(struct six_stack *st, struct in_addr dst)
+{
+    const struct rt4_entry *rt = route4_lookup(st, dst);
+    return rt && rt->ifp ? ip4_if_mtu(rt->ifp) : 1500;
+}
+
 const struct rt4_entry *route4_lookup(struct six_stack *st, struct in_addr dst)
 {
     struct net4 *n = st->net4;

@@ -99,11 +99,22 @@ void six_stack_destroy(struct six_stack *st)
     free(st);
 }
 
+/* A tunnel (gif) flushed after the interface its outer packets leave by
+ * queues them there: go round again while something was flushed. Bounded:
+ * each round goes one tunnel level down and gif nesting is bounded. */
 void six_stack_flush(struct six_stack *st)
 {
-    for (unsigned i = 0; i < SIX_MAX_IFS; i++)
-        if (st->ifs[i] && st->ifs[i]->txq.n)
-            if_flush(st->ifs[i]);
+    for (unsigned round = 0; round < 4; round++) {
+        bool any = false;
+        for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+            if (st->ifs[i] && st->ifs[i]->txq.n) {
+                if_flush(st->ifs[i]);
+                any = true;
+            }
+        }
+        if (!any)
+            return;
+    }
 }
 
 void six_stack_poll(struct six_stack *st)

@@ -366,9 +366,11 @@ static uint16_t mss_for(struct tcpcb *tp)
                                    tp->lport, tp->fport);
     uint32_t mtu;
 
-    if (tp->v4)
-        mtu = 1500;   /* IPv4 path MTU is not cached yet: assume Ethernet */
-    else if (route6_resolve(tp->st, &tp->faddr, tp->ifindex ? if_byindex(tp->st, tp->ifindex) : NULL, &ifp, &nh))
+    if (tp->v4) {
+        struct in_addr d;   /* IPv4 path MTU is not cached yet: the outgoing interface's */
+        memcpy(&d, &tp->faddr.s6_addr[12], 4);
+        mtu = route4_if_mtu(tp->st, d);
+    } else if (route6_resolve(tp->st, &tp->faddr, tp->ifindex ? if_byindex(tp->st, tp->ifindex) : NULL, &ifp, &nh))
         return TCP_DEFAULT_MSS6;
     else
         mtu = pmtu6_get(tp->st, &tp->faddr, ip6_if_mtu(ifp));

@@ -1,0 +1,334 @@
+/* gif: configured tunnels, every family mix (see gif.h).
+ *
+ * Why IFT_RAWIP and not a new interface type: every place that cares about
+ * the link (nd6_output, ip4_if_output, net_input's version nibble, DAD on
+ * IFF6_NOARP links, pcap LINKTYPE_RAW) already does the right thing for a
+ * point-to-point link that carries bare IP packets. A gif is told apart by
+ * its ops (gif_is()).
+ *
+ * Output: xmit() is the driver: the queued inner packet gets the outer
+ * header in place (headroom) and leaves through ip4_output/ip6_output, so
+ * the outer packet follows the routes, IPsec policy (transport ESP over a
+ * gif) and fragmentation of the stack. IPv4 outer: DF clear, the outer path
+ * may fragment (RFC 4213 §3.2.1 static MTU); IPv6 outer: the source
+ * fragments the outer packet (RFC 2473 §7.1). TTL / hop limit 64.
+ *
+ * Input, in this order, each refusal its own counter:
+ *  - tunnel lookup: a gif whose local is the outer destination and whose
+ *    remote is the outer source (RFC 4213 §3.6 ingress check), or, with the
+ *    check off, any source; a local with no matching remote: drop_unknown_src;
+ *  - nesting: at most GIF_MAX_NEST tunnel headers per packet (drop_nested);
+ *  - the inner header parses (drop_inner_truncated / drop_inner_bad) and its
+ *    version agrees with the outer protocol (drop_inner_mismatch);
+ *  - anti-spoofing (CVE-2020-10136 class): a tunnel must not let its peer
+ *    inject packets that look as if they came from anywhere else:
+ *      * never one of our own addresses (drop_spoof_own);
+ *      * never a source on-link on another interface of this stack, i.e.
+ *        whose longest-match route is a connected route out of another
+ *        interface (drop_spoof_prefix) -- this covers the outer link itself;
+ *      * IPv6 link-local source only in link-scoped packets (link-local or
+ *        link-scope multicast destination: ND, ping to fe80::), which stay on
+ *        the tunnel link (drop_spoof_linklocal);
+ *      * no multicast, loopback, broadcast, 0.0.0.0 (drop_bad_src).
+ * No malloc per packet: the softc is allocated once with the interface. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "net/gif.h"
+#include "net/stack.h"
+#include "net/ip6_var.h"
+#include "net/ip4_var.h"
+#include "wire/ip4.h"
+#include "wire/ip6.h"
+
+struct gif_softc {
+    struct ifnet *ifp;
+    struct in6_addr local, remote;   /* IPv4-mapped when v4 */
+    bool v4;                         /* outer family */
+    bool ingress_check;
+    uint8_t hlim;
+};
+
+static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
+static void gif_destroy(struct ifnet *ifp);
+
+static const struct if_ops gif_ops = {
+    .kind = "gif", .xmit = gif_xmit, .destroy = gif_destroy,
+};
+
+bool gif_is(const struct ifnet *ifp)
+{
+    return ifp && ifp->ops == &gif_ops;
+}
+
+static struct in_addr v4_of(const struct in6_addr *a)
+{
+    struct in_addr v;
+    memcpy(&v, &a->s6_addr[12], 4);
+    return v;
+}
+
+static bool outer_addr_ok(const struct in6_addr *a)
+{
+    if (in6_is_v4mapped(a)) {
+        struct in_addr v = v4_of(a);
+        return !in4_is_any(v) && !in4_is_multicast(v) && !in4_is_broadcast(v) && !in4_is_loopback(v);
+    }
+    return !in6_is_unspecified(a) && !in6_is_multicast(a) && !in6_is_loopback(a) && !in6_is_linklocal(a);
+}
+
+struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in6_addr *local,
+                         const struct in6_addr *remote, int *err)
+{
+    if (in6_is_v4mapped(local) != in6_is_v4mapped(remote) || !outer_addr_ok(local) ||
+        !outer_addr_ok(remote) || in6_eq(local, remote)) {
+        *err = EINVAL;
+        return NULL;
+    }
+    struct gif_softc *sc = calloc(1, sizeof *sc);
+    if (!sc) {
+        *err = ENOMEM;
+        return NULL;
+    }
+    sc->local = *local;
+    sc->remote = *remote;
+    sc->v4 = in6_is_v4mapped(local);
+    sc->ingress_check = true;
+    sc->hlim = GIF_DEFAULT_HLIM;
+    sc->ifp = if_attach(st, name, IFT_RAWIP, &gif_ops, sc);
+    if (!sc->ifp) {
+        *err = errno;
+        free(sc);
+        return NULL;
+    }
+    sc->ifp->flags |= IFF6_NOARP;
+    sc->ifp->mtu = GIF_DEFAULT_MTU;
+    if_set_running(sc->ifp, true);
+    return sc->ifp;
+}
+
+static void gif_destroy(struct ifnet *ifp)
+{
+    free(ifp->drv);
+}
+
+void gif_set_ingress_check(struct ifnet *ifp, bool on)
+{
+    if (gif_is(ifp))
+        ((struct gif_softc *)ifp->drv)->ingress_check = on;
+}
+
+bool gif_describe(const struct ifnet *ifp, char *buf, size_t n)
+{
+    if (!gif_is(ifp))
+        return false;
+    const struct gif_softc *sc = ifp->drv;
+    char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
+    if (sc->v4) {
+        struct in_addr a = v4_of(&sc->local), b = v4_of(&sc->remote);
+        inet_ntop(AF_INET, &a, l, sizeof l);
+        inet_ntop(AF_INET, &b, r, sizeof r);
+    } else {
+        inet_ntop(AF_INET6, &sc->local, l, sizeof l);
+        inet_ntop(AF_INET6, &sc->remote, r, sizeof r);
+    }
+    snprintf(buf, n, "local %s remote %s%s", l, r, sc->ingress_check ? "" : " ingress-check off");
+    return true;
+}
+
+bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8])
+{
+    if (!gif_is(ifp) || !((const struct gif_softc *)ifp->drv)->v4)
+        return false;
+    const struct gif_softc *sc = ifp->drv;
+    memset(iid, 0, 4);
+    memcpy(iid + 4, &sc->local.s6_addr[12], 4);
+    return true;
+}
+
+/* --- output --- */
+
+/* One inner packet (IP header at data) into the outer one. Consumes p. */
+static void gif_encap(struct gif_softc *sc, struct pkt *p)
+{
+    struct six_stack *st = sc->ifp->st;
+    unsigned version = p->len ? pkt_data(p)[0] >> 4 : 0;
+
+    if (version != 4 && version != 6) {
+        CTR_INC(st, gif, drop_out_bad_inner);
+        pkt_free(p);
+        return;
+    }
+    if (p->encap >= GIF_MAX_NEST) {   /* nested too deep, or a tunnel routed into itself */
+        CTR_INC(st, gif, drop_nested);
+        pkt_free(p);
+        return;
+    }
+    p->encap++;
+    p->flags = 0;   /* the outer packet is our own, not a forwarded one */
+    uint8_t proto = version == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
+    int rc;
+    if (sc->v4) {
+        struct ip4_out o = { .src = v4_of(&sc->local), .dst = v4_of(&sc->remote), .proto = proto,
+                             .ttl = sc->hlim, .df = false };
+        rc = ip4_output(st, p, &o);
+    } else {
+        struct ip6_out o = { .src = sc->local, .dst = sc->remote, .nxt = proto, .hlim = sc->hlim };
+        rc = ip6_output(st, p, &o);
+    }
+    if (rc == 0)
+        CTR_INC(st, gif, out_packets);
+}
+
+static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n)
+{
+    for (unsigned i = 0; i < n; i++)
+        gif_encap(ifp->drv, pkts[i]);
+    return n;
+}
+
+/* --- input --- */
+
+/* The gif this outer packet belongs to; *local_known: some gif ends at dst. */
+static struct gif_softc *gif_lookup(struct six_stack *st, const struct in6_addr *src, const struct in6_addr *dst,
+                                    bool *local_known)
+{
+    struct gif_softc *any = NULL;
+    *local_known = false;
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *ifp = st->ifs[i];
+        if (!gif_is(ifp))
+            continue;
+        struct gif_softc *sc = ifp->drv;
+        if (!in6_eq(&sc->local, dst))
+            continue;
+        *local_known = true;
+        if (in6_eq(&sc->remote, src))
+            return sc;   /* an exact match wins over a relaxed one */
+        if (!sc->ingress_check && !any)
+            any = sc;
+    }
+    return any;
+}
+
+static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
+{
+    struct six_stack *st = sc->ifp->st;
+    struct ifnet *oifp;
+    struct in6_addr nh;
+
+    if (in6_is_multicast(&ip->src) || in6_is_loopback(&ip->src) || in6_is_v4mapped(&ip->src)) {
+        CTR_INC(st, gif, drop_bad_src);
+        return false;
+    }
+    if (in6_is_unspecified(&ip->src))
+        return true;   /* DAD; the ND code judges it */
+    if (in6_ifaddr_lookup(st, &ip->src)) {
+        CTR_INC(st, gif, drop_spoof_own);
+        return false;
+    }
+    if (in6_is_linklocal(&ip->src)) {
+        bool link_scoped = in6_is_linklocal(&ip->dst) || (in6_is_multicast(&ip->dst) && in6_mc_scope(&ip->dst) <= 2);
+        if (!link_scoped)
+            CTR_INC(st, gif, drop_spoof_linklocal);
+        return link_scoped;
+    }
+    if (!route6_resolve(st, &ip->src, NULL, &oifp, &nh) && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
+        CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    return true;
+}
+
+static bool inner4_src_ok(struct gif_softc *sc, const struct ip4_info *ih)
+{
+    struct six_stack *st = sc->ifp->st;
+    struct in_addr s = ih->src;
+
+    if (in4_is_any(s) || in4_is_multicast(s) || in4_is_broadcast(s) || in4_is_loopback(s)) {
+        CTR_INC(st, gif, drop_bad_src);
+        return false;
+    }
+    if (in4_is_local(st, s)) {
+        CTR_INC(st, gif, drop_spoof_own);
+        return false;
+    }
+    struct ifnet *on = route4_onlink_if(st, s);
+    if (on && on != sc->ifp) {
+        CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    return true;
+}
+
+static void count_parse(struct six_stack *st, enum wire_reason r)
+{
+    if (r == WR_TRUNCATED || r == WR_BAD_LENGTH)
+        CTR_INC(st, gif, drop_inner_truncated);
+    else
+        CTR_INC(st, gif, drop_inner_bad);
+}
+
+/* The inner packet (at data) is well formed, of the family the outer
+ * protocol names, and from an acceptable source. */
+static bool inner_ok(struct gif_softc *sc, const struct pkt *p, uint8_t proto)
+{
+    struct six_stack *st = sc->ifp->st;
+    const uint8_t *d = pkt_data(p);
+    unsigned version = p->len ? d[0] >> 4 : 0;
+
+    if (!p->len) {
+        CTR_INC(st, gif, drop_inner_truncated);
+        return false;
+    }
+    if (version != (proto == IPPROTO_IPV6 ? 6u : 4u)) {
+        CTR_INC(st, gif, drop_inner_mismatch);
+        return false;
+    }
+    enum wire_reason r;
+    if (version == 6) {
+        struct ip6_info ip;
+        if ((r = ip6_parse(d, p->len, &ip)) != WR_OK) {
+            count_parse(st, r);
+            return false;
+        }
+        return inner6_src_ok(sc, &ip);
+    }
+    struct ip4_info ih;
+    if ((r = ip4_parse(d, p->len, &ih)) != WR_OK) {
+        count_parse(st, r);
+        return false;
+    }
+    return inner4_src_ok(sc, &ih);
+}
+
+bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, const struct in6_addr *src,
+               const struct in6_addr *dst)
+{
+    struct six_stack *st = ifp->st;
+    bool local_known;
+    struct gif_softc *sc = gif_lookup(st, src, dst, &local_known);
+
+    if (!local_known)
+        return false;
+    if (!sc)
+        CTR_INC(st, gif, drop_unknown_src);
+    else if (p->encap >= GIF_MAX_NEST)
+        CTR_INC(st, gif, drop_nested);
+    if (!sc || p->encap >= GIF_MAX_NEST) {
+        pkt_free(p);
+        return true;
+    }
+    pkt_pull(p, off);
+    if (!inner_ok(sc, p, proto)) {
+        pkt_free(p);
+        return true;
+    }
+    p->encap++;
+    p->flags &= ~(uint32_t)(PKT_F_MCAST | PKT_F_BCAST | PKT_F_OTHERHOST);   /* the outer link's business */
+    CTR_INC(st, gif, in_packets);
+    if_input(sc->ifp, &p, 1);
+    return true;
+}

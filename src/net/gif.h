@@ -1,0 +1,39 @@
+/* gif: configured tunnel interfaces (RFC 4213 §3 IPv6-in-IPv4, RFC 2473
+ * IPv4/IPv6-in-IPv6, RFC 2003 IPv4-in-IPv4). A gif is a raw IP interface
+ * (IFT_RAWIP, IFF6_NOARP) whose "driver" is the network layer itself: what
+ * is routed into it gets an outer header from local to remote; protocol
+ * 41/4 arriving for local from remote is decapsulated and enters if_input()
+ * on the gif. Outer addresses are kept as IPv6, IPv4 ones IPv4-mapped. */
+#ifndef SIX_NET_GIF_H
+#define SIX_NET_GIF_H
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h>
+#include "link/ifnet.h"
+
+#define GIF_DEFAULT_MTU  1280u   /* RFC 4213 §3.2: the static IPv6 minimum */
+#define GIF_DEFAULT_HLIM 64u     /* outer TTL / hop limit */
+#define GIF_MAX_NEST     2u      /* tunnel headers per packet: one gif inside another, no deeper */
+
+/* Create a gif (down, MTU 1280). local/remote both IPv4-mapped or both
+ * IPv6, unicast, not equal. NULL with *err: EINVAL, EEXIST, ENOSPC, ENOMEM. */
+struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in6_addr *local,
+                         const struct in6_addr *remote, int *err);
+bool gif_is(const struct ifnet *ifp);
+/* RFC 4213 §3.6 ingress check (default on): off accepts any outer source. */
+void gif_set_ingress_check(struct ifnet *ifp, bool on);
+/* "gif local A remote B" for link show; false if ifp is not a gif. */
+bool gif_describe(const struct ifnet *ifp, char *buf, size_t n);
+/* RFC 4213 §3.7: over IPv4 the link-local interface identifier is the local
+ * IPv4 address with 32 zero bits in front. false: no such rule (IPv6 outer). */
+bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8]);
+
+/* Protocol 41 or 4 for one of our addresses: ifp/p as received, the outer
+ * header (and IPv6 extension headers) taking off bytes, src/dst the outer
+ * addresses (IPv4-mapped for IPv4). true: consumed (delivered on a gif or
+ * dropped and counted); false: no gif ends at dst, p untouched. */
+bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, const struct in6_addr *src,
+               const struct in6_addr *dst);
+
+#endif
