@@ -88,7 +88,8 @@
     /* configured tunnels (net/gif.c) */ \
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
-    X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner)
+    X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner) \
+    X(gif, drop_no_sa) X(gif, drop_not_protected)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

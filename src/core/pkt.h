@@ -27,6 +27,7 @@ enum pkt_flags {
     PKT_F_OTHERHOST = 1u << 4, /* unicast to another link-layer address */
     PKT_F_FRAGMENT = 1u << 5,  /* carried a fragment header (ND must refuse, RFC 6980) */
     PKT_F_IPSEC_TUNNEL = 1u << 6, /* the inner packet of an IPsec tunnel-mode SA */
+    PKT_F_IPSEC_IFBOUND = 1u << 7, /* ... of an SA bound to a tunnel interface: the interface is its selector */
 };
 
 struct pkt {

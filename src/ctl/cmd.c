@@ -272,6 +272,18 @@ static int link_del(struct cmd_ctx *c, int argc, char **argv)
     return 0;
 }
 
+/* An SPI as setkey writes it: decimal or 0x hex, 256 and up (RFC 4303 §2.1). */
+static bool parse_spi(const char *s, unsigned long *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = s[0] >= '0' && s[0] <= '9' ? strtoul(s, &end, 0) : 0;
+    if (!v || errno || *end || v < 256 || v > 0xffffffffUL)
+        return false;
+    *out = v;
+    return true;
+}
+
 static int link_set(struct cmd_ctx *c, int argc, char **argv)
 {
     /* link set NAME [up|down] [mtu N] ... : all parsed first, then applied */
@@ -283,6 +295,8 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
         return st;
     int updown = -1;          /* -1 unchanged, 0 down, 1 up */
     int ingress = -1;         /* gif ingress check: -1 unchanged */
+    uint32_t esp_out = 0, esp_in = 0;   /* gif bound to ESP SAs */
+    bool esp_set = false;
     unsigned long mtu = 0;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "up") == 0) {
@@ -294,16 +308,27 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
                 return cmd_usage(c, "link set: mtu needs a value");
             if (!cmd_parse_ulong(argv[++i], 68, 65535, &mtu))
                 return cmd_usage(c, "link set: bad mtu '%s' (68-65535)", argv[i]);
+        } else if (strcmp(argv[i], "esp") == 0 && gif_is(ifp)) {
+            unsigned long so, si;
+            if (i + 1 < argc && strcmp(argv[i + 1], "off") == 0) {
+                esp_out = 0, esp_set = true, i++;
+            } else if (i + 2 < argc && parse_spi(argv[i + 1], &so) && parse_spi(argv[i + 2], &si)) {
+                esp_out = (uint32_t)so, esp_in = (uint32_t)si, esp_set = true, i += 2;
+            } else {
+                return cmd_usage(c, "link set: esp SPI-OUT SPI-IN | esp off (SPIs 256 and up)");
+            }
         } else if (strcmp(argv[i], "ingress-check") == 0 && gif_is(ifp)) {
             if (i + 1 >= argc || (strcmp(argv[i + 1], "on") && strcmp(argv[i + 1], "off")))
                 return cmd_usage(c, "link set: ingress-check on|off");
             ingress = strcmp(argv[++i], "on") == 0;
         } else {
-            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu (gif: ingress-check)", argv[i]);
+            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu (gif: ingress-check, esp)", argv[i]);
         }
     }
     if (ingress >= 0)
         gif_set_ingress_check(ifp, ingress == 1);
+    if (esp_set)
+        gif_bind_esp(ifp, esp_out, esp_in);
     if (mtu && mtu != ifp->mtu) {
         int r = if_set_mtu(ifp, (uint32_t)mtu);
         if (r < 0)

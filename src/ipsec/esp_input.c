@@ -5,6 +5,7 @@
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
 #include "net/stack.h"
+#include "net/gif.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "core/pkt.h"
@@ -90,11 +91,15 @@ static int transport(struct pkt *p, bool v4, size_t off, size_t nxt_field, const
     return r->next_header;
 }
 
-static int tunnel(struct ifnet *ifp, struct pkt *p, const struct esp_opened *r)
+static int tunnel(struct ifnet *ifp, struct pkt *p, const struct esp_opened *r, struct ifnet *bound)
 {
     struct six_stack *st = ifp->st;
     pkt_pull(p, (size_t)(r->payload - pkt_data(p)));
     pkt_trim(p, r->len);
+    if (bound) {   /* the SA's tunnel interface: the packet arrives there, checked as gif input */
+        gif_input_esp(bound, p, r->next_header);
+        return -1;
+    }
     p->flags |= PKT_F_IPSEC_TUNNEL;
     /* the inner header says its version; it must agree with ESP's next header */
     unsigned version = p->len ? pkt_data(p)[0] >> 4 : 0;
@@ -170,6 +175,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
     }
     uint32_t id = sa->id;
     uint8_t mode = sa->mode;
+    struct ifnet *bound = gif_bound_to(st, sa->spi, &sa->dst);
     if (!ipsec_sa_account(st, sa, r.len)) {
         CTR_INC(st, ipsec, drop_expired);
         return drop(p);
@@ -182,7 +188,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
             CTR_INC(st, ipsec, drop_bad_nxt);
             return drop(p);
         }
-        return tunnel(ifp, p, &r);
+        return tunnel(ifp, p, &r, bound);
     }
     int nh = transport(p, v4, off, nxt_field, &r);
     if (nh < 0) {

@@ -190,6 +190,12 @@ struct ipsec_sockpol;
 enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, bool forwarded,
                                struct ipsec_sockpol *sockpol, int *rc);
 
+/* ESP tunnel mode through a given SA (a tunnel interface bound to it):
+ * the inner packet at pkt_data(p) is sealed and sent from the SA's source
+ * to its destination.  Always IPSEC_OUT_DONE; *rc as ip6_output's. */
+enum ipsec_out ipsec_output_tunnel_sa(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool inner_v4,
+                                      int *rc);
+
 /* ESP input: p holds the whole packet, ESP at off, the byte announcing it
  * at nxt_field.  Returns the next header to go on with at off (transport
  * mode: ESP removed), or -1 when p was consumed (tunnel mode re-entered

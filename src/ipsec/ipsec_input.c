@@ -52,7 +52,10 @@ bool ipsec_in_check(struct six_stack *st, const struct pkt *p, const struct ipse
 {
     if (!st->ipsec)
         return true;
-    bool from_tunnel = p->flags & PKT_F_IPSEC_TUNNEL, tunnel_named = false;
+    /* an SA bound to a tunnel interface: the interface (and its inner-source
+     * checks) is the selector, no SPD policy has to name the tunnel */
+    bool from_tunnel = (p->flags & PKT_F_IPSEC_TUNNEL) && !(p->flags & PKT_F_IPSEC_IFBOUND);
+    bool tunnel_named = false;
     struct ipsec_sp *sp = forwarded ? ipsec_sp_lookup(st, IPSEC_DIR_FWD, k) : NULL;
     if (!sp)
         sp = ipsec_sp_lookup(st, IPSEC_DIR_IN, k);

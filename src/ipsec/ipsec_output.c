@@ -285,6 +285,12 @@ enum ipsec_out ipsec_output_sp(struct six_stack *st, struct pkt *p, bool v4, boo
 static size_t req_hdrsiz(struct six_stack *st, const struct ipsec_req *r, bool v4, const struct in6_addr *src,
                          const struct in6_addr *dst);
 
+enum ipsec_out ipsec_output_tunnel_sa(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool inner_v4,
+                                      int *rc)
+{
+    return esp_tunnel(st, p, sa, inner_v4, rc);
+}
+
 size_t ipsec_hdrsiz(struct six_stack *st, bool v4, const struct in6_addr *src, const struct in6_addr *dst,
                     uint8_t proto, uint16_t sport, uint16_t dport)
 {

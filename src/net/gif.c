@@ -40,6 +40,7 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
+#include "ipsec/ipsec.h"
 #include "wire/ip4.h"
 #include "wire/ip6.h"
 
@@ -49,6 +50,7 @@ struct gif_softc {
     bool v4;                         /* outer family */
     bool ingress_check;
     uint8_t hlim;
+    uint32_t esp_out, esp_in;        /* bound ESP tunnel SAs (esp_out 0: none) */
 };
 
 static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
@@ -150,6 +152,41 @@ bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8])
 
 /* --- output --- */
 
+/* Through the bound SA: ESP tunnel mode does the outer header. */
+static void gif_encap_esp(struct gif_softc *sc, struct pkt *p, bool inner_v4)
+{
+    struct six_stack *st = sc->ifp->st;
+    struct ipsec_sa *sa = ipsec_sa_find(st, IPSEC_PROTO_ESP, &sc->remote, sc->esp_out);
+    int rc;
+    if (!sa || sa->mode == IPSEC_MODE_TRANSPORT) {
+        CTR_INC(st, gif, drop_no_sa);
+        pkt_free(p);
+        return;
+    }
+    if (ipsec_output_tunnel_sa(st, p, sa, inner_v4, &rc) == IPSEC_OUT_DONE && rc == 0)
+        CTR_INC(st, gif, out_packets);
+}
+
+void gif_bind_esp(struct ifnet *ifp, uint32_t spi_out, uint32_t spi_in)
+{
+    struct gif_softc *sc = ifp->drv;
+    sc->esp_out = spi_out;
+    sc->esp_in = spi_out ? spi_in : 0;
+}
+
+struct ifnet *gif_bound_to(struct six_stack *st, uint32_t spi, const struct in6_addr *local)
+{
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *ifp = st->ifs[i];
+        if (!gif_is(ifp))
+            continue;
+        struct gif_softc *sc = ifp->drv;
+        if (sc->esp_out && sc->esp_in == spi && in6_eq(&sc->local, local))
+            return ifp;
+    }
+    return NULL;
+}
+
 /* One inner packet (IP header at data) into the outer one. Consumes p. */
 static void gif_encap(struct gif_softc *sc, struct pkt *p)
 {
@@ -170,6 +207,10 @@ static void gif_encap(struct gif_softc *sc, struct pkt *p)
     p->flags = 0;   /* the outer packet is our own, not a forwarded one */
     uint8_t proto = version == 6 ? IPPROTO_IPV6 : IPPROTO_IPIP;
     int rc;
+    if (sc->esp_out) {
+        gif_encap_esp(sc, p, version == 4);
+        return;
+    }
     if (sc->v4) {
         struct ip4_out o = { .src = v4_of(&sc->local), .dst = v4_of(&sc->remote), .proto = proto,
                              .ttl = sc->hlim, .df = false };
@@ -317,7 +358,9 @@ bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, cons
         CTR_INC(st, gif, drop_unknown_src);
     else if (p->encap >= GIF_MAX_NEST)
         CTR_INC(st, gif, drop_nested);
-    if (!sc || p->encap >= GIF_MAX_NEST) {
+    else if (sc->esp_out)
+        CTR_INC(st, gif, drop_not_protected);   /* bound to an SA: plain 41/4 is not accepted */
+    if (!sc || p->encap >= GIF_MAX_NEST || sc->esp_out) {
         pkt_free(p);
         return true;
     }
@@ -331,4 +374,23 @@ bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, cons
     CTR_INC(st, gif, in_packets);
     if_input(sc->ifp, &p, 1);
     return true;
+}
+
+void gif_input_esp(struct ifnet *gif, struct pkt *p, uint8_t proto)
+{
+    struct gif_softc *sc = gif->drv;
+    if (p->encap >= GIF_MAX_NEST) {
+        CTR_INC(gif->st, gif, drop_nested);
+        pkt_free(p);
+        return;
+    }
+    if (!inner_ok(sc, p, proto)) {
+        pkt_free(p);
+        return;
+    }
+    p->encap++;
+    p->flags &= ~(uint32_t)(PKT_F_MCAST | PKT_F_BCAST | PKT_F_OTHERHOST);
+    p->flags |= PKT_F_IPSEC_TUNNEL | PKT_F_IPSEC_IFBOUND;
+    CTR_INC(gif->st, gif, in_packets);
+    if_input(gif, &p, 1);
 }

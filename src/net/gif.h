@@ -29,6 +29,19 @@ bool gif_describe(const struct ifnet *ifp, char *buf, size_t n);
  * IPv4 address with 32 zero bits in front. false: no such rule (IPv6 outer). */
 bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8]);
 
+/* Bind ESP tunnel-mode SAs to the gif (issue 5, hometun §4: "the tunnel
+ * interface lookup should use the Security Association"): what is routed
+ * into it leaves through the SA spi_out (to remote), what SA spi_in (to
+ * local) decrypts arrives on it; plain 41/4 from remote is then refused.
+ * spi_out == 0: unbind. */
+void gif_bind_esp(struct ifnet *ifp, uint32_t spi_out, uint32_t spi_in);
+/* The gif whose inbound SA is (spi, local); NULL if none. */
+struct ifnet *gif_bound_to(struct six_stack *st, uint32_t spi, const struct in6_addr *local);
+/* ESP input's hand-over for a bound SA: the inner packet (at data,
+ * protocol 41 or 4) passes the gif's inner checks and enters the gif.
+ * Consumes p. */
+void gif_input_esp(struct ifnet *gif, struct pkt *p, uint8_t proto);
+
 /* Protocol 41 or 4 for one of our addresses: ifp/p as received, the outer
  * header (and IPv6 extension headers) taking off bytes, src/dst the outer
  * addresses (IPv4-mapped for IPv4). true: consumed (delivered on a gif or
