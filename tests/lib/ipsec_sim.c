@@ -5,9 +5,30 @@
 #include "ipsec/ipsec.h"
 #include "ipsec/setkey.h"
 #include "link/sim.h"
+#include "ctl/scene.h"
+#include "../lib/simstack.h"
 #include "six/socket.h"
 
 #define MS 1000000ull
+
+struct sim_world *sim_two_hosts(uint64_t seed, struct six_stack **a, struct six_stack **b)
+{
+    struct sim_link_params lp = { .delay_ns = 1 * MS };
+    struct sim_world *w = sim_world_create(seed);
+    *a = sim_stack(w, "a", seed + 1, 4096);
+    *b = sim_stack(w, "b", seed + 2, 4096);
+    struct sim_link *l = sim_link_create(w, "l", &lp);
+    sim_attach(l, *a, "eth0", NULL);
+    sim_attach(l, *b, "eth0", NULL);
+    const char *ca[] = { "link set eth0 up", "addr add 2001:db8:1::a/64 dev eth0", "addr add 192.0.2.1/24 dev eth0" };
+    const char *cb[] = { "link set eth0 up", "addr add 2001:db8:1::b/64 dev eth0", "addr add 192.0.2.2/24 dev eth0" };
+    for (int i = 0; i < 3; i++) {
+        scene_cmd(*a, NULL, "%s", ca[i]);
+        scene_cmd(*b, NULL, "%s", cb[i]);
+    }
+    sim_run_for(w, 3000 * MS);
+    return w;
+}
 
 int sim_setkey(struct six_stack *st, const char *text)
 {

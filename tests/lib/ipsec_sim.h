@@ -10,6 +10,9 @@
 struct six_stack;
 struct sim_world;
 
+/* A world with stacks "a" and "b" on one Ethernet segment (1 ms), a with
+ * 2001:db8:1::a/64 and 192.0.2.1/24, b with ::b and .2, DAD done. */
+struct sim_world *sim_two_hosts(uint64_t seed, struct six_stack **a, struct six_stack **b);
 /* Parse and apply setkey(8) text (all or nothing); 0, or -1 with the error on stderr. */
 int sim_setkey(struct six_stack *st, const char *text);
 /* "2001:db8::1" or "192.0.2.1" with a port; *len set. */

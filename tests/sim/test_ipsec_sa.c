@@ -33,18 +33,7 @@ static int load(struct six_stack *st, const char *text) { return sim_setkey(st, 
 
 static void setup(uint64_t seed)
 {
-    struct sim_link_params lp = { .delay_ns = 1 * MS };
-    W = sim_world_create(seed);
-    A = sim_stack(W, "a", seed + 1, 4096);
-    B = sim_stack(W, "b", seed + 2, 4096);
-    struct sim_link *l = sim_link_create(W, "l", &lp);
-    sim_attach(l, A, "eth0", NULL);
-    sim_attach(l, B, "eth0", NULL);
-    scene_cmd(A, NULL, "link set eth0 up");
-    scene_cmd(B, NULL, "link set eth0 up");
-    scene_cmd(A, NULL, "addr add 2001:db8:1::a/64 dev eth0");
-    scene_cmd(B, NULL, "addr add 2001:db8:1::b/64 dev eth0");
-    sim_run_for(W, 3 * SEC);
+    W = sim_two_hosts(seed, &A, &B);
 }
 
 static void teardown(void)
@@ -245,6 +234,30 @@ static void set_plen(uint8_t *f, size_t len)
     wr16(f + 14 + 4, (uint16_t)(len - 14 - 40));
 }
 
+/* An ESP packet with a good HMAC-SHA-256 ICV (NULL encryption, b's key)
+ * whose trailer is chosen by the test: 8 bytes of data, then tail = two pad
+ * bytes, pad length, next header.  Sent to b in the IPv6 header of the
+ * captured frame; returns how much counter ctr moved. */
+static uint64_t authentic_esp(struct ipsec_xform *x, uint32_t spi, uint32_t seq, const char *data,
+                              const uint8_t tail[4], enum six_ctr ctr)
+{
+    uint8_t esp[64], f[2048];
+    size_t n = 8;
+    wr32(esp, spi), wr32(esp + 4, seq);
+    memcpy(esp + n, data, 8), n += 8;
+    memcpy(esp + n, tail, 4), n += 4;
+    struct iovec iov = { esp, n };
+    if (ipsec_xform_ah_icv(x, &iov, 1, seq, false, esp + n))
+        return 0;
+    n += 16;
+    memcpy(f, esp_frame, 14 + 40);
+    memcpy(f + 14 + 40, esp, n);
+    set_plen(f, 14 + 40 + n);
+    uint64_t before = B->ctr.v[ctr];
+    reinject(f, 14 + 40 + n);
+    return B->ctr.v[ctr] - before;
+}
+
 TEST(hostile_esp_each_counted)
 {
     setup(54);
@@ -300,49 +313,11 @@ TEST(hostile_esp_each_counted)
         key[i] = (uint8_t)i;
     T_EQ(ipsec_xform_init(&x, IPSEC_EALG_NULL, NULL, 0, IPSEC_AALG_HMAC_SHA256_128, key, 32, &err), 0);
     /* bad padding: pad bytes must read 1, 2, 3 (RFC 4303 §2.4) */
-    uint8_t esp[64];
-    size_t n = 0;
-    wr32(esp, 0x8002), wr32(esp + 4, 7), n = 8;
-    memcpy(esp + n, "payload!", 8), n += 8;
-    esp[n++] = 1, esp[n++] = 9;                          /* "9" where 2 belongs */
-    esp[n++] = 2, esp[n++] = 17;                         /* pad length 2, next header UDP */
-    struct iovec iov = { esp, n };
-    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 7, false, esp + n), 0);
-    n += 16;
-    memcpy(f, esp_frame, 14 + 40);
-    memcpy(f + 14 + 40, esp, n);
-    set_plen(f, 14 + 40 + n);
-    c0 = CTR_GET(B, ipsec, drop_bad_padding);
-    reinject(f, 14 + 40 + n);
-    T_EQ(CTR_GET(B, ipsec, drop_bad_padding), c0 + 1);
+    T_EQ(authentic_esp(&x, 0x8002, 7, "payload!", (const uint8_t[]){ 1, 9, 2, 17 }, CTR_ipsec_drop_bad_padding), 1);
     /* pad length beyond the payload: 8 bytes of data, pad length 200 */
-    n = 0;
-    wr32(esp, 0x8002), wr32(esp + 4, 9), n = 8;
-    memcpy(esp + n, "payload!", 8), n += 8;
-    esp[n++] = 1, esp[n++] = 2;
-    esp[n++] = 200, esp[n++] = 17;
-    iov.iov_len = n;
-    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 9, false, esp + n), 0);
-    n += 16;
-    memcpy(f + 14 + 40, esp, n);
-    set_plen(f, 14 + 40 + n);
-    c0 = CTR_GET(B, ipsec, drop_bad_padding);
-    reinject(f, 14 + 40 + n);
-    T_EQ(CTR_GET(B, ipsec, drop_bad_padding), c0 + 1);
+    T_EQ(authentic_esp(&x, 0x8002, 9, "payload!", (const uint8_t[]){ 1, 2, 200, 17 }, CTR_ipsec_drop_bad_padding), 1);
     /* a tunnel-mode SA whose payload says UDP, not an IP packet */
-    n = 0;
-    wr32(esp, 0x8003), wr32(esp + 4, 10), n = 8;
-    memcpy(esp + n, "notanip!", 8), n += 8;
-    esp[n++] = 1, esp[n++] = 2;
-    esp[n++] = 2, esp[n++] = 17;
-    iov.iov_len = n;
-    T_EQ(ipsec_xform_ah_icv(&x, &iov, 1, 10, false, esp + n), 0);
-    n += 16;
-    memcpy(f + 14 + 40, esp, n);
-    set_plen(f, 14 + 40 + n);
-    c0 = CTR_GET(B, ipsec, drop_bad_nxt);
-    reinject(f, 14 + 40 + n);
-    T_EQ(CTR_GET(B, ipsec, drop_bad_nxt), c0 + 1);
+    T_EQ(authentic_esp(&x, 0x8003, 10, "notanip!", (const uint8_t[]){ 1, 2, 2, 17 }, CTR_ipsec_drop_bad_nxt), 1);
     ipsec_xform_free(&x);
     (void)c0;
 
@@ -391,8 +366,6 @@ static bool udp_between(struct six_stack *s, struct six_stack *d, const char *to
 TEST(natt_udp_encapsulation_and_peer_follow)
 {
     setup(55);
-    scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0");
-    scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0");
     scene_cmd(A, NULL, "addr add 2001:db8:a::1/64 dev eth0");
     scene_cmd(B, NULL, "addr add 2001:db8:b::1/64 dev eth0");
     /* source selection wants a route; the tunnel policy takes the packets before it is used */
@@ -462,8 +435,6 @@ TEST(tfc_padding_in_a_6in6_tunnel)
 TEST(ipv4_in_ipv4_tunnel)
 {
     setup(57);
-    scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0");
-    scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0");
     scene_cmd(A, NULL, "addr add 203.0.113.1/24 dev eth0");
     scene_cmd(B, NULL, "addr add 198.51.100.1/24 dev eth0");
     scene_cmd(A, NULL, "route add 198.51.100.0/24 dev eth0");

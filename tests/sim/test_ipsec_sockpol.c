@@ -50,20 +50,7 @@ static struct sockaddr_storage ss_of(const char *a, uint16_t port, socklen_t *le
 
 static void two_hosts(uint64_t seed)
 {
-    struct sim_link_params lp = { .delay_ns = 1 * MS };
-    W = sim_world_create(seed);
-    A = sim_stack(W, "a", seed + 1, 4096);
-    B = sim_stack(W, "b", seed + 2, 4096);
-    struct sim_link *l = sim_link_create(W, "l", &lp);
-    sim_attach(l, A, "eth0", NULL);
-    sim_attach(l, B, "eth0", NULL);
-    scene_cmd(A, NULL, "link set eth0 up");
-    scene_cmd(B, NULL, "link set eth0 up");
-    scene_cmd(A, NULL, "addr add 2001:db8:1::a/64 dev eth0");
-    scene_cmd(B, NULL, "addr add 2001:db8:1::b/64 dev eth0");
-    scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0");
-    scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0");
-    sim_run_for(W, 3 * SEC);
+    W = sim_two_hosts(seed, &A, &B);
 }
 
 static void teardown(void)
