@@ -266,46 +266,73 @@ int ctl_io_read_frame(int fd, uint8_t *buf, size_t cap, uint8_t *type, uint32_t 
     return 0;
 }
 
+/* What a client does with one reply frame: > 0 keep reading, 0 the
+ * exchange is over (CTL_EXIT decoded into *status), < 0 an error. */
+struct reply_sink {
+    ctl_text_fn out_fn, err_fn;     /* CTL_OUT / CTL_ERR text; NULL: dropped */
+    bool out_to_err;                /* CTL_OUT goes to err_fn too (PF_KEY clients) */
+    ctl_msg_fn msg_fn;              /* CTL_PFKEY messages; NULL: the frame is unexpected */
+    void *arg;
+    int *status;
+};
+
+static int take_reply(const struct reply_sink *k, uint8_t type, const uint8_t *pl, uint32_t plen)
+{
+    switch (type) {
+    case CTL_OUT: {
+        ctl_text_fn fn = k->out_to_err ? k->err_fn : k->out_fn;
+        if (fn)
+            fn(k->arg, (const char *)pl, plen);
+        return 1;
+    }
+    case CTL_ERR:
+        if (k->err_fn)
+            k->err_fn(k->arg, (const char *)pl, plen);
+        return 1;
+    case CTL_PFKEY:
+        if (!k->msg_fn)
+            return CTL_E_TYPE;
+        k->msg_fn(k->arg, pl, plen);
+        return 1;
+    case CTL_EXIT:
+        return ctl_decode_exit(pl, plen, k->status);
+    default:
+        return CTL_E_TYPE;   /* requests and batch frames only go to sixd */
+    }
+}
+
+/* Send the encoded request, then hand every reply frame to k until CTL_EXIT. */
+static int exchange(int fd, struct cmd_out *req, int r, const struct reply_sink *k)
+{
+    if (r == 0)
+        r = ctl_io_write_all(fd, req->buf, req->len);
+    cmd_out_free(req);
+    if (r < 0)
+        return r;
+    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
+    if (!buf) {
+        errno = ENOMEM;
+        return CTL_E_IO;
+    }
+    do {
+        uint8_t type;
+        uint32_t plen;
+        r = ctl_io_read_frame(fd, buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen);
+        if (r >= 0)
+            r = take_reply(k, type, buf + CTL_HDR_LEN, plen);
+    } while (r > 0);
+    free(buf);
+    return r;
+}
+
 int ctl_io_call(int fd, uint32_t flags, int argc, char *const *argv,
                 ctl_text_fn out_fn, ctl_text_fn err_fn, void *arg, int *status)
 {
     struct cmd_out req;
     cmd_out_init(&req);
     int r = ctl_encode_request(&req, flags, argc, argv);
-    if (r == 0)
-        r = ctl_io_write_all(fd, req.buf, req.len);
-    cmd_out_free(&req);
-    if (r < 0)
-        return r;
-
-    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
-    if (!buf) {
-        errno = ENOMEM;
-        return CTL_E_IO;
-    }
-    for (;;) {
-        uint8_t type;
-        uint32_t plen;
-        r = ctl_io_read_frame(fd, buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen);
-        if (r < 0)
-            break;
-        const char *text = (const char *)buf + CTL_HDR_LEN;
-        if (type == CTL_OUT) {
-            if (out_fn)
-                out_fn(arg, text, plen);
-        } else if (type == CTL_ERR) {
-            if (err_fn)
-                err_fn(arg, text, plen);
-        } else if (type == CTL_EXIT) {
-            r = ctl_decode_exit(buf + CTL_HDR_LEN, plen, status);
-            break;
-        } else {
-            r = CTL_E_TYPE;   /* a server never sends CTL_REQ */
-            break;
-        }
-    }
-    free(buf);
-    return r;
+    struct reply_sink k = { .out_fn = out_fn, .err_fn = err_fn, .arg = arg, .status = status };
+    return exchange(fd, &req, r, &k);
 }
 
 int ctl_io_pfkey(int fd, enum ctl_type type, const void *payload, size_t len,
@@ -314,37 +341,7 @@ int ctl_io_pfkey(int fd, enum ctl_type type, const void *payload, size_t len,
     struct cmd_out req;
     cmd_out_init(&req);
     int r = ctl_encode_frame(&req, type, payload, len);
-    if (r == 0)
-        r = ctl_io_write_all(fd, req.buf, req.len);
-    cmd_out_free(&req);
-    if (r < 0)
-        return r;
-    uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
-    if (!buf) {
-        errno = ENOMEM;
-        return CTL_E_IO;
-    }
-    for (;;) {
-        uint8_t t;
-        uint32_t plen;
-        r = ctl_io_read_frame(fd, buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &t, &plen);
-        if (r < 0)
-            break;
-        const uint8_t *pl = buf + CTL_HDR_LEN;
-        if (t == CTL_PFKEY) {
-            if (msg_fn)
-                msg_fn(arg, pl, plen);
-        } else if (t == CTL_OUT || t == CTL_ERR) {
-            if (err_fn)
-                err_fn(arg, (const char *)pl, plen);
-        } else if (t == CTL_EXIT) {
-            r = ctl_decode_exit(pl, plen, status);
-            break;
-        } else {
-            r = CTL_E_TYPE;   /* requests and batch frames only go to sixd */
-            break;
-        }
-    }
-    free(buf);
-    return r;
+    /* CTL_OUT text goes where errors go: a PF_KEY client prints no other text */
+    struct reply_sink k = { .err_fn = err_fn, .out_to_err = true, .msg_fn = msg_fn, .arg = arg, .status = status };
+    return exchange(fd, &req, r, &k);
 }
