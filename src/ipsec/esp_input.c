@@ -175,7 +175,8 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
     }
     uint32_t id = sa->id;
     uint8_t mode = sa->mode;
-    struct ifnet *bound = gif_bound_to(st, sa->spi, &sa->dst);
+    uint32_t spi_in = sa->spi;
+    struct in6_addr local = sa->dst;   /* sa may be gone after accounting */
     if (!ipsec_sa_account(st, sa, r.len)) {
         CTR_INC(st, ipsec, drop_expired);
         return drop(p);
@@ -188,7 +189,8 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
             CTR_INC(st, ipsec, drop_bad_nxt);
             return drop(p);
         }
-        return tunnel(ifp, p, &r, bound);
+        /* only tunnel mode can end on a tunnel interface: the scan is not on the transport path */
+        return tunnel(ifp, p, &r, gif_bound_to(st, spi_in, &local));
     }
     int nh = transport(p, v4, off, nxt_field, &r);
     if (nh < 0) {

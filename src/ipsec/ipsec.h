@@ -75,7 +75,7 @@ struct ipsec_sa_stats {
 };
 
 struct ipsec_sa {
-    struct ipsec_sa *in_next, *out_next;   /* hash chains */
+    struct ipsec_sa *in_next, *out_next, *id_next;   /* hash chains */
     struct ipsec_sa *prev, *next;          /* every SA, oldest first */
     uint32_t id;                           /* stable handle, never reused while the stack lives */
     uint32_t spi;

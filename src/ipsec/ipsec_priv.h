@@ -9,6 +9,7 @@
 
 struct ipsec_state {
     struct ipsec_sa *in_hash[IPSEC_SA_HASH], *out_hash[IPSEC_SA_HASH];
+    struct ipsec_sa *id_hash[IPSEC_SA_HASH];   /* by id: the inbound policy check, per packet */
     struct ipsec_sa *sa_head, *sa_tail;
     unsigned n_sa;
     uint32_t next_sa_id, next_sp_id;

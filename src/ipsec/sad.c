@@ -57,7 +57,7 @@ struct ipsec_sa *ipsec_sa_by_id(struct six_stack *st, uint32_t id)
     struct ipsec_state *is = st->ipsec;
     if (!is)
         return NULL;
-    for (struct ipsec_sa *sa = is->sa_head; sa; sa = sa->next)
+    for (struct ipsec_sa *sa = is->id_hash[id % IPSEC_SA_HASH]; sa; sa = sa->id_next)
         if (sa->id == id)
             return sa;
     return NULL;
@@ -109,10 +109,20 @@ static void unlink_chain(struct ipsec_sa **head, struct ipsec_sa *sa, bool in)
         }
 }
 
+static void unlink_id(struct ipsec_state *is, struct ipsec_sa *sa)
+{
+    for (struct ipsec_sa **pp = &is->id_hash[sa->id % IPSEC_SA_HASH]; *pp; pp = &(*pp)->id_next)
+        if (*pp == sa) {
+            *pp = sa->id_next;
+            return;
+        }
+}
+
 static void sa_unlink(struct ipsec_state *is, struct ipsec_sa *sa)
 {
     unlink_chain(&is->in_hash[in_bucket(sa->proto, &sa->dst, sa->spi)], sa, true);
     unlink_chain(&is->out_hash[out_bucket(sa->proto, &sa->src, &sa->dst)], sa, false);
+    unlink_id(is, sa);
     if (sa->prev) sa->prev->next = sa->next; else is->sa_head = sa->next;
     if (sa->next) sa->next->prev = sa->prev; else is->sa_tail = sa->prev;
     is->n_sa--;
@@ -169,6 +179,8 @@ static void sa_link(struct ipsec_state *is, struct ipsec_sa *sa)
     is->in_hash[ib] = sa;
     sa->out_next = is->out_hash[ob];
     is->out_hash[ob] = sa;
+    sa->id_next = is->id_hash[sa->id % IPSEC_SA_HASH];
+    is->id_hash[sa->id % IPSEC_SA_HASH] = sa;
     sa->prev = is->sa_tail;
     sa->next = NULL;
     if (is->sa_tail) is->sa_tail->next = sa; else is->sa_head = sa;
