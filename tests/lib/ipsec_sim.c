@@ -95,8 +95,7 @@ bool sim_udp_once(struct sim_world *w, struct six_stack *s, struct six_stack *d,
     return ok;
 }
 
-/* Push what the window takes, read what arrived, 1 ms a round. */
-static bool pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total)
+bool sim_pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total)
 {
     static uint8_t buf[16384];
     size_t sent = 0, got = 0;
@@ -138,7 +137,7 @@ bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stac
         sim_run_for(w, 5 * MS);
         s = six_accept(sv, ls, NULL, NULL);
     }
-    bool ok = s >= 0 && pump(w, cl, c, sv, s, total);
+    bool ok = s >= 0 && sim_pump(w, cl, c, sv, s, total);
     six_close(cl, c);
     if (s >= 0)
         six_close(sv, s);

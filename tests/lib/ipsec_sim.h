@@ -20,6 +20,10 @@ struct sockaddr_storage sim_sockaddr(const char *addr, uint16_t port, socklen_t 
 /* One datagram from s (bound to from, if not NULL) to d's port: true when d's socket got it intact. */
 bool sim_udp_once(struct sim_world *w, struct six_stack *s, struct six_stack *d, const char *from, const char *to,
                   uint16_t port);
+/* total pattern bytes from socket c of cl to socket s of sv, pushing what
+ * the window takes and reading what arrived, 1 ms a round; true when all
+ * arrived intact. */
+bool sim_pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total);
 /* total bytes from cl to a listener on sv (port 8000), pattern-checked. */
 bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stack *sv, const char *to, size_t total);
 

@@ -129,28 +129,7 @@ static int accept_within(struct six_stack *st, int ls, uint64_t ns)
 /* total bytes from (ws, wst) to (rs, rst), checked byte by byte */
 static bool transfer(struct six_stack *wst, int ws, struct six_stack *rst, int rs, size_t total)
 {
-    static uint8_t buf[16384];
-    size_t sent = 0, got = 0;
-    bool bad = false;
-    for (int i = 0; i < 20000 && got < total; i++) {
-        while (sent < total) {
-            size_t k = total - sent < sizeof buf ? total - sent : sizeof buf;
-            for (size_t j = 0; j < k; j++)
-                buf[j] = (uint8_t)((sent + j) * 7);
-            ssize_t w = six_send(wst, ws, buf, k, 0);
-            if (w <= 0)
-                break;
-            sent += (size_t)w;
-        }
-        ssize_t r;
-        while ((r = six_recv(rst, rs, buf, sizeof buf, 0)) > 0) {
-            for (ssize_t j = 0; j < r; j++)
-                bad |= buf[j] != (uint8_t)((got + (size_t)j) * 7);
-            got += (size_t)r;
-        }
-        sim_run_for(W, 1 * MS);
-    }
-    return got == total && !bad;
+    return sim_pump(W, wst, ws, rst, rs, total);
 }
 
 /* "accepts only protected connections and its accepted sockets keep that policy" */
