@@ -89,7 +89,11 @@
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
     X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner) \
-    X(gif, drop_no_sa) X(gif, drop_not_protected)
+    X(gif, drop_no_sa) X(gif, drop_not_protected) \
+    /* gif: ICMP errors from the outer path, path MTU, ECN (net/gif_icmp.c) */ \
+    X(gif, icmp_in) X(gif, icmp_relayed) X(gif, icmp_quote_short) X(gif, icmp_quote_frag) X(gif, icmp_quote_bad) \
+    X(gif, icmp_inner_error) X(gif, icmp_suppressed) X(gif, icmp_ignored) X(gif, icmp_ratelimited) \
+    X(gif, icmp_pmtu_fits) X(gif, pmtu_lowered) X(gif, drop_pmtu_invalid) X(gif, ecn_ce_set) X(gif, drop_ecn_not_ect)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

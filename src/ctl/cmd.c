@@ -116,7 +116,7 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
     } else if (ifp->type == IFT_LOOP) {
         cmd_printf(o, "    link/loopback\n");
     } else if (gif_is(ifp)) {
-        char d[128];
+        char d[256];
         gif_describe(ifp, d, sizeof d);
         cmd_printf(o, "    link/gif %s\n", d);
     } else {
@@ -297,6 +297,8 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
     int ingress = -1;         /* gif ingress check: -1 unchanged */
     uint32_t esp_out = 0, esp_in = 0;   /* gif bound to ESP SAs */
     bool esp_set = false;
+    struct gif_opts gopt;     /* gif hlim, tclass, pmtud (net/gif_icmp.c) */
+    gif_opts_init(&gopt);
     unsigned long mtu = 0;
     for (int i = 3; i < argc; i++) {
         if (strcmp(argv[i], "up") == 0) {
@@ -321,16 +323,24 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
             if (i + 1 >= argc || (strcmp(argv[i + 1], "on") && strcmp(argv[i + 1], "off")))
                 return cmd_usage(c, "link set: ingress-check on|off");
             ingress = strcmp(argv[++i], "on") == 0;
+        } else if (gif_is(ifp) && gif_opt_word(argv[i])) {
+            const char *u = gif_opt_parse(ifp, &gopt, argv[i], i + 1 < argc ? argv[i + 1] : NULL);
+            if (u)
+                return cmd_usage(c, "link set: %s", u);
+            i++;
         } else {
-            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu (gif: ingress-check, esp)", argv[i]);
+            return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu "
+                             "(gif: ingress-check, esp, hlim, tclass, pmtud)", argv[i]);
         }
     }
+    if (gif_is(ifp))
+        gif_opts_apply(ifp, &gopt);
     if (ingress >= 0)
         gif_set_ingress_check(ifp, ingress == 1);
     if (esp_set)
         gif_bind_esp(ifp, esp_out, esp_in);
-    if (mtu && mtu != ifp->mtu) {
-        int r = if_set_mtu(ifp, (uint32_t)mtu);
+    if (mtu && (mtu != ifp->mtu || gif_is(ifp))) {   /* a gif's mtu is the configured one, ifp->mtu the effective */
+        int r = gif_is(ifp) ? gif_set_mtu(ifp, (uint32_t)mtu) : if_set_mtu(ifp, (uint32_t)mtu);
         if (r < 0)
             return cmd_fail(c, "link set %s mtu %lu: %s", ifp->name, mtu, strerror(-r));
     }

@@ -36,22 +36,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
-#include "net/gif.h"
+#include "net/gif_var.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "ipsec/ipsec.h"
 #include "wire/ip4.h"
 #include "wire/ip6.h"
-
-struct gif_softc {
-    struct ifnet *ifp;
-    struct in6_addr local, remote;   /* IPv4-mapped when v4 */
-    bool v4;                         /* outer family */
-    bool ingress_check;
-    uint8_t hlim;
-    uint32_t esp_out, esp_in;        /* bound ESP tunnel SAs (esp_out 0: none) */
-};
 
 static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
 static void gif_destroy(struct ifnet *ifp);
@@ -99,6 +90,7 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
     sc->v4 = in6_is_v4mapped(local);
     sc->ingress_check = true;
     sc->hlim = GIF_DEFAULT_HLIM;
+    gif_outer_init(sc);
     sc->ifp = if_attach(st, name, IFT_RAWIP, &gif_ops, sc);
     if (!sc->ifp) {
         *err = errno;
@@ -106,13 +98,14 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
         return NULL;
     }
     sc->ifp->flags |= IFF6_NOARP;
-    sc->ifp->mtu = GIF_DEFAULT_MTU;
+    sc->ifp->mtu = sc->mtu_conf = GIF_DEFAULT_MTU;
     if_set_running(sc->ifp, true);
     return sc->ifp;
 }
 
 static void gif_destroy(struct ifnet *ifp)
 {
+    gif_outer_destroy(ifp->drv);
     free(ifp->drv);
 }
 
@@ -136,7 +129,9 @@ bool gif_describe(const struct ifnet *ifp, char *buf, size_t n)
         inet_ntop(AF_INET6, &sc->local, l, sizeof l);
         inet_ntop(AF_INET6, &sc->remote, r, sizeof r);
     }
-    snprintf(buf, n, "local %s remote %s%s", l, r, sc->ingress_check ? "" : " ingress-check off");
+    int k = snprintf(buf, n, "local %s remote %s%s", l, r, sc->ingress_check ? "" : " ingress-check off");
+    if (k > 0 && (size_t)k < n)
+        gif_describe_outer(sc, buf + k, n - (size_t)k);
     return true;
 }
 
@@ -213,10 +208,11 @@ static void gif_encap(struct gif_softc *sc, struct pkt *p)
     }
     if (sc->v4) {
         struct ip4_out o = { .src = v4_of(&sc->local), .dst = v4_of(&sc->remote), .proto = proto,
-                             .ttl = sc->hlim, .df = false };
+                             .ttl = sc->hlim, .tos = gif_outer_tclass(sc, p), .df = gif_outer_df(sc, p->len) };
         rc = ip4_output(st, p, &o);
     } else {
-        struct ip6_out o = { .src = sc->local, .dst = sc->remote, .nxt = proto, .hlim = sc->hlim };
+        struct ip6_out o = { .src = sc->local, .dst = sc->remote, .nxt = proto, .hlim = sc->hlim,
+                             .tclass = gif_outer_tclass(sc, p) };
         rc = ip6_output(st, p, &o);
     }
     if (rc == 0)
@@ -225,6 +221,7 @@ static void gif_encap(struct gif_softc *sc, struct pkt *p)
 
 static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n)
 {
+    gif_mtu_refresh(ifp->drv);
     for (unsigned i = 0; i < n; i++)
         gif_encap(ifp->drv, pkts[i]);
     return n;
@@ -364,8 +361,9 @@ bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, cons
         pkt_free(p);
         return true;
     }
+    uint8_t ecn = gif_outer_ecn(p);
     pkt_pull(p, off);
-    if (!inner_ok(sc, p, proto)) {
+    if (!inner_ok(sc, p, proto) || !gif_ecn_decap(sc, p, ecn)) {
         pkt_free(p);
         return true;
     }

@@ -49,4 +49,31 @@ void gif_input_esp(struct ifnet *gif, struct pkt *p, uint8_t proto);
 bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, const struct in6_addr *src,
                const struct in6_addr *dst);
 
+/* --- outer path (net/gif_icmp.c) --- */
+
+/* `link set NAME mtu N` on a gif: the configured MTU; the effective one
+ * (ifp->mtu) is max(1280, outer path MTU - outer header - ESP overhead),
+ * never above it. 0 or -EINVAL. */
+int gif_set_mtu(struct ifnet *ifp, uint32_t mtu);
+
+/* The gif words of `link set`: hlim N (1..255), tclass inherit|N (0..255),
+ * pmtud on|off (IPv4 outer). Parsed first, applied after every word of the
+ * line parsed (cmd.c's rule). */
+#define GIF_TCLASS_INHERIT 256
+struct gif_opts { int hlim, tclass, pmtud; };   /* -1: unchanged */
+void gif_opts_init(struct gif_opts *o);
+bool gif_opt_word(const char *word);
+/* NULL: parsed; else a usage message. val may be NULL (missing). */
+const char *gif_opt_parse(const struct ifnet *ifp, struct gif_opts *o, const char *word, const char *val);
+void gif_opts_apply(struct ifnet *ifp, const struct gif_opts *o);
+
+/* ICMP errors (any, after the stack's own handling of them: PMTU cache,
+ * sockets) that may be about an outer packet one of our gifs sent: relayed
+ * to the inner source (RFC 2473 §8, RFC 4213 §3.4, RFC 2003 §4), path MTU
+ * followed. */
+struct icmp6_info;
+struct icmp4_info;
+void gif_icmp6_input(struct six_stack *st, const struct icmp6_info *ic);
+void gif_icmp4_input(struct six_stack *st, const struct icmp4_info *ic);
+
 #endif

@@ -12,6 +12,7 @@
 #include <string.h>
 #include "net/ip4_priv.h"
 #include "net/ping.h"
+#include "net/gif.h"
 #include "wire/bytes.h"
 #include "wire/icmp4.h"
 
@@ -38,12 +39,11 @@ static bool icmp4_ratelimit_ok(struct six_stack *st)
     return true;
 }
 
-/* RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7: when an error must not be sent. */
-static bool icmp4_err_forbidden(struct six_stack *st, const struct pkt *p, const struct ip4_info *ih)
+/* RFC 1122 §3.2.2 / RFC 1812 §4.3.2.7: when an error must not be sent,
+ * from the header and the first len bytes of the datagram at d. */
+static bool icmp4_err_forbidden_hdr(struct six_stack *st, const struct ip4_info *ih, const uint8_t *d, size_t len)
 {
     if (ih->frag_off)
-        return true;
-    if (p->flags & (PKT_F_BCAST | PKT_F_MCAST))
         return true;
     if (in4_is_multicast(ih->dst) || in4_is_bcast_any(st, ih->dst))
         return true;
@@ -52,53 +52,76 @@ static bool icmp4_err_forbidden(struct six_stack *st, const struct pkt *p, const
     if (ih->proto == IP4_PROTO_ICMP) {
         /* The type is the first payload byte; an ICMP too short to have
          * one is not worth an error either. */
-        if (ih->tot_len <= ih->hl)
+        if (ih->tot_len <= ih->hl || len <= ih->hl)
             return true;
-        uint8_t type = pkt_data(p)[ih->hl];
+        uint8_t type = d[ih->hl];
         if (type != ICMP4_ECHO && type != ICMP4_ECHO_REPLY && type != 13 && type != 14)
             return true;   /* errors, and types we do not know (could be errors) */
     }
     return false;
 }
 
-void icmp4_error(struct six_stack *st, struct pkt *p, uint8_t type, uint8_t code, uint32_t data32)
+static bool icmp4_err_forbidden(struct six_stack *st, const struct pkt *p, const struct ip4_info *ih)
 {
-    struct ip4_info ih;
-    struct pkt *e;
-    size_t qlen;
+    if (p->flags & (PKT_F_BCAST | PKT_F_MCAST))
+        return true;
+    return icmp4_err_forbidden_hdr(st, ih, pkt_data(p), p->len);
+}
 
-    if (ip4_parse(pkt_data(p), p->len, &ih) != WR_OK || icmp4_err_forbidden(st, p, &ih)) {
-        CTR_INC(st, icmp4, err_suppressed);
-        pkt_free(p);
-        return;
-    }
-    if (!icmp4_ratelimit_ok(st)) {
-        CTR_INC(st, icmp4, err_ratelimited);
-        pkt_free(p);
-        return;
-    }
-    /* As much of the original as fits in 576 bytes (RFC 1812 §4.3.2.3). */
-    qlen = ih.tot_len;
+/* The error itself: type/code/data32, then as much of the datagram (q,
+ * qlen bytes, header ih) as fits in 576 bytes (RFC 1812 §4.3.2.3). */
+static void icmp4_send_quote(struct six_stack *st, const struct ip4_info *ih, const uint8_t *q, size_t qlen,
+                             uint8_t type, uint8_t code, uint32_t data32)
+{
+    struct pkt *e;
+
     if (qlen > ICMP4_ERR_MAXLEN - IP4_HLEN - ICMP4_HLEN)
         qlen = ICMP4_ERR_MAXLEN - IP4_HLEN - ICMP4_HLEN;
     if (!(e = pkt_alloc(st->pool, ICMP4_HLEN + qlen))) {
         CTR_INC(st, ip4, drop_no_buffer);
-        pkt_free(p);
         return;
     }
     uint8_t *m = pkt_put(e, ICMP4_HLEN + qlen);
     icmp4_emit_hdr(m, ICMP4_HLEN, type, code, data32);
-    memcpy(m + ICMP4_HLEN, pkt_data(p), qlen);
+    memcpy(m + ICMP4_HLEN, q, qlen);
     icmp4_set_cksum(m, ICMP4_HLEN + qlen);
-    pkt_free(p);
     CTR_INC(st, icmp4, out_errors);
     CTR_INC(st, icmp4, out_msgs);
     /* From the address the datagram was sent to if it is ours; else the
      * outgoing interface's address (src 0: ip4_output selects). */
-    struct ip4_out o = { .dst = ih.src, .proto = IP4_PROTO_ICMP, .ttl = -1 };
-    if (in4_is_local(st, ih.dst))
-        o.src = ih.dst;
+    struct ip4_out o = { .dst = ih->src, .proto = IP4_PROTO_ICMP, .ttl = -1 };
+    if (in4_is_local(st, ih->dst))
+        o.src = ih->dst;
     ip4_output(st, e, &o);
+}
+
+void icmp4_error(struct six_stack *st, struct pkt *p, uint8_t type, uint8_t code, uint32_t data32)
+{
+    struct ip4_info ih;
+
+    if (ip4_parse(pkt_data(p), p->len, &ih) != WR_OK || icmp4_err_forbidden(st, p, &ih)) {
+        CTR_INC(st, icmp4, err_suppressed);
+    } else if (!icmp4_ratelimit_ok(st)) {
+        CTR_INC(st, icmp4, err_ratelimited);
+    } else {
+        icmp4_send_quote(st, &ih, pkt_data(p), ih.tot_len, type, code, data32);
+    }
+    pkt_free(p);
+}
+
+int icmp4_error_quote(struct six_stack *st, const struct ip4_info *ih, const uint8_t *q, size_t qlen, uint8_t type,
+                      uint8_t code, uint32_t data32)
+{
+    if (icmp4_err_forbidden_hdr(st, ih, q, qlen)) {
+        CTR_INC(st, icmp4, err_suppressed);
+        return -EPERM;
+    }
+    if (!icmp4_ratelimit_ok(st)) {
+        CTR_INC(st, icmp4, err_ratelimited);
+        return -EAGAIN;
+    }
+    icmp4_send_quote(st, ih, q, qlen, type, code, data32);
+    return 0;
 }
 
 /* --- input --- */
@@ -184,6 +207,7 @@ static void icmp4_err_input(struct six_stack *st, const struct icmp4_info *ic)
     /* No transport protocols yet: ping is the only taker. */
     if (icmp4_quoted_echo(st, ic->body, ic->body_len, &id, &seq))
         ping_error_input(st, AF_INET, id, seq, icmp4_err_what(ic->type, ic->code, ic->data32, what, sizeof what));
+    gif_icmp4_input(st, ic);   /* about a tunnel's outer packet? */
 }
 
 void icmp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include "net/ip6_var.h"
 #include "net/ping.h"
+#include "net/gif.h"
 #include "wire/icmp6.h"
 #include "wire/ip6ext.h"
 #include "wire/udp.h"
@@ -161,6 +162,7 @@ static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const stru
     case ICMP6_TIME_EXCEEDED: CTR_INC(st, icmp6, in_time_exceeded); break;
     case ICMP6_PARAM_PROB: CTR_INC(st, icmp6, in_param_prob); break;
     }
+    gif_icmp6_input(st, ic);   /* about a tunnel's outer packet? (after the PMTU cache update) */
     /* the quoted upper-layer header right after the fixed one (no extension headers in what we send) */
     const uint8_t *q = ic->body + IP6_HLEN;
     size_t qlen = ic->body_len - IP6_HLEN;

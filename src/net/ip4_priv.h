@@ -170,6 +170,11 @@ void frag4_purge_if(struct net4 *n, struct ifnet *ifp);   /* forget rcvif pointe
 /* icmp4.c: p holds the offending packet (IP header at data); always consumed. */
 void icmp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih);
 void icmp4_error(struct six_stack *st, struct pkt *p, uint8_t type, uint8_t code, uint32_t data32);
+/* An error about a datagram known only by a quote of it (q, qlen bytes,
+ * header ih from ip4_parse_quoted): same rules, token bucket and size as
+ * icmp4_error. 0 sent, -EPERM forbidden, -EAGAIN rate-limited. */
+int  icmp4_error_quote(struct six_stack *st, const struct ip4_info *ih, const uint8_t *q, size_t qlen, uint8_t type,
+                       uint8_t code, uint32_t data32);
 
 /* arp.c */
 void arp_init(struct net4 *n);

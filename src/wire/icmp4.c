@@ -14,6 +14,17 @@ enum wire_reason icmp4_parse(const uint8_t *p, size_t len, struct icmp4_info *ou
   return WR_OK;
 }
 
+enum wire_reason icmp4_parse_quoted(const uint8_t *p, size_t len, struct icmp4_info *out)
+{
+  if (len < ICMP4_HLEN) return WR_TRUNCATED;
+  out->type = p[0];
+  out->code = p[1];
+  out->data32 = rd32(p + 4);
+  out->body = p + ICMP4_HLEN;
+  out->body_len = len - ICMP4_HLEN;
+  return WR_OK;
+}
+
 void icmp4_set_cksum(uint8_t *p, size_t len)
 {
   if (len < ICMP4_HLEN) return;

@@ -19,6 +19,9 @@
 struct icmp4_info { uint8_t type, code; uint32_t data32; const uint8_t *body; size_t body_len; };
 
 enum wire_reason icmp4_parse(const uint8_t *p, size_t len, struct icmp4_info *out);
+/* The first 8 bytes of an ICMP message quoted in an error: no checksum
+ * (the quote may be cut short), len >= 8 (TRUNCATED). */
+enum wire_reason icmp4_parse_quoted(const uint8_t *p, size_t len, struct icmp4_info *out);
 void icmp4_set_cksum(uint8_t *p, size_t len);
 size_t icmp4_emit_hdr(uint8_t *p, size_t cap, uint8_t type, uint8_t code, uint32_t data32);
 

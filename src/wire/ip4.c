@@ -69,3 +69,34 @@ size_t ip4_emit(uint8_t *p, size_t cap, const struct ip4_info *h)
   wr16(p + 10, cksum_fold(cksum_add(0, p, IP4_HLEN)));
   return IP4_HLEN;
 }
+
+enum wire_reason ip4_parse_quoted(const uint8_t *p, size_t len, struct ip4_info *out)
+{
+  if (len < IP4_HLEN) return WR_TRUNCATED;
+  if (p[0] >> 4 != 4) return WR_BAD_VERSION;
+  size_t hl = (size_t)(p[0] & 0x0f) * 4;
+  if (hl < IP4_HLEN || hl > len) return WR_BAD_HDR_LEN;
+  uint16_t fo = rd16(p + 6);
+  out->hl = (uint8_t)hl;
+  out->tos = p[1];
+  out->tot_len = rd16(p + 2);
+  out->id = rd16(p + 4);
+  out->df = fo & IP4_DF;
+  out->mf = fo & IP4_MF;
+  out->frag_off = (uint16_t)((fo & 0x1fff) * 8);
+  out->ttl = p[8];
+  out->proto = p[9];
+  memcpy(&out->src.s_addr, p + 12, 4);
+  memcpy(&out->dst.s_addr, p + 16, 4);
+  return WR_OK;
+}
+
+void ip4_hdr_set_tos(uint8_t *p, uint8_t tos)
+{
+  uint16_t m = rd16(p), m2 = (uint16_t)((m & 0xff00) | tos);
+  uint32_t sum = (uint32_t)(uint16_t)~rd16(p + 10) + (uint16_t)~m + m2;
+  sum = (sum & 0xffff) + (sum >> 16);
+  sum = (sum & 0xffff) + (sum >> 16);
+  wr16(p, m2);
+  wr16(p + 10, (uint16_t)~sum);
+}

@@ -30,6 +30,15 @@ enum wire_reason ip4_parse(const uint8_t *p, size_t len, struct ip4_info *out);
 /* Always a 20-byte header (h->hl ignored); frag_off is rounded down to 8;
  * computes the header checksum. */
 size_t ip4_emit(uint8_t *p, size_t cap, const struct ip4_info *h);
+/* The header of a datagram quoted in an ICMP error (RFC 792: the header
+ * and the first 8 bytes of data; RFC 1812 §4.3.2.3: more if it fits):
+ * the quote is cut short, so only the version (BAD_VERSION) and the header
+ * length (BAD_HDR_LEN: < 20 or past len; TRUNCATED: len < 20) are checked;
+ * tot_len is as stated, not checked against len, nor the checksum. */
+enum wire_reason ip4_parse_quoted(const uint8_t *p, size_t len, struct ip4_info *out);
+/* In-place edit of a header ip4_parse accepted: the TOS byte, checksum
+ * updated incrementally (RFC 1624 eqn. 3). */
+void ip4_hdr_set_tos(uint8_t *p, uint8_t tos);
 
 static inline bool in4_is_multicast(struct in_addr a) { return (ntohl(a.s_addr) >> 28) == 0xe; }
 static inline bool in4_is_broadcast(struct in_addr a) { return a.s_addr == 0xffffffffu; }

@@ -124,3 +124,31 @@ size_t ip6_frag_emit(uint8_t *p, size_t cap, const struct ip6_frag_info *f)
   wr32(p + 4, f->id);
   return IP6_FRAG_HLEN;
 }
+
+enum wire_reason ip6_quoted_skip_ext(const uint8_t *p, size_t len, uint8_t nxt, unsigned max_hdrs,
+                                     size_t *off, uint8_t *upper)
+{
+  size_t o = 40;
+  if (len < o) return WR_TRUNCATED;
+  for (unsigned i = 0; i <= max_hdrs; i++) {
+    if (nxt != IP6_NXT_HOPOPTS && nxt != IP6_NXT_ROUTING && nxt != IP6_NXT_DSTOPTS && nxt != IP6_NXT_FRAGMENT) {
+      *off = o;
+      *upper = nxt;
+      return WR_OK;
+    }
+    if (i == max_hdrs) break;
+    if (nxt == IP6_NXT_FRAGMENT) {
+      struct ip6_frag_info f;
+      if (ip6_frag_parse(p + o, len - o, &f) != WR_OK) return WR_TRUNCATED;
+      if (f.off) return WR_FRAGMENTED;
+      nxt = f.nxt;
+      o += IP6_FRAG_HLEN;
+      continue;
+    }
+    struct ip6_opthdr_info h;   /* the same length encoding for all three */
+    if (ip6_opthdr_parse(p + o, len - o, &h) != WR_OK) return WR_TRUNCATED;
+    nxt = h.nxt;
+    o += h.len;
+  }
+  return WR_BAD_EXT_LEN;
+}

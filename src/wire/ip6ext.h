@@ -74,4 +74,14 @@ enum wire_reason ip6_frag_parse(const uint8_t *p, size_t len, struct ip6_frag_in
 /* off is rounded down to a multiple of 8. */
 size_t ip6_frag_emit(uint8_t *p, size_t cap, const struct ip6_frag_info *f);
 
+/* Past the extension headers of a packet quoted in an ICMPv6 error, whose
+ * fixed header (40 bytes, next header nxt) was read with ip6_parse_quoted:
+ * at most max_hdrs Hop-by-Hop, Routing, Destination Options and
+ * first-fragment headers.  *off / *upper: where the first other header
+ * starts and its number.  TRUNCATED: the quote ends inside the chain;
+ * FRAGMENTED: a fragment with a non-zero offset (no upper header in it);
+ * BAD_EXT_LEN: more than max_hdrs headers. */
+enum wire_reason ip6_quoted_skip_ext(const uint8_t *p, size_t len, uint8_t nxt, unsigned max_hdrs,
+                                     size_t *off, uint8_t *upper);
+
 #endif
