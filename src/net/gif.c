@@ -10,8 +10,10 @@
  * header in place (headroom) and leaves through ip4_output/ip6_output, so
  * the outer packet follows the routes, IPsec policy (transport ESP over a
  * gif) and fragmentation of the stack. IPv4 outer: DF clear, the outer path
- * may fragment (RFC 4213 §3.2.1 static MTU); IPv6 outer: the source
- * fragments the outer packet (RFC 2473 §7.1). TTL / hop limit 64.
+ * may fragment (RFC 4213 §3.2.1 static MTU) unless pmtud; IPv6 outer: the
+ * source fragments the outer packet (RFC 2473 §7.1). Outer hop limit,
+ * traffic class, DF, the MTU that follows the outer path, ICMP errors from
+ * the outer path and ECN: gif_icmp.c.
  *
  * Input, in this order, each refusal its own counter:
  *  - tunnel lookup: a gif whose local is the outer destination and whose

@@ -208,6 +208,13 @@ seed('fuzz_pfkey_srv', 'one_by_one', b'\0' + srv_add + srv_get + srv_dump + srv_
 seed('fuzz_pfkey_srv', 'batch', b'\1' + srv_add + srv_spdadd + srv_getspi + srv_register + srv_dump)
 seed('fuzz_pfkey_srv', 'batch_undone', b'\1' + srv_spdadd + srv_add + srv_add)
 
+# --- ICMP error quotes (fuzz_quoted: 2 bytes of edit values, then the quote)
+inner6 = ip6('2001:db8:a::2', '2001:db8:ff::2', 58, echo)
+seed('fuzz_quoted', 'outer4_41', b'\x03\x08' + ip4('192.0.2.1', '198.51.100.2', 41, inner6))
+seed('fuzz_quoted', 'outer4_short', b'\x00\x08' + ip4('192.0.2.1', '198.51.100.2', 41, inner6)[:28])
+seed('fuzz_quoted', 'outer6_frag', b'\x02\x08' + ip6('2001:db8:1::1', '2001:db8:2::2', 44,
+     struct.pack('!BBHI', 0, 0, 0 | 1, 7) + hbh_ra[:1].replace(b'\x3a', b'\x29') + hbh_ra[1:] + inner6))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
