@@ -150,6 +150,9 @@ TEST(frag_needed_lowers_mtu_ptb_to_inner_host)
     T_EQ(CTR_GET(A, ip6, drop_too_big), tb + 1);
     T_EQ(inj_count_icmp6(&HC, ICMP6_PACKET_TOO_BIG, 0, NULL, &h, &last), 2);
     T_EQ(last.data32, 1380);
+    /* the lowered path MTU ages out (10 min): the tunnel MTU rises again */
+    sim_run_for(W, 11 * 60 * SEC);
+    T_EQ(gif_mtu(A), 1480);
     teardown();
 }
 
