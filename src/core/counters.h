@@ -89,7 +89,11 @@
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
     X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner) \
-    X(gif, drop_no_sa) X(gif, drop_not_protected)
+    X(gif, drop_no_sa) X(gif, drop_not_protected) \
+    /* hometun: ND over the tunnel, end points moved (net/gif_hometun.c) */ \
+    X(gif, na_in) X(gif, na_announced) X(gif, na_moved) X(gif, na_natt_ignored) X(gif, local_moved) \
+    X(gif, remote_moved) X(gif, drop_na_unauth) X(gif, drop_na_no_override) X(gif, drop_na_bad_lla) \
+    X(gif, drop_na_target)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -37,21 +37,13 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "net/gif.h"
+#include "net/gif_var.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "ipsec/ipsec.h"
 #include "wire/ip4.h"
 #include "wire/ip6.h"
-
-struct gif_softc {
-    struct ifnet *ifp;
-    struct in6_addr local, remote;   /* IPv4-mapped when v4 */
-    bool v4;                         /* outer family */
-    bool ingress_check;
-    uint8_t hlim;
-    uint32_t esp_out, esp_in;        /* bound ESP tunnel SAs (esp_out 0: none) */
-};
 
 static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
 static void gif_destroy(struct ifnet *ifp);
@@ -65,17 +57,17 @@ bool gif_is(const struct ifnet *ifp)
     return ifp && ifp->ops == &gif_ops;
 }
 
-static struct in_addr v4_of(const struct in6_addr *a)
+struct in_addr gif_v4_of(const struct in6_addr *a)
 {
     struct in_addr v;
     memcpy(&v, &a->s6_addr[12], 4);
     return v;
 }
 
-static bool outer_addr_ok(const struct in6_addr *a)
+bool gif_outer_addr_ok(const struct in6_addr *a)
 {
     if (in6_is_v4mapped(a)) {
-        struct in_addr v = v4_of(a);
+        struct in_addr v = gif_v4_of(a);
         return !in4_is_any(v) && !in4_is_multicast(v) && !in4_is_broadcast(v) && !in4_is_loopback(v);
     }
     return !in6_is_unspecified(a) && !in6_is_multicast(a) && !in6_is_loopback(a) && !in6_is_linklocal(a);
@@ -84,8 +76,8 @@ static bool outer_addr_ok(const struct in6_addr *a)
 struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in6_addr *local,
                          const struct in6_addr *remote, int *err)
 {
-    if (in6_is_v4mapped(local) != in6_is_v4mapped(remote) || !outer_addr_ok(local) ||
-        !outer_addr_ok(remote) || in6_eq(local, remote)) {
+    if (in6_is_v4mapped(local) != in6_is_v4mapped(remote) || !gif_outer_addr_ok(local) ||
+        !gif_outer_addr_ok(remote) || in6_eq(local, remote)) {
         *err = EINVAL;
         return NULL;
     }
@@ -99,6 +91,7 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
     sc->v4 = in6_is_v4mapped(local);
     sc->ingress_check = true;
     sc->hlim = GIF_DEFAULT_HLIM;
+    timer_init(&sc->na_timer, gif_na_timer, sc);
     sc->ifp = if_attach(st, name, IFT_RAWIP, &gif_ops, sc);
     if (!sc->ifp) {
         *err = errno;
@@ -113,7 +106,9 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
 
 static void gif_destroy(struct ifnet *ifp)
 {
-    free(ifp->drv);
+    struct gif_softc *sc = ifp->drv;
+    timer_cancel(&sc->na_timer);
+    free(sc);
 }
 
 void gif_set_ingress_check(struct ifnet *ifp, bool on)
@@ -129,14 +124,15 @@ bool gif_describe(const struct ifnet *ifp, char *buf, size_t n)
     const struct gif_softc *sc = ifp->drv;
     char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
     if (sc->v4) {
-        struct in_addr a = v4_of(&sc->local), b = v4_of(&sc->remote);
+        struct in_addr a = gif_v4_of(&sc->local), b = gif_v4_of(&sc->remote);
         inet_ntop(AF_INET, &a, l, sizeof l);
         inet_ntop(AF_INET, &b, r, sizeof r);
     } else {
         inet_ntop(AF_INET6, &sc->local, l, sizeof l);
         inet_ntop(AF_INET6, &sc->remote, r, sizeof r);
     }
-    snprintf(buf, n, "local %s remote %s%s", l, r, sc->ingress_check ? "" : " ingress-check off");
+    snprintf(buf, n, "local %s remote %s%s%s%s", l, r, sc->ingress_check ? "" : " ingress-check off",
+             sc->role ? " hometun " : "", sc->role ? gif_role_name(sc->role) : "");
     return true;
 }
 
@@ -212,7 +208,7 @@ static void gif_encap(struct gif_softc *sc, struct pkt *p)
         return;
     }
     if (sc->v4) {
-        struct ip4_out o = { .src = v4_of(&sc->local), .dst = v4_of(&sc->remote), .proto = proto,
+        struct ip4_out o = { .src = gif_v4_of(&sc->local), .dst = gif_v4_of(&sc->remote), .proto = proto,
                              .ttl = sc->hlim, .df = false };
         rc = ip4_output(st, p, &o);
     } else {
