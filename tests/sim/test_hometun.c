@@ -21,6 +21,7 @@
 #include "../lib/simstack.h"
 #include "../lib/ipsec_sim.h"
 #include "../lib/simnat.h"
+#include "../lib/inject.h"
 #include "ctl/scene.h"
 #include "ctl/cmd.h"
 #include "link/sim.h"
@@ -28,6 +29,7 @@
 #include "net/gif.h"
 #include "ipsec/ipsec.h"
 #include "six/socket.h"
+#include "wire/icmp6.h"
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -59,6 +61,8 @@ static const char natt_client_sas[] =
     "add 198.51.100.1[4500] 10.0.0.10[4500] esp-udp 0x2001 -m tunnel -E aes-gcm-16 " KEY_SC ";\n"
     "add 10.0.0.10[4500] 198.51.100.1[4500] esp-udp 0x2002 -m tunnel -E aes-gcm-16 " KEY_CS ";\n";
 
+static size_t na_body(uint8_t *b, const char *target, const char *tlla4);
+
 static void cmds(struct six_stack *st, const char *const *c)
 {
     for (; *c; c++)
@@ -68,11 +72,28 @@ static void cmds(struct six_stack *st, const char *const *c)
         }
 }
 
-static void setup(bool with_nat)
+enum mode { RAW_ESP, NAT_T, FALLBACK };
+
+/* The draft's fallback (§4): plain 6in4 gifs, transport-mode ESP on
+ * protocol 41 between the end points; the server's tunnel tolerates a
+ * new outer source and its policies do not name the client's address. */
+static const char fallback_server[] =
+    "add 198.51.100.1 192.0.2.10 esp 0x4001 -m transport -E aes-gcm-16 " KEY_SC ";\n"
+    "add 192.0.2.10 198.51.100.1 esp 0x4002 -m transport -E aes-gcm-16 " KEY_CS ";\n"
+    "spdadd 198.51.100.1 0.0.0.0/0 41 -P out ipsec esp/transport//require;\n"
+    "spdadd 0.0.0.0/0 198.51.100.1 41 -P in ipsec esp/transport//require;\n";
+static const char fallback_client[] =
+    "add 198.51.100.1 192.0.2.10 esp 0x4001 -m transport -E aes-gcm-16 " KEY_SC ";\n"
+    "add 192.0.2.10 198.51.100.1 esp 0x4002 -m transport -E aes-gcm-16 " KEY_CS ";\n"
+    "spdadd 192.0.2.10 198.51.100.1 41 -P out ipsec esp/transport//require;\n"
+    "spdadd 198.51.100.1 192.0.2.10 41 -P in ipsec esp/transport//require;\n";
+
+static void setup_mode(enum mode mode)
 {
+    bool with_nat = mode == NAT_T;
     struct sim_link_params wan = { .delay_ns = 10 * MS }, lan = { .delay_ns = 1 * MS };
     natt = with_nat;
-    W = sim_world_create(with_nat ? 91 : 90);
+    W = sim_world_create(90 + (uint64_t)mode);
     I = sim_stack(W, "inet-host", 1, 4096);
     S = sim_stack(W, "server", 2, 4096);
     R = sim_stack(W, "isp", 3, 4096);
@@ -141,11 +162,22 @@ static void setup(bool with_nat)
         T_EQ(sim_setkey(S, raw_sas), 0);
         T_EQ(sim_setkey(C, raw_sas), 0);
     }
+    if (mode == FALLBACK) {
+        T_EQ(scene_cmd(S, NULL, "link set ht-c1 esp off ingress-check off"), 0);
+        T_EQ(scene_cmd(C, NULL, "link set gif0 esp off"), 0);
+        T_EQ(sim_setkey(S, fallback_server), 0);
+        T_EQ(sim_setkey(C, fallback_client), 0);
+    }
     T_EQ(sim_setkey(C2, raw_sas), 0);
     /* last, as in examples/hometun: the client announces itself, so the
      * server learns where it is (behind a NAT it cannot know before) */
     T_EQ(scene_cmd(C, NULL, "link set gif0 hometun client"), 0);
     sim_run_for(W, 3 * SEC);
+}
+
+static void setup(bool with_nat)
+{
+    setup_mode(with_nat ? NAT_T : RAW_ESP);
 }
 
 static void teardown(void)
@@ -279,10 +311,154 @@ TEST(na_and_lladdr_on_the_tunnel)
     teardown();
 }
 
+/* client2 sends an NA through its own tunnel (its own SA) claiming client
+ * 1's tunnel address: a raw ICMPv6 socket, hop limit 255, to ff02::1 on gif0. */
+static void na_from_client2(const char *target, const char *tlla4)
+{
+    int s = six_socket(C2, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
+    int hops = 255;
+    six_setsockopt(C2, s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
+    uint8_t m[8 + 24] = { 136, 0, 0, 0, 0x20 };   /* NA, Override */
+    na_body(m + 8, target, tlla4);
+    struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_scope_id = if_find(C2, "gif0")->index };
+    dst.sin6_addr = inj_a6("ff02::1");
+    T_EQ(six_sendto(C2, s, m, sizeof m, 0, (struct sockaddr *)&dst, sizeof dst), (long)sizeof m);
+    six_close(C2, s);
+    sim_run_for(W, 200 * MS);
+}
+
+/* The first ESP packet the server got from src: the client's first NA after a move. */
+static size_t first_esp_from(const struct inj_capture *c, const char *src, uint8_t *out)
+{
+    struct in_addr a = inj_a4(src);
+    for (unsigned i = 0; i < c->n; i++) {
+        struct ip4_info ih;
+        if (ip4_parse(c->f[i].d, c->f[i].len, &ih) == WR_OK && ih.proto == 50 && ih.src.s_addr == a.s_addr) {
+            memcpy(out, c->f[i].d, c->f[i].len);
+            return c->f[i].len;
+        }
+    }
+    return 0;
+}
+
+/* An NA body after the ICMPv6 header: target, then a TLLA with an IPv4 address. */
+static size_t na_body(uint8_t *b, const char *target, const char *tlla4)
+{
+    struct in6_addr t = inj_a6(target);
+    struct in_addr l = inj_a4(tlla4);
+    memcpy(b, &t, 16);
+    b[16] = 2, b[17] = 1;   /* TLLA, 8 bytes */
+    memcpy(b + 18, &l, 4);
+    b[22] = b[23] = 0;
+    return 24;
+}
+
+#define NA_FLAG_OVERRIDE 0x20000000u
+
+/* A plain (unprotected) 6in4 packet from outer_src to the server carrying
+ * an Override NA for client 1's tunnel address with outer_src as TLLA. */
+static size_t plain_6in4_na(uint8_t out[256], const char *outer_src)
+{
+    uint8_t body[24], icmp[64], ip6[128];
+    struct in6_addr ll = inj_a6("fe80::c000:263"), all = inj_a6("ff02::1");
+    size_t k = inj_icmp6(icmp, sizeof icmp, &ll, &all, 136, 0, NA_FLAG_OVERRIDE, body,
+                         na_body(body, "2001:db8:ff00::2", outer_src));
+    k = inj_ip6(ip6, sizeof ip6, &ll, &all, 255, 58, icmp, k);
+    return inj_ip4(out, 256, inj_a4(outer_src), inj_a4("198.51.100.1"), 64, 41, 1, 0, NULL, 0, ip6, k);
+}
+
+TEST(fallback_transport_esp_over_gif)
+{
+    setup_mode(FALLBACK);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.10"));
+    stream_across_three_moves();
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.13"));
+    T_EQ(CTR_GET(S, gif, na_moved), 3);
+    T_CHECK(CTR_GET(S, ipsec, in_packets) > 1000);   /* the tunnel packets came through transport ESP */
+    T_EQ(CTR_GET(S, gif, drop_na_unauth), 0);
+    /* a plain 6in4 NA from a spoofed source: the tunnel would take it (its
+     * ingress check is off), the SPD refuses it (ESP required), nothing moves */
+    uint8_t ip4[256];
+    size_t k4 = plain_6in4_na(ip4, "192.0.2.99");
+    uint64_t na_in = CTR_GET(S, gif, na_in);
+    T_CHECK(inj_input(if_find(S, "eth1"), ip4, k4));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, gif, na_in), na_in);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.13"));
+    teardown();
+}
+
+TEST(forged_nas_move_nothing)
+{
+    setup(false);
+    struct ifnet *s_wan = if_find(S, "eth1");
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, s_wan, true);
+    move_client(0);
+    sim_run_for(W, 3 * SEC);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.11"));
+    uint8_t na11[INJ_MAX];
+    size_t na11_len = first_esp_from(&cap, "192.0.2.11", na11);
+    T_CHECK(na11_len > 20 + 8);
+    move_client(1);
+    sim_run_for(W, 3 * SEC);
+    inj_capture_stop(&cap);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.12"));
+    uint64_t moved = CTR_GET(S, gif, na_moved);
+    T_EQ(moved, 2);
+
+    /* a replay of the NA that announced .11 */
+    uint64_t n = CTR_GET(S, ipsec, drop_replay);
+    T_CHECK(inj_input(s_wan, na11, na11_len));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, drop_replay), n + 1);
+
+    /* the same with a fresh sequence number: the ICV no longer matches */
+    n = CTR_GET(S, ipsec, drop_icv);
+    na11[20 + 4] = 0x00, na11[20 + 5] = 0xff, na11[20 + 6] = 0xff, na11[20 + 7] = 0x00;
+    T_CHECK(inj_input(s_wan, na11, na11_len));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, drop_icv), n + 1);
+
+    /* a plain NA in plain 6in4, from where a thief would like the tunnel to go */
+    uint8_t ip4[256];
+    size_t k4 = plain_6in4_na(ip4, "192.0.2.99");
+    n = CTR_GET(S, gif, drop_unknown_src);   /* RFC 4213 §3.6: not from the tunnel's remote end */
+    T_CHECK(inj_input(s_wan, ip4, k4));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, gif, drop_unknown_src), n + 1);
+    k4 = plain_6in4_na(ip4, "192.0.2.12");
+    n = CTR_GET(S, gif, drop_not_protected);   /* from the client's address, but not through its SA */
+    T_CHECK(inj_input(s_wan, ip4, k4));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, gif, drop_not_protected), n + 1);
+
+    /* another client, through its own SA, claims client 1's tunnel address */
+    n = CTR_GET(S, gif, drop_na_target);
+    na_from_client2("2001:db8:ff00::2", "203.0.113.50");
+    T_EQ(CTR_GET(S, gif, drop_na_target), n + 1);
+    /* ... or client 1's link-local address: link-local targets are on every tunnel link, so it
+     * moves only its own tunnel, to where it already is */
+    na_from_client2("fe80::c000:20c", "203.0.113.50");
+
+    T_EQ(CTR_GET(S, gif, na_moved), moved);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.12"));
+    T_CHECK(server_remote_is("ht-c2", "203.0.113.50"));
+    /* the genuine client still moves it */
+    move_client(2);
+    sim_run_for(W, 3 * SEC);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.13"));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7003));
+    inj_capture_clear(&cap);
+    teardown();
+}
+
 int main(void)
 {
     RUN(stream_across_three_address_changes_raw_esp);
     RUN(stream_across_three_address_changes_behind_nat);
+    RUN(fallback_transport_esp_over_gif);
+    RUN(forged_nas_move_nothing);
     RUN(na_and_lladdr_on_the_tunnel);
     return t_done();
 }
