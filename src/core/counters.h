@@ -93,7 +93,11 @@
     /* gif: ICMP errors from the outer path, path MTU, ECN (net/gif_icmp.c) */ \
     X(gif, icmp_in) X(gif, icmp_relayed) X(gif, icmp_quote_short) X(gif, icmp_quote_frag) X(gif, icmp_quote_bad) \
     X(gif, icmp_inner_error) X(gif, icmp_suppressed) X(gif, icmp_ignored) X(gif, icmp_ratelimited) \
-    X(gif, icmp_pmtu_fits) X(gif, pmtu_lowered) X(gif, drop_pmtu_invalid) X(gif, ecn_ce_set) X(gif, drop_ecn_not_ect)
+    X(gif, icmp_pmtu_fits) X(gif, pmtu_lowered) X(gif, drop_pmtu_invalid) X(gif, ecn_ce_set) X(gif, drop_ecn_not_ect) \
+    /* hometun: ND over the tunnel, end points moved (net/gif_hometun.c) */ \
+    X(gif, na_in) X(gif, na_announced) X(gif, na_moved) X(gif, na_natt_ignored) X(gif, local_moved) \
+    X(gif, remote_moved) X(gif, drop_na_unauth) X(gif, drop_na_no_override) X(gif, drop_na_bad_lla) \
+    X(gif, drop_na_target)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -215,6 +215,12 @@ static bool parse_outer(const char *s, struct in6_addr *a)
     return inet_pton(AF_INET6, s, a) == 1;
 }
 
+static int parse_role(const char *s)
+{
+    return !strcmp(s, "server") ? GIF_ROLE_SERVER : !strcmp(s, "client") ? GIF_ROLE_CLIENT
+           : !strcmp(s, "off")  ? GIF_ROLE_NONE : -1;
+}
+
 /* link add NAME type gif local A remote B: a configured tunnel (net/gif.c) */
 static int link_add_gif(struct cmd_ctx *c, int argc, char **argv)
 {
@@ -296,7 +302,9 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
     int updown = -1;          /* -1 unchanged, 0 down, 1 up */
     int ingress = -1;         /* gif ingress check: -1 unchanged */
     uint32_t esp_out = 0, esp_in = 0;   /* gif bound to ESP SAs */
-    bool esp_set = false;
+    bool esp_set = false, local_set = false;
+    int role = -1;            /* hometun role: -1 unchanged */
+    struct in6_addr local;
     struct gif_opts gopt;     /* gif hlim, tclass, pmtud (net/gif_icmp.c) */
     gif_opts_init(&gopt);
     unsigned long mtu = 0;
@@ -319,6 +327,14 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
             } else {
                 return cmd_usage(c, "link set: esp SPI-OUT SPI-IN | esp off (SPIs 256 and up)");
             }
+        } else if (strcmp(argv[i], "hometun") == 0 && gif_is(ifp)) {
+            if (i + 1 >= argc || (role = parse_role(argv[i + 1])) < 0)
+                return cmd_usage(c, "link set: hometun server|client|off");
+            i++;
+        } else if (strcmp(argv[i], "local") == 0 && gif_is(ifp)) {
+            if (i + 1 >= argc || !parse_outer(argv[i + 1], &local))
+                return cmd_usage(c, "link set: local ADDR (the tunnel's new local end)");
+            local_set = true, i++;
         } else if (strcmp(argv[i], "ingress-check") == 0 && gif_is(ifp)) {
             if (i + 1 >= argc || (strcmp(argv[i + 1], "on") && strcmp(argv[i + 1], "off")))
                 return cmd_usage(c, "link set: ingress-check on|off");
@@ -330,11 +346,15 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
             i++;
         } else {
             return cmd_usage(c, "link set: unknown argument '%s'; try: up down mtu "
-                             "(gif: ingress-check, esp, hlim, tclass, pmtud)", argv[i]);
+                             "(gif: ingress-check, esp, hometun, local, hlim, tclass, pmtud)", argv[i]);
         }
     }
     if (gif_is(ifp))
         gif_opts_apply(ifp, &gopt);
+    if (role >= 0)
+        gif_set_role(ifp, (enum gif_role)role);
+    if (local_set && gif_set_local(ifp, &local) < 0)
+        return cmd_fail(c, "link set %s local: the same family as remote, unicast and not remote itself", ifp->name);
     if (ingress >= 0)
         gif_set_ingress_check(ifp, ingress == 1);
     if (esp_set)

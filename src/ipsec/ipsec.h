@@ -151,6 +151,13 @@ unsigned ipsec_sa_delete_all(struct six_stack *st, uint8_t proto, const struct i
 void ipsec_sa_flush(struct six_stack *st, uint8_t proto);   /* proto 0: all */
 struct ipsec_sa *ipsec_sa_find(struct six_stack *st, uint8_t proto, const struct in6_addr *dst, uint32_t spi);
 struct ipsec_sa *ipsec_sa_by_id(struct six_stack *st, uint32_t id);
+/* Re-key an SA's addresses and NAT-T ports in the hashes (a NAT-T peer or a
+ * hometun end point moved); a gif bound to it follows a new destination. */
+void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, const struct in6_addr *dst,
+                   uint16_t sport, uint16_t dport);
+/* One of the two ends of our traffic changed address: every SA and every
+ * policy (single-address selectors, tunnel requests) naming old names now. */
+void ipsec_addr_moved(struct six_stack *st, const struct in6_addr *old, const struct in6_addr *now);
 /* The SA output uses from src to dst (mode, reqid if nonzero); NULL if none. */
 struct ipsec_sa *ipsec_sa_out(struct six_stack *st, uint8_t proto, uint8_t mode, const struct in6_addr *src,
                               const struct in6_addr *dst, uint32_t reqid);

@@ -43,12 +43,13 @@ void ipsec_txn_abort(struct six_stack *st);
 void ipsec_sp_txn_end(struct six_stack *st, bool commit);
 
 struct pkt;
-/* Re-key an SA's addresses and NAT-T ports in the hashes (NAT-T peer moved). */
-void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, const struct in6_addr *dst,
-                   uint16_t sport, uint16_t dport);
 /* natt.c: an output SA's NAT keepalive when due (RFC 3948 §2.3, every 20 s of silence) */
 void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t now);
 /* natt.c: an authenticated packet of inbound SA sa came from src:sport */
+/* Tunnel end points of the policies' requests naming old now name now. */
+void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
+/* The same, and selectors naming old as a single address. */
+void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
 void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport);
 /* natt.c: put ESP at pkt_data(p)+esp_off into UDP (transport: after the IP header; tunnel: esp_off 0) */
 bool ipsec_natt_wrap(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_t esp_off);

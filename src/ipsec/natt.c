@@ -144,17 +144,6 @@ void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t no
     }
 }
 
-static void move_requests(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now)
-{
-    for (unsigned d = 0; d < 4; d++)
-        for (struct ipsec_sp *sp = is->spd[d]; sp; sp = sp->next)
-            for (unsigned i = 0; i < sp->nreq; i++) {
-                if (in6_eq(&sp->req[i].tdst, old))
-                    sp->req[i].tdst = *now;
-                if (in6_eq(&sp->req[i].tsrc, old))
-                    sp->req[i].tsrc = *now;
-            }
-}
 
 void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport)
 {
@@ -168,7 +157,7 @@ void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct i
         if (o != sa && o->natt && in6_eq(&o->dst, &old) && o->natt_dport == old_port)
             ipsec_sa_move(st, o, &o->src, src, o->natt_sport, sport);
     if (!in6_eq(&old, src))
-        move_requests(st->ipsec, &old, src);
+        ipsec_sp_requests_moved(st->ipsec, &old, src);
     CTR_INC(st, ipsec, natt_peer_moved);
     six_trace(st, "ipsec: NAT-T peer of SA 0x%x moved to port %u", sa->spi, sport);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
+#include "net/gif.h"
 #include "net/stack.h"
 #include "wire/ip6.h"
 
@@ -389,6 +390,7 @@ void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_a
                    uint16_t sport, uint16_t dport)
 {
     struct ipsec_state *is = st->ipsec;
+    struct in6_addr old_dst = sa->dst;
     unlink_chain(&is->in_hash[in_bucket(sa->proto, &sa->dst, sa->spi)], sa, true);
     unlink_chain(&is->out_hash[out_bucket(sa->proto, &sa->src, &sa->dst)], sa, false);
     sa->src = *src;
@@ -400,6 +402,19 @@ void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_a
     is->in_hash[ib] = sa;
     sa->out_next = is->out_hash[ob];
     is->out_hash[ob] = sa;
+    if (!in6_eq(&old_dst, dst))
+        gif_sa_moved(st, sa->spi, &old_dst, dst);   /* a tunnel interface bound to it follows */
+}
+
+void ipsec_addr_moved(struct six_stack *st, const struct in6_addr *old, const struct in6_addr *now)
+{
+    if (!st->ipsec || in6_eq(old, now))
+        return;
+    for (struct ipsec_sa *sa = st->ipsec->sa_head; sa; sa = sa->next)
+        if (in6_eq(&sa->src, old) || in6_eq(&sa->dst, old))
+            ipsec_sa_move(st, sa, in6_eq(&sa->src, old) ? now : &sa->src, in6_eq(&sa->dst, old) ? now : &sa->dst,
+                          sa->natt_sport, sa->natt_dport);
+    ipsec_sp_addr_moved(st->ipsec, old, now);
 }
 
 static bool over(uint64_t cur, uint64_t limit)

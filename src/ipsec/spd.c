@@ -279,3 +279,31 @@ void ipsec_sp_foreach(struct six_stack *st, void (*fn)(void *ctx, const struct i
         for (struct ipsec_sp *sp = st->ipsec->spd[d]; sp; sp = sp->next)
             fn(ctx, sp);
 }
+
+static void sel_addr_moved(struct in6_addr *a, uint8_t plen, const struct in6_addr *old, const struct in6_addr *now)
+{
+    if (plen == 128 && in6_eq(a, old))
+        *a = *now;
+}
+
+void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now)
+{
+    for (unsigned d = 0; d < 4; d++)
+        for (struct ipsec_sp *sp = is->spd[d]; sp; sp = sp->next)
+            for (unsigned i = 0; i < sp->nreq; i++) {
+                if (in6_eq(&sp->req[i].tdst, old))
+                    sp->req[i].tdst = *now;
+                if (in6_eq(&sp->req[i].tsrc, old))
+                    sp->req[i].tsrc = *now;
+            }
+}
+
+void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now)
+{
+    for (unsigned d = 0; d < 4; d++)
+        for (struct ipsec_sp *sp = is->spd[d]; sp; sp = sp->next) {
+            sel_addr_moved(&sp->sel.src, sp->sel.splen, old, now);
+            sel_addr_moved(&sp->sel.dst, sp->sel.dplen, old, now);
+        }
+    ipsec_sp_requests_moved(is, old, now);
+}

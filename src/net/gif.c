@@ -38,6 +38,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
+#include "net/gif.h"
 #include "net/gif_var.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
@@ -58,17 +59,17 @@ bool gif_is(const struct ifnet *ifp)
     return ifp && ifp->ops == &gif_ops;
 }
 
-static struct in_addr v4_of(const struct in6_addr *a)
+struct in_addr gif_v4_of(const struct in6_addr *a)
 {
     struct in_addr v;
     memcpy(&v, &a->s6_addr[12], 4);
     return v;
 }
 
-static bool outer_addr_ok(const struct in6_addr *a)
+bool gif_outer_addr_ok(const struct in6_addr *a)
 {
     if (in6_is_v4mapped(a)) {
-        struct in_addr v = v4_of(a);
+        struct in_addr v = gif_v4_of(a);
         return !in4_is_any(v) && !in4_is_multicast(v) && !in4_is_broadcast(v) && !in4_is_loopback(v);
     }
     return !in6_is_unspecified(a) && !in6_is_multicast(a) && !in6_is_loopback(a) && !in6_is_linklocal(a);
@@ -77,8 +78,8 @@ static bool outer_addr_ok(const struct in6_addr *a)
 struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in6_addr *local,
                          const struct in6_addr *remote, int *err)
 {
-    if (in6_is_v4mapped(local) != in6_is_v4mapped(remote) || !outer_addr_ok(local) ||
-        !outer_addr_ok(remote) || in6_eq(local, remote)) {
+    if (in6_is_v4mapped(local) != in6_is_v4mapped(remote) || !gif_outer_addr_ok(local) ||
+        !gif_outer_addr_ok(remote) || in6_eq(local, remote)) {
         *err = EINVAL;
         return NULL;
     }
@@ -93,6 +94,7 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
     sc->ingress_check = true;
     sc->hlim = GIF_DEFAULT_HLIM;
     gif_outer_init(sc);
+    timer_init(&sc->na_timer, gif_na_timer, sc);
     sc->ifp = if_attach(st, name, IFT_RAWIP, &gif_ops, sc);
     if (!sc->ifp) {
         *err = errno;
@@ -107,8 +109,10 @@ struct ifnet *gif_create(struct six_stack *st, const char *name, const struct in
 
 static void gif_destroy(struct ifnet *ifp)
 {
-    gif_outer_destroy(ifp->drv);
-    free(ifp->drv);
+    struct gif_softc *sc = ifp->drv;
+    timer_cancel(&sc->na_timer);
+    gif_outer_destroy(sc);
+    free(sc);
 }
 
 void gif_set_ingress_check(struct ifnet *ifp, bool on)
@@ -124,14 +128,15 @@ bool gif_describe(const struct ifnet *ifp, char *buf, size_t n)
     const struct gif_softc *sc = ifp->drv;
     char l[INET6_ADDRSTRLEN], r[INET6_ADDRSTRLEN];
     if (sc->v4) {
-        struct in_addr a = v4_of(&sc->local), b = v4_of(&sc->remote);
+        struct in_addr a = gif_v4_of(&sc->local), b = gif_v4_of(&sc->remote);
         inet_ntop(AF_INET, &a, l, sizeof l);
         inet_ntop(AF_INET, &b, r, sizeof r);
     } else {
         inet_ntop(AF_INET6, &sc->local, l, sizeof l);
         inet_ntop(AF_INET6, &sc->remote, r, sizeof r);
     }
-    int k = snprintf(buf, n, "local %s remote %s%s", l, r, sc->ingress_check ? "" : " ingress-check off");
+    int k = snprintf(buf, n, "local %s remote %s%s%s%s", l, r, sc->ingress_check ? "" : " ingress-check off",
+                     sc->role ? " hometun " : "", sc->role ? gif_role_name(sc->role) : "");
     if (k > 0 && (size_t)k < n)
         gif_describe_outer(sc, buf + k, n - (size_t)k);
     return true;
@@ -209,7 +214,7 @@ static void gif_encap(struct gif_softc *sc, struct pkt *p)
         return;
     }
     if (sc->v4) {
-        struct ip4_out o = { .src = v4_of(&sc->local), .dst = v4_of(&sc->remote), .proto = proto,
+        struct ip4_out o = { .src = gif_v4_of(&sc->local), .dst = gif_v4_of(&sc->remote), .proto = proto,
                              .ttl = sc->hlim, .tos = gif_outer_tclass(sc, p), .df = gif_outer_df(sc, p->len) };
         rc = ip4_output(st, p, &o);
     } else {

@@ -42,6 +42,37 @@ struct ifnet *gif_bound_to(struct six_stack *st, uint32_t spi, const struct in6_
  * Consumes p. */
 void gif_input_esp(struct ifnet *gif, struct pkt *p, uint8_t proto);
 
+/* --- hometun (draft-ietf-ngtrans-hometun, gif_hometun.c) ---
+ * Over IPv4 the link-layer address of a tunnel end is its IPv4 address
+ * (SLLA/TLLA options of length 1: 4 address bytes, 2 zero bytes, as
+ * RFC 2529 §5 spells it). A client announces a new local address with an
+ * unsolicited NA with the Override flag; a server moves the tunnel's
+ * remote end (and its SAs) on such an NA, but only on one that IPsec
+ * authenticated and replay-checked. */
+enum gif_role {
+    GIF_ROLE_NONE,     /* NAs are answered and counted, nothing moves */
+    GIF_ROLE_SERVER,   /* an authenticated Override NA moves remote */
+    GIF_ROLE_CLIENT,   /* a new local address is announced by NA */
+};
+void gif_set_role(struct ifnet *ifp, enum gif_role role);
+const char *gif_role_name(enum gif_role role);
+/* The ND link-layer address of a gif over IPv4: its local IPv4 address. */
+bool gif_lladdr(const struct ifnet *ifp, const uint8_t **lla, size_t *len);
+struct nd_na;
+struct ip6_info;
+/* An NA that arrived on the gif (not for one of our addresses). */
+void gif_na_input(struct ifnet *ifp, const struct pkt *p, const struct ip6_info *ip, const struct nd_na *na);
+/* Move the local end to a new address (same family): the bound SAs (or,
+ * unbound, every SA and policy naming the old address) follow; a client
+ * announces it. 0, -EINVAL (unfit address), -ENOENT (not a gif). */
+int gif_set_local(struct ifnet *ifp, const struct in6_addr *local);
+/* The stack's IPv4 addresses changed: a client gif whose local address is
+ * gone takes the source the stack now picks toward its remote. */
+void gif_addr4_changed(struct six_stack *st);
+/* An SA moved its destination (NAT-T following, hometun): a gif bound to
+ * it as output SA follows. */
+void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old_dst, const struct in6_addr *new_dst);
+
 /* Protocol 41 or 4 for one of our addresses: ifp/p as received, the outer
  * header (and IPv6 extension headers) taking off bytes, src/dst the outer
  * addresses (IPv4-mapped for IPv4). true: consumed (delivered on a gif or

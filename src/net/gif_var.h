@@ -1,11 +1,15 @@
-/* gif internals shared by gif.c (interface, encapsulation, input) and
- * gif_icmp.c (ICMP errors from the outer path, outer path MTU, outer hop
- * limit and traffic class, ECN). Not for use outside src/net. */
+/* gif internals shared by gif.c (the tunnel), gif_hometun.c (ND over the
+ * tunnel and the hometun roles) and gif_icmp.c (ICMP errors from the outer
+ * path, outer path MTU, outer hop limit and traffic class, ECN). Not for
+ * other modules. */
 #ifndef SIX_NET_GIF_VAR_H
 #define SIX_NET_GIF_VAR_H
-#include "net/gif.h"
+#include <stdbool.h>
+#include <stdint.h>
+#include <netinet/in.h>
 #include "core/timer.h"
 #include "core/pkt.h"
+#include "net/gif.h"
 
 struct gif_softc {
     struct ifnet *ifp;
@@ -14,6 +18,9 @@ struct gif_softc {
     bool ingress_check;
     uint8_t hlim;
     uint32_t esp_out, esp_in;        /* bound ESP tunnel SAs (esp_out 0: none) */
+    enum gif_role role;
+    struct timer na_timer;           /* client: unsolicited NAs still to repeat */
+    uint8_t na_left;
     /* outer path (gif_icmp.c): ifp->mtu is the effective MTU, never above mtu_conf */
     uint32_t mtu_conf;               /* what `link set mtu` asked for */
     uint32_t pmtu4;                  /* IPv4 outer with pmtud: path MTU from frag-needed, 0: none */
@@ -22,6 +29,11 @@ struct gif_softc {
     bool pmtud;                      /* IPv4 outer: DF set, frag-needed followed (default off: RFC 4213 §3.2.1) */
     int tclass;                      /* outer DSCP source: GIF_TCLASS_INHERIT or 0..255 */
 };
+
+struct in_addr gif_v4_of(const struct in6_addr *a);
+/* Unicast, not loopback or link-local: fit to be a tunnel end point. */
+bool gif_outer_addr_ok(const struct in6_addr *a);
+void gif_na_timer(struct timer *t, void *arg);
 
 /* gif_icmp.c, called by gif.c */
 void gif_outer_init(struct gif_softc *sc);

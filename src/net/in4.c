@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "net/ip4_priv.h"
+#include "net/gif.h"
 
 int net4_init(struct six_stack *st)
 {
@@ -190,6 +191,7 @@ int in4_addr_add(struct ifnet *ifp, struct in_addr a, unsigned plen)
     six_trace(st, "%s: inet %s/%u added", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
     if ((ifp->flags & IFF6_UP) && ifp->type == IFT_ETHER)
         arp_gratuitous(ifp, a);
+    gif_addr4_changed(st);
     return 0;
 }
 
@@ -232,6 +234,7 @@ int in4_addr_del(struct ifnet *ifp, struct in_addr a)
         in4_connected_del(ifp->st, ifp, net, plen);
         route4_prune_gw(ifp->st, ifp);
         six_trace(ifp->st, "%s: inet %s/%u deleted", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
+        gif_addr4_changed(ifp->st);   /* a hometun client moves off the address */
         return 0;
     }
     return -ENOENT;

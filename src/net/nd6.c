@@ -11,6 +11,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "net/ip6_var.h"
+#include "net/gif.h"
 #include "net/ether.h"
 #include "wire/icmp6.h"
 #include "wire/ether.h"
@@ -35,6 +36,8 @@ uint32_t nd6_random_reachable(struct six_stack *st, uint32_t base_ms)
 
 int nd6_if_lladdr(struct ifnet *ifp, const uint8_t **lla, size_t *len)
 {
+    if (gif_lladdr(ifp, lla, len))   /* hometun: an IPv4 tunnel end's link-layer address is its IPv4 address */
+        return 0;
     if (ifp->type != IFT_ETHER) {
         *lla = NULL;
         *len = 0;
@@ -477,6 +480,10 @@ void nd6_na_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, c
     struct in6_ifaddr *ia = in6_ifaddr_find(ifp, &na.target);
     if (ia) {
         in6_dad_na_input(ifp, ia);
+        return;
+    }
+    if (gif_is(ifp)) {
+        gif_na_input(ifp, p, ip, &na);
         return;
     }
     if (ifp->type != IFT_ETHER)

@@ -97,6 +97,12 @@ bool sim_udp_once(struct sim_world *w, struct six_stack *s, struct six_stack *d,
 
 bool sim_pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total)
 {
+    return sim_pump_tick(w, cl, c, sv, s, total, NULL, NULL);
+}
+
+bool sim_pump_tick(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total,
+                   void (*tick)(void *ctx, size_t got), void *ctx)
+{
     static uint8_t buf[16384];
     size_t sent = 0, got = 0;
     bool bad = false;
@@ -116,6 +122,8 @@ bool sim_pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack
                 bad |= buf[j] != (uint8_t)((got + (size_t)j) * 7);
             got += (size_t)r;
         }
+        if (tick)
+            tick(ctx, got);
         sim_run_for(w, 1 * MS);
     }
     return got == total && !bad;

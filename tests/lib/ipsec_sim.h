@@ -24,6 +24,9 @@ bool sim_udp_once(struct sim_world *w, struct six_stack *s, struct six_stack *d,
  * the window takes and reading what arrived, 1 ms a round; true when all
  * arrived intact. */
 bool sim_pump(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total);
+/* The same, calling tick(ctx, bytes received so far) every round. */
+bool sim_pump_tick(struct sim_world *w, struct six_stack *cl, int c, struct six_stack *sv, int s, size_t total,
+                   void (*tick)(void *ctx, size_t got), void *ctx);
 /* total bytes from cl to a listener on sv (port 8000), pattern-checked. */
 bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stack *sv, const char *to, size_t total);
 
