@@ -4,8 +4,10 @@
  *
  * Scenes: SLAAC and DAD from the router's advertisements, ND, pings across
  * the router, a fragmented ping, a Packet Too Big from the narrow link and
- * the path MTU that follows. Prints a readable trace on the virtual clock and
- * writes one pcap per link into the output folder (default demo-out/). */
+ * the path MTU that follows; then two sites joined by an ESP tunnel, and a
+ * hometun client whose IPv4 address changes under a TCP transfer. Prints a
+ * readable trace on the virtual clock and writes one pcap per link into the
+ * output folder (default demo-out/). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -15,6 +17,7 @@
 #include "link/sim.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
+#include "six/socket.h"
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -93,7 +96,7 @@ static const char site_conf[] =
     "spdadd 2001:db8:b::/64 2001:db8:a::/64 any -P out ipsec esp/tunnel/198.51.100.2-198.51.100.1/require;\n"
     "spdadd 2001:db8:a::/64 2001:db8:b::/64 any -P in  ipsec esp/tunnel/198.51.100.1-198.51.100.2/require;\n";
 
-static struct six_stack *sites[4];   /* destroyed with the others at the end */
+static struct six_stack *sites[4 + 5];   /* the IPsec and hometun scenes' stacks, destroyed at the end */
 
 static int run_all(struct six_stack *st, const char *const *cmds)
 {
@@ -154,6 +157,178 @@ static int ipsec_sites(const char *out)
     show(g2, "ipsec spd");
     printf("  on the wire between g1 and g2 (%s/wan.pcap): IPv4 and ESP only, the IPv6 inside is encrypted\n", out);
     sites[0] = s1, sites[1] = g1, sites[2] = g2, sites[3] = s2;
+    return fails;
+}
+
+/* hometun (draft-ietf-ngtrans-hometun): a home network keeps its IPv6
+ * prefix while the client's IPv4 address changes under a running transfer.
+ *
+ *   inet-host ---- server ==== isp ==== client ---- home-host
+ *   2001:db8:ffff::10   198.51.100.1   (IPv4)   192.0.2.10..13   2001:db8:1000:1::10
+ *                 ht-c1 ======= ESP tunnel (AES-GCM) ======= gif0
+ *
+ * The client's gif announces each new address by NA with Override (TLLA =
+ * the new IPv4 address) inside ESP; the server moves the tunnel's remote
+ * end and the SA's destination. The server's IPv4 link is captured. */
+#define HT_KEY_SC "0x0102030405060708090a0b0c0d0e0f1011121314"
+#define HT_KEY_CS "0x2122232425262728292a2b2c2d2e2f3031323334"
+static const char hometun_conf[] =
+    "# the tunnel's two SAs, for both ends (the gifs name them by SPI)\n"
+    "add 198.51.100.1 192.0.2.10 esp 0x2001 -m tunnel -E aes-gcm-16 " HT_KEY_SC ";\n"
+    "add 192.0.2.10 198.51.100.1 esp 0x2002 -m tunnel -E aes-gcm-16 " HT_KEY_CS ";\n";
+
+#define HT_TOTAL (1u << 20)
+static const char *const ht_addrs[] = { "192.0.2.10", "192.0.2.11", "192.0.2.12", "192.0.2.13" };
+
+/* HT_TOTAL pattern bytes from c on inet-host to s on home-host, 1 ms of
+ * virtual time a round; at each quarter the client takes a new address
+ * (make before break: the new lease first, then the old one goes). */
+static int ht_stream(struct six_stack *in, int c, struct six_stack *home, int s, struct six_stack *cl, size_t *gotp)
+{
+    static uint8_t buf[16384];
+    size_t sent = 0, got = 0;
+    unsigned moves = 0;
+    bool bad = false;
+    int fails = 0;
+    uint64_t t0 = sim_now(world);
+    for (int i = 0; i < 20000 && got < HT_TOTAL; i++) {
+        while (sent < HT_TOTAL) {
+            size_t k = HT_TOTAL - sent < sizeof buf ? HT_TOTAL - sent : sizeof buf;
+            for (size_t j = 0; j < k; j++)
+                buf[j] = (uint8_t)((sent + j) * 7);
+            ssize_t n = six_send(in, c, buf, k, 0);
+            if (n <= 0)
+                break;
+            sent += (size_t)n;
+        }
+        ssize_t r;
+        while ((r = six_recv(home, s, buf, sizeof buf, 0)) > 0) {
+            for (ssize_t j = 0; j < r; j++)
+                bad |= buf[j] != (uint8_t)((got + (size_t)j) * 7);
+            got += (size_t)r;
+        }
+        if (moves < 3 && got >= HT_TOTAL / 4 * (moves + 1)) {
+            printf("  (%zu of %u bytes received: the client's ISP gives it a new IPv4 address)\n", got, HT_TOTAL);
+            char cmd[64];
+            snprintf(cmd, sizeof cmd, "addr add %s/24 dev eth0", ht_addrs[moves + 1]);
+            fails += run_all(cl, (const char *const[]){ cmd, NULL });
+            snprintf(cmd, sizeof cmd, "addr del %s/24 dev eth0", ht_addrs[moves]);
+            fails += run_all(cl, (const char *const[]){ cmd, NULL });
+            moves++;
+        }
+        sim_run_for(world, 1 * MS);
+    }
+    uint64_t dt = sim_now(world) - t0;
+    printf("  inet-host -> home-host: %zu of %u bytes in %llu.%03llus (virtual), %s, across %u address changes\n", got,
+           HT_TOTAL, (unsigned long long)(dt / SEC), (unsigned long long)(dt % SEC / MS),
+           got == HT_TOTAL && !bad ? "byte-exact" : "NOT INTACT", moves);
+    *gotp = got;
+    return fails + (got != HT_TOTAL || bad || moves != 3);
+}
+
+static void counters(struct six_stack *st, const char *const *names)
+{
+    printf("  %s:", st->name);
+    for (const char *const *n = names; *n; n++) {
+        uint64_t v = 0;
+        six_counter_by_name(&st->ctr, *n, &v);
+        printf(" %s %llu", *n, (unsigned long long)v);
+    }
+    printf("\n");
+}
+
+static int hometun_scene(const char *out)
+{
+    int fails = 0;
+    char path[512];
+    scene("hometun: the client's IPv4 address changes three times under a TCP transfer; its home prefix stays "
+          "(IPv6 in ESP in IPv4, AES-GCM; NA with Override inside ESP)");
+    snprintf(path, sizeof path, "%s/hometun-ipsec.conf", out);
+    FILE *f = fopen(path, "w");
+    if (!f || fputs(hometun_conf, f) < 0 || fclose(f)) {
+        perror(path);
+        return 1;
+    }
+    struct six_stack *in = host("inet-host", 21), *sv = host("server", 22), *isp = host("isp", 23);
+    struct six_stack *cl = host("client", 24), *home = host("home-host", 25);
+    if (!in || !sv || !isp || !cl || !home)
+        return 1;
+    sites[4] = in, sites[5] = sv, sites[6] = isp, sites[7] = cl, sites[8] = home;
+    struct sim_link_params lan = { .delay_ns = 1 * MS }, wan = { .delay_ns = 10 * MS };
+    struct sim_link *inet = sim_link_create(world, "inet", &lan), *hl = sim_link_create(world, "home", &lan);
+    struct sim_link *core = sim_link_create_p2p(world, "core", &wan), *acc = sim_link_create_p2p(world, "access", &wan);
+    sim_attach(inet, in, "eth0", NULL);
+    sim_attach(inet, sv, "eth0", NULL);
+    sim_attach(core, sv, "eth1", NULL);
+    sim_attach(core, isp, "eth0", NULL);
+    sim_attach(acc, isp, "eth1", NULL);
+    sim_attach(acc, cl, "eth0", NULL);
+    sim_attach(hl, cl, "eth1", NULL);
+    sim_attach(hl, home, "eth0", NULL);
+    fails += scene_cmd(sv, NULL, "capture eth1 %s/hometun.pcap", out) != 0;
+    const char *const ci[] = { "link set eth0 up", "addr add 2001:db8:ffff::10/64 dev eth0",
+                               "route add default via 2001:db8:ffff::1", NULL };
+    const char *const cs[] = {
+        "set forwarding on", "link set eth0 up", "link set eth1 up", "addr add 2001:db8:ffff::1/64 dev eth0",
+        "addr add 198.51.100.1/24 dev eth1", "route add default via 198.51.100.2",
+        "link add ht-c1 type gif local 198.51.100.1 remote 192.0.2.10", "link set ht-c1 esp 0x2001 0x2002",
+        "link set ht-c1 up", "addr add 2001:db8:ff00::1/64 dev ht-c1", "link set ht-c1 hometun server",
+        "route add 2001:db8:1000::/48 via 2001:db8:ff00::2", NULL };
+    const char *const cr[] = { "set forwarding on", "link set eth0 up", "link set eth1 up",
+                               "addr add 198.51.100.2/24 dev eth0", "addr add 192.0.2.1/24 dev eth1", NULL };
+    /* the client routes IPv6 only: over IPv4 it is a host (with IPv4
+     * forwarding on, the packets that still go to a left address would
+     * bounce between it and the ISP until their TTL runs out) */
+    const char *const cc[] = {
+        "set forwarding on -6", "link set eth0 up", "link set eth1 up", "addr add 192.0.2.10/24 dev eth0",
+        "route add default via 192.0.2.1", "addr add 2001:db8:1000:1::1/64 dev eth1",
+        "link add gif0 type gif local 192.0.2.10 remote 198.51.100.1", "link set gif0 esp 0x2002 0x2001",
+        "link set gif0 up", "addr add 2001:db8:ff00::2/64 dev gif0", "route add default via 2001:db8:ff00::1", NULL };
+    const char *const ch[] = { "link set eth0 up", "addr add 2001:db8:1000:1::10/64 dev eth0",
+                               "route add default via 2001:db8:1000:1::1", NULL };
+    fails += run_all(in, ci) + run_all(sv, cs) + run_all(isp, cr) + run_all(cl, cc) + run_all(home, ch);
+    printf("  %s:\n", path);
+    for (const char *l = hometun_conf; *l;) {
+        const char *e = strchr(l, '\n');
+        printf("      %.*s\n", (int)(e - l), l);
+        l = e + 1;
+    }
+    char load[600];
+    snprintf(load, sizeof load, "ipsec load %s", path);
+    fails += show(sv, load) != 0;
+    fails += show(cl, load) != 0;
+    fails += run_all(cl, (const char *const[]){ "link set gif0 hometun client", NULL });
+    sim_run_for(world, 3 * SEC);
+    fails += ping(in, "2001:db8:1000:1::10 -c 2 -i 200") != 0;
+
+    printf("  home-host$ (listen on port 8000)   inet-host$ (connect to [2001:db8:1000:1::10]:8000, send %u bytes)\n",
+           HT_TOTAL);
+    struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(8000) }, to = any;
+    inet_pton(AF_INET6, "2001:db8:1000:1::10", &to.sin6_addr);
+    int ls = six_socket(home, AF_INET6, SOCK_STREAM, 0), c = six_socket(in, AF_INET6, SOCK_STREAM, 0), s = -1;
+    if (ls < 0 || c < 0 || six_bind(home, ls, (struct sockaddr *)&any, sizeof any) || six_listen(home, ls, 4))
+        return fails + 1;
+    six_connect(in, c, (struct sockaddr *)&to, sizeof to);
+    for (int i = 0; i < 200 && s < 0; i++) {
+        sim_run_for(world, 5 * MS);
+        s = six_accept(home, ls, NULL, NULL);
+    }
+    size_t got = 0;
+    if (s < 0)
+        fails++;
+    else
+        fails += ht_stream(in, c, home, s, cl, &got);
+    six_close(in, c);
+    if (s >= 0)
+        six_close(home, s);
+    six_close(home, ls);
+    sim_run_for(world, 3 * SEC);   /* the last NAs (RetransTimer apart) */
+    show(sv, "link show ht-c1");
+    show(sv, "ipsec sa");
+    counters(cl, (const char *const[]){ "gif.local_moved", "gif.na_announced", NULL });
+    counters(sv, (const char *const[]){ "gif.na_in", "gif.na_moved", "gif.drop_na_unauth", NULL });
+    printf("  on the server's IPv4 link (%s/hometun.pcap): the tunnel is ESP in IPv4, its client end's address changes "
+           "three times\n", out);
     return fails;
 }
 
@@ -221,16 +396,18 @@ int main(int argc, char **argv)
     show(a, "stats");
 
     fails += ipsec_sites(out);
+    fails += hometun_scene(out);
 
     scene("Done");
     six_stack_destroy(a);
     six_stack_destroy(r);
     six_stack_destroy(b);
-    for (int i = 0; i < 4; i++)
+    for (unsigned i = 0; i < sizeof sites / sizeof sites[0]; i++)
         if (sites[i])
             six_stack_destroy(sites[i]);
     sim_world_destroy(world);
-    printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap (open with tshark or wireshark)\n", out, out, out);
+    printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap %s/hometun.pcap (open with tshark or wireshark)\n", out, out,
+           out, out);
     printf("  %s\n", fails ? "SOME SCENES FAILED" : "all scenes ran as expected");
     return fails ? 1 : 0;
 }

@@ -33,6 +33,62 @@ if (($(grep -c $'^1\t12[89]' <<<"$dec") == n_esp)); then ok "tshark decrypts the
 else fail "tshark decrypts the demo's tunnel" "$dec"; fi
 if [[ $(grep -c "3 packets transmitted, 3 received" "$W/demo.txt") -ge 2 ]]; then ok "demo: the sites ping each other through the tunnel"
 else fail "demo: the sites ping each other through the tunnel"; fi
+# hometun scene: the client's IPv4 address changes three times under a TCP
+# transfer. The trace shows each NA and the transfer complete; in the
+# server's IPv4 capture, with the scene's keys, tshark finds every ICV good,
+# the NAs with Override inside ESP naming the new address in the TLLA, and
+# the client's outer source address changing three times.
+ht_addrs=(192.0.2.10 192.0.2.11 192.0.2.12 192.0.2.13)
+for k in 1 2 3; do
+  a=${ht_addrs[k-1]} b=${ht_addrs[k]}
+  s="client gif0: local end $a -> $b, announced by NA with Override"
+  if grep -qF "$s" "$W/demo.txt"; then ok "demo trace shows '$s'"; else fail "demo trace shows '$s'"; fi
+  re="server ht-c1: NA with Override for [0-9a-f:]+ moves the remote end $a -> $b\$"
+  if grep -qE "$re" "$W/demo.txt"; then ok "demo trace: the server's tunnel follows the NA $a -> $b"
+  else fail "demo trace: the server's tunnel follows the NA $a -> $b"; fi
+done
+s="inet-host -> home-host: 1048576 of 1048576 bytes"
+if grep -F "$s" "$W/demo.txt" | grep -qF "byte-exact, across 3 address changes"; then ok "demo: the hometun transfer completes byte-exact across 3 address changes"
+else fail "demo: the hometun transfer completes byte-exact" "$(grep -F 'inet-host -> home-host' "$W/demo.txt")"; fi
+HP=$W/out/hometun.pcap
+if msg=$(pcap_clean "$HP"); then ok "tshark: demo hometun.pcap is clean"; else fail "tshark: demo hometun.pcap is clean" "$msg"; fi
+HT_SA=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE
+  -o 'uat:esp_sa:"IPv4","*","*","0x00002001","AES-GCM with 16 octet ICV [RFC4106]","0x0102030405060708090a0b0c0d0e0f1011121314","NULL",""'
+  -o 'uat:esp_sa:"IPv4","*","*","0x00002002","AES-GCM with 16 octet ICV [RFC4106]","0x2122232425262728292a2b2c2d2e2f3031323334","NULL",""')
+# one pass: every ESP packet with its outer addresses, ICV status and what
+# tshark found inside (-E occurrence=f: the outer IPv4 header's addresses)
+dec=$(tshark -n -r "$HP" "${HT_SA[@]}" -Y esp -E occurrence=f -T fields -e ip.src -e ip.dst -e esp.icv_good \
+  -e ipv6.nxt -e tcp.srcport -e icmpv6.type -e icmpv6.nd.na.flag.o -e icmpv6.opt.type -e icmpv6.opt.length \
+  -e icmpv6.opt.linkaddr 2>"$W/tshark-ht.err")
+n_esp=$(grep -c . <<<"$dec")
+n_good=$(awk -F'\t' '$3 == "1"' <<<"$dec" | wc -l)
+n_tcp=$(awk -F'\t' '$5 != ""' <<<"$dec" | wc -l)
+if ((n_esp >= 100 && n_good == n_esp && n_tcp >= n_esp / 2)); then
+  ok "tshark decrypts the demo's hometun tunnel: $n_esp ESP packets, every ICV good, $n_tcp carry the TCP transfer"
+else
+  fail "tshark decrypts the demo's hometun tunnel (every ICV good)" \
+    "esp $n_esp icv good $n_good tcp inside $n_tcp; $(head -c 600 "$W/tshark-ht.err")"
+fi
+# NAs from the client: IPv6 in ESP (to the server), ICMPv6 136, Override
+# set, a TLLA (type 2, length 1 = 8 bytes) with the new IPv4 address and two
+# zero bytes, sent from that new address
+for k in 1 2 3; do
+  b=${ht_addrs[k]}
+  IFS=. read -r o1 o2 o3 o4 <<<"$b"
+  lla=$(printf '%02x:%02x:%02x:%02x:00:00' "$o1" "$o2" "$o3" "$o4")
+  n=$(awk -F'\t' -v src="$b" -v lla="$lla" \
+    '$1 == src && $2 == "198.51.100.1" && $3 == "1" && $4 == "58" && $6 == "136" && $7 == "1" && $8 == "2" && $9 == "1" && $10 == lla' <<<"$dec" | wc -l)
+  if ((n >= 1)); then ok "demo hometun.pcap: $n NA(s) with Override and TLLA $lla ($b) inside ESP from $b"
+  else fail "demo hometun.pcap: an NA with Override and TLLA $lla ($b) inside ESP from $b" \
+    "$(awk -F'\t' '$6 == "136"' <<<"$dec")"; fi
+done
+# the client's outer source address, in capture order: 4 runs, one per address
+runs=$(awk -F'\t' '$2 == "198.51.100.1" { print $1 }' <<<"$dec" | uniq | tr '\n' ' ')
+if [[ $runs == "${ht_addrs[*]} " ]]; then ok "demo hometun.pcap: the client's outer source address changes three times ($runs)"
+else fail "demo hometun.pcap: the client's outer source address changes three times" "runs: $runs"; fi
+runs=$(awk -F'\t' '$1 == "198.51.100.1" { print $2 }' <<<"$dec" | uniq | tr '\n' ' ')
+if [[ $runs == "${ht_addrs[*]} " ]]; then ok "demo hometun.pcap: the server's tunnel follows it ($runs)"
+else fail "demo hometun.pcap: the server's tunnel follows it" "runs: $runs"; fi
 EX=${BUILD:-build}/examples/hello_tcp
 [[ $EX == /* ]] || EX=$PWD/$EX
 out=$("$EX" 2>&1)
