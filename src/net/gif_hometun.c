@@ -204,13 +204,17 @@ void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old
 
 /* --- server: an NA that may move the remote end --- */
 
-/* IPsec authenticated it, with replay protection (the draft §5). */
-static bool na_authentic(struct six_stack *st, const struct pkt *p)
+/* IPsec authenticated it, with replay protection (the draft §5), through
+ * an SA of this tunnel: the bound inbound SA, or (unbound, the fallback) a
+ * transport SA ending at the tunnel's local end. */
+static bool na_authentic(struct gif_softc *sc, const struct pkt *p)
 {
     if (!p->ipsec_n)
         return false;
-    const struct ipsec_sa *sa = ipsec_sa_by_id(st, p->ipsec_said[p->ipsec_n - 1]);
-    return sa && !sa->replay_off;
+    const struct ipsec_sa *sa = ipsec_sa_by_id(sc->ifp->st, p->ipsec_said[p->ipsec_n - 1]);
+    if (!sa || sa->replay_off || !in6_eq(&sa->dst, &sc->local))
+        return false;
+    return sc->esp_out ? sa->spi == sc->esp_in && (p->flags & PKT_F_IPSEC_IFBOUND) : sa->mode != IPSEC_MODE_TUNNEL;
 }
 
 /* The target is an address on this tunnel's link: link-local, or inside a
@@ -253,7 +257,7 @@ void gif_na_input(struct ifnet *ifp, const struct pkt *p, const struct ip6_info 
     CTR_INC(st, gif, na_in);
     if (sc->role != GIF_ROLE_SERVER)
         return;
-    if (!na_authentic(st, p)) {
+    if (!na_authentic(sc, p)) {
         CTR_INC(st, gif, drop_na_unauth);
         return;
     }
