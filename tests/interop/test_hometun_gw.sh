@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# hometun in gateway mode (issue 5): Linux's own TCP at both ends, sixd as
+# the tunnel client and server, the outer IPv4 through the host kernels
+# (host links: raw ESP sockets or UDP 4500), no kernel ESP or tunnel.
+#
+#   hh (home)  --h0/h1--  hc kernel --tun0-- sixd client ==wan0 (c0)==  hisp  ==(s0) wan0== sixd server --tun0-- hs kernel --n1/n0--  hn ("Internet")
+#   2001:db8:1000:1::10   routes the home /64               ESP tunnel, gif0 / ht-c1                                routes the /48        2001:db8:ffff::10
+#
+# curl in hh fetches 200 MB from python's http.server in hn over IPv6;
+# during the download the client's WAN address changes with `ip addr`
+# (make before break, as a new lease): sixd mirrors the host's address
+# (rtnetlink), its gif moves its SAs and announces the address by NA with
+# Override inside ESP, the server moves the tunnel's remote end. The
+# download completes with the right sha256, one connection. (a) raw ESP,
+# hisp only routes; (b) hisp masquerades the client (ESP in UDP 4500), the
+# server follows the NAT's address and port.
+. "$(dirname "$0")/lib.sh"
+need_root
+command -v curl >/dev/null || { skip "$T_NAME" "curl missing"; exit 0; }
+command -v nft >/dev/null || { skip "$T_NAME" "nft missing (scripts/deps: nftables)"; exit 0; }
+
+HH=$(ns_add hh) || { fail "netns"; finish; }
+HC=$(ns_add hc) || { fail "netns"; finish; }
+HISP=$(ns_add hisp) || { fail "netns"; finish; }
+HS=$(ns_add hs) || { fail "netns"; finish; }
+HN=$(ns_add hn) || { fail "netns"; finish; }
+veth "$HH" h0 "$HC" h1 && veth "$HC" c0 "$HISP" i0 && veth "$HISP" i1 "$HS" s0 && veth "$HS" n1 "$HN" n0 ||
+  { fail "veth"; finish; }
+nsrun "$HISP" sysctl -qw net.ipv4.ip_forward=1
+nsrun "$HISP" ip addr add 192.0.2.1/24 dev i0
+nsrun "$HISP" ip addr add 10.0.0.1/24 dev i0
+nsrun "$HISP" ip addr add 198.51.100.1/24 dev i1
+nsrun "$HS" ip addr add 198.51.100.2/24 dev s0
+nsrun "$HS" ip route add default via 198.51.100.1
+for ns in "$HC" "$HS"; do nsrun "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1; done
+nsrun "$HH" ip addr add 2001:db8:1000:1::10/64 dev h0 nodad
+nsrun "$HH" ip -6 route add default via 2001:db8:1000:1::1
+nsrun "$HC" ip addr add 2001:db8:1000:1::1/64 dev h1 nodad
+nsrun "$HN" ip addr add 2001:db8:ffff::10/64 dev n0 nodad
+nsrun "$HN" ip -6 route add default via 2001:db8:ffff::1
+nsrun "$HS" ip addr add 2001:db8:ffff::1/64 dev n1 nodad
+
+mkdir -p "$W/www"
+head -c 200000000 /dev/urandom > "$W/www/f"
+want=$(sha256sum < "$W/www/f" | cut -d' ' -f1)
+K1=0102030405060708090a0b0c0d0e0f1011121314
+K2=2122232425262728292a2b2c2d2e2f3031323334
+
+# client_conf WAN4 SAFILE
+client_conf() {
+  cat > "$W/hc.conf" <<CONF
+link add wan0 type host dev c0
+link set wan0 up
+route add default4 dev wan0
+link add tun0 type tun
+link set tun0 up
+addr add 2001:db8:1000:ff::1/64 dev tun0
+route add 2001:db8:1000::/48 via 2001:db8:1000:ff::2
+ipsec load $2
+link add gif0 type gif local $1 remote 198.51.100.2
+link set gif0 esp 0x1001 0x1002
+link set gif0 mtu 1400
+link set gif0 up
+addr add 2001:db8:ff00::2/64 dev gif0
+route add default via 2001:db8:ff00::1
+set forwarding on -6
+link set gif0 hometun client
+CONF
+}
+
+# server_conf CLIENT4 SAFILE
+server_conf() {
+  cat > "$W/hs.conf" <<CONF
+link add wan0 type host dev s0
+link set wan0 up
+route add default4 dev wan0
+link add tun0 type tun
+link set tun0 up
+addr add 2001:db8:ffff:ff::1/64 dev tun0
+route add default via 2001:db8:ffff:ff::2
+ipsec load $2
+link add ht-c1 type gif local 198.51.100.2 remote $1
+link set ht-c1 esp 0x1002 0x1001
+link set ht-c1 mtu 1400
+link set ht-c1 up
+addr add 2001:db8:ff00::1/64 dev ht-c1
+route add 2001:db8:1000::/48 via 2001:db8:ff00::2
+set forwarding on -6
+link set ht-c1 hometun server
+CONF
+}
+
+start_pair() {
+  sixd_start hs "$HS" "$W/hs.conf" || return 1
+  sixd_start hc "$HC" "$W/hc.conf" || return 1
+  nsrun "$HC" ip link set tun0 up
+  nsrun "$HC" ip addr add 2001:db8:1000:ff::2/64 dev tun0 nodad
+  nsrun "$HC" ip -6 route add default via 2001:db8:1000:ff::1 dev tun0
+  nsrun "$HS" ip link set tun0 up
+  nsrun "$HS" ip addr add 2001:db8:ffff:ff::2/64 dev tun0 nodad
+  nsrun "$HS" ip -6 route add 2001:db8:1000::/48 via 2001:db8:ffff:ff::1 dev tun0
+}
+
+ctr() { ctl "$1" stats "$2" | grep -o '[0-9]*$'; }
+
+# download LABEL OLD NEW: 200 MB from hn to hh; hc's WAN address moves OLD -> NEW meanwhile
+download() {
+  local label=$1 old=$2 new=$3 t0 t1 got
+  for _ in $(seq 50); do nsrun "$HH" ping -c1 -W1 2001:db8:ffff::10 >/dev/null 2>&1 && break; sleep 0.2; done
+  t0=$(date +%s.%N)
+  nsrun "$HH" curl -gsS --max-time 240 -o "$W/got" -w '%{num_connects}\n' "http://[2001:db8:ffff::10]:8080/f" \
+    >"$W/curl.out" 2>"$W/curl.err" &
+  local cpid=$!
+  # move once a few MB have arrived
+  for _ in $(seq 100); do [[ -s $W/got ]] && (($(stat -c %s "$W/got") > 20000000)) && break; sleep 0.1; done
+  nsrun "$HC" ip addr add "$new/24" dev c0
+  nsrun "$HC" ip addr del "$old/24" dev c0
+  nsrun "$HC" ip route replace default via "${new%.*}.1"
+  local at; at=$(stat -c %s "$W/got" 2>/dev/null || echo 0)
+  wait $cpid
+  t1=$(date +%s.%N)
+  got=$(sha256sum < "$W/got" | cut -d' ' -f1)
+  local secs; secs=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+  if [[ $got == "$want" && $(cat "$W/curl.out") == 1 ]]; then
+    ok "$label: 200 MB from hn's http.server to hh's curl, address changed at $((at / 1000000)) MB: right sha256, one connection ($secs s)"
+  else
+    fail "$label: 200 MB across the address change: right sha256, one connection" \
+      "sha256 $got, connects $(cat "$W/curl.out") ($(cat "$W/curl.err")) after $secs s, moved at $at bytes"
+    note "hc: $(ctl hc stats | grep -E '^(host|ipsec|gif)\.' | paste -sd' ')"
+    note "hs: $(ctl hs stats | grep -E '^(host|ipsec|gif)\.' | paste -sd' ')"
+  fi
+  rm -f "$W/got"
+}
+
+(cd "$W/www" && exec ip netns exec "$HN" "$PY" -m http.server --bind :: 8080 >"$W/http.log" 2>&1) &
+track_pid $!
+
+# ---------------------------------------------------------------- (a) raw ESP
+nsrun "$HC" ip addr add 192.0.2.2/24 dev c0
+nsrun "$HC" ip route add default via 192.0.2.1
+cat > "$W/esp.sa" <<SA
+add 192.0.2.2 198.51.100.2 esp 0x1001 -m tunnel -E aes-gcm-16 0x$K1;
+add 198.51.100.2 192.0.2.2 esp 0x1002 -m tunnel -E aes-gcm-16 0x$K2;
+SA
+client_conf 192.0.2.2 "$W/esp.sa"
+server_conf 192.0.2.2 "$W/esp.sa"
+start_pair || { fail "sixd client and server start in gateway mode"; finish; }
+ok "sixd client and server start in gateway mode (host links, TUN to the host kernels)"
+download "(a) raw ESP" 192.0.2.2 192.0.2.3
+if ctl hs link show ht-c1 | grep -q "remote 192.0.2.3" && (($(ctr hs gif.na_moved) == 1)) &&
+   grep -q "moves the remote end 192.0.2.2 -> 192.0.2.3" "$W/hs.log" && (($(ctr hc gif.local_moved) == 1)); then
+  ok "(a) the client announced 192.0.2.3 by NA inside ESP; the server moved the tunnel's remote end (gif.na_moved 1)"
+else fail "(a) the server moved the tunnel's remote end" "$(ctl hs link show ht-c1) na_moved=$(ctr hs gif.na_moved) local_moved=$(ctr hc gif.local_moved)"; fi
+bad=$(ctl hs stats | awk '/^gif\.drop_na|^ipsec\.drop_(icv|replay)/ && $2 > 0' | paste -sd' ')
+[[ -z $bad ]] && ok "(a) no NA refused, no ESP replay or ICV failure" || fail "(a) no NA refused" "$bad"
+sixd_stop hc; sixd_stop hs
+nsrun "$HC" ip addr flush dev c0
+
+# ------------------------------------------------------ (b) behind masquerade, ESP in UDP 4500
+nsrun "$HISP" nft -f - <<'NFT'
+table ip nat {
+  chain post {
+    type nat hook postrouting priority 100;
+    oifname "i1" ip saddr 10.0.0.0/24 meta l4proto udp counter masquerade to :40000-40999
+    oifname "i1" ip saddr 10.0.0.0/24 masquerade
+  }
+}
+NFT
+nsrun "$HC" ip addr add 10.0.0.2/24 dev c0
+nsrun "$HC" ip route replace default via 10.0.0.1
+cat > "$W/natt-hc.sa" <<SA
+add 10.0.0.2[4500] 198.51.100.2[4500] esp-udp 0x1001 -m tunnel -E aes-gcm-16 0x$K1;
+add 198.51.100.2[4500] 10.0.0.2[4500] esp-udp 0x1002 -m tunnel -E aes-gcm-16 0x$K2;
+SA
+# the server knows the client only as the NAT's address; the port comes from the first authentic packet
+cat > "$W/natt-hs.sa" <<SA
+add 198.51.100.1[4500] 198.51.100.2[4500] esp-udp 0x1001 -m tunnel -natt_follow -E aes-gcm-16 0x$K1;
+add 198.51.100.2[4500] 198.51.100.1[4500] esp-udp 0x1002 -m tunnel -E aes-gcm-16 0x$K2;
+SA
+client_conf 10.0.0.2 "$W/natt-hc.sa"
+server_conf 198.51.100.1 "$W/natt-hs.sa"
+start_pair || { fail "(b) sixd starts again with NAT-T SAs"; finish; }
+download "(b) NAT-T" 10.0.0.2 10.0.0.3
+moved=$(ctr hs ipsec.natt_peer_moved) ports=$(grep -Eo 'NAT-T peer of SA 0x1001 moved to port [0-9]+' "$W/hs.log" | grep -o '[0-9]*$' | sort -u | wc -l)
+if ((moved >= 2 && ports >= 2)) && (($(ctr hs gif.na_natt_ignored) >= 1)) && (($(ctr hs gif.na_moved) == 0)); then
+  ok "(b) the server followed the NAT's new port after the change ($moved moves, $ports ports); the NA's private TLLA was only counted"
+else fail "(b) the server followed the NAT" "natt_peer_moved=$moved ports=$ports na_natt_ignored=$(ctr hs gif.na_natt_ignored) na_moved=$(ctr hs gif.na_moved)"; fi
+sixd_stop hc; sixd_stop hs
+finish
