@@ -195,4 +195,18 @@ if (($(icmp_unreach "$HC") == unr_hc && $(icmp_unreach "$HS") == unr_hs)); then
 else fail "(b) the host kernels sent no ICMP unreachable" "hc $unr_hc -> $(icmp_unreach "$HC"), hs $unr_hs -> $(icmp_unreach "$HS")"; fi
 
 sixd_stop hc; sixd_stop hs
+
+# ------------------------------- no dev: every global IPv4 address of the host
+cat > "$W/r.conf" <<CONF
+link add wan0 type host natt-port 4501
+CONF
+if sixd_start r "$HISP" "$W/r.conf"; then
+  a=$(ctl r addr show dev wan0) show=$(ctl r link show wan0)
+  if grep -q "192.0.2.1/32" <<<"$a" && grep -q "10.0.0.1/32" <<<"$a" && grep -q "198.51.100.1/32" <<<"$a" &&
+     ! grep -q "127.0.0.1" <<<"$a" && grep -q "link/host natt-port 4501" <<<"$show"; then
+    ok "a host link without dev mirrors every global IPv4 address of the host (not 127.0.0.1)"
+  else fail "a host link without dev mirrors every global IPv4 address" "$a $show"; fi
+  check "link del of a host link" ctl r link del wan0
+  sixd_stop r
+else fail "sixd starts with a host link without dev"; fi
 finish
