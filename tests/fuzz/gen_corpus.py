@@ -208,6 +208,22 @@ seed('fuzz_pfkey_srv', 'one_by_one', b'\0' + srv_add + srv_get + srv_dump + srv_
 seed('fuzz_pfkey_srv', 'batch', b'\1' + srv_add + srv_spdadd + srv_getspi + srv_register + srv_dump)
 seed('fuzz_pfkey_srv', 'batch_undone', b'\1' + srv_spdadd + srv_add + srv_add)
 
+# --- rtnetlink (host byte order, little endian here): an address dump, events, an error
+def nl(t, pl, seq=0, flags=0):
+    m = struct.pack('<IHHII', 16 + len(pl), t, flags, seq, 0) + pl
+    return m + b'\0' * (-len(m) % 4)
+def rta(t, v):
+    a = struct.pack('<HH', 4 + len(v), t) + v
+    return a + b'\0' * (-len(a) % 4)
+def ifam(fam, plen, scope, idx, attrs): return struct.pack('<BBBBI', fam, plen, 0x80, scope, idx) + b''.join(attrs)
+nl_a = nl(20, ifam(2, 24, 0, 2, [rta(1, a4('192.0.2.2')), rta(2, a4('192.0.2.2')), rta(4, a4('192.0.2.255')),
+                                 rta(3, b'c0\0'), rta(8, struct.pack('<I', 0x80))]), seq=1, flags=2)
+nl_b = nl(20, ifam(10, 64, 0, 2, [rta(1, a6('2001:db8::1')), rta(8, struct.pack('<I', 0x280))]), seq=1, flags=2)
+seed('fuzz_rtnl', 'dump', nl_a + nl_b + nl(3, struct.pack('<i', 0), seq=1, flags=2))
+seed('fuzz_rtnl', 'newaddr', nl(20, ifam(2, 32, 0, 3, [rta(2, a4('10.0.0.2'))])))
+seed('fuzz_rtnl', 'deladdr', nl(21, ifam(2, 24, 0, 2, [rta(2, a4('10.0.0.2')), rta(1, a4('10.0.0.2'))])))
+seed('fuzz_rtnl', 'error', nl(2, struct.pack('<i', -22) + struct.pack('<IHHII', 24, 22, 0x301, 9, 0), seq=9))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
