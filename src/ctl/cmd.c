@@ -16,9 +16,11 @@
 #include "ctl/cmd_dns.h"
 #include "ctl/cmd_ipsec.h"
 #include "ctl/cmd_apps.h"
+#include "ctl/cmd_host.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
+#include "link/hostip.h"
 #include "net/gif.h"
 #include "wire/ip6.h"
 #include <arpa/inet.h>
@@ -119,6 +121,10 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
         char d[256];
         gif_describe(ifp, d, sizeof d);
         cmd_printf(o, "    link/gif %s\n", d);
+    } else if (hostip_is(ifp)) {
+        char d[64];
+        hostip_describe(ifp, d, sizeof d);
+        cmd_printf(o, "    link/host %s\n", d);
     } else {
         cmd_printf(o, "    link/none\n");
     }
@@ -240,11 +246,12 @@ static int link_add(struct cmd_ctx *c, int argc, char **argv)
 {
     /* link add NAME type tap|tun | link add NAME type gif local A remote B */
     if (argc < 5 || strcmp(argv[3], "type") != 0)
-        return cmd_usage(c, "usage: link add NAME type tap|tun|gif ...");
+        return cmd_usage(c, "usage: link add NAME type tap|tun|gif|host ...");
     const char *name = argv[2], *type = argv[4];
     bool tap = strcmp(type, "tap") == 0, tun = strcmp(type, "tun") == 0, gif = strcmp(type, "gif") == 0;
-    if (!tap && !tun && !gif)
-        return cmd_usage(c, "unknown link type '%s'; try: tap tun gif", type);
+    bool host = strcmp(type, "host") == 0;
+    if (!tap && !tun && !gif && !host)
+        return cmd_usage(c, "unknown link type '%s'; try: tap tun gif host", type);
     if (!valid_ifname(name))
         return cmd_usage(c, "bad interface name '%s' (1-%d characters, no '/', ':' or blanks)",
                      name, IFNAMSIZ - 1);
@@ -252,6 +259,8 @@ static int link_add(struct cmd_ctx *c, int argc, char **argv)
         return cmd_fail(c, "interface '%s' already exists", name);
     if (gif)
         return link_add_gif(c, argc, argv);
+    if (host)
+        return cmd_link_add_host(c, argc, argv);
     if (argc != 5)
         return cmd_usage(c, "usage: link add NAME type tap|tun");
     if (!c->ev)

@@ -1,5 +1,6 @@
 #include "wire/bytes.h"
 #include "wire/cksum.h"
+#include "wire/ip4.h"
 #include "wire/udp.h"
 
 /* One's-complement subtraction of the length the caller put in the
@@ -50,4 +51,28 @@ enum wire_reason udp_ports(const uint8_t *p, size_t len, uint16_t *sport, uint16
   *sport = rd16(p);
   *dport = rd16(p + 2);
   return WR_OK;
+}
+
+size_t udp4_datagram_emit(uint8_t *p, size_t cap, const struct ip4_info *h, uint16_t sport,
+                          uint16_t dport, size_t payload_len, bool cksum)
+{
+  const size_t hl = IP4_HLEN + UDP_HLEN;
+  if (cap < hl || payload_len > cap - hl || payload_len > 0xffff - hl) return 0;
+  struct ip4_info ih = *h;
+  ih.proto = IP4_PROTO_UDP;
+  ih.tot_len = (uint16_t)(hl + payload_len);
+  ih.mf = false;
+  ih.frag_off = 0;
+  uint8_t *u = p + IP4_HLEN;
+  if (cksum) {
+    uint32_t pseudo = cksum_pseudo4(ih.src, ih.dst, (uint16_t)(UDP_HLEN + payload_len), IP4_PROTO_UDP);
+    udp_emit(u, cap - IP4_HLEN, sport, dport, payload_len, pseudo);
+  } else {   /* no pass over the payload */
+    wr16(u, sport);
+    wr16(u + 2, dport);
+    wr16(u + 4, (uint16_t)(UDP_HLEN + payload_len));
+    udp_hdr_zero_cksum(u);
+  }
+  ip4_emit(p, IP4_HLEN, &ih);
+  return hl;
 }

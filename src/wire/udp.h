@@ -28,4 +28,15 @@ static inline void udp_hdr_zero_cksum(uint8_t *udp) { udp[6] = udp[7] = 0; }
 size_t udp_emit(uint8_t *p, size_t cap, uint16_t sport, uint16_t dport, size_t payload_len,
                 uint32_t pseudo);
 
+struct ip4_info;
+/* A whole IPv4 + UDP datagram around a payload already at p + 28
+ * (IP4_HLEN + UDP_HLEN): for a datagram whose headers someone else took
+ * off (a host UDP socket, src/link/hostip.c).  h gives the addresses, TOS,
+ * TTL, id and DF; proto and tot_len are set here, no options.  cksum false
+ * sends a zero UDP checksum ("none", RFC 768; what RFC 3948 §2.1 uses for
+ * ESP in UDP).  Returns 28, or 0 if cap < 28 + payload_len or the IPv4
+ * datagram would exceed 65535 bytes. */
+size_t udp4_datagram_emit(uint8_t *p, size_t cap, const struct ip4_info *h, uint16_t sport,
+                          uint16_t dport, size_t payload_len, bool cksum);
+
 #endif

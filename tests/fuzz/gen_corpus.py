@@ -215,6 +215,22 @@ seed('fuzz_quoted', 'outer4_short', b'\x00\x08' + ip4('192.0.2.1', '198.51.100.2
 seed('fuzz_quoted', 'outer6_frag', b'\x02\x08' + ip6('2001:db8:1::1', '2001:db8:2::2', 44,
      struct.pack('!BBHI', 0, 0, 0 | 1, 7) + hbh_ra[:1].replace(b'\x3a', b'\x29') + hbh_ra[1:] + inner6))
 
+# --- rtnetlink (host byte order, little endian here): an address dump, events, an error
+def nl(t, pl, seq=0, flags=0):
+    m = struct.pack('<IHHII', 16 + len(pl), t, flags, seq, 0) + pl
+    return m + b'\0' * (-len(m) % 4)
+def rta(t, v):
+    a = struct.pack('<HH', 4 + len(v), t) + v
+    return a + b'\0' * (-len(a) % 4)
+def ifam(fam, plen, scope, idx, attrs): return struct.pack('<BBBBI', fam, plen, 0x80, scope, idx) + b''.join(attrs)
+nl_a = nl(20, ifam(2, 24, 0, 2, [rta(1, a4('192.0.2.2')), rta(2, a4('192.0.2.2')), rta(4, a4('192.0.2.255')),
+                                 rta(3, b'c0\0'), rta(8, struct.pack('<I', 0x80))]), seq=1, flags=2)
+nl_b = nl(20, ifam(10, 64, 0, 2, [rta(1, a6('2001:db8::1')), rta(8, struct.pack('<I', 0x280))]), seq=1, flags=2)
+seed('fuzz_rtnl', 'dump', nl_a + nl_b + nl(3, struct.pack('<i', 0), seq=1, flags=2))
+seed('fuzz_rtnl', 'newaddr', nl(20, ifam(2, 32, 0, 3, [rta(2, a4('10.0.0.2'))])))
+seed('fuzz_rtnl', 'deladdr', nl(21, ifam(2, 24, 0, 2, [rta(2, a4('10.0.0.2')), rta(1, a4('10.0.0.2'))])))
+seed('fuzz_rtnl', 'error', nl(2, struct.pack('<i', -22) + struct.pack('<IHHII', 24, 22, 0x301, 9, 0), seq=9))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)

@@ -144,6 +144,21 @@ TEST(help)
     T_CHECK(contains(out.buf, "ping ADDR"));
 }
 
+/* link add ... type host: arguments checked before the event loop is needed */
+TEST(link_add_host_args)
+{
+    T_EQ(run("link add wan0 type host natt-port 0"), 2);
+    T_CHECK(contains(err.buf, "bad natt-port '0'"));
+    T_EQ(run("link add wan0 type host dev"), 2);
+    T_EQ(run("link add wan0 type host bogus 1"), 2);
+    T_CHECK(contains(err.buf, "unknown argument 'bogus'"));
+    T_EQ(run("link add wan0 type host dev eth0 natt-port 4500"), 1);
+    T_CHECK(contains(err.buf, "needs sixd's event loop"));
+    T_EQ(run("link add wan0 type frob"), 2);
+    T_CHECK(contains(err.buf, "try: tap tun gif host"));
+    T_CHECK(!if_find(st, "wan0"));
+}
+
 int main(void)
 {
     struct six_stack_opts o = { .name = "t", .seed = 1 };
@@ -162,6 +177,7 @@ int main(void)
     RUN(capture);
     RUN(link_del);
     RUN(help);
+    RUN(link_add_host_args);
     six_stack_destroy(st);
     cmd_out_free(&out);
     cmd_out_free(&err);
