@@ -33,6 +33,8 @@ nsrun "$HISP" ip addr add 198.51.100.1/24 dev i1
 nsrun "$HS" ip addr add 198.51.100.2/24 dev s0
 nsrun "$HS" ip route add default via 198.51.100.1
 for ns in "$HC" "$HS"; do nsrun "$ns" sysctl -qw net.ipv6.conf.all.forwarding=1; done
+# the old address goes, the new one (same prefix, added second) stays: Linux would drop it with the primary
+nsrun "$HC" sysctl -qw net.ipv4.conf.all.promote_secondaries=1 net.ipv4.conf.c0.promote_secondaries=1
 nsrun "$HH" ip addr add 2001:db8:1000:1::10/64 dev h0 nodad
 nsrun "$HH" ip -6 route add default via 2001:db8:1000:1::1
 nsrun "$HC" ip addr add 2001:db8:1000:1::1/64 dev h1 nodad
@@ -108,7 +110,7 @@ download() {
   local label=$1 old=$2 new=$3 t0 t1 got
   for _ in $(seq 50); do nsrun "$HH" ping -c1 -W1 2001:db8:ffff::10 >/dev/null 2>&1 && break; sleep 0.2; done
   t0=$(date +%s.%N)
-  nsrun "$HH" curl -gsS --max-time 240 -o "$W/got" -w '%{num_connects}\n' "http://[2001:db8:ffff::10]:8080/f" \
+  nsrun "$HH" curl -gsS --max-time 120 -o "$W/got" -w '%{num_connects}\n' "http://[2001:db8:ffff::10]:8080/f" \
     >"$W/curl.out" 2>"$W/curl.err" &
   local cpid=$!
   # move once a few MB have arrived
