@@ -41,6 +41,7 @@
 static const struct in6_addr all_nodes = { .s6_addr = { 0xff, 0x02, [15] = 1 } };
 
 static void na_announce_start(struct gif_softc *sc);
+static bool client_take_source(struct gif_softc *sc);
 
 void gif_set_role(struct ifnet *ifp, enum gif_role role)
 {
@@ -52,7 +53,7 @@ void gif_set_role(struct ifnet *ifp, enum gif_role role)
     if (role != GIF_ROLE_CLIENT) {
         timer_cancel(&sc->na_timer);
         sc->na_left = 0;
-    } else if (!was_client) {
+    } else if (!was_client && !client_take_source(sc)) {
         na_announce_start(sc);   /* the server learns where we are now (behind a NAT it cannot know) */
     }
 }
@@ -167,22 +168,26 @@ int gif_set_local(struct ifnet *ifp, const struct in6_addr *local)
     return 0;
 }
 
+/* A client whose local address is not (or no longer) one of the stack's
+ * takes the source the stack picks toward the server. true: it moved. */
+static bool client_take_source(struct gif_softc *sc)
+{
+    struct six_stack *st = sc->ifp->st;
+    struct in_addr src;
+    if (sc->role != GIF_ROLE_CLIENT || !sc->v4 || in4_is_local(st, gif_v4_of(&sc->local)))
+        return false;
+    if (in4_selectsrc(st, gif_v4_of(&sc->remote), NULL, &src) != 0)
+        return false;   /* no address toward the server yet: the next change tries again */
+    struct in6_addr now = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+    memcpy(&now.s6_addr[12], &src, 4);
+    return gif_set_local(sc->ifp, &now) == 0;
+}
+
 void gif_addr4_changed(struct six_stack *st)
 {
-    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
-        struct ifnet *ifp = st->ifs[i];
-        if (!gif_is(ifp))
-            continue;
-        struct gif_softc *sc = ifp->drv;
-        struct in_addr src;
-        if (sc->role != GIF_ROLE_CLIENT || !sc->v4 || in4_is_local(st, gif_v4_of(&sc->local)))
-            continue;
-        if (in4_selectsrc(st, gif_v4_of(&sc->remote), NULL, &src) != 0)
-            continue;   /* no address toward the server yet: the next change tries again */
-        struct in6_addr now = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
-        memcpy(&now.s6_addr[12], &src, 4);
-        gif_set_local(ifp, &now);
-    }
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++)
+        if (gif_is(st->ifs[i]))
+            client_take_source(st->ifs[i]->drv);
 }
 
 void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old_dst, const struct in6_addr *new_dst)
