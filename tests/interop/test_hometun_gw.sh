@@ -101,6 +101,13 @@ track_pid $!
 nsrun "$HC" ip addr add 192.0.2.2/24 dev c0
 nsrun "$HC" ip route add default via 192.0.2.1
 confs hometun.setkey
+# the client's side of the outer link, small packets only (NAs, ACKs; the data goes the other way)
+if command -v tshark >/dev/null; then
+  ip netns exec "$HISP" tshark -q -n -i i0 -f "ip proto 50 and (src host 192.0.2.2 or src host 192.0.2.3) and less 400" \
+    -w "$W/wan.pcap" >"$W/tshark-cap.log" 2>&1 &
+  CAP=$!; track_pid $CAP
+  for _ in $(seq 50); do grep -q "Capturing on" "$W/tshark-cap.log" && break; sleep 0.1; done
+fi
 start_pair || { fail "sixd client and server start in gateway mode"; finish; }
 ok "sixd client and server start in gateway mode (host links, TUN to the host kernels)"
 download "(a) raw ESP" 192.0.2.2 192.0.2.3
@@ -108,6 +115,23 @@ if ctl hs link show ht-c1 | grep -q "remote 192.0.2.3" && (($(ctr hs gif.na_move
    grep -q "moves the remote end 192.0.2.2 -> 192.0.2.3" "$W/hs.log" && (($(ctr hc gif.local_moved) == 1)); then
   ok "(a) the client announced 192.0.2.3 by NA inside ESP; the server moved the tunnel's remote end (gif.na_moved 1)"
 else fail "(a) the server moved the tunnel's remote end" "$(ctl hs link show ht-c1) na_moved=$(ctr hs gif.na_moved) local_moved=$(ctr hc gif.local_moved)"; fi
+# tshark decrypts what it captured between client and server with the keys:
+# every ICV good, the inner IPv6, and the NA with the Override flag
+# carrying the new address (TLLA: 4 address bytes, 2 zero bytes)
+if [[ -n ${CAP:-} ]]; then
+  sleep 0.5; kill -INT $CAP 2>/dev/null; wait $CAP 2>/dev/null
+  SA=(-o esp.enable_encryption_decode:TRUE -o esp.enable_authentication_check:TRUE
+      -o 'uat:esp_sa:"IPv4","*","*","0x00001001","AES-GCM with 16 octet ICV [RFC4106]","0x0102030405060708090a0b0c0d0e0f1011121314","NULL",""')
+  dec=$(tshark -n -r "$W/wan.pcap" "${SA[@]}" -Y esp -E occurrence=f -T fields -e ip.src -e esp.icv_good -e ipv6.src \
+        -e icmpv6.type -e icmpv6.nd.na.flag.o -e icmpv6.opt.linkaddr 2>"$W/tshark.err")
+  n=$(wc -l <<<"$dec") good=$(awk -F'\t' '$2 == 1' <<<"$dec" | wc -l)
+  na=$(awk -F'\t' '$1 == "192.0.2.3" && $2 == 1 && $4 == 136 && $5 == 1 && $6 == "c0:00:02:03:00:00"' <<<"$dec" | wc -l)
+  v6=$(awk -F'\t' '$3 ~ /^2001:db8:1000:1::10$/' <<<"$dec" | wc -l)
+  if ((n > 50 && good == n && na >= 1 && v6 > 50)); then
+    ok "(a) tshark decrypts the captured ESP: $n packets, every ICV good, inner IPv6 from the home host, $na NA(s) with O flag and TLLA 192.0.2.3"
+  else fail "(a) tshark decrypts the captured ESP (ICVs, inner IPv6, NA with O and the new address)" \
+    "esp $n good $good na $na inner-from-home $v6; $(head -c 400 "$W/tshark.err")"; fi
+else fail "(a) tshark decrypts the captured ESP" "tshark missing"; fi
 bad=$(ctl hs stats | awk '/^gif\.drop_na|^ipsec\.drop_(icv|replay)/ && $2 > 0' | paste -sd' ')
 [[ -z $bad ]] && ok "(a) no NA refused, no ESP replay or ICV failure" || fail "(a) no NA refused" "$bad"
 sixd_stop hc; sixd_stop hs
