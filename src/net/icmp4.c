@@ -15,6 +15,8 @@
 #include "net/gif.h"
 #include "wire/bytes.h"
 #include "wire/icmp4.h"
+#include "wire/ip4.h"
+#include "transport/tcp.h"
 
 /* --- errors we send --- */
 
@@ -192,6 +194,50 @@ static bool icmp4_quoted_echo(struct six_stack *st, const uint8_t *q, size_t qle
     return true;
 }
 
+/* RFC 1122 §4.2.3.9 (and RFC 1812 §5.2.7.1 for the administrative
+ * codes): protocol and port unreachable and "prohibited" are hard errors,
+ * the rest soft (RFC 5461). */
+static int tcp_errno4(const struct icmp4_info *ic, bool *hard)
+{
+    *hard = false;
+    if (ic->type != ICMP4_UNREACH)
+        return EHOSTUNREACH;
+    switch (ic->code) {
+    case ICMP4_UNREACH_NET: return ENETUNREACH;
+    case ICMP4_UNREACH_PROTO: case ICMP4_UNREACH_PORT: *hard = true; return ECONNREFUSED;
+    case ICMP4_UNREACH_NET_PROHIB: case ICMP4_UNREACH_HOST_PROHIB: case ICMP4_UNREACH_FILTER_PROHIB:
+        *hard = true;
+        return EHOSTUNREACH;
+    default: return EHOSTUNREACH;
+    }
+}
+
+/* An error about one of our TCP segments (RFC 792 quotes its first 8
+ * bytes: enough for the ports and the sequence number). Source quench
+ * (RFC 6633) and redirects are nothing to TCP. */
+static void icmp4_tcp_error(struct six_stack *st, const struct icmp4_info *ic)
+{
+    struct ip4_info q;
+    struct in6_addr src = { .s6_addr = { [10] = 0xff, [11] = 0xff } }, dst = src;
+    bool hard;
+
+    if (ic->type != ICMP4_UNREACH && ic->type != ICMP4_TIME_EXCEEDED && ic->type != ICMP4_PARAM_PROB)
+        return;
+    if (ip4_parse_quoted(ic->body, ic->body_len, &q) != WR_OK || q.proto != IP4_PROTO_TCP || q.frag_off)
+        return;
+    memcpy(&src.s6_addr[12], &q.src, 4);
+    memcpy(&dst.s6_addr[12], &q.dst, 4);
+    struct tcpcb *tp = tcp_icmp_lookup(st, &src, &dst, ic->body + q.hl, ic->body_len - q.hl);
+    if (!tp)
+        return;
+    if (ic->type == ICMP4_UNREACH && ic->code == ICMP4_UNREACH_NEEDFRAG) {
+        tcp_mtu_reduced(tp, ic->data32 & 0xffff);   /* RFC 1191 §4: next-hop MTU in the low 16 bits */
+        return;
+    }
+    int err = tcp_errno4(ic, &hard);
+    tcp_icmp_error(tp, hard, err);
+}
+
 static void icmp4_err_input(struct six_stack *st, const struct icmp4_info *ic)
 {
     uint16_t id, seq;
@@ -204,10 +250,10 @@ static void icmp4_err_input(struct six_stack *st, const struct icmp4_info *ic)
     } else if (ic->type == ICMP4_TIME_EXCEEDED) {
         CTR_INC(st, icmp4, in_time_exceeded);
     }
-    /* No transport protocols yet: ping is the only taker. */
     if (icmp4_quoted_echo(st, ic->body, ic->body_len, &id, &seq))
         ping_error_input(st, AF_INET, id, seq, icmp4_err_what(ic->type, ic->code, ic->data32, what, sizeof what));
     gif_icmp4_input(st, ic);   /* about a tunnel's outer packet? */
+    icmp4_tcp_error(st, ic);   /* last: it may free a connection */
 }
 
 void icmp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)

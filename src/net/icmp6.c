@@ -10,8 +10,10 @@
 #include "wire/ip6ext.h"
 #include "wire/udp.h"
 #include "transport/sock.h"
+#include "transport/tcp.h"
 
 #define ICMP6_ERR_MAX_BODY (IP6_MIN_MTU - IP6_HLEN - ICMP6_HLEN)
+#define ICMP6_QUOTE_MAX_EXT 8   /* extension headers walked in a quote to reach TCP */
 
 /* One ICMPv6 message from two pieces (header, body), source chosen if
  * needed, checksum set, handed to ip6_output. */
@@ -138,17 +140,55 @@ static void echo_reply(struct ifnet *ifp, const struct ip6_info *ip, const struc
     icmp6_send(st, &o, ICMP6_ECHO_REPLY, 0, ic->data32, ic->body, ic->body_len);
 }
 
-/* An error quotes the packet that caused it: tell ping, UDP sockets, and
- * the path MTU cache. Only errors about packets from our own addresses count. */
+/* The TCP connection whose segment an error of RFC 4443's four types
+ * quotes, the quote's extension headers walked (tcp_icmp_lookup checks and
+ * counts the rest). *is_tcp: the quote holds a TCP header at all. */
+static struct tcpcb *quoted_tcp(struct six_stack *st, const struct icmp6_info *ic, const struct ip6_info *inner,
+                                bool *is_tcp)
+{
+    size_t off = 0;
+    uint8_t upper = 0;
+
+    *is_tcp = false;
+    if (ic->type < ICMP6_DST_UNREACH || ic->type > ICMP6_PARAM_PROB ||
+        ip6_quoted_skip_ext(ic->body, ic->body_len, inner->nxt, ICMP6_QUOTE_MAX_EXT, &off, &upper) != WR_OK ||
+        upper != IP6_NXT_TCP)
+        return NULL;
+    *is_tcp = true;
+    return tcp_icmp_lookup(st, &inner->src, &inner->dst, ic->body + off, ic->body_len - off);
+}
+
+/* Tell TCP (RFC 5461): Packet Too Big lowers the MSS; Destination
+ * Unreachable codes 1 (administratively prohibited), 4 (port), 5 (source
+ * address failed policy) and 6 (reject route) are hard errors, the rest
+ * soft, as in Linux's icmpv6_err_convert. May free tp. */
+static void tcp_error6(struct tcpcb *tp, const struct icmp6_info *ic)
+{
+    if (ic->type == ICMP6_PACKET_TOO_BIG) {
+        tcp_mtu_reduced(tp, ic->data32);
+        return;
+    }
+    bool unreach = ic->type == ICMP6_DST_UNREACH;
+    bool hard = unreach && (ic->code == ICMP6_DST_UNREACH_ADMIN || ic->code == ICMP6_DST_UNREACH_NOPORT ||
+                            ic->code == ICMP6_DST_UNREACH_POLICY || ic->code == ICMP6_DST_UNREACH_REJECT);
+    int err = unreach && ic->code == ICMP6_DST_UNREACH_NOPORT ? ECONNREFUSED
+            : unreach && ic->code == ICMP6_DST_UNREACH_NOROUTE ? ENETUNREACH : EHOSTUNREACH;
+    tcp_icmp_error(tp, hard, err);
+}
+
+/* An error quotes the packet that caused it: tell ping, UDP sockets, TCP,
+ * and the path MTU cache. Only errors about packets from our own addresses count. */
 static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const struct icmp6_info *ic)
 {
     struct six_stack *st = ifp->st;
     struct ip6_info inner;
+    bool is_tcp;
     (void)ip;
 
     CTR_INC(st, icmp6, in_errors);
     if (ip6_parse_quoted(ic->body, ic->body_len, &inner) != WR_OK || !in6_ifaddr_lookup(st, &inner.src))
         return;
+    struct tcpcb *tp = quoted_tcp(st, ic, &inner, &is_tcp);
     switch (ic->type) {
     case ICMP6_PACKET_TOO_BIG:
         CTR_INC(st, icmp6, in_ptb);
@@ -156,6 +196,8 @@ static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const stru
             CTR_INC(st, icmp6, drop_ptb_invalid);
             return;
         }
+        if (is_tcp && !tp)
+            return;   /* about no TCP segment in flight: forged or stale (RFC 5927 §4.1), the cache stays */
         pmtu6_update(st, &inner.dst, ic->data32);
         break;
     case ICMP6_DST_UNREACH: CTR_INC(st, icmp6, in_dst_unreach); break;
@@ -177,6 +219,8 @@ static void error_input(struct ifnet *ifp, const struct ip6_info *ip, const stru
         ping_error_input(st, AF_INET6, (uint16_t)(qe.data32 >> 16), (uint16_t)qe.data32,
                          what[ic->type <= 4 ? ic->type : 0]);
     }
+    if (tp)
+        tcp_error6(tp, ic);   /* last: it may free tp, and resends after the cache update */
 }
 
 void icmp6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, size_t off, bool router_alert)

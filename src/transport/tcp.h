@@ -96,6 +96,7 @@ struct tcpcb {
     bool rtt_timing;
     uint8_t rxt_shift;
     uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
+    uint8_t soft_error;               /* errno of the last ICMP soft error (RFC 5461), 0: none; in a hole too */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;
@@ -174,11 +175,25 @@ uint32_t tcp_rcv_space(const struct tcpcb *tp);
 /* Allocate the send or receive buffer on first use; false if memory is short. */
 bool tcp_buf_need(struct tcpcb *tp, bool send);
 uint16_t tcp_local_mss(struct tcpcb *tp);   /* MSS from the route's MTU / path MTU */
+/* MSS for a path MTU of mtu: less the IP and TCP headers and what IPsec adds (at least 64). */
+uint16_t tcp_mss_for_mtu(struct tcpcb *tp, uint32_t mtu);
+/* The errno a connection that timed out reports: the last ICMP soft error, else ETIMEDOUT. */
+int  tcp_timeout_errno(const struct tcpcb *tp);
 struct tcpcb *tcp_lookup(struct six_stack *st, const struct in6_addr *laddr, uint16_t lport,
                          const struct in6_addr *faddr, uint16_t fport);
 struct tcpcb *tcp_new_child(struct sock *ls, const struct in6_addr *laddr, uint16_t lport,
                             const struct in6_addr *faddr, uint16_t fport, unsigned ifindex);
 void tcp_child_established(struct tcpcb *tp);
+
+/* ICMP errors about our segments (tcp_icmp.c), called by icmp6.c / icmp4.c
+ * with the quoted packet's addresses (IPv4 as mapped) and the quoted TCP
+ * header (th, len bytes: at least 8 expected). tcp_icmp_lookup: the
+ * connection, if the quoted segment is in flight on it (RFC 5927 §4.1);
+ * NULL otherwise, counted. The other two act on what it returned. */
+struct tcpcb *tcp_icmp_lookup(struct six_stack *st, const struct in6_addr *src, const struct in6_addr *dst,
+                              const uint8_t *th, size_t len);
+void tcp_mtu_reduced(struct tcpcb *tp, uint32_t mtu);   /* PTB / frag-needed said mtu (may free nothing) */
+void tcp_icmp_error(struct tcpcb *tp, bool hard, int err);   /* may free tp (hard error in SYN-SENT) */
 
 /* congestion control (tcp_cc.c) */
 void cc_init(struct tcpcb *tp);

@@ -342,6 +342,7 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     if (tp->rtt_timing && seq_gt(t->ack, tp->rtt_seq))
         tp->rtt_timing = false;
     tp->rxt_shift = 0;
+    tp->soft_error = 0;   /* the path works: an earlier ICMP soft error no longer explains anything */
     if (tp->in_recovery) {
         if (seq_geq(t->ack, tp->recover)) {   /* full ACK: leave recovery (RFC 6582 §3.2 step 3, RFC 6675 §5) */
             tp->in_recovery = false;

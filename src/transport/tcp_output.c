@@ -60,7 +60,7 @@ static void keep_timeout(struct timer *t, void *arg)
         return;
     if (tp->keep_probes >= keep_param(so->keep_cnt, TCP_KEEPCNT_DEF)) {
         CTR_INC(tp->st, tcp, keepalive_drop);
-        tcp_drop(tp, ETIMEDOUT);
+        tcp_drop(tp, tcp_timeout_errno(tp));   /* RFC 5461: say why, if ICMP told us */
         return;
     }
     /* a segment the peer must answer: SEG.SEQ = SND.UNA − 1 (RFC 9293 §3.8.4) */
@@ -396,7 +396,7 @@ static void rexmt_timeout(struct timer *t, void *arg)
     CTR_INC(tp->st, tcp, rexmt_timeout);
     if (++tp->rxt_shift > ((tp->state == TCPS_SYN_SENT || tp->state == TCPS_SYN_RECEIVED) ? TCP_SYN_RXT : TCP_MAX_RXT)) {
         CTR_INC(tp->st, tcp, conn_timeout);
-        tcp_drop(tp, ETIMEDOUT);
+        tcp_drop(tp, tcp_timeout_errno(tp));   /* RFC 5461: say why, if ICMP told us */
         return;
     }
     cc_on_loss(tp, true);

@@ -216,6 +216,11 @@ void tcp_free(struct tcpcb *tp)
     free(tp);
 }
 
+int tcp_timeout_errno(const struct tcpcb *tp)
+{
+    return tp->soft_error ? tp->soft_error : ETIMEDOUT;
+}
+
 /* The connection failed or was reset: tell the socket, then forget it. */
 void tcp_drop(struct tcpcb *tp, int err)
 {
@@ -357,13 +362,25 @@ int tcp_accept(struct sock *ls)
     return sd;
 }
 
+/* IP and TCP headers below the payload, and what IPsec adds: that goes off
+ * the segment, not into fragments (KAME's ipsec_hdrsiz). */
+static uint32_t hdrs_for(struct tcpcb *tp)
+{
+    size_t ipsec = ipsec_hdrsiz_sp(tp->st, tcp_sockpol(tp), tp->v4, &tp->laddr, &tp->faddr, IPPROTO_TCP,
+                                   tp->lport, tp->fport);
+    return (tp->v4 ? 40u : 60u) + (uint32_t)ipsec;
+}
+
+uint16_t tcp_mss_for_mtu(struct tcpcb *tp, uint32_t mtu)
+{
+    uint32_t hdrs = hdrs_for(tp);
+    return (uint16_t)(mtu > hdrs + 64 ? (mtu - hdrs > 65535 ? 65535 : mtu - hdrs) : 64);
+}
+
 static uint16_t mss_for(struct tcpcb *tp)
 {
     struct ifnet *ifp = NULL;
     struct in6_addr nh;
-    /* what IPsec adds goes off the segment, not into fragments (KAME's ipsec_hdrsiz) */
-    size_t ipsec = ipsec_hdrsiz_sp(tp->st, tcp_sockpol(tp), tp->v4, &tp->laddr, &tp->faddr, IPPROTO_TCP,
-                                   tp->lport, tp->fport);
     uint32_t mtu;
 
     if (tp->v4) {
@@ -374,7 +391,7 @@ static uint16_t mss_for(struct tcpcb *tp)
         return TCP_DEFAULT_MSS6;
     else
         mtu = pmtu6_get(tp->st, &tp->faddr, ip6_if_mtu(ifp));
-    uint32_t hdrs = (tp->v4 ? 40u : 60u) + (uint32_t)ipsec;
+    uint32_t hdrs = hdrs_for(tp);
     return (uint16_t)(mtu > hdrs + 536 ? mtu - hdrs : 536);
 }
 

@@ -15,6 +15,9 @@
 #define ICMP4_UNREACH_PROTO 2
 #define ICMP4_UNREACH_PORT 3
 #define ICMP4_UNREACH_NEEDFRAG 4
+#define ICMP4_UNREACH_NET_PROHIB 9     /* RFC 1122 / 1812: administratively prohibited */
+#define ICMP4_UNREACH_HOST_PROHIB 10
+#define ICMP4_UNREACH_FILTER_PROHIB 13
 
 struct icmp4_info { uint8_t type, code; uint32_t data32; const uint8_t *body; size_t body_len; };
 

@@ -28,6 +28,8 @@
 #define ICMP6_DST_UNREACH_BEYONDSCOPE 2
 #define ICMP6_DST_UNREACH_ADDR 3
 #define ICMP6_DST_UNREACH_NOPORT 4
+#define ICMP6_DST_UNREACH_POLICY 5    /* source address failed ingress/egress policy */
+#define ICMP6_DST_UNREACH_REJECT 6    /* reject route to destination */
 /* Time Exceeded codes */
 #define ICMP6_TIME_EXCEED_TRANSIT 0
 #define ICMP6_TIME_EXCEED_REASSEMBLY 1

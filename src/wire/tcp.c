@@ -137,3 +137,12 @@ size_t tcp_emit(uint8_t *p, size_t cap, const struct tcp_seg *t, size_t payload_
   wr16(p + 16, cksum_fold(cksum_add(pseudo, p, hl + payload_len)));
   return hl;
 }
+
+enum wire_reason tcp_parse_quoted(const uint8_t *p, size_t len, struct tcp_quote *out)
+{
+  if (len < TCP_QUOTE_LEN) return WR_TRUNCATED;
+  out->sport = rd16(p);
+  out->dport = rd16(p + 2);
+  out->seq = rd32(p + 4);
+  return WR_OK;
+}

@@ -52,6 +52,16 @@ struct tcp_seg {
 };
 
 enum wire_reason tcp_parse(const uint8_t *p, size_t len, uint32_t pseudo, struct tcp_seg *out);
+/* The start of a TCP header quoted in an ICMP error: RFC 792 routers quote
+ * only 8 bytes past the IP header, so ports and sequence number are all
+ * that may be relied on (RFC 5927 §4.1).  TRUNCATED when len < 8; nothing
+ * else is checked (no checksum, no data offset: the rest may be cut). */
+struct tcp_quote {
+  uint16_t sport, dport;
+  uint32_t seq;
+};
+#define TCP_QUOTE_LEN 8
+enum wire_reason tcp_parse_quoted(const uint8_t *p, size_t len, struct tcp_quote *out);
 /* Header length tcp_emit will produce for these options (20..60).  SACK
  * blocks that do not fit in the 40 option bytes are dropped (the first
  * ones are kept; the header length reflects that). */

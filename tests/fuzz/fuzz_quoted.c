@@ -1,5 +1,6 @@
 /* Quotes in ICMP errors (what net/gif_icmp.c reads): ip4_parse_quoted,
- * ip6_parse_quoted + ip6_quoted_skip_ext, icmp4_parse_quoted, and the
+ * ip6_parse_quoted + ip6_quoted_skip_ext, icmp4_parse_quoted, tcp_parse_quoted
+ * (what transport/tcp_icmp.c reads after them), and the
  * in-place edits ip4_hdr_set_tos / ip6_hdr_set_tclass. Invariants: a quoted
  * IPv4 header lies inside the input and agrees with ip4_parse where that
  * accepts the bytes too; the extension walk stops inside the input, on a
@@ -12,6 +13,7 @@
 #include "wire/ip6ext.h"
 #include "wire/ip6edit.h"
 #include "wire/icmp4.h"
+#include "wire/tcp.h"
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
@@ -26,6 +28,8 @@ static void v4(const uint8_t *d, size_t n, uint8_t tos)
   struct icmp4_info ic;
   if (icmp4_parse_quoted(d + q.hl, n - q.hl, &ic) == WR_OK)
     CHECK(ic.body == d + q.hl + 8 && ic.body_len == n - q.hl - 8);
+  struct tcp_quote tq;
+  CHECK((tcp_parse_quoted(d + q.hl, n - q.hl, &tq) == WR_OK) == (n - q.hl >= TCP_QUOTE_LEN));
   if (ip4_parse(d, n, &f) != WR_OK) return;
   CHECK(f.hl == q.hl && f.tot_len == q.tot_len && f.proto == q.proto && f.tos == q.tos && f.df == q.df);
   CHECK(f.src.s_addr == q.src.s_addr && f.dst.s_addr == q.dst.s_addr && f.frag_off == q.frag_off);

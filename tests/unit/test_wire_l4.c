@@ -228,6 +228,18 @@ TEST(tcp_rejects)
   T_EQ(tcp_parse(b, 20, ps, &g), WR_BAD_CKSUM);
 }
 
+/* ICMP quotes: 8 bytes are enough, 7 are not; the rest is not looked at */
+TEST(tcp_quoted)
+{
+  const uint8_t q[8] = { 0x1f, 0x90, 0xc0, 0x01, 0xde, 0xad, 0xbe, 0xef };
+  struct tcp_quote g;
+  T_EQ(tcp_parse_quoted(q, 7, &g), WR_TRUNCATED);
+  T_EQ(tcp_parse_quoted(q, 8, &g), WR_OK);
+  T_EQ(g.sport, 8080);
+  T_EQ(g.dport, 0xc001);
+  T_EQ(g.seq, 0xdeadbeefu);
+}
+
 int main(void)
 {
   RUN(udp_vector);
@@ -237,5 +249,6 @@ int main(void)
   RUN(tcp_roundtrip_payload_sack);
   RUN(tcp_opt_rules);
   RUN(tcp_rejects);
+  RUN(tcp_quoted);
   return t_done();
 }
