@@ -11,6 +11,8 @@
 #include "link/sim.h"
 #include "net/stack.h"
 #include "ipsec/ipsec.h"
+#include "six/socket.h"
+#include <arpa/inet.h>
 
 #define MS 1000000ull
 #define SEC 1000000000ull
@@ -95,9 +97,41 @@ TEST(bound_tunnel_still_checks_inner_sources)
     teardown();
 }
 
+/* A tunnel is a link that can carry a routing protocol: RIPng's
+ * link-scope multicast (ff02::9, UDP 521, from the link-local address)
+ * crosses the bound tunnel, inside ESP. */
+TEST(link_scope_multicast_over_the_tunnel)
+{
+    setup();
+    struct sockaddr_in6 any = { .sin6_family = AF_INET6, .sin6_port = htons(521) }, grp = any, from;
+    inet_pton(AF_INET6, "ff02::9", &grp.sin6_addr);
+    int sb = six_socket(B, AF_INET6, SOCK_DGRAM, 0);
+    T_EQ(six_bind(B, sb, (struct sockaddr *)&any, sizeof any), 0);
+    struct ipv6_mreq mr = { .ipv6mr_interface = if_find(B, "gif0")->index };
+    mr.ipv6mr_multiaddr = grp.sin6_addr;
+    T_EQ(six_setsockopt(B, sb, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr), 0);
+    int sa = six_socket(A, AF_INET6, SOCK_DGRAM, 0);
+    T_EQ(six_bind(A, sa, (struct sockaddr *)&any, sizeof any), 0);
+    grp.sin6_scope_id = if_find(A, "gif0")->index;
+    uint64_t esp = CTR_GET(B, ipsec, in_packets);
+    T_EQ(six_sendto(A, sa, "ripng", 5, 0, (struct sockaddr *)&grp, sizeof grp), 5);
+    sim_run_for(W, 50 * MS);
+    char buf[8];
+    socklen_t fl = sizeof from;
+    T_EQ(six_recvfrom(B, sb, buf, sizeof buf, 0, (struct sockaddr *)&from, &fl), 5);
+    char a[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &from.sin6_addr, a, sizeof a);
+    T_CHECK(strcmp(a, "fe80::c000:201") == 0);   /* RFC 4213 §3.7: fe80::<local IPv4> */
+    T_CHECK(CTR_GET(B, ipsec, in_packets) > esp);
+    six_close(A, sa);
+    six_close(B, sb);
+    teardown();
+}
+
 int main(void)
 {
     RUN(gif_bound_to_esp_sas);
     RUN(bound_tunnel_still_checks_inner_sources);
+    RUN(link_scope_multicast_over_the_tunnel);
     return t_done();
 }
