@@ -76,13 +76,6 @@ void gif_outer_destroy(struct gif_softc *sc)
 
 /* --- effective MTU --- */
 
-static struct in_addr v4_of(const struct in6_addr *a)
-{
-    struct in_addr v;
-    memcpy(&v, &a->s6_addr[12], 4);
-    return v;
-}
-
 /* What a bound ESP SA adds to each inner packet (RFC 4303 overhead, TFC
  * padding, the UDP header of NAT-T). The outer IP header is not counted. */
 static uint32_t esp_overhead(const struct gif_softc *sc)
@@ -103,7 +96,7 @@ static uint32_t outer_path_mtu(const struct gif_softc *sc)
     if (sc->v4) {
         if (!sc->pmtud)
             return 0;
-        uint32_t mtu = route4_if_mtu(st, v4_of(&sc->remote));
+        uint32_t mtu = route4_if_mtu(st, gif_v4_of(&sc->remote));
         return sc->pmtu4 && sc->pmtu4 < mtu ? sc->pmtu4 : mtu;
     }
     struct ifnet *oifp = NULL;
