@@ -38,10 +38,14 @@
 # hb-<pid>-bc / hb-<pid>-bs and deleted at exit with everything in them;
 # nothing outside them is changed (documentation prefixes only).
 # HB_ONLY="sixd wg ovpn sixd-natt" picks tunnels; HB_PERF=1 records
-# `perf record -g` of the client-side sixd during its 1-stream run.
+# `perf record -e cpu-clock -g` of both sixd during the first 1-stream run
+# (to HB_PERF_OUT); HB_ROUNDS=N repeats everything N times, interleaved, and
+# reports medians; HB_STATS=1 prints the client sixd's nonzero counters.
 set -uo pipefail
 
 DUR=${HB_TIME:-10}
+ROUNDS=${HB_ROUNDS:-1}
+ROUND=0
 SIXD=${SIXD:-build/sixd}
 [[ $SIXD == /* ]] || SIXD=$PWD/$SIXD
 SIXCTL=${SIXCTL:-${SIXD%/*}/sixctl}
@@ -155,7 +159,8 @@ PY
 }
 
 declare -A G1 G4 CPG DESC
-# measure NAME PIDS...: both runs for the tunnel that is up; fills G1 G4 CPG
+# measure NAME PIDS...: both runs for the tunnel that is up; appends this
+# round's figures to G1 G4 CPG (medians over the rounds at the end)
 measure() {
   local name=$1; shift
   local r1 r4 g1 c1 b1 s1 g4 c4 b4 s4
@@ -168,15 +173,15 @@ measure() {
     kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
     return 1
   fi
-  [[ ${HB_PERF:-} == 1 && $name == sixd ]] && perf_start "$1"
+  [[ ${HB_PERF:-} == 1 && $name == sixd && $ROUND == 1 ]] && perf_start "$@"
   read -r g1 c1 b1 s1 < <(run_iperf "$name" 1 "$@")
   [[ ${HB_PERF:-} == 1 && $name == sixd ]] && perf_stop
   read -r g4 c4 b4 s4 < <(run_iperf "$name" 4 "$@")
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-  G1[$name]=$g1 G4[$name]=$g4
-  CPG[$name]=$(awk -v a="$s1" -v b="$s4" -v x="$b1" -v y="$b4" 'BEGIN { printf "%.3f", (x + y) ? (a + b) / (x + y) : 0 }')
-  printf '  %-13s 1 stream %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit); 4 streams %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit)\n' \
-    "$name" "$g1" "$s1" "$b1" "$c1" "$g4" "$s4" "$b4" "$c4"
+  G1[$name]+="$g1 " G4[$name]+="$g4 "
+  CPG[$name]+=$(awk -v a="$s1" -v b="$s4" -v x="$b1" -v y="$b4" 'BEGIN { printf "%.3f", (x + y) ? (a + b) / (x + y) : 0 }')" "
+  printf '  %-13s %s 1 stream %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit); 4 streams %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit)\n' \
+    "$name" "r$ROUND" "$g1" "$s1" "$b1" "$c1" "$g4" "$s4" "$b4" "$c4"
   if [[ $g1 == 0.000 || $g4 == 0.000 ]]; then
     echo "bench_hometun: $name: iperf3 failed: $(cat "$W/$name-1.err" "$W/$name-4.err" | head -3)" >&2
     return 1
@@ -184,9 +189,10 @@ measure() {
 }
 
 PERF_PID=
-perf_start() {   # PID
+perf_start() {   # PIDS...
   command -v perf >/dev/null || return 0
-  perf record -g -o "${HB_PERF_OUT:-/tmp/hb-sixd.perf.data}" -p "$1" >"$W/perf.log" 2>&1 &
+  local IFS=,
+  perf record -e cpu-clock -g -o "${HB_PERF_OUT:-/tmp/hb-sixd.perf.data}" -p "$*" >"$W/perf.log" 2>&1 &
   PERF_PID=$!
   sleep 0.2
 }
@@ -356,8 +362,9 @@ bench_ovpn() {
 }
 
 # ------------------------------------------------------------ run
-echo "bench_hometun: iperf3 over IPv6 through each tunnel, bc -> bs, ${DUR} s per run, CPUs $HB_CPUS ($(nproc) online), inner MTU 1400"
+echo "bench_hometun: iperf3 over IPv6 through each tunnel, bc -> bs, ${DUR} s per run, $ROUNDS round(s), CPUs $HB_CPUS ($(nproc) online), inner MTU 1400"
 failed=0
+for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 for t in $HB_ONLY; do
   case $t in
     sixd)      bench_sixd sixd raw || failed=1 ;;
@@ -367,6 +374,14 @@ for t in $HB_ONLY; do
     *) echo "bench_hometun: unknown tunnel $t" >&2; failed=1 ;;
   esac
 done
+done
+
+median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { if (NR) printf "%.3f", NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+for t in "${!G1[@]}"; do
+  # shellcheck disable=SC2086
+  G1[$t]=$(median ${G1[$t]}) G4[$t]=$(median ${G4[$t]}) CPG[$t]=$(median ${CPG[$t]})
+done
+((ROUNDS > 1)) && echo "(figures below: medians over $ROUNDS rounds)"
 
 for t in $HB_ONLY; do
   [[ -n ${DESC[$t]:-} ]] && echo "  $t: ${DESC[$t]}"
