@@ -40,7 +40,8 @@
 # HB_ONLY="sixd wg ovpn sixd-natt" picks tunnels; HB_PERF=1 records
 # `perf record -e cpu-clock -g` of both sixd during the first 1-stream run
 # (to HB_PERF_OUT); HB_ROUNDS=N repeats everything N times, interleaved, and
-# reports medians; HB_STATS=1 prints the client sixd's nonzero counters.
+# reports medians; HB_STATS=1 prints the client sixd's nonzero counters and
+# the kernels' drops (TUN queue overflow toward the endpoint, socket buffers).
 set -uo pipefail
 
 DUR=${HB_TIME:-10}
@@ -138,7 +139,7 @@ wait_path() {
   return 1
 }
 
-# run_iperf NAME STREAMS PIDS...: prints "GBITS_PER_S CPU_S_PER_GBIT GBIT CPU_S"
+# run_iperf NAME STREAMS PIDS...: prints "GBITS_PER_S CPU_S_PER_GBIT GBIT CPU_S RETRANSMITS"
 run_iperf() {
   local name=$1 n=$2; shift 2
   local t0 t1 js=$W/$name-$n.json
@@ -151,10 +152,11 @@ try:
     j = json.load(open(sys.argv[1]))
     s = j["end"]["sum_received"]
     bps, gbit = s["bits_per_second"], s["bytes"] * 8 / 1e9
+    retr = j["end"]["sum_sent"].get("retransmits", 0)
 except Exception:
-    print("0 0 0 0"); sys.exit(0)
+    print("0 0 0 0 0"); sys.exit(0)
 cpu = (int(sys.argv[3]) - int(sys.argv[2])) / int(sys.argv[4])
-print("%.3f %.3f %.3f %.2f" % (bps / 1e9, cpu / gbit if gbit else 0, gbit, cpu))
+print("%.3f %.3f %.3f %.2f %d" % (bps / 1e9, cpu / gbit if gbit else 0, gbit, cpu, retr))
 PY
 }
 
@@ -163,7 +165,7 @@ declare -A G1 G4 CPG DESC
 # round's figures to G1 G4 CPG (medians over the rounds at the end)
 measure() {
   local name=$1; shift
-  local r1 r4 g1 c1 b1 s1 g4 c4 b4 s4
+  local g1 c1 b1 s1 x1 g4 c4 b4 s4 x4
   "${PIN[@]}" ip netns exec "$BS" iperf3 -s -B 2001:db8:5::2 >"$W/$name-server.log" 2>&1 &
   local spid=$!
   PIDS+=("$spid")
@@ -174,18 +176,27 @@ measure() {
     return 1
   fi
   [[ ${HB_PERF:-} == 1 && $name == sixd && $ROUND == 1 ]] && perf_start "$@"
-  read -r g1 c1 b1 s1 < <(run_iperf "$name" 1 "$@")
+  read -r g1 c1 b1 s1 x1 < <(run_iperf "$name" 1 "$@")
   [[ ${HB_PERF:-} == 1 && $name == sixd ]] && perf_stop
-  read -r g4 c4 b4 s4 < <(run_iperf "$name" 4 "$@")
+  read -r g4 c4 b4 s4 x4 < <(run_iperf "$name" 4 "$@")
   kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
   G1[$name]+="$g1 " G4[$name]+="$g4 "
   CPG[$name]+=$(awk -v a="$s1" -v b="$s4" -v x="$b1" -v y="$b4" 'BEGIN { printf "%.3f", (x + y) ? (a + b) / (x + y) : 0 }')" "
-  printf '  %-13s %s 1 stream %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit); 4 streams %6.2f Gbit/s (CPU %5.2f s for %6.2f Gbit, %.3f s/Gbit)\n' \
-    "$name" "r$ROUND" "$g1" "$s1" "$b1" "$c1" "$g4" "$s4" "$b4" "$c4"
+  printf '  %-10s %s 1 stream %5.2f Gbit/s (CPU %5.2f s / %5.2f Gbit = %.2f s/Gbit, %5d retr); 4 streams %5.2f Gbit/s (CPU %5.2f s / %5.2f Gbit = %.2f s/Gbit, %5d retr)\n' \
+    "$name" "r$ROUND" "$g1" "$s1" "$b1" "$c1" "$x1" "$g4" "$s4" "$b4" "$c4" "$x4"
+  if [[ ${HB_STATS:-} == 1 ]]; then   # what the kernels dropped on the way into the endpoints
+    echo "    $name drops: bc tun tx $(nsrun "$BC" cat /sys/class/net/"$(tundev "$name" c)"/statistics/tx_dropped)," \
+      "bs tun tx $(nsrun "$BS" cat /sys/class/net/"$(tundev "$name" s)"/statistics/tx_dropped)," \
+      "bs $(nsrun "$BS" awk '/^(Udp|Ip):/ { if (!h[$1]++) split($0, k); else for (i = 2; i <= NF; i++) if (k[i] ~ /RcvbufErrors|InDiscards/) printf "%s %s ", k[i], $i }' /proc/net/snmp)"
+  fi
   if [[ $g1 == 0.000 || $g4 == 0.000 ]]; then
     echo "bench_hometun: $name: iperf3 failed: $(cat "$W/$name-1.err" "$W/$name-4.err" | head -3)" >&2
     return 1
   fi
+}
+
+tundev() {   # NAME c|s: the kernel's tunnel device of that tunnel
+  case $1 in sixd*) echo tun0 ;; wg) [[ $2 == c ]] && echo "$WGC" || echo "$WGS" ;; ovpn) echo hbovpn0 ;; esac
 }
 
 PERF_PID=
@@ -199,7 +210,11 @@ perf_start() {   # PIDS...
 perf_stop() {
   [[ -n $PERF_PID ]] || return 0
   kill -INT "$PERF_PID" 2>/dev/null; wait "$PERF_PID" 2>/dev/null
-  PERF_PID=
+  tundev() {   # NAME c|s: the kernel's tunnel device of that tunnel
+  case $1 in sixd*) echo tun0 ;; wg) [[ $2 == c ]] && echo "$WGC" || echo "$WGS" ;; ovpn) echo hbovpn0 ;; esac
+}
+
+PERF_PID=
 }
 
 # ------------------------------------------------------------ sixd
@@ -363,6 +378,7 @@ bench_ovpn() {
 
 # ------------------------------------------------------------ run
 echo "bench_hometun: iperf3 over IPv6 through each tunnel, bc -> bs, ${DUR} s per run, $ROUNDS round(s), CPUs $HB_CPUS ($(nproc) online), inner MTU 1400"
+echo "  load average at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 failed=0
 for ((ROUND = 1; ROUND <= ROUNDS; ROUND++)); do
 for t in $HB_ONLY; do
@@ -381,6 +397,7 @@ for t in "${!G1[@]}"; do
   # shellcheck disable=SC2086
   G1[$t]=$(median ${G1[$t]}) G4[$t]=$(median ${G4[$t]}) CPG[$t]=$(median ${CPG[$t]})
 done
+echo "  load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
 ((ROUNDS > 1)) && echo "(figures below: medians over $ROUNDS rounds)"
 
 for t in $HB_ONLY; do
