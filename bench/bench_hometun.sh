@@ -175,6 +175,7 @@ measure() {
     kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
     return 1
   fi
+  local rb0; rb0=$(udp_rcvbuf_errors)
   [[ ${HB_PERF:-} == 1 && $name == sixd && $ROUND == 1 ]] && perf_start "$@"
   read -r g1 c1 b1 s1 x1 < <(run_iperf "$name" 1 "$@")
   [[ ${HB_PERF:-} == 1 && $name == sixd ]] && perf_stop
@@ -187,12 +188,16 @@ measure() {
   if [[ ${HB_STATS:-} == 1 ]]; then   # what the kernels dropped on the way into the endpoints
     echo "    $name drops: bc tun tx $(nsrun "$BC" cat /sys/class/net/"$(tundev "$name" c)"/statistics/tx_dropped)," \
       "bs tun tx $(nsrun "$BS" cat /sys/class/net/"$(tundev "$name" s)"/statistics/tx_dropped)," \
-      "bs $(nsrun "$BS" awk '/^(Udp|Ip):/ { if (!h[$1]++) split($0, k); else for (i = 2; i <= NF; i++) if (k[i] ~ /RcvbufErrors|InDiscards/) printf "%s %s ", k[i], $i }' /proc/net/snmp)"
+      "bs UDP RcvbufErrors +$(($(udp_rcvbuf_errors) - rb0))"
   fi
   if [[ $g1 == 0.000 || $g4 == 0.000 ]]; then
     echo "bench_hometun: $name: iperf3 failed: $(cat "$W/$name-1.err" "$W/$name-4.err" | head -3)" >&2
     return 1
   fi
+}
+
+udp_rcvbuf_errors() {   # bs's kernel: UDP datagrams dropped for a full socket buffer
+  nsrun "$BS" awk '/^Udp:/ { if (!h++) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i } else print $c }' /proc/net/snmp
 }
 
 tundev() {   # NAME c|s: the kernel's tunnel device of that tunnel
@@ -210,7 +215,11 @@ perf_start() {   # PIDS...
 perf_stop() {
   [[ -n $PERF_PID ]] || return 0
   kill -INT "$PERF_PID" 2>/dev/null; wait "$PERF_PID" 2>/dev/null
-  tundev() {   # NAME c|s: the kernel's tunnel device of that tunnel
+  udp_rcvbuf_errors() {   # bs's kernel: UDP datagrams dropped for a full socket buffer
+  nsrun "$BS" awk '/^Udp:/ { if (!h++) { for (i = 2; i <= NF; i++) if ($i == "RcvbufErrors") c = i } else print $c }' /proc/net/snmp
+}
+
+tundev() {   # NAME c|s: the kernel's tunnel device of that tunnel
   case $1 in sixd*) echo tun0 ;; wg) [[ $2 == c ]] && echo "$WGC" || echo "$WGS" ;; ovpn) echo hbovpn0 ;; esac
 }
 
