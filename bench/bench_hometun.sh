@@ -5,8 +5,8 @@
 # CPUs. Not a test: it prints figures and ratios, and fails only when it
 # cannot measure.
 #
-#   bc (client host)                               bs (server host)
-#   iperf3 -c 2001:db8:c::2 -> tunnel endpoint == veth 192.0.2.1 <-> 192.0.2.2 == tunnel endpoint -> iperf3 -s 2001:db8:5::2
+#   bc (client host)                                          bs (server host)
+#   iperf3 -c (from 2001:db8:c::2) -> endpoint == veth 192.0.2.1 <-> 192.0.2.2 == endpoint -> iperf3 -s 2001:db8:5::2
 #
 # Each tunnel endpoint is a userspace process in its namespace; the kernel
 # routes the far /64 into it through a TUN device (inner MTU 1400 for all
