@@ -32,6 +32,7 @@ UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 SIM_SRC   := $(wildcard tests/sim/test_*.c)
 TESTLIB   := $(wildcard tests/lib/*.c)
 BENCH_SRC := $(wildcard bench/bench_*.c)
+BENCH_SH  := $(wildcard bench/bench_*.sh)
 DEMO_SRC  := $(wildcard examples/demo/*.c)
 EXAMPLE_SRC := $(wildcard examples/sockets/*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
@@ -90,8 +91,9 @@ $(BUILD)/bench/%: $(BUILD)/obj/bench/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
 
-bench: $(BENCHES)
+bench: $(BENCHES) $(SIXD) $(SIXCTL)
 	@for b in $(BENCHES); do echo "== $$b"; $$b || exit 1; done
+	@for b in $(BENCH_SH); do echo "== $$b"; SIXD=$(SIXD) $$b || exit 1; done
 
 deps:
 	@scripts/deps
