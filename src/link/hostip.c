@@ -16,7 +16,8 @@
  * that refuses it (older than 4.18) gets the datagrams one by one from
  * then on (host.gso_disabled).  Checksums: the socket has no SO_NO_CHECK
  * (GSO would refuse it), so the kernel fills in the UDP checksum, as valid
- * for RFC 3948 as a zero one.
+ * for RFC 3948 as a zero one.  It receives with UDP GRO where the kernel
+ * offers it: trains of datagrams come as one message, split again here.
  *
  * State is fixed at creation: one batch of pool buffers kept for receiving
  * (refilled as used), the mmsghdr arrays for both directions, a list of the
@@ -48,6 +49,8 @@
 #define HOSTIP_SOCKBUF (4 << 20)        /* bursts of a bulk transfer */
 #define HOSTIP_DUMP_TIMEOUT_MS 1000
 #define UDPIP_HLEN (IP4_HLEN + UDP_HLEN)
+#define HOSTIP_GRO_MSGS 8u              /* coalesced messages per wakeup: up to 8 x 45 datagrams */
+#define HOSTIP_GRO_SLOT 65536u          /* one coalesced message at most */
 
 enum { HS_ESP, HS_IPV6, HS_IPIP, HS_UDP, HS_N };
 static const int hs_proto[HS_N] = { IPPROTO_ESP, IPPROTO_IPV6, IPPROTO_IPIP, IPPROTO_UDP };
@@ -59,8 +62,11 @@ struct hostip_sock {
     struct hostip_drv *d;
 };
 
-/* room for IP_PKTINFO and IP_TOS, either way */
-union cmsg_buf { char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))]; struct cmsghdr a; };
+/* room for IP_PKTINFO and IP_TOS, either way, and UDP_GRO's segment size on receive */
+union cmsg_buf {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
+    struct cmsghdr a;
+};
 /* and UDP_SEGMENT after them */
 union gso_cmsg_buf { char buf[sizeof(union cmsg_buf) + CMSG_SPACE(sizeof(uint16_t))]; struct cmsghdr a; };
 
@@ -84,6 +90,8 @@ struct hostip_drv {
     struct iovec riov[HOSTIP_BATCH];
     struct sockaddr_in rname[HOSTIP_BATCH];
     union cmsg_buf rcm[HOSTIP_BATCH];
+    bool gro;                           /* the NAT-T socket has UDP_GRO */
+    uint8_t gro_buf[HOSTIP_GRO_MSGS][HOSTIP_GRO_SLOT];
     /* send: one run of packets for one socket */
     struct pkt *tp[IF_TXQ_BATCH];
     struct mmsghdr tmsg[IF_TXQ_BATCH];
@@ -380,6 +388,97 @@ static void rx_discard(struct hostip_sock *s)
     (void)r;
 }
 
+/* UDP GRO: the kernel hands a train of equal-size datagrams of one flow as
+ * one message (up to 64 KB) with the segment size in a cmsg — one skb
+ * through its receive path instead of one each (over a veth, a GSO sender's
+ * message arrives whole).  Pool buffers are too small for that, so messages
+ * land in gro_buf and each datagram is copied into a pool packet. */
+static void gro_prepare(struct hostip_drv *d, unsigned i)
+{
+    d->riov[i] = (struct iovec){ .iov_base = d->gro_buf[i], .iov_len = sizeof d->gro_buf[i] };
+    d->rmsg[i].msg_hdr = (struct msghdr){ .msg_name = &d->rname[i], .msg_namelen = sizeof d->rname[i],
+                                          .msg_iov = &d->riov[i], .msg_iovlen = 1,
+                                          .msg_control = d->rcm[i].buf, .msg_controllen = sizeof d->rcm[i].buf };
+}
+
+/* The datagram size of a message of len bytes: UDP_GRO's, or len if it was not coalesced. */
+static size_t gro_seg(struct msghdr *mh, size_t len)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(c), sizeof v);
+            if (v > 0 && (size_t)v < len)
+                return (size_t)v;
+        }
+    return len;
+}
+
+/* Bytes [off, off+len) of message i as a pool packet with its headers back. NULL: counted. */
+static struct pkt *gro_one(struct hostip_drv *d, unsigned i, size_t off, size_t len)
+{
+    struct six_stack *st = d->ifp->st;
+    struct pkt *p = pkt_alloc(d->ifp->pool, d->ifp->mtu);
+    if (!p) {
+        CTR_INC(st, host, drop_no_buffer);
+        d->ifp->stats.idrops++;
+        return NULL;
+    }
+    if (UDPIP_HLEN + len > pkt_tailroom(p)) {
+        CTR_INC(st, host, drop_rx_truncated);   /* larger than a packet buffer */
+        pkt_free(p);
+        return NULL;
+    }
+    memcpy(pkt_data(p) + UDPIP_HLEN, d->gro_buf[i] + off, len);
+    if (!udp_rebuild(d, i, p, len)) {
+        CTR_INC(st, host, drop_bad_packet);
+        pkt_free(p);
+        return NULL;
+    }
+    CTR_INC(st, host, in_udp);
+    return p;
+}
+
+/* Message i, cut into its datagrams, into batch (flushed to the stack when full). */
+static unsigned gro_split(struct hostip_drv *d, unsigned i, struct pkt **batch, unsigned n)
+{
+    size_t len = d->rmsg[i].msg_len, seg = gro_seg(&d->rmsg[i].msg_hdr, len), off = 0;
+    if (seg < len)
+        CTR_INC(d->ifp->st, host, in_udp_gro_msgs);
+    do {                                /* once for an empty datagram */
+        size_t c = len - off < seg ? len - off : seg;
+        struct pkt *p = gro_one(d, i, off, c);
+        if (p && (batch[n++] = p, n == HOSTIP_BATCH)) {
+            if_input(d->ifp, batch, n);
+            n = 0;
+        }
+        off += c;
+    } while (off < len);
+    return n;
+}
+
+static void udp_readable_gro(struct hostip_drv *d, int fd)
+{
+    for (unsigned i = 0; i < HOSTIP_GRO_MSGS; i++)
+        gro_prepare(d, i);
+    int r = recvmmsg(fd, d->rmsg, HOSTIP_GRO_MSGS, MSG_DONTWAIT, NULL);
+    if (r < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            CTR_INC(d->ifp->st, host, drop_rx_error);
+        return;
+    }
+    struct pkt *batch[HOSTIP_BATCH];
+    unsigned n = 0;
+    for (unsigned i = 0; i < (unsigned)r; i++) {
+        if (d->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+            CTR_INC(d->ifp->st, host, drop_rx_truncated);   /* over 64 KB: not a GRO train */
+        else
+            n = gro_split(d, i, batch, n);
+    }
+    if (n)
+        if_input(d->ifp, batch, n);
+}
+
 static void hostip_readable(int fd, unsigned events, void *arg)
 {
     struct hostip_sock *s = arg;
@@ -387,6 +486,10 @@ static void hostip_readable(int fd, unsigned events, void *arg)
     struct six_stack *st = d->ifp->st;
     bool udp = s->kind == HS_UDP;
     (void)events;
+    if (udp && d->gro) {
+        udp_readable_gro(d, fd);
+        return;
+    }
     unsigned want = rx_refill(d);
     if (!want) {
         rx_discard(s);
@@ -772,6 +875,8 @@ static int open_all(struct hostip_drv *d)
         if (d->s[k].fd < 0)
             return d->s[k].fd;
     }
+    /* Linux >= 5.0; without it datagrams come one by one, as before */
+    d->gro = setsockopt(d->s[HS_UDP].fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int)) == 0;
     d->nl_fd = nl_open(RTMGRP_IPV4_IFADDR);
     return d->nl_fd < 0 ? d->nl_fd : 0;
 }
