@@ -85,7 +85,8 @@
     X(host, in_raw) X(host, in_udp) X(host, out_raw) X(host, out_udp) X(host, drop_unsupported) \
     X(host, drop_fragment) X(host, drop_bad_packet) X(host, drop_tx_error) X(host, drop_rx_error) \
     X(host, drop_no_buffer) X(host, drop_rx_truncated) X(host, addr_added) X(host, addr_removed) \
-    X(host, addr_refused) X(host, drop_rtnl) X(host, rtnl_resync) \
+    X(host, addr_refused) X(host, drop_rtnl) X(host, rtnl_resync) X(host, out_udp_gso_msgs) \
+    X(host, gso_disabled) X(host, in_udp_gro_msgs) \
     /* IPsec (src/ipsec) */ \
     X(ipsec, out_packets) X(ipsec, in_packets) X(ipsec, drop_policy) X(ipsec, drop_no_sa) X(ipsec, acquire) \
     X(ipsec, drop_unknown_spi) X(ipsec, drop_replay) X(ipsec, drop_icv) X(ipsec, drop_bad_padding) \

@@ -11,6 +11,14 @@
  * counted (host.drop_fragment).  DF is left clear (IP_PMTUDISC_DONT): the
  * host fragments if its path is narrower than its device.
  *
+ * The NAT-T socket sends with UDP GSO where it can (link/udpgso.h): runs
+ * of datagrams of one flow and one size leave as one message; a kernel
+ * that refuses it (older than 4.18) gets the datagrams one by one from
+ * then on (host.gso_disabled).  Checksums: the socket has no SO_NO_CHECK
+ * (GSO would refuse it), so the kernel fills in the UDP checksum, as valid
+ * for RFC 3948 as a zero one.  It receives with UDP GRO where the kernel
+ * offers it: trains of datagrams come as one message, split again here.
+ *
  * State is fixed at creation: one batch of pool buffers kept for receiving
  * (refilled as used), the mmsghdr arrays for both directions, a list of the
  * host addresses we mirrored (only those are removed again). */
@@ -23,9 +31,11 @@
 #include <net/if.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <netinet/udp.h>
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include "link/hostip.h"
+#include "link/udpgso.h"
 #include "core/evloop.h"
 #include "core/log.h"
 #include "net/stack.h"
@@ -39,6 +49,8 @@
 #define HOSTIP_SOCKBUF (4 << 20)        /* bursts of a bulk transfer */
 #define HOSTIP_DUMP_TIMEOUT_MS 1000
 #define UDPIP_HLEN (IP4_HLEN + UDP_HLEN)
+#define HOSTIP_GRO_MSGS 8u              /* coalesced messages per wakeup: up to 8 x 45 datagrams */
+#define HOSTIP_GRO_SLOT 65536u          /* one coalesced message at most */
 
 enum { HS_ESP, HS_IPV6, HS_IPIP, HS_UDP, HS_N };
 static const int hs_proto[HS_N] = { IPPROTO_ESP, IPPROTO_IPV6, IPPROTO_IPIP, IPPROTO_UDP };
@@ -50,8 +62,16 @@ struct hostip_sock {
     struct hostip_drv *d;
 };
 
-/* room for IP_PKTINFO and IP_TOS, either way */
-union cmsg_buf { char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + CMSG_SPACE(sizeof(int))]; struct cmsghdr a; };
+/* room for IP_PKTINFO and IP_TOS, either way, and UDP_GRO's segment size on receive */
+union cmsg_buf {
+    char buf[CMSG_SPACE(sizeof(struct in_pktinfo)) + 2 * CMSG_SPACE(sizeof(int))];
+    struct cmsghdr a;
+};
+/* and UDP_SEGMENT after them */
+union gso_cmsg_buf { char buf[sizeof(union cmsg_buf) + CMSG_SPACE(sizeof(uint16_t))]; struct cmsghdr a; };
+
+enum gso_state { GSO_UNTRIED, GSO_WORKS, GSO_OFF };
+_Static_assert(IF_TXQ_BATCH <= 255, "gfirst/gcount are uint8_t");
 
 struct hostip_drv {
     struct ifnet *ifp;
@@ -70,12 +90,20 @@ struct hostip_drv {
     struct iovec riov[HOSTIP_BATCH];
     struct sockaddr_in rname[HOSTIP_BATCH];
     union cmsg_buf rcm[HOSTIP_BATCH];
+    bool gro;                           /* the NAT-T socket has UDP_GRO */
+    uint8_t gro_buf[HOSTIP_GRO_MSGS][HOSTIP_GRO_SLOT];
     /* send: one run of packets for one socket */
     struct pkt *tp[IF_TXQ_BATCH];
     struct mmsghdr tmsg[IF_TXQ_BATCH];
     struct iovec tiov[IF_TXQ_BATCH];
     struct sockaddr_in tname[IF_TXQ_BATCH];
     union cmsg_buf tcm[IF_TXQ_BATCH];
+    struct udpgso_dgram tflow[IF_TXQ_BATCH];
+    /* the same run as GSO messages: gmsg[j] carries datagrams gfirst[j] .. + gcount[j] */
+    enum gso_state gso;
+    struct mmsghdr gmsg[IF_TXQ_BATCH];
+    union gso_cmsg_buf gcm[IF_TXQ_BATCH];
+    uint8_t gfirst[IF_TXQ_BATCH], gcount[IF_TXQ_BATCH];
     uint8_t nlbuf[16384];
 };
 
@@ -360,6 +388,97 @@ static void rx_discard(struct hostip_sock *s)
     (void)r;
 }
 
+/* UDP GRO: the kernel hands a train of equal-size datagrams of one flow as
+ * one message (up to 64 KB) with the segment size in a cmsg — one skb
+ * through its receive path instead of one each (over a veth, a GSO sender's
+ * message arrives whole).  Pool buffers are too small for that, so messages
+ * land in gro_buf and each datagram is copied into a pool packet. */
+static void gro_prepare(struct hostip_drv *d, unsigned i)
+{
+    d->riov[i] = (struct iovec){ .iov_base = d->gro_buf[i], .iov_len = sizeof d->gro_buf[i] };
+    d->rmsg[i].msg_hdr = (struct msghdr){ .msg_name = &d->rname[i], .msg_namelen = sizeof d->rname[i],
+                                          .msg_iov = &d->riov[i], .msg_iovlen = 1,
+                                          .msg_control = d->rcm[i].buf, .msg_controllen = sizeof d->rcm[i].buf };
+}
+
+/* The datagram size of a message of len bytes: UDP_GRO's, or len if it was not coalesced. */
+static size_t gro_seg(struct msghdr *mh, size_t len)
+{
+    for (struct cmsghdr *c = CMSG_FIRSTHDR(mh); c; c = CMSG_NXTHDR(mh, c))
+        if (c->cmsg_level == SOL_UDP && c->cmsg_type == UDP_GRO && c->cmsg_len >= CMSG_LEN(sizeof(int))) {
+            int v;
+            memcpy(&v, CMSG_DATA(c), sizeof v);
+            if (v > 0 && (size_t)v < len)
+                return (size_t)v;
+        }
+    return len;
+}
+
+/* Bytes [off, off+len) of message i as a pool packet with its headers back. NULL: counted. */
+static struct pkt *gro_one(struct hostip_drv *d, unsigned i, size_t off, size_t len)
+{
+    struct six_stack *st = d->ifp->st;
+    struct pkt *p = pkt_alloc(d->ifp->pool, d->ifp->mtu);
+    if (!p) {
+        CTR_INC(st, host, drop_no_buffer);
+        d->ifp->stats.idrops++;
+        return NULL;
+    }
+    if (UDPIP_HLEN + len > pkt_tailroom(p)) {
+        CTR_INC(st, host, drop_rx_truncated);   /* larger than a packet buffer */
+        pkt_free(p);
+        return NULL;
+    }
+    memcpy(pkt_data(p) + UDPIP_HLEN, d->gro_buf[i] + off, len);
+    if (!udp_rebuild(d, i, p, len)) {
+        CTR_INC(st, host, drop_bad_packet);
+        pkt_free(p);
+        return NULL;
+    }
+    CTR_INC(st, host, in_udp);
+    return p;
+}
+
+/* Message i, cut into its datagrams, into batch (flushed to the stack when full). */
+static unsigned gro_split(struct hostip_drv *d, unsigned i, struct pkt **batch, unsigned n)
+{
+    size_t len = d->rmsg[i].msg_len, seg = gro_seg(&d->rmsg[i].msg_hdr, len), off = 0;
+    if (seg < len)
+        CTR_INC(d->ifp->st, host, in_udp_gro_msgs);
+    do {                                /* once for an empty datagram */
+        size_t c = len - off < seg ? len - off : seg;
+        struct pkt *p = gro_one(d, i, off, c);
+        if (p && (batch[n++] = p, n == HOSTIP_BATCH)) {
+            if_input(d->ifp, batch, n);
+            n = 0;
+        }
+        off += c;
+    } while (off < len);
+    return n;
+}
+
+static void udp_readable_gro(struct hostip_drv *d, int fd)
+{
+    for (unsigned i = 0; i < HOSTIP_GRO_MSGS; i++)
+        gro_prepare(d, i);
+    int r = recvmmsg(fd, d->rmsg, HOSTIP_GRO_MSGS, MSG_DONTWAIT, NULL);
+    if (r < 0) {
+        if (errno != EAGAIN && errno != EINTR)
+            CTR_INC(d->ifp->st, host, drop_rx_error);
+        return;
+    }
+    struct pkt *batch[HOSTIP_BATCH];
+    unsigned n = 0;
+    for (unsigned i = 0; i < (unsigned)r; i++) {
+        if (d->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC)
+            CTR_INC(d->ifp->st, host, drop_rx_truncated);   /* over 64 KB: not a GRO train */
+        else
+            n = gro_split(d, i, batch, n);
+    }
+    if (n)
+        if_input(d->ifp, batch, n);
+}
+
 static void hostip_readable(int fd, unsigned events, void *arg)
 {
     struct hostip_sock *s = arg;
@@ -367,6 +486,10 @@ static void hostip_readable(int fd, unsigned events, void *arg)
     struct six_stack *st = d->ifp->st;
     bool udp = s->kind == HS_UDP;
     (void)events;
+    if (udp && d->gro) {
+        udp_readable_gro(d, fd);
+        return;
+    }
     unsigned want = rx_refill(d);
     if (!want) {
         rx_discard(s);
@@ -482,15 +605,15 @@ static void tx_add(struct hostip_drv *d, unsigned k, struct pkt *p, const struct
     *mh = (struct msghdr){ .msg_name = &d->tname[k], .msg_namelen = sizeof d->tname[k], .msg_iov = &d->tiov[k],
                            .msg_iovlen = 1, .msg_control = d->tcm[k].buf };
     mh->msg_controllen = tx_cmsg(d, k, ih);
+    d->tflow[k] = (struct udpgso_dgram){ .src = ih->src, .dst = ih->dst, .dport = dport, .tos = ih->tos, .len = len };
 }
 
-/* Send the run tmsg[0..n) on socket kind; frees the packets. Returns the number sent. */
-static unsigned tx_flush(struct hostip_drv *d, unsigned kind, unsigned n)
+/* Send tmsg[from..to) on socket kind, one datagram a message. Returns the number sent. */
+static unsigned tx_send_plain(struct hostip_drv *d, unsigned kind, unsigned from, unsigned to)
 {
-    struct six_stack *st = d->ifp->st;
-    unsigned i = 0, sent = 0;
-    while (i < n) {
-        int r = sendmmsg(d->s[kind].fd, d->tmsg + i, n - i, MSG_DONTWAIT);
+    unsigned i = from, sent = 0;
+    while (i < to) {
+        int r = sendmmsg(d->s[kind].fd, d->tmsg + i, to - i, MSG_DONTWAIT);
         if (r > 0) {
             sent += (unsigned)r;
             i += (unsigned)r;
@@ -499,14 +622,136 @@ static unsigned tx_flush(struct hostip_drv *d, unsigned kind, unsigned n)
         if (r < 0 && errno == EINTR)
             continue;
         /* the first message failed: EAGAIN (queue full) drops the rest, anything else only it */
-        unsigned lost = r < 0 && errno == EAGAIN ? n - i : 1;
-        CTR_ADD(st, host, drop_tx_error, lost);
+        unsigned lost = r < 0 && errno == EAGAIN ? to - i : 1;
+        CTR_ADD(d->ifp->st, host, drop_tx_error, lost);
         i += lost;
     }
-    if (kind == HS_UDP)
+    return sent;
+}
+
+/* gmsg[m]: datagrams first .. first+count as one message, UDP_SEGMENT = the first's size. */
+static void gso_msg(struct hostip_drv *d, unsigned m, unsigned first, unsigned count)
+{
+    struct msghdr *mh = &d->gmsg[m].msg_hdr;
+    *mh = d->tmsg[first].msg_hdr;
+    mh->msg_iovlen = count;             /* tiov[first ..] are the payloads, in order */
+    d->gfirst[m] = (uint8_t)first;
+    d->gcount[m] = (uint8_t)count;
+    if (count == 1)
+        return;
+    char *b = d->gcm[m].buf;
+    memcpy(b, d->tcm[first].buf, mh->msg_controllen);
+    struct cmsghdr *c = (struct cmsghdr *)(b + mh->msg_controllen);
+    uint16_t seg = (uint16_t)d->tflow[first].len;
+    memset(c, 0, CMSG_SPACE(sizeof seg));
+    c->cmsg_level = SOL_UDP;
+    c->cmsg_type = UDP_SEGMENT;
+    c->cmsg_len = CMSG_LEN(sizeof seg);
+    memcpy(CMSG_DATA(c), &seg, sizeof seg);
+    mh->msg_control = b;
+    mh->msg_controllen += (socklen_t)CMSG_SPACE(sizeof seg);
+}
+
+/* Group the run tmsg[0..n) into gmsg; returns the number of messages. */
+static unsigned gso_build(struct hostip_drv *d, unsigned n)
+{
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; m++) {
+        unsigned c = udpgso_run(d->tflow + i, n - i);
+        gso_msg(d, m, i, c);
+        i += c;
+    }
+    return m;
+}
+
+/* What a kernel without UDP GSO answers (EINVAL, or ENOPROTOOPT for the cmsg; EIO: no checksum offload). */
+static bool gso_refused(int e)
+{
+    return e == EINVAL || e == EIO || e == ENOPROTOOPT;
+}
+
+static void gso_disable(struct hostip_drv *d, int e)
+{
+    d->gso = GSO_OFF;
+    CTR_INC(d->ifp->st, host, gso_disabled);
+    LOGW("%s: UDP GSO refused (%s): NAT-T datagrams are sent one by one", d->ifp->name, strerror(e));
+}
+
+/* Account for gmsg[j .. j+r) sent. Returns the number of datagrams in them. */
+static unsigned gso_sent(struct hostip_drv *d, unsigned j, unsigned r)
+{
+    unsigned sent = 0;
+    for (unsigned k = j; k < j + r; k++) {
+        sent += d->gcount[k];
+        if (d->gcount[k] > 1) {
+            d->gso = GSO_WORKS;
+            CTR_INC(d->ifp->st, host, out_udp_gso_msgs);
+        }
+    }
+    return sent;
+}
+
+/* Message j failed with e: GSO off for good if the kernel refused it on first
+ * use; else only this message failed (a refusal once GSO worked: a path
+ * narrower than the segments, say), its datagrams go again one by one.
+ * Returns the datagrams sent, *rest: the remaining ones went too. */
+static unsigned gso_failed(struct hostip_drv *d, unsigned j, unsigned n, int e, bool *rest)
+{
+    unsigned first = d->gfirst[j], count = d->gcount[j];
+    *rest = false;
+    if (count == 1) {
+        CTR_INC(d->ifp->st, host, drop_tx_error);   /* as sent without GSO: no second try */
+        return 0;
+    }
+    if (d->gso == GSO_UNTRIED && gso_refused(e)) {
+        gso_disable(d, e);
+        *rest = true;
+        return tx_send_plain(d, HS_UDP, first, n);
+    }
+    return tx_send_plain(d, HS_UDP, first, first + count);
+}
+
+/* Send the NAT-T run tmsg[0..n) as GSO messages. Returns the number of datagrams sent. */
+static unsigned tx_send_gso(struct hostip_drv *d, unsigned n)
+{
+    unsigned m = gso_build(d, n);
+    if (m == n)
+        return tx_send_plain(d, HS_UDP, 0, n);    /* nothing grouped: no extra cmsg */
+    unsigned j = 0, sent = 0;
+    while (j < m) {
+        int r = sendmmsg(d->s[HS_UDP].fd, d->gmsg + j, m - j, MSG_DONTWAIT);
+        if (r > 0) {
+            sent += gso_sent(d, j, (unsigned)r);
+            j += (unsigned)r;
+            continue;
+        }
+        int e = r < 0 ? errno : EIO;
+        if (e == EINTR)
+            continue;
+        if (e == EAGAIN) {              /* queue full: the rest is lost, as without GSO */
+            CTR_ADD(d->ifp->st, host, drop_tx_error, n - d->gfirst[j]);
+            break;
+        }
+        bool rest;
+        sent += gso_failed(d, j++, n, e, &rest);
+        if (rest)
+            break;
+    }
+    return sent;
+}
+
+/* Send the run tmsg[0..n) on socket kind; frees the packets. Returns the number sent. */
+static unsigned tx_flush(struct hostip_drv *d, unsigned kind, unsigned n)
+{
+    struct six_stack *st = d->ifp->st;
+    unsigned sent;
+    if (kind == HS_UDP) {
+        sent = d->gso != GSO_OFF && n > 1 ? tx_send_gso(d, n) : tx_send_plain(d, kind, 0, n);
         CTR_ADD(st, host, out_udp, sent);
-    else
+    } else {
+        sent = tx_send_plain(d, kind, 0, n);
         CTR_ADD(st, host, out_raw, sent);
+    }
     for (unsigned k = 0; k < n; k++)
         pkt_free(d->tp[k]);
     return sent;
@@ -630,6 +875,8 @@ static int open_all(struct hostip_drv *d)
         if (d->s[k].fd < 0)
             return d->s[k].fd;
     }
+    /* Linux >= 5.0; without it datagrams come one by one, as before */
+    d->gro = setsockopt(d->s[HS_UDP].fd, SOL_UDP, UDP_GRO, &(int){ 1 }, sizeof(int)) == 0;
     d->nl_fd = nl_open(RTMGRP_IPV4_IFADDR);
     return d->nl_fd < 0 ? d->nl_fd : 0;
 }

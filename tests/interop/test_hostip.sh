@@ -185,6 +185,14 @@ start_pair || { fail "(b) sixd starts again with NAT-T SAs"; finish; }
 unr_hc=$(icmp_unreach "$HC") unr_hs=$(icmp_unreach "$HS")
 transfer "(b) NAT-T"
 host_counters "(b) NAT-T" udp
+# hs sends the bulk: runs of equal-sized ESP-in-UDP datagrams leave as UDP GSO messages
+gso=$(ctr hs host.out_udp_gso_msgs) gso_off=$(ctr hs host.gso_disabled)
+if ((gso > 0 && gso_off == 0)); then ok "(b) hs sent the bulk with UDP GSO ($gso multi-segment messages)"
+else fail "(b) hs sent the bulk with UDP GSO" "out_udp_gso_msgs=$gso gso_disabled=$gso_off"; fi
+# hc receives it: the veths carry hs's GSO messages whole, hc's socket takes them as GRO trains
+gro=$(ctr hc host.in_udp_gro_msgs)
+if ((gro > 0)); then ok "(b) hc received the bulk with UDP GRO ($gro trains split into datagrams)"
+else fail "(b) hc received the bulk with UDP GRO" "in_udp_gro_msgs=$gro"; fi
 moved=$(ctr hs ipsec.natt_peer_moved) nin=$(ctr hs ipsec.natt_in)
 port=$(grep -Eo 'NAT-T peer of SA 0x2001 moved to port [0-9]+' "$W/hs.log" | grep -o '[0-9]*$')
 if ((moved == 1 && nin > 500)) && [[ $port == 40??? ]]; then
