@@ -230,24 +230,9 @@ PERF_PID=
 K1=0102030405060708090a0b0c0d0e0f1011121314   # AES-128 key + 4-byte salt
 K2=2122232425262728292a2b2c2d2e2f3031323334
 
-# sixd_conf NAME WANDEV LOCAL4 REMOTE4 SPI-OUT SPI-IN OWN6 OTHER6 SAFILE (test_hostip.sh's conf)
-sixd_conf() {
-  cat > "$W/$1.conf" <<CONF
-link add wan0 type host dev $2
-link set wan0 up
-route add default4 dev wan0
-link add tun0 type tun
-link set tun0 up
-addr add $7::1/64 dev tun0
-ipsec load $9
-link add gif0 type gif local $3 remote $4
-link set gif0 esp $5 $6
-link set gif0 mtu 1400
-link set gif0 up
-route add $8::/64 dev gif0
-set forwarding on
-CONF
-}
+# sixd_conf NAME WANDEV LOCAL4 REMOTE4 SPI-OUT SPI-IN OWN6 OTHER6 SAFILE -> $W/NAME.conf
+. "$(dirname "$0")/../scripts/gw-conf.sh"
+sixd_conf() { local n=$1; shift; gw_conf "$W/$n.conf" "$@"; }
 
 # sixd_start NAME NS: sets SPID once the control socket answers
 sixd_start() {

@@ -359,6 +359,15 @@ static bool inner6_no_error(struct six_stack *st, const struct ip6_info *ip, con
     return false;
 }
 
+/* A quoted inner header that does not parse: too short to tell, or not one. */
+static void count_quote_refusal(struct six_stack *st, enum wire_reason r)
+{
+    if (r == WR_TRUNCATED)
+        CTR_INC(st, gif, icmp_quote_short);
+    else
+        CTR_INC(st, gif, icmp_quote_bad);
+}
+
 static void relay6(struct gif_softc *sc, enum outer_err kind, const uint8_t *q, size_t qlen)
 {
     struct six_stack *st = sc->ifp->st;
@@ -366,10 +375,7 @@ static void relay6(struct gif_softc *sc, enum outer_err kind, const uint8_t *q, 
     enum wire_reason r = ip6_parse_quoted(q, qlen, &ip);
 
     if (r != WR_OK) {
-        if (r == WR_TRUNCATED)
-            CTR_INC(st, gif, icmp_quote_short);
-        else
-            CTR_INC(st, gif, icmp_quote_bad);
+        count_quote_refusal(st, r);
         return;
     }
     uint8_t type = ICMP6_DST_UNREACH, code = ICMP6_DST_UNREACH_ADDR;
@@ -401,10 +407,7 @@ static void relay4(struct gif_softc *sc, enum outer_err kind, const uint8_t *q, 
     enum wire_reason r = ip4_parse_quoted(q, qlen, &ih);
 
     if (r != WR_OK) {
-        if (r == WR_TRUNCATED)
-            CTR_INC(st, gif, icmp_quote_short);
-        else
-            CTR_INC(st, gif, icmp_quote_bad);
+        count_quote_refusal(st, r);
         return;
     }
     uint8_t code = ICMP4_UNREACH_HOST;
