@@ -88,7 +88,9 @@ host_counters() {   # LABEL KIND(raw|udp)
     # drop_unsupported: the stack's own IPv6 control packets (MLD, RS) on
     # a link that carries IPv4 only; a handful, not traffic
     drops=$(ctl $n stats | awk '/^host\.drop_/ && $2 > 0 && !($1 == "host.drop_unsupported" && $2 <= 10)' | paste -sd' ')
-    ((in > 500 && out > 500)) || bad+=" $n: host.in_$2=$in host.out_$2=$out"
+    # one direction carries the 20 MB, the other only the receiver's ACKs,
+    # as few as Linux's delayed and GRO-merged ACKs make them (464 seen)
+    ((in > 200 && out > 200)) || bad+=" $n: host.in_$2=$in host.out_$2=$out"
     [[ -z $drops ]] || bad+=" $n: $drops"
   done
   if [[ -z $bad ]]; then ok "$1: every outer packet through the host's $2 sockets, no host.drop_* counted"
@@ -180,7 +182,7 @@ if ((gro > 0)); then ok "(b) hc received the bulk with UDP GRO ($gro trains spli
 else fail "(b) hc received the bulk with UDP GRO" "in_udp_gro_msgs=$gro"; fi
 moved=$(ctr hs ipsec.natt_peer_moved) nin=$(ctr hs ipsec.natt_in)
 port=$(grep -Eo 'NAT-T peer of SA 0x2001 moved to port [0-9]+' "$W/hs.log" | grep -o '[0-9]*$')
-if ((moved == 1 && nin > 500)) && [[ $port == 40??? ]]; then
+if ((moved == 1 && nin > 200)) && [[ $port == 40??? ]]; then   # nin: hc's ACKs
   ok "(b) hs's SA followed the NAT's port to $port (natt_peer_moved 1, $nin ESP-in-UDP in)"
 else fail "(b) hs's SA followed the NAT's port" "moved=$moved natt_in=$nin port=$port"; fi
 nat=$(nsrun "$HISP" nft list table ip nat | grep -o 'packets [0-9]*' | awk '{print $2}')
