@@ -107,7 +107,10 @@
     /* hometun: ND over the tunnel, end points moved (net/gif_hometun.c) */ \
     X(gif, na_in) X(gif, na_announced) X(gif, na_moved) X(gif, na_natt_ignored) X(gif, local_moved) \
     X(gif, remote_moved) X(gif, drop_na_unauth) X(gif, drop_na_no_override) X(gif, drop_na_bad_lla) \
-    X(gif, drop_na_target)
+    X(gif, drop_na_target) \
+    /* sixd's control socket (sixd/control.c): connections closed or refused, input dropped */ \
+    X(ctl, request_timeout) X(ctl, idle_timeout) X(ctl, evicted) X(ctl, refused_full) \
+    X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

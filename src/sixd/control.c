@@ -13,6 +13,25 @@
  * A client that goes away during RUN leaves an orphan: its fd is closed at
  * once, the struct lives until the completion arrives, then is freed.
  *
+ * End of file only means the client shut its sending side (shutdown(SHUT_WR),
+ * nc -N, a script, a PF_KEY batch): every complete frame received before it
+ * still runs and is answered, then the connection closes. An incomplete
+ * frame left at EOF is dropped (logged, counted). A connection that is
+ * registered for PF_KEY events stays open after EOF: it still listens.
+ * After EOF the fd stays in the event loop only for EPOLLHUP (the client
+ * closed its receiving side too) and EV_WRITE: a half-closed socket is
+ * always readable.
+ *
+ * Timeouts, so that idle connections cannot lock the administrator out:
+ * a connection must send a complete request within d->ctl_request_timeout
+ * of connecting, and is closed after d->ctl_idle_timeout without progress
+ * (a request, a completion, bytes of an answer taken by the client), unless
+ * it is running a command (which has its own timeout) or is registered for
+ * PF_KEY events (sixkey -x must stay open). When the table is full, the
+ * oldest connection that has not yet sent a complete request makes room
+ * before a new one is refused. One timer on the stack's wheel marks a sweep
+ * as due; the sweep runs from the idle hook, like completions.
+ *
  * PF_KEY frames (CTL_PFKEY...) are answered at once by pfkey.c; ACQUIRE and
  * EXPIRE for connections that REGISTERed are appended to their answer
  * queue from the stack's callbacks and sent from the idle hook. */
@@ -28,8 +47,11 @@
 #include "sixd/sixd_pfkey.h"
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
+#include "core/counters.h"
 #include "core/evloop.h"
 #include "core/log.h"
+#include "core/timer.h"
+#include "net/stack.h"
 
 #define MAX_CONNS 64
 #define RBUF_CAP  (CTL_HDR_LEN + CTL_MAX_PAYLOAD)
@@ -52,11 +74,19 @@ struct conn {
     int done_status;
     bool close_after_write;
     bool async_queued;          /* PF_KEY messages appended to wbuf, not yet flushed */
+    bool eof;                   /* the client shut its sending side */
+    bool requested;             /* at least one complete request was received */
+    uint64_t connected_at;      /* ns, stack clock */
+    uint64_t last_progress;     /* ns: request, completion or answer bytes sent */
     struct sixd_pfkey_conn pk;
 };
 
 static struct conn *conns;
 static unsigned nconns, next_id;
+static struct timer sweep_timer;
+static bool sweep_due;
+
+static void sweep_arm(struct sixd *d, uint64_t at);
 
 static void conn_free(struct conn *c)
 {
@@ -95,7 +125,7 @@ static void conn_set_events(struct conn *c)
     if (c->fd < 0)
         return;
     unsigned ev = 0;
-    if (!c->close_after_write && c->rlen < RBUF_CAP)
+    if (!c->close_after_write && !c->eof && c->rlen < RBUF_CAP)
         ev |= EV_READ;
     if (c->woff < c->wbuf.len)
         ev |= EV_WRITE;
@@ -120,6 +150,7 @@ static bool conn_flush(struct conn *c)
             return false;
         }
         c->woff += (size_t)n;
+        c->last_progress = six_now(c->d->st);
     }
     if (c->woff == c->wbuf.len) {
         cmd_out_reset(&c->wbuf);
@@ -181,6 +212,33 @@ static void conn_done(void *arg, int status)
     c->done_status = status;
 }
 
+/* The client has shut its sending side and every complete request it sent
+ * is answered: close, saying what was left unfinished. A connection
+ * registered for PF_KEY events stays: it still listens. Returns false if c
+ * was freed. */
+static bool conn_finish_eof(struct conn *c)
+{
+    if (c->rlen) {
+        uint32_t want = c->rlen >= 4 ? (uint32_t)c->rbuf[0] << 24 | (uint32_t)c->rbuf[1] << 16 |
+                                       (uint32_t)c->rbuf[2] << 8 | c->rbuf[3] : 0;
+        LOGW("ctl[%u]: client shut its side in the middle of a frame (%zu bytes of %s%u): dropped",
+             c->id, c->rlen, c->rlen >= 4 ? "" : "at least ", c->rlen >= 4 ? want + CTL_HDR_LEN : CTL_HDR_LEN);
+        CTR_INC(c->d->st, ctl, drop_truncated_eof);
+    }
+    if (c->pk.in_batch) {
+        LOGW("ctl[%u]: client shut its side with a PF_KEY batch of %zu messages open (no COMMIT): "
+             "nothing of it applied", c->id, c->pk.bn);
+        CTR_INC(c->d->st, ctl, drop_batch_eof);
+    }
+    if (c->pk.cl.registered && !c->rlen && !c->pk.in_batch) {
+        LOGD("ctl[%u]: client shut its side; still registered for PF_KEY events", c->id);
+        return true;
+    }
+    LOGD("ctl[%u]: client shut its side; everything answered, closing", c->id);
+    conn_free(c);
+    return false;
+}
+
 /* Send what is queued, then run the requests waiting in rbuf one at a time
  * (a client may pipeline several). Returns false if c was freed. */
 static bool conn_process(struct conn *c)
@@ -195,7 +253,13 @@ static bool conn_process(struct conn *c)
         uint32_t plen;
         long n = ctl_frame_peek(c->rbuf, c->rlen, &type, &pl, &plen);
         if (n == CTL_E_AGAIN)
-            return true;
+            return c->eof ? conn_finish_eof(c) : true;
+        if (n > 0) {
+            c->requested = true;
+            c->last_progress = six_now(c->d->st);
+            if (c->d->ctl_idle_timeout_ms)
+                sweep_arm(c->d, c->last_progress + (uint64_t)c->d->ctl_idle_timeout_ms * NS_PER_MS);
+        }
         if (n > 0 && type >= CTL_PFKEY && type <= CTL_PFKEY_ABORT) {
             if (!sixd_pfkey_frame(c->d, &c->pk, c->id, type, pl, plen, &c->wbuf)) {
                 protocol_error(c, CTL_E_LENGTH);
@@ -250,8 +314,15 @@ static void conn_read(struct conn *c)
             continue;
         if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
             break;
-        conn_hangup(c);        /* EOF or error */
-        return;
+        if (n < 0) {
+            conn_hangup(c);    /* an error: nobody to answer */
+            return;
+        }
+        /* EOF: the client may only have shut its sending side; what it
+         * sent before still runs and is answered (conn_process). */
+        LOGD("ctl[%u]: end of requests from the client (%zu bytes unread)", c->id, c->rlen);
+        c->eof = true;
+        break;
     }
     conn_process(c);
 }
@@ -259,10 +330,96 @@ static void conn_read(struct conn *c)
 static void on_conn(int fd, unsigned events, void *arg)
 {
     struct conn *c = arg;
+    (void)fd;
     if ((events & EV_WRITE) && !conn_process(c))
         return;
-    if ((events & EV_READ) && !c->close_after_write)
+    if (!(events & EV_READ))
+        return;
+    if (c->eof || c->close_after_write)
+        conn_hangup(c);        /* not watched for input: EPOLLHUP/ERR, the client closed its receiving side too */
+    else
         conn_read(c);
+}
+
+/* ------------------------------------------------------------ timeouts */
+
+static void on_sweep_timer(struct timer *t, void *arg)
+{
+    (void)t;
+    (void)arg;
+    sweep_due = true;          /* acted on from control_idle, outside the stack's timers */
+}
+
+/* Make sure a sweep runs no later than at (ns). */
+static void sweep_arm(struct sixd *d, uint64_t at)
+{
+    if (at == UINT64_MAX || (timer_pending(&sweep_timer) && sweep_timer.expires <= at))
+        return;
+    timer_arm_at(d->st->tw, &sweep_timer, at);
+}
+
+/* When c times out (UINT64_MAX: it does not). */
+static uint64_t conn_deadline(const struct conn *c)
+{
+    const struct sixd *d = c->d;
+    if (c->fd < 0 || c->running)
+        return UINT64_MAX;     /* a command in flight has its own timeout */
+    if (!c->requested)
+        return c->connected_at + (uint64_t)d->ctl_request_timeout_ms * NS_PER_MS;
+    if (c->pk.cl.registered || !d->ctl_idle_timeout_ms)
+        return UINT64_MAX;     /* a PF_KEY listener waits for ACQUIRE/EXPIRE */
+    return c->last_progress + (uint64_t)d->ctl_idle_timeout_ms * NS_PER_MS;
+}
+
+static void conn_timeout(struct conn *c, uint64_t now)
+{
+    if (!c->requested) {
+        LOGI("ctl[%u]: no complete request within %u ms of connecting (%zu bytes): closed", c->id,
+             c->d->ctl_request_timeout_ms, c->rlen);
+        CTR_INC(c->d->st, ctl, request_timeout);
+    } else {
+        LOGI("ctl[%u]: idle for %llu ms: closed", c->id,
+             (unsigned long long)((now - c->last_progress) / NS_PER_MS));
+        CTR_INC(c->d->st, ctl, idle_timeout);
+    }
+    conn_free(c);
+}
+
+/* Close the connections whose time is up; re-arm for the next one. */
+static void sweep(struct sixd *d)
+{
+    uint64_t now = six_now(d->st), next = UINT64_MAX;
+    struct conn *c = conns;
+    while (c) {
+        struct conn *nx = c->next;
+        uint64_t dl = conn_deadline(c);
+        if (dl <= now)
+            conn_timeout(c, now);
+        else if (dl < next)
+            next = dl;
+        c = nx;
+    }
+    if (next != UINT64_MAX)
+        sweep_arm(d, next);
+}
+
+/* The table is full: close the oldest connection that has not sent a
+ * complete request yet (an idle or hostile client), so that an
+ * administrator still gets in. false: every connection is in use. */
+static bool evict_one(struct sixd *d)
+{
+    struct conn *victim = NULL;
+    for (struct conn *c = conns; c; c = c->next)
+        if (c->fd >= 0 && !c->requested && (!victim || c->connected_at < victim->connected_at))
+            victim = c;
+    if (!victim)
+        return false;
+    LOGW("ctl[%u]: %u control connections open: closing the oldest one without a request "
+         "(connected %llu ms ago, %zu bytes) to let a new one in", victim->id, nconns,
+         (unsigned long long)((six_now(d->st) - victim->connected_at) / NS_PER_MS), victim->rlen);
+    CTR_INC(d->st, ctl, evicted);
+    conn_free(victim);
+    return true;
 }
 
 static void on_listen(int fd, unsigned events, void *arg)
@@ -277,7 +434,8 @@ static void on_listen(int fd, unsigned events, void *arg)
                 LOGW("ctl: accept: %s", strerror(errno));
             return;
         }
-        if (nconns >= MAX_CONNS) {
+        if (nconns >= MAX_CONNS && !evict_one(d)) {
+            CTR_INC(d->st, ctl, refused_full);
             struct cmd_out o;
             cmd_out_init(&o);
             static const char m[] = "sixd: too many control connections\n";
@@ -301,6 +459,7 @@ static void on_listen(int fd, unsigned events, void *arg)
         c->d = d;
         c->fd = cfd;
         c->id = ++next_id;
+        c->connected_at = c->last_progress = six_now(d->st);
         c->rbuf = rb;
         cmd_out_init(&c->wbuf);
         cmd_out_init(&c->out);
@@ -320,6 +479,7 @@ static void on_listen(int fd, unsigned events, void *arg)
         conns = c;
         nconns++;
         LOGD("ctl[%u]: connected", c->id);
+        sweep_arm(d, c->connected_at + (uint64_t)d->ctl_request_timeout_ms * NS_PER_MS);
     }
 }
 
@@ -343,6 +503,10 @@ void control_pfkey_deliver(void *d, uint8_t satype, const uint8_t *msg, size_t l
 
 void control_idle(struct sixd *d)
 {
+    if (sweep_due) {
+        sweep_due = false;
+        sweep(d);
+    }
     struct conn *c = conns;
     while (c) {
         struct conn *next = c->next;
@@ -359,7 +523,9 @@ void control_idle(struct sixd *d)
                 conn_free(c);
             } else {
                 conn_answer(c, c->done_status);
-                (void)conn_process(c);   /* flushes; may free c */
+                c->last_progress = six_now(d->st);
+                if (conn_process(c))     /* flushes; may free c */
+                    sweep_arm(d, conn_deadline(c));
             }
         }
         c = next;
@@ -414,6 +580,7 @@ int control_open(struct sixd *d)
         return -1;
     }
     d->listen_fd = fd;
+    timer_init(&sweep_timer, on_sweep_timer, d);
     return 0;
 }
 
@@ -421,6 +588,7 @@ void control_close(struct sixd *d)
 {
     if (d->listen_fd < 0)
         return;
+    timer_cancel(&sweep_timer);    /* it lives on the stack's wheel */
     evloop_del_fd(d->ev, d->listen_fd);
     close(d->listen_fd);
     d->listen_fd = -1;

@@ -23,12 +23,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-d] [-l]\n"
+            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-t SECS] [-i SECS] [-d] [-l]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
             "  -p PIDFILE  write the daemon's pid there\n"
             "  -n NAME     stack name for logs (default sixd)\n"
+            "  -t SECS     a control connection must send a request within SECS (default 10)\n"
+            "  -i SECS     close a control connection idle for SECS (default 60; 0: never)\n"
             "  -d          debug logging\n"
             "  -l          log to syslog (always when daemonized)\n"
             "  -h          this help\n");
@@ -44,6 +46,23 @@ int sixd_timeout_ms(const struct sixd *d)
         return 0;
     uint64_t ms = (next - now + NS_PER_MS - 1) / NS_PER_MS;
     return ms > INT_MAX ? INT_MAX : (int)ms;
+}
+
+/* Strict decimal seconds in [min, 86400] as milliseconds; false if not. */
+static bool parse_secs(const char *s, unsigned min, unsigned *ms)
+{
+    unsigned long v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > 86400)
+            return false;
+        v = v * 10 + (unsigned long)(*s - '0');
+    }
+    if (v < min || v > 86400)
+        return false;
+    *ms = (unsigned)v * 1000u;
+    return true;
 }
 
 static void on_idle(void *arg)
@@ -137,14 +156,27 @@ int main(int argc, char **argv)
 {
     bool foreground = false, debug = false, use_syslog = false;
     const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd";
+    unsigned request_ms = SIXD_CTL_REQUEST_TIMEOUT_MS, idle_ms = SIXD_CTL_IDLE_TIMEOUT_MS;
     int opt;
-    while ((opt = getopt(argc, argv, "fc:s:p:n:dlh")) != -1) {
+    while ((opt = getopt(argc, argv, "fc:s:p:n:t:i:dlh")) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
         case 's': sock = optarg; break;
         case 'p': pidfile_arg = optarg; break;
         case 'n': name = optarg; break;
+        case 't':
+            if (!parse_secs(optarg, 1, &request_ms)) {
+                fprintf(stderr, "sixd: -t %s: seconds from 1 to 86400\n", optarg);
+                return 2;
+            }
+            break;
+        case 'i':
+            if (!parse_secs(optarg, 0, &idle_ms)) {
+                fprintf(stderr, "sixd: -i %s: seconds from 0 (never) to 86400\n", optarg);
+                return 2;
+            }
+            break;
         case 'd': debug = true; break;
         case 'l': use_syslog = true; break;
         case 'h': usage(stdout); return 0;
@@ -180,7 +212,8 @@ int main(int argc, char **argv)
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     int sfd = -1;
 
-    struct sixd d = { .sock_path = sock_path, .listen_fd = -1 };
+    struct sixd d = { .sock_path = sock_path, .listen_fd = -1, .ctl_request_timeout_ms = request_ms,
+                      .ctl_idle_timeout_ms = idle_ms };
     int rc = 1;
     d.ev = evloop_create();
     if (!d.ev) {

@@ -16,7 +16,12 @@ struct sixd {
     int listen_fd;
     bool stopping;
     struct pfkey_srv *pfkey;    /* PF_KEY on the control socket (pfkey.c) */
+    unsigned ctl_request_timeout_ms;   /* a control connection's first complete request */
+    unsigned ctl_idle_timeout_ms;      /* no progress on a control connection (0: never) */
 };
+
+#define SIXD_CTL_REQUEST_TIMEOUT_MS 10000u
+#define SIXD_CTL_IDLE_TIMEOUT_MS    60000u
 
 /* main.c: epoll timeout until the stack's next timer (ms, rounded up; -1: none). */
 int sixd_timeout_ms(const struct sixd *d);
