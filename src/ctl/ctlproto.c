@@ -301,27 +301,39 @@ static int take_reply(const struct reply_sink *k, uint8_t type, const uint8_t *p
     }
 }
 
-/* Send the encoded request, then hand every reply frame to k until CTL_EXIT. */
+/* Send the encoded request, then hand every reply frame to k until CTL_EXIT.
+ * If sixd closed before the request could be sent (it refuses a connection
+ * with a reason, e.g. a full table), that reason is still read and shown. */
 static int exchange(int fd, struct cmd_out *req, int r, const struct reply_sink *k)
 {
+    bool encoded = r == 0;
     if (r == 0)
         r = ctl_io_write_all(fd, req->buf, req->len);
     cmd_out_free(req);
-    if (r < 0)
+    int write_errno = errno;
+    if (r < 0 && !(encoded && (errno == EPIPE || errno == ECONNRESET)))
         return r;
+    int write_r = r;
     uint8_t *buf = malloc(CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1);
     if (!buf) {
         errno = ENOMEM;
         return CTL_E_IO;
     }
+    bool any = false;
     do {
         uint8_t type;
         uint32_t plen;
         r = ctl_io_read_frame(fd, buf, CTL_HDR_LEN + CTL_MAX_PAYLOAD + 1, &type, &plen);
-        if (r >= 0)
+        if (r >= 0) {
+            any = true;
             r = take_reply(k, type, buf + CTL_HDR_LEN, plen);
+        }
     } while (r > 0);
     free(buf);
+    if (write_r < 0 && !any) {     /* nothing came back: the write's error is the story */
+        errno = write_errno;
+        return write_r;
+    }
     return r;
 }
 
