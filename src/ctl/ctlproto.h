@@ -15,7 +15,8 @@
  *   text) and CTL_ERR (stderr text) frames, then exactly one CTL_EXIT frame
  *   (payload: status, u32 BE). A connection may carry several requests one
  *   after the other. A malformed request gets CTL_ERR + CTL_EXIT(2) and the
- *   connection is closed.
+ *   connection is closed. A client may shutdown(SHUT_WR) after its last
+ *   request: every complete request is still answered, then sixd closes.
  *
  * PF_KEY (RFC 2367) rides on the same connection (sixkey(8), key managers):
  *   CTL_PFKEY         payload = one PF_KEY v2 message exactly as a PF_KEY
@@ -33,8 +34,8 @@
  *                     the first refusal, nothing of the batch stays, the
  *                     answer is that message's error reply, CTL_ERR and
  *                     CTL_EXIT(1);
- *   CTL_PFKEY_ABORT   (empty) drop the batch.  Closing the connection drops
- *                     it too.
+ *   CTL_PFKEY_ABORT   (empty) drop the batch.  Closing the connection (or
+ *                     only its sending side) drops it too.
  * A connection that sent REGISTER also receives unsolicited CTL_PFKEY
  * frames (ACQUIRE, EXPIRE; sadb_msg_pid 0) between any two frames of
  * answers.  A frame that cannot carry a PF_KEY message (payload over
