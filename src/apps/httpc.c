@@ -20,6 +20,7 @@
 #include <openssl/evp.h>
 #include "apps/apps_int.h"
 #include "net/stack.h"
+#include "wire/http.h"
 #include "six/socket.h"
 
 #define HTTPC_HEAD_MAX 16384
@@ -42,7 +43,7 @@ struct http_get {
     enum cstate state;
     char head[HTTPC_HEAD_MAX];
     size_t head_len;
-    bool has_len, chunked;
+    bool has_len, chunked, has_te;
     unsigned long long content_len, chunk_left;
     char line[64];
     size_t line_len;
@@ -131,8 +132,9 @@ static const char *url_port(const char *p, struct http_url *u, char *why, size_t
     if (*p == ':') {
         char *end;
         errno = 0;
-        unsigned long port = strtoul(p + 1, &end, 10);
-        if (end == p + 1 || errno || port < 1 || port > 65535 || (*end && *end != '/' && *end != '?')) {
+        /* port = *DIGIT (RFC 3986 §3.2.3): strtoul alone would take "+80" and " 80" */
+        unsigned long port = p[1] >= '0' && p[1] <= '9' ? strtoul(p + 1, &end, 10) : 0;
+        if (!port || errno || port > 65535 || (*end && *end != '/' && *end != '?')) {
             snprintf(why, whyn, "bad port in URL");
             return NULL;
         }
@@ -204,19 +206,45 @@ static bool deliver(struct http_get *g, const uint8_t *d, size_t n)
     return true;
 }
 
+/* One header field of the response (name, value without OWS); the
+ * framing fields are taken strictly, as RFC 9110 §8.6 and RFC 9112 §6
+ * say, since they decide where the body ends. false: finished (error). */
+static bool head_field(struct http_get *g, const char *name, size_t nl, const char *v, size_t vl)
+{
+    if (nl == 14 && !strncasecmp(name, "Content-Length", 14)) {
+        uint64_t cl;
+        if (http_parse_content_length(v, vl, &cl) < 0 || (g->has_len && cl != g->content_len)) {
+            /* the value is not echoed: it is the server's bytes, terminal escapes included */
+            finish(g, EPROTO, "bad Content-Length%s", g->has_len ? " (two different values)" : "");
+            return false;
+        }
+        g->has_len = true;
+        g->content_len = cl;
+    } else if (nl == 17 && !strncasecmp(name, "Transfer-Encoding", 17)) {
+        g->has_te = true;  /* the final coding of the last field counts (fields are one list) */
+        g->chunked = http_te_final_chunked(v, vl);
+    }
+    return true;
+}
+
 /* Parse the response head in g->head[0, hl). false: finished (with error). */
 static bool parse_head(struct http_get *g, size_t hl)
 {
     char *h = g->head;
     char *eol = memchr(h, '\n', hl);
+    size_t sl = (size_t)(eol - h);
+    if (sl && h[sl - 1] == '\r')
+        sl--;
     int code = 0;
-    char rs[64] = "";
-    if (sscanf(h, "HTTP/1.%*1[01] %3d %63[^\r\n]", &code, rs) < 1 || code < 100 || code > 999) {
+    const char *rs;
+    size_t rl;
+    if (http_parse_status_line(h, sl, &code, &rs, &rl) < 0) {
         finish(g, EPROTO, "bad HTTP status line");
         return false;
     }
     g->res.status = code;
-    snprintf(g->res.reason, sizeof g->res.reason, "%s", rs);
+    snprintf(g->res.reason, sizeof g->res.reason, "%.*s", (int)rl, rs);
+    g->has_len = g->chunked = g->has_te = false;
     for (char *p = eol + 1; p < h + hl;) {
         char *e = memchr(p, '\n', (size_t)(h + hl - p));
         size_t l = (size_t)(e - p);
@@ -224,38 +252,32 @@ static bool parse_head(struct http_get *g, size_t hl)
             l--;
         if (!l)
             break;
-        p[l] = '\0';
-        char *colon = strchr(p, ':');
+        char *colon = memchr(p, ':', l);
         if (colon) {
-            char *v = colon + 1;
-            while (*v == ' ' || *v == '\t')
-                v++;
-            size_t nl = (size_t)(colon - p);
-            if (nl == 14 && !strncasecmp(p, "Content-Length", 14)) {
-                char *end;
-                errno = 0;
-                unsigned long long cl = strtoull(v, &end, 10);
-                while (*end == ' ' || *end == '\t')
-                    end++;
-                if (errno || end == v || *end || (g->has_len && cl != g->content_len)) {
-                    finish(g, EPROTO, "bad Content-Length");
-                    return false;
-                }
-                g->has_len = true;
-                g->content_len = cl;
-            } else if (nl == 17 && !strncasecmp(p, "Transfer-Encoding", 17)) {
-                if (strcasestr(v, "chunked"))
-                    g->chunked = true;
-            }
+            const char *v = colon + 1;
+            size_t vl = (size_t)(p + l - v);
+            while (vl && (*v == ' ' || *v == '\t'))
+                v++, vl--;
+            while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
+                vl--;
+            if (!head_field(g, p, (size_t)(colon - p), v, vl))
+                return false;
         }
         p = e + 1;
     }
-    if ((code >= 100 && code < 200) ) {   /* 1xx interim: the real head follows */
-        g->has_len = g->chunked = false;
+    if (code < 200)            /* 1xx interim: the real head follows */
         return true;
+    if (code == 204 || code == 304) {
+        g->has_len = true;     /* never a body (RFC 9112 §6.3 (1)) */
+        g->content_len = 0;
+        g->chunked = false;
+    } else if (g->has_te && g->has_len) {
+        /* RFC 9112 §6.3 (3): a smuggling or splitting attempt, handled as an error */
+        finish(g, EPROTO, "both Transfer-Encoding and Content-Length");
+        return false;
+    } else if (g->has_te && !g->chunked) {
+        g->has_len = false;    /* RFC 9112 §6.3 (4): the body ends when the server closes */
     }
-    if (code == 204 || code == 304)
-        g->has_len = true, g->content_len = 0;
     g->state = g->chunked ? C_CHUNK_SIZE : C_BODY;
     return true;
 }
@@ -309,10 +331,8 @@ static bool body_input(struct http_get *g, const uint8_t *d, size_t n)
                     return false;
                 }
             } else {
-                char *end;
-                errno = 0;
-                unsigned long long sz = strtoull(g->line, &end, 16);
-                if (end == g->line || errno || (*end && *end != ';' && *end != ' ')) {
+                uint64_t sz;
+                if (http_parse_chunk_line(g->line, g->line_len, &sz) < 0) {
                     finish(g, EPROTO, "bad chunk size");
                     return false;
                 }

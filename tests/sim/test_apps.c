@@ -4,7 +4,9 @@
  * file byte-exact by SHA-256, both families), 404, traversal refused, HEAD,
  * keep-alive and pipelining on one connection, 405, 431, 400; nc listen;
  * URL errors (a name without a DNS server: tests/sim/test_apps_names.c has
- * one); serve stop; a pending command when the stack goes. */
+ * one); serve stop; a pending command when the stack goes; the HTTP client
+ * against a server whose framing fields lie (Content-Length -1 or +5, both
+ * Content-Length and Transfer-Encoding, a chunk size of -1 or 0x5). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +19,8 @@
 #include "link/sim.h"
 #include "net/stack.h"
 #include "apps/apps.h"
+#include "six/socket.h"
+#include "../lib/ipsec_sim.h"
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -362,6 +366,83 @@ TEST(http_idle_timeout_and_nc_listen)
     cmd_out_free(&e);
 }
 
+/* `http get` on A from a server on B that answers any request with resp
+ * and closes (a new port each time: B's side stays in TIME_WAIT). Returns
+ * the command's status; ERR and OUT hold its output. */
+static int http_get_from(const char *resp)
+{
+    static uint16_t port = 8100;
+    port++;
+    socklen_t len;
+    struct sockaddr_storage any = sim_sockaddr("::", port, &len);
+    int ls = six_socket(B, AF_INET6, SOCK_STREAM, 0);
+    T_CHECK(ls >= 0 && !six_bind(B, ls, (struct sockaddr *)&any, len) && !six_listen(B, ls, 4));
+    cmd_out_reset(&OUT);
+    cmd_out_reset(&ERR);
+    char l0[] = "http", l1[] = "get", l2[64], l3[] = "-w", l4[] = "5";
+    snprintf(l2, sizeof l2, "http://[2001:db8:1::b]:%u/x", port);
+    char *argv[] = { l0, l1, l2, l3, l4 };
+    struct waiter w = { 0 };
+    struct cmd_ctx c = { .st = A, .out = &OUT, .err = &ERR, .done = w_done, .done_arg = &w };
+    int rc = six_cmd_exec(&c, 5, argv);
+    T_EQ(rc, CMD_PENDING);
+    int s = -1;
+    for (int i = 0; i < 200 && s < 0; i++) {
+        sim_run_for(W, 5 * MS);
+        s = six_accept(B, ls, NULL, NULL);
+    }
+    T_CHECK(s >= 0);
+    sim_run_for(W, 20 * MS);
+    char req[2048];            /* read the request: closing with it unread would reset */
+    T_CHECK(six_recv(B, s, req, sizeof req, 0) > 0);
+    T_EQ(six_send(B, s, resp, strlen(resp), 0), (ssize_t)strlen(resp));
+    six_close(B, s);
+    six_close(B, ls);
+    if (rc == CMD_PENDING && !sim_run_while_not(W, w_fin, &w, 10 * SEC)) {
+        six_cmd_cancel(&c);
+        return -1;
+    }
+    if (!ERR.buf)
+        cmd_printf(&ERR, "%s", "");
+    return rc == CMD_PENDING ? w.status : rc;
+}
+
+TEST(http_client_refuses_lying_framing)
+{
+    setup(4);
+    /* controls: what a sound server sends is taken */
+    T_EQ(http_get_from("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\nhello"), 0);
+    T_CHECK(OUT.buf && !strcmp(OUT.buf, "hello"));
+    T_EQ(http_get_from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5;x=y\r\nhello\r\n0\r\n\r\n"), 0);
+    T_CHECK(OUT.buf && !strcmp(OUT.buf, "hello"));
+    T_EQ(http_get_from("HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"), 0);
+    /* a final coding other than chunked: the body ends at close */
+    T_EQ(http_get_from("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked, x-mine\r\n\r\nhello"), 0);
+    T_CHECK(OUT.buf && !strcmp(OUT.buf, "hello"));
+    static const struct { const char *resp, *why; } bad[] = {
+        { "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\nhello", "bad Content-Length" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: +5\r\n\r\nhello", "bad Content-Length" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 5x\r\n\r\nhello", "bad Content-Length" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 18446744073709551616\r\n\r\nhello", "bad Content-Length" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nContent-Length: 4\r\n\r\nhello", "bad Content-Length" },
+        { "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+          "both Transfer-Encoding and Content-Length" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n+5\r\nhello\r\n0\r\n\r\n", "bad chunk size" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n0x5\r\nhello\r\n0\r\n\r\n", "bad chunk size" },
+        { "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n-1\r\nhello\r\n0\r\n\r\n", "bad chunk size" },
+        { "HTTP/1.1 2000 OK\r\nContent-Length: 5\r\n\r\nhello", "bad HTTP status line" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = http_get_from(bad[i].resp);
+        if (rc != 1 || !strstr(ERR.buf, bad[i].why)) {
+            fprintf(stderr, "  response %zu: status %d, err '%s', out '%s' (want '%s')\n", i, rc, ERR.buf,
+                    OUT.buf ? OUT.buf : "", bad[i].why);
+            t_case_failed = 1;
+        }
+    }
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -369,6 +450,7 @@ int main(void)
     RUN(echo_tcp_udp_both_families_and_mapped);
     RUN(http_server_and_client);
     RUN(http_idle_timeout_and_nc_listen);
+    RUN(http_client_refuses_lying_framing);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
