@@ -1267,7 +1267,7 @@ static bool parse_literal(struct six_stack *st, const char *node, struct in6_add
         unsigned long v = strtoul(pct, &end, 10);
         if (ifp)
             *scope = ifp->index;
-        else if (*pct && !*end && v && v <= SIX_MAX_IFS)
+        else if (*pct >= '0' && *pct <= '9' && !*end && v && v <= SIX_MAX_IFS)   /* digits only: not "+1", " 1" */
             *scope = (uint32_t)v;
         else
             return false;

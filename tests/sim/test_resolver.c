@@ -810,6 +810,12 @@ TEST(no_server_literals_and_bad_input)
     T_EQ(r.n, 1);
     T_EQ(lookup("fe80::1%nope", AF_UNSPEC, AI_NUMERICHOST, &r, SEC), 0);
     T_EQ(r.err, EAI_NONAME);
+    T_EQ(lookup("fe80::1%1", AF_UNSPEC, AI_NUMERICHOST, &r, SEC), 0);   /* a zone index: digits only */
+    T_EQ(r.n, 1);
+    T_EQ(lookup("fe80::1%+1", AF_UNSPEC, AI_NUMERICHOST, &r, SEC), 0);
+    T_EQ(r.err, EAI_NONAME);
+    T_EQ(lookup("fe80::1% 1", AF_UNSPEC, AI_NUMERICHOST, &r, SEC), 0);
+    T_EQ(r.err, EAI_NONAME);
     T_EQ(lookup("192.0.2.9", AF_INET6, 0, &r, SEC), 0);
     T_EQ(r.err, EAI_ADDRFAMILY);
     T_EQ(lookup("192.0.2.9", AF_INET6, AI_V4MAPPED, &r, SEC), 0);
