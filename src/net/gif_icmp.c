@@ -36,6 +36,7 @@
  * ECN (RFC 6040 normal mode): on encapsulation the outer ECN field is the
  * inner one; on decapsulation outer CE marks an ECT inner packet CE and
  * drops a Not-ECT one, outer ECT(1) turns inner ECT(0) into ECT(1). */
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,11 +261,19 @@ bool gif_opt_word(const char *w)
     return !strcmp(w, "hlim") || !strcmp(w, "tclass") || !strcmp(w, "pmtud");
 }
 
+/* Decimal, or hex after 0x (a traffic class is often written so). Not
+ * strtol's base 0 alone: it takes a sign, leading blanks, and reads a
+ * leading 0 as octal ("tclass 010" would be 8). */
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
+    bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
+    const char *digits = hex ? s + 2 : s;
+    if (!(hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])))
+        return false;
     char *end;
-    long v = strtol(s, &end, 0);
-    if (!*s || *end || v < lo || v > hi)
+    errno = 0;
+    long v = strtol(digits, &end, hex ? 16 : 10);
+    if (errno || *end || v < lo || v > hi)
         return false;
     *out = (int)v;
     return true;

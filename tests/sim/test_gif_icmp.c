@@ -180,6 +180,14 @@ TEST(outer_ttl_expiry_relayed_to_inner_source)
     topo(73, false, 0);
     struct in6_addr h = inj_a6("2001:db8:a::2");
     T_CHECK(ping(H, NULL, "2001:db8:ff::2", 16) == 0);
+    /* numbers: decimal (a leading 0 is not octal) or 0x hex; no sign, no blanks */
+    T_EQ(scene_cmd(A, NULL, "link set gif0 tclass 010"), 0);
+    T_CHECK(link_show_has(A, "gif0", "tclass 10"));
+    T_EQ(scene_cmd(A, NULL, "link set gif0 tclass 0x20"), 0);
+    T_CHECK(link_show_has(A, "gif0", "tclass 32"));
+    T_CHECK(scene_cmd(A, NULL, "link set gif0 hlim +5") != 0);
+    T_CHECK(scene_cmd(A, NULL, "link set gif0 hlim \" 5\"") != 0);
+    T_CHECK(scene_cmd(A, NULL, "link set gif0 tclass 0x") != 0);
     T_EQ(scene_cmd(A, NULL, "link set gif0 hlim 1 tclass 32"), 0);
     T_CHECK(link_show_has(A, "gif0", "hlim 1 tclass 32"));
     struct cmd_out o;
