@@ -22,9 +22,9 @@ int net4_init(struct six_stack *st)
     st->net4 = n;
     /* A random start makes IDs hard to predict (idle-scan, off-path
      * fragment injection); then sequential, which is what reassembly needs. */
-    n->ip_id = (uint16_t)six_random(st);
+    n->ip_id = (uint16_t)six_random_secure(st);
     n->icmp_tokens = ICMP4_ERR_BURST;
-    n->arp_salt = (uint32_t)six_random(st);
+    n->arp_salt = six_random_secure(st);
     pktq_init(&n->loq);
     arp_init(n);
     if (route4_init(n) || frag4_init(n)) {

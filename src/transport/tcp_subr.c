@@ -27,12 +27,17 @@ int tcp_init(struct six_stack *st)
 
     if (!t)
         return -ENOMEM;
-    for (size_t i = 0; i < sizeof t->isn_secret; i += 8) {
-        uint64_t r = six_random(st);
-        memcpy(t->isn_secret + i, &r, 8);
-    }
+    /* Two secrets, each straight from the secure generator: knowing one
+     * (or any number of other values the stack drew) gives nothing of the other. */
+    six_random_bytes(st, t->isn_secret, sizeof t->isn_secret);
+    six_random_bytes(st, t->cookie_secret, sizeof t->cookie_secret);
     st->tcp = t;
     return 0;
+}
+
+const uint8_t *tcp_cookie_secret(const struct six_stack *st)
+{
+    return st->tcp->cookie_secret;
 }
 
 void tcp_destroy(struct six_stack *st)
