@@ -13,6 +13,8 @@
  * attacker's code does recover a real xorshift128+ stream, so the first
  * case cannot pass by a broken attack.
  *
+ * IPv4 identification (RFC 6864, RFC 7739 §5): IDs toward one destination
+ * do not repeat quickly; IDs toward another are not predictable from them.
  * And the simulator stays reproducible: the same seed, the same values. */
 #include <errno.h>
 #include <string.h>
@@ -378,6 +380,89 @@ TEST(stream_attack)
     teardown();
 }
 
+/* ------------------------------------------------ IPv4 Identification */
+
+struct id_obs { uint16_t id[2][512]; unsigned n[2]; };
+
+/* A's datagrams to B's two addresses, as B receives them. */
+static void collect_ids(const struct inj_capture *cap, struct id_obs *o)
+{
+    struct in_addr src = inj_a4("192.0.2.1"), d[2] = { inj_a4("192.0.2.2"), inj_a4("192.0.2.3") };
+    memset(o, 0, sizeof *o);
+    for (unsigned i = 0; i < cap->n; i++) {
+        const uint8_t *f = cap->f[i].d;
+        if (cap->f[i].len < ETH + 20 || rd16(f + 12) != 0x0800 || f[ETH + 9] != 17 || memcmp(f + ETH + 12, &src, 4))
+            continue;
+        for (unsigned k = 0; k < 2; k++)
+            if (!memcmp(f + ETH + 16, &d[k], 4) && o->n[k] < 512)
+                o->id[k][o->n[k]++] = rd16(f + ETH + 4);
+    }
+}
+
+static void send4(int sd, const char *dst)
+{
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(5000) };
+    inet_pton(AF_INET, dst, &to.sin_addr);
+    T_EQ(six_sendto(A, sd, "x", 1, 0, (struct sockaddr *)&to, sizeof to), 1);
+}
+
+/* B watches the IDs of what A sends it (192.0.2.2) while A also talks to a
+ * third party (192.0.2.3: another address of B's, so it can be checked).
+ * The watched IDs must advance by one per packet sent *to the watcher* only
+ * (no idle-scan count of the other traffic) and the third party's IDs must
+ * not be near them (no fragment-injection guess). */
+TEST(ip4_id_per_destination)
+{
+    setup(1);
+    struct inj_capture cap;
+    int sd = six_socket(A, AF_INET, SOCK_DGRAM, 0);
+    send4(sd, "192.0.2.2");
+    send4(sd, "192.0.2.3");
+    sim_run_for(W, 20 * MS);                    /* ARP done */
+    inj_capture_start(&cap, Bif, true);
+    for (unsigned k = 0; k < 200; k++) {
+        send4(sd, "192.0.2.2");
+        send4(sd, "192.0.2.3");
+        sim_run_for(W, 1 * MS);
+    }
+    sim_run_for(W, 10 * MS);
+    struct id_obs o;
+    collect_ids(&cap, &o);
+    T_EQ(o.n[0], 200);
+    T_EQ(o.n[1], 200);
+    unsigned not_one = 0, near = 0;
+    for (unsigned k = 0; k + 1 < o.n[0]; k++)
+        not_one += (uint16_t)(o.id[0][k + 1] - o.id[0][k]) != 1;
+    for (unsigned k = 0; k < o.n[0] && k < o.n[1]; k++) {
+        int16_t d = (int16_t)(o.id[1][k] - o.id[0][k]);
+        near += d > -64 && d < 64;
+    }
+    if (not_one || near)
+        fprintf(stderr, "  watched IDs %u, %u, %u...; third party's %u, %u, %u...\n", o.id[0][0], o.id[0][1],
+                o.id[0][2], o.id[1][0], o.id[1][1], o.id[1][2]);
+    T_EQ(not_one, 0);
+    T_EQ(near, 0);
+
+    /* one destination, with idle gaps: IDs go forward, never repeat */
+    inj_capture_clear(&cap);
+    for (unsigned k = 0; k < 400; k++) {
+        send4(sd, "192.0.2.2");
+        sim_run_for(W, (1 + k % 50) * MS);
+    }
+    collect_ids(&cap, &o);
+    T_EQ(o.n[0], 400);
+    unsigned bad_step = 0;
+    for (unsigned k = 0; k + 1 < o.n[0]; k++) {
+        uint16_t step = (uint16_t)(o.id[0][k + 1] - o.id[0][k]);
+        bad_step += step < 1 || step > 1 + k % 50 + 1;   /* at most one per millisecond idle, and the packet */
+    }
+    T_EQ(bad_step, 0);
+    uint32_t span = (uint16_t)(o.id[0][o.n[0] - 1] - o.id[0][0]);
+    T_CHECK(span >= o.n[0] - 1 && span < 65536 - 1000);   /* no wrap: all distinct */
+    inj_capture_stop(&cap);
+    teardown();
+}
+
 /* ------------------------------------------------ reproducible, and fast */
 
 static struct six_stack *bare(uint64_t seed)
@@ -470,6 +555,7 @@ int main(void)
 {
     RUN(attack_selfcheck);
     RUN(stream_attack);
+    RUN(ip4_id_per_destination);
     RUN(seeded_streams_replay);
     RUN(secure_draw_cost);
     return t_done();
