@@ -27,7 +27,7 @@ struct six_stack_opts {
     const struct six_clock *clock;    /* NULL: monotonic */
     struct timer_wheel *tw;           /* shared wheel (simulator) or NULL: own wheel */
     uint32_t n_small, n_big;          /* packet pool; 0: defaults */
-    uint64_t seed;                    /* RNG seed (stable IIDs' secret, ISNs...); 0: from getrandom */
+    uint64_t seed;                    /* keys both random generators (replayable runs); 0: getrandom */
 };
 
 /* The stack's two random generators (src/net/random.c). */
