@@ -237,12 +237,12 @@ static bool find_isn_secret(struct xs s, const struct isn_obs *o1, const struct 
                             unsigned *steps)
 {
     struct in6_addr aa = inj_a6("2001:db8:1::a"), ba = inj_a6("2001:db8:1::b");
-    int32_t dt = (int32_t)((o2->t - o1->t) / 4000);
+    uint32_t dt = (uint32_t)((o2->t - o1->t) / 4000);
     for (unsigned j = 0; j < 100000; j++, xs_prev(&s)) {
         six_draws_isn_secret(s, secret);
         uint32_t m1 = o1->isn - isn_hash(&aa, 8080, &ba, o1->bport, secret);
         uint32_t m2 = o2->isn - isn_hash(&aa, 8080, &ba, o2->bport, secret);
-        int32_t d = (int32_t)(m2 - m1) - dt;
+        int32_t d = (int32_t)(m2 - m1 - dt);
         if (d >= -3 && d <= 3) {
             *steps = j;
             return true;
