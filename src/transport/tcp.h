@@ -118,14 +118,11 @@ struct tcp_table {
     struct tcpcb *hash[TCP_HASH];
     unsigned n_conns, n_tw;
     struct tcpcb *tw_head, *tw_tail;
-    uint8_t isn_secret[32];          /* RFC 6528 F()'s key: ISNs only */
-    uint8_t cookie_secret[32];       /* SYN cookies' MAC key: tcp_cookie_secret() */
+    uint8_t isn_secret[32];
 };
 
 int  tcp_init(struct six_stack *st);
 void tcp_destroy(struct six_stack *st);
-/* The SYN-cookie MAC key (32 bytes): a secret of its own, never the ISN one. */
-const uint8_t *tcp_cookie_secret(const struct six_stack *st);
 
 /* Input from ip6_input / ip4_input (network header at data, TCP at off). Consumes nothing: the caller frees p. */
 void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, const struct in6_addr *dst, bool v4,

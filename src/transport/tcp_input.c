@@ -101,7 +101,7 @@ static const uint16_t cookie_mss[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440,
 static uint32_t cookie_hash(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot)
 {
     uint8_t key[16];
-    memcpy(key, tcp_cookie_secret(st), 16);
+    memcpy(key, st->tcp->isn_secret + 16, 16);
     struct in6_addr mix = *s->src;
     for (int i = 0; i < 16; i++)
         mix.s6_addr[i] ^= s->dst->s6_addr[i] ^ key[i];

@@ -27,17 +27,11 @@ int tcp_init(struct six_stack *st)
 
     if (!t)
         return -ENOMEM;
-    /* Two secrets, each straight from the secure generator: knowing one
-     * (or any number of other values the stack drew) gives nothing of the other. */
+    /* straight from the secure generator: no other value the stack
+     * sends or draws tells anything about it */
     six_random_bytes(st, t->isn_secret, sizeof t->isn_secret);
-    six_random_bytes(st, t->cookie_secret, sizeof t->cookie_secret);
     st->tcp = t;
     return 0;
-}
-
-const uint8_t *tcp_cookie_secret(const struct six_stack *st)
-{
-    return st->tcp->cookie_secret;
 }
 
 void tcp_destroy(struct six_stack *st)
