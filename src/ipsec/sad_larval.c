@@ -26,11 +26,11 @@ static uint32_t pick_spi(struct six_stack *st, uint8_t proto, const struct in6_a
 {
     uint32_t range = hi - lo + 1u;   /* lo >= 256: no wrap to 0 */
     for (unsigned i = 0; i < RANDOM_TRIES; i++) {
-        uint32_t spi = lo + six_random_below(st, range);
+        uint32_t spi = lo + six_random_secure_below(st, range);
         if (spi_free(st, proto, dst, spi))
             return spi;
     }
-    uint32_t start = six_random_below(st, range);
+    uint32_t start = six_random_secure_below(st, range);
     uint32_t steps = range < IPSEC_MAX_SA + 1u ? range : IPSEC_MAX_SA + 1u;
     for (uint32_t i = 0; i < steps; i++) {
         uint32_t spi = lo + (uint32_t)(((uint64_t)start + i) % range);

@@ -106,9 +106,7 @@ static int open_tun(const char *name, bool tap)
 
 static void random_mac(struct six_stack *st, struct eth_addr *a)
 {
-    uint64_t r = six_random(st);
-    for (int i = 0; i < 6; i++)
-        a->b[i] = (uint8_t)(r >> (8 * i));
+    six_random_bytes(st, a->b, 6);
     a->b[0] = (uint8_t)((a->b[0] & 0xfc) | 0x02);   /* locally administered, unicast */
 }
 

@@ -20,14 +20,11 @@ int net4_init(struct six_stack *st)
         return -ENOMEM;
     n->st = st;
     st->net4 = n;
-    /* A random start makes IDs hard to predict (idle-scan, off-path
-     * fragment injection); then sequential, which is what reassembly needs. */
-    n->ip_id = (uint16_t)six_random(st);
     n->icmp_tokens = ICMP4_ERR_BURST;
-    n->arp_salt = (uint32_t)six_random(st);
+    n->arp_salt = six_random_secure(st);
     pktq_init(&n->loq);
     arp_init(n);
-    if (route4_init(n) || frag4_init(n)) {
+    if (route4_init(n) || frag4_init(n) || ip4_id_init(st)) {
         net4_destroy(st);
         return -ENOMEM;
     }
@@ -45,6 +42,7 @@ void net4_destroy(struct six_stack *st)
     arp_destroy(n);
     frag4_destroy(n);
     route4_destroy(n);
+    ip4_id_destroy(st);
     free(n);
     st->net4 = NULL;
 }

@@ -229,7 +229,7 @@ static void dad_start(struct in6_ifaddr *ia, uint32_t max_delay_ms)
     ia->flags |= IN6_IFF_TENTATIVE;
     ia->dad_ns_left = ifp->in6->dad_transmits;
     timer_arm(ifp->st->tw, &ia->dad_timer,
-              (uint64_t)six_random_below(ifp->st, max_delay_ms + 1) * NS_PER_MS);
+              (uint64_t)six_random_jitter_below(ifp->st, max_delay_ms + 1) * NS_PER_MS);
 }
 
 int in6_addr_add(struct ifnet *ifp, const struct in6_addr *a, unsigned plen, uint32_t flags,

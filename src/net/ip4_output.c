@@ -173,7 +173,7 @@ static uint8_t *ip4_push_hdr(struct six_stack *st, struct pkt *p, struct ip4_inf
     ih->hl = IP4_HLEN;
     ih->tos = o->tos;
     ih->tot_len = (uint16_t)(p->len + IP4_HLEN);
-    ih->id = st->net4->ip_id++;
+    ih->id = ip4_select_id(st, src, o->dst, o->proto);
     ih->df = o->df;
     ih->ttl = (uint8_t)(o->ttl < 0 ? IP4_DEFAULT_TTL : o->ttl > 255 ? 255 : o->ttl);
     ih->proto = o->proto;

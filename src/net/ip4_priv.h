@@ -115,7 +115,7 @@ struct net4 {
     struct rtable4 *rt;
     struct rt4_entry *rte;           /* grows by doubling up to ROUTE4_MAX */
     uint32_t rte_cap, rte_free;      /* rte_free: free list head or RT_NH_NONE */
-    uint16_t ip_id;                  /* next IP ID, random start */
+    struct ip4_ids *ids;             /* IP Identification: hashed per-destination counters (ip4_id.c) */
     /* ICMP error token bucket */
     uint32_t icmp_tokens;
     uint64_t icmp_last;
@@ -160,6 +160,11 @@ int  ip4_fragment(struct six_stack *st, struct ifnet *ifp, struct pkt *p, const 
 void ip4_loop_enqueue(struct six_stack *st, struct ifnet *ifp, struct pkt *p);
 void ip4_loop_purge_if(struct six_stack *st, struct ifnet *ifp);
 uint32_t ip4_if_mtu(const struct ifnet *ifp);
+
+/* ip4_id.c: the Identification of a datagram we originate */
+int  ip4_id_init(struct six_stack *st);
+void ip4_id_destroy(struct six_stack *st);
+uint16_t ip4_select_id(struct six_stack *st, struct in_addr src, struct in_addr dst, uint8_t proto);
 
 /* frag4.c: returns the whole datagram (IP header at data) or NULL (held or dropped). */
 int  frag4_init(struct net4 *n);

@@ -202,7 +202,7 @@ int ip6_fragment_and_send(struct ifnet *ifp, const struct in6_addr *nh, struct p
     size_t nxt_field, ulen = unfrag_len(d, p->len, &nxt_field);
     size_t chunk = ((mtu - ulen - IP6_FRAG_HLEN) / 8) * 8;
     size_t payload = p->len - ulen;
-    uint32_t id = (uint32_t)six_random(st);   /* unpredictable IDs, RFC 7739 */
+    uint32_t id = six_random_secure(st);   /* unpredictable IDs, RFC 7739 */
     uint8_t orig_nxt = ip6_hdr_nxt_at(d, nxt_field);
 
     if (mtu < ulen + IP6_FRAG_HLEN + 8) {

@@ -217,7 +217,6 @@ struct net6 {
     struct pmtu6 pmtu[PMTU6_MAX];
     /* reassembly */
     struct frag6_state *frag;
-    uint32_t frag_id;                          /* next Identification (randomised start) */
     /* ICMPv6 error token bucket (RFC 4443 §2.4 f) */
     uint64_t err_tokens_ms, err_last_ns;       /* tokens in ms units */
     uint32_t err_rate_per_s, err_burst;

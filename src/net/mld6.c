@@ -67,7 +67,7 @@ static void mld_timer_fn(struct timer *t, void *arg)
     }
     mld_send(ifp, recs, n);
     if (more)
-        timer_arm(ifp->st->tw, t, (uint64_t)(1 + six_random_below(ifp->st, MLD_UNSOLICITED_IVL_MS)) * NS_PER_MS);
+        timer_arm(ifp->st->tw, t, (uint64_t)(1 + six_random_jitter_below(ifp->st, MLD_UNSOLICITED_IVL_MS)) * NS_PER_MS);
 }
 
 void mld6_join_report(struct ifnet *ifp, struct in6_group *g)
@@ -126,7 +126,7 @@ void mld6_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, con
     }
     /* answer after a random delay below the Maximum Response Delay (§6.2) */
     uint32_t max_ms = q.v2 ? mld2_mrd_ms(q.max_resp_code) : q.max_resp_code;
-    uint64_t delay = (uint64_t)six_random_below(st, max_ms ? max_ms : 1) * NS_PER_MS;
+    uint64_t delay = (uint64_t)six_random_jitter_below(st, max_ms ? max_ms : 1) * NS_PER_MS;
     if (!timer_pending(&ifp->in6->mld_query_timer) || ifp->in6->mld_query_timer.expires > six_now(st) + delay)
         timer_arm(st->tw, &ifp->in6->mld_query_timer, delay);
 }

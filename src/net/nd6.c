@@ -31,7 +31,7 @@ const char *nd6_state_name(int s)
 uint32_t nd6_random_reachable(struct six_stack *st, uint32_t base_ms)
 {
     uint32_t lo = base_ms * ND_MIN_RANDOM_FACTOR_PCT / 100, hi = base_ms * ND_MAX_RANDOM_FACTOR_PCT / 100;
-    return lo + six_random_below(st, hi - lo + 1);
+    return lo + six_random_jitter_below(st, hi - lo + 1);
 }
 
 int nd6_if_lladdr(struct ifnet *ifp, const uint8_t **lla, size_t *len)

@@ -181,7 +181,7 @@ void nd6_rs_start(struct ifnet *ifp)
     ii->rs_left = ND_MAX_RTR_SOLICITATIONS;
     timer_init(&ii->rs_timer, rs_timer_fn, ifp);
     timer_arm(ifp->st->tw, &ii->rs_timer,
-              (uint64_t)six_random_below(ifp->st, ND_MAX_RTR_SOLICITATION_DELAY) * NS_PER_MS);
+              (uint64_t)six_random_jitter_below(ifp->st, ND_MAX_RTR_SOLICITATION_DELAY) * NS_PER_MS);
 }
 
 static void rs_timer_fn(struct timer *t, void *arg)
@@ -314,7 +314,7 @@ void nd6_rs_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, c
     nd6_cache_lladdr(ifp, &ip->src, rs.opts.slla, rs.opts.slla_len, false, ND_ROUTER_SOLICIT);
     /* §6.2.6: answer after a random delay, at most one multicast RA per MIN_DELAY_BETWEEN_RAS */
     uint64_t now = six_now(st);
-    uint64_t delay = (uint64_t)six_random_below(st, ND_MAX_RA_DELAY_TIME) * NS_PER_MS;
+    uint64_t delay = (uint64_t)six_random_jitter_below(st, ND_MAX_RA_DELAY_TIME) * NS_PER_MS;
     uint64_t earliest = ii->last_ra_ns + (uint64_t)ND_MIN_DELAY_BETWEEN_RAS * NS_PER_MS;
     uint64_t at = now + delay < earliest && ii->last_ra_ns ? earliest : now + delay;
     if (!timer_pending(&ii->ra_timer) || ii->ra_timer.expires > at)
@@ -368,7 +368,7 @@ static void ra_timer_fn(struct timer *t, void *arg)
         return;
     ra_send(ifp);
     uint32_t lo = ii->ra.min_interval_ms, hi = ii->ra.max_interval_ms;
-    uint64_t next = lo + six_random_below(st, hi - lo + 1);
+    uint64_t next = lo + six_random_jitter_below(st, hi - lo + 1);
     if (ii->ra_initial_left) {
         ii->ra_initial_left--;
         if (next > ND_MAX_INITIAL_RTR_ADVERT_INTERVAL)
@@ -388,7 +388,7 @@ void nd6_ra_start(struct ifnet *ifp)
         return;
     ii->ra_initial_left = ND_MAX_INITIAL_RTR_ADVERTS;
     timer_init(&ii->ra_timer, ra_timer_fn, ifp);
-    timer_arm(ifp->st->tw, &ii->ra_timer, (uint64_t)six_random_below(ifp->st, 500) * NS_PER_MS);
+    timer_arm(ifp->st->tw, &ii->ra_timer, (uint64_t)six_random_jitter_below(ifp->st, 500) * NS_PER_MS);
 }
 
 void nd6_ra_stop(struct ifnet *ifp)

@@ -130,7 +130,7 @@ int ping_start(struct six_stack *st, const struct ping_params *pp, ping_cb cb, v
     s->in_use = true;
     s->finishing = false;
     s->id = st->ping->next_id++;
-    s->ident = (uint16_t)six_random(st);
+    s->ident = (uint16_t)six_random_secure(st);
     s->cb = cb;
     s->arg = arg;
     timer_arm(st->tw, &s->timer, 0);

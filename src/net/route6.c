@@ -28,7 +28,6 @@ int net6_init(struct six_stack *st)
     n->n_routes_alloc = ROUTE6_ENTRIES_INIT;
     for (unsigned i = 0; i < ND_CACHE_MAX; i++)
         n->nd_hash[i] = -1;
-    n->frag_id = (uint32_t)six_random(st);
     addrsel_default_table(&n->policy);
     n->err_rate_per_s = 100;
     n->err_burst = 20;

@@ -4,7 +4,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
@@ -18,39 +17,6 @@
 
 #define POOL_SMALL_DEFAULT 8192
 #define POOL_BIG_DEFAULT   64
-
-static void seed_rng(struct six_stack *st, uint64_t seed)
-{
-    if (!seed && getrandom(&seed, sizeof seed, 0) != sizeof seed)
-        seed = 0x5eed5eed5eed5eedull;
-    /* splitmix64 to fill the xorshift state and the RFC 7217 secret */
-    uint64_t z[4];
-    for (int i = 0; i < 4; i++) {
-        z[i] = (seed += 0x9e3779b97f4a7c15ull);
-        z[i] = (z[i] ^ (z[i] >> 30)) * 0xbf58476d1ce4e5b9ull;
-        z[i] = (z[i] ^ (z[i] >> 27)) * 0x94d049bb133111ebull;
-        z[i] ^= z[i] >> 31;
-    }
-    st->rng[0] = z[0] | 1;
-    st->rng[1] = z[1] | 1;
-    memcpy(st->secret, &z[2], 16);
-}
-
-uint64_t six_random(struct six_stack *st)
-{
-    uint64_t s1 = st->rng[0];
-    const uint64_t s0 = st->rng[1];
-
-    st->rng[0] = s0;
-    s1 ^= s1 << 23;
-    st->rng[1] = s1 ^ s0 ^ (s1 >> 17) ^ (s0 >> 26);
-    return st->rng[1] + s0;
-}
-
-uint32_t six_random_below(struct six_stack *st, uint32_t n)
-{
-    return n ? (uint32_t)(((six_random(st) >> 32) * (uint64_t)n) >> 32) : 0;
-}
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o)
 {
@@ -68,8 +34,7 @@ struct six_stack *six_stack_create(const struct six_stack_opts *o)
     }
     st->pool = pkt_pool_create(o && o->n_small ? o->n_small : POOL_SMALL_DEFAULT,
                                o && o->n_big ? o->n_big : POOL_BIG_DEFAULT);
-    seed_rng(st, o ? o->seed : 0);
-    if (!st->tw || !st->pool || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st) || tcp_init(st) ||
+    if (!st->tw || !st->pool || six_random_init(st, o ? o->seed : 0) || net6_init(st) || net4_init(st) || ping_init(st) || sock_init(st) || tcp_init(st) ||
         resolver_init(st)) {
         six_stack_destroy(st);
         return NULL;
@@ -96,6 +61,7 @@ void six_stack_destroy(struct six_stack *st)
         timer_wheel_destroy(st->tw);
     if (st->pool)
         pkt_pool_destroy(st->pool);
+    six_random_destroy(st);
     free(st);
 }
 

@@ -2,6 +2,7 @@
  * (the simulator runs several on one virtual clock). Nothing is global. */
 #ifndef SIX_NET_STACK_H
 #define SIX_NET_STACK_H
+#include <stddef.h>
 #include <stdint.h>
 #include <stdbool.h>
 #include "core/clock.h"
@@ -26,7 +27,16 @@ struct six_stack_opts {
     const struct six_clock *clock;    /* NULL: monotonic */
     struct timer_wheel *tw;           /* shared wheel (simulator) or NULL: own wheel */
     uint32_t n_small, n_big;          /* packet pool; 0: defaults */
-    uint64_t seed;                    /* RNG seed (stable IIDs' secret, ISNs...); 0: from getrandom */
+    uint64_t seed;                    /* keys both random generators (replayable runs); 0: getrandom */
+};
+
+/* The stack's two random generators (src/net/random.c). */
+struct evp_cipher_ctx_st;
+struct six_rng {
+    struct evp_cipher_ctx_st *ctx;    /* ChaCha20: the secure keystream */
+    uint8_t buf[1024];                /* keystream made ahead; bytes before pos are used and wiped */
+    unsigned pos;
+    uint64_t jitter[2];               /* xorshift128+ state, for timer jitter only */
 };
 
 typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
@@ -40,7 +50,7 @@ struct six_stack {
     struct six_counters ctr;
     struct ifnet *ifs[SIX_MAX_IFS];   /* index-1 → ifnet, NULL = free slot */
     bool fwd6, fwd4;                  /* router mode */
-    uint64_t rng[2];                  /* xorshift128+ state */
+    struct six_rng rng;               /* src/net/random.c */
     uint8_t secret[16];               /* RFC 7217 secret key */
     struct net6 *net6;
     struct net4 *net4;
@@ -63,9 +73,17 @@ static inline uint64_t six_now(const struct six_stack *st) { return clock_now(st
 void six_stack_poll(struct six_stack *st);
 /* Flush all interface tx queues. */
 void six_stack_flush(struct six_stack *st);
-uint64_t six_random(struct six_stack *st);
-/* uniform in [0, n) */
-uint32_t six_random_below(struct six_stack *st, uint32_t n);
+/* Randomness (src/net/random.c). Choose by what a guess would give an attacker:
+ * anything it must not predict (IDs, ports, SPIs, secrets, salts) comes from
+ * the secure generator (ChaCha20 keystream); the jitter one (xorshift128+)
+ * only spreads timers. Both are reproducible from six_stack_opts.seed. */
+int six_random_init(struct six_stack *st, uint64_t seed);   /* seed 0: key from getrandom */
+void six_random_destroy(struct six_stack *st);
+void six_random_bytes(struct six_stack *st, void *out, size_t n);
+uint32_t six_random_secure(struct six_stack *st);
+uint32_t six_random_secure_below(struct six_stack *st, uint32_t n);   /* uniform in [0, n) */
+uint64_t six_random_jitter(struct six_stack *st);
+uint32_t six_random_jitter_below(struct six_stack *st, uint32_t n);   /* [0, n), timers only */
 void six_trace(struct six_stack *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void six_set_forwarding(struct six_stack *st, bool v6, bool v4);
 

@@ -648,7 +648,7 @@ static void rq_attempt(struct rq *q)
     while (q->attempt < q->max_attempts) {
         q->cur = q->srv[q->attempt % q->nsrv];
         q->attempt++;
-        q->id = (uint16_t)six_random(st);
+        q->id = (uint16_t)six_random_secure(st);
         q->qlen = dns_query_emit(q->query, sizeof q->query, q->id, q->name, q->name_len, q->qtype, RES_EDNS_SIZE);
         struct sockaddr_storage ss;
         socklen_t sl;

@@ -167,7 +167,7 @@ static bool port_conflict(struct sock *so, uint16_t port)
 int sock_bind_port(struct sock *so, uint16_t port)
 {
     if (port == 0) {
-        uint32_t n = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = six_random_below(so->st, n);
+        uint32_t n = EPHEMERAL_HI - EPHEMERAL_LO + 1, start = six_random_secure_below(so->st, n);
         for (uint32_t i = 0; i < n && !port; i++) {
             uint16_t cand = (uint16_t)(EPHEMERAL_LO + (start + i) % n);
             if (!port_conflict(so, cand))

@@ -27,10 +27,9 @@ int tcp_init(struct six_stack *st)
 
     if (!t)
         return -ENOMEM;
-    for (size_t i = 0; i < sizeof t->isn_secret; i += 8) {
-        uint64_t r = six_random(st);
-        memcpy(t->isn_secret + i, &r, 8);
-    }
+    /* straight from the secure generator: no other value the stack
+     * sends or draws tells anything about it */
+    six_random_bytes(st, t->isn_secret, sizeof t->isn_secret);
     st->tcp = t;
     return 0;
 }
