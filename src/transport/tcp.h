@@ -69,6 +69,7 @@ struct tcpcb {
     /* options in use */
     bool ws_ok, ts_ok, sack_ok, nodelay;
     uint32_t ts_recent;
+    uint32_t last_ack_sent;           /* RCV.NXT of the last ACK we sent: RFC 7323 §4.3's Last.ACK.sent */
     uint16_t mss;                     /* what we send per segment */
     /* congestion control (tcp_cc.c): CUBIC (RFC 9438) or NewReno (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, recover;

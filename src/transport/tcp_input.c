@@ -147,6 +147,7 @@ static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
     tp->irs = t->seq - 1;
     tp->rcv_nxt = t->seq;
     tp->rcv_adv = tp->rcv_nxt;
+    tp->last_ack_sent = tp->rcv_nxt;   /* what our SYN-ACK (the cookie) acknowledged */
     tp->iss = t->ack - 1;
     tp->snd_una = tp->snd_nxt = tp->snd_max = t->ack;
     tp->recover = tp->iss;
@@ -297,6 +298,13 @@ static void challenge_ack(struct tcpcb *tp)
     tcp_output(tp);
 }
 
+/* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT (SND.MAX here:
+ * after a retransmission timeout snd_nxt is back at snd_una). */
+static bool ack_in_range(const struct tcpcb *tp, const struct tcp_seg *t)
+{
+    return !seq_gt(t->ack, tp->snd_max) && !seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd);
+}
+
 static void sbuf_drop(struct tcpcb *tp, uint32_t n)
 {
     if (n > tp->sb_len)
@@ -410,17 +418,11 @@ static void dup_ack(struct tcpcb *tp)
         tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
 }
 
-/* ACK processing; false = the segment is dropped. */
+/* ACK processing (the ACK is in range: ack_in_range); false = the segment is dropped. */
 static bool ack_input(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
 
-    /* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT */
-    if (seq_gt(t->ack, tp->snd_max) || seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd)) {
-        CTR_INC(tp->st, tcp, drop_bad_ack);
-        challenge_ack(tp);
-        return false;
-    }
     if (tp->state == TCPS_SYN_RECEIVED) {
         if (!seq_gt(t->ack, tp->snd_una)) {
             reply_rst(tp->st, s);
@@ -620,6 +622,17 @@ static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
     return false;
 }
 
+/* RFC 7323 §4.3: TS.Recent takes the TSval of an acceptable segment
+ * (PAWS passed, ACK in range) only if SEG.SEQ ≤ Last.ACK.sent. Any
+ * in-window sequence number would do for a blind attacker: one forged
+ * segment with a huge TSval would make every real one after it fail PAWS. */
+static void ts_recent_update(struct tcpcb *tp, const struct tcp_seg *t)
+{
+    if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->last_ack_sent) &&
+        seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
+        tp->ts_recent = t->opts.tsval;
+}
+
 static void synchronized_input(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
@@ -666,8 +679,13 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
         tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
     if (t->flags & TCP_URG)   /* RFC 6093: urgent data is delivered in line; the pointer is never used */
         CTR_INC(st, tcp, urg_ignored);
-    if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->rcv_adv) && seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
-        tp->ts_recent = t->opts.tsval;
+    /* TS.Recent changes only once the ACK is known good */
+    if (!ack_in_range(tp, t)) {
+        CTR_INC(st, tcp, drop_bad_ack);
+        challenge_ack(tp);
+        return;
+    }
+    ts_recent_update(tp, t);
     if (!ack_input(tp, s))
         return;
     if (t->payload_len) {

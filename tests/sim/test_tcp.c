@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/inject.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -21,6 +22,8 @@
 #include "wire/ip6ext.h"
 #include "wire/ether.h"
 #include "wire/cksum.h"
+#include "wire/ip4.h"
+#include "net/ip6_var.h"
 #include "link/ifnet.h"
 #include "net/netif.h"
 #include "core/pkt.h"
@@ -127,6 +130,60 @@ static uint64_t transfer(int sa, int sb, size_t n, uint64_t max_ns)
     T_CHECK(!bad);
     T_EQ(got, n);
     return got == n && !bad ? sim_now(W) - t0 : 0;
+}
+
+/* A TCP segment from src:sport to dst:dport (IPv4-mapped: IPv4), injected
+ * at `to`'s interface as if `from` had sent it over the link: what an
+ * attacker who guessed or saw the numbers can send. opts NULL: none. */
+static void forge_addr(struct six_stack *to, struct six_stack *from, const struct in6_addr *src,
+                       const struct in6_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                       uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
+{
+    static uint8_t seg[2048], ip[2200];
+    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = win };
+    if (opts)
+        t.opts = *opts;
+    size_t hl = tcp_hdr_len(&t.opts), n;
+    if (dl)
+        memcpy(seg + hl, data, dl);
+    if (in6_is_v4mapped(src)) {
+        struct in_addr s4, d4;
+        memcpy(&s4, &src->s6_addr[12], 4);
+        memcpy(&d4, &dst->s6_addr[12], 4);
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo4(s4, d4, (uint16_t)(hl + dl), IP4_PROTO_TCP));
+        n = inj_ip4(ip, sizeof ip, s4, d4, 64, IP4_PROTO_TCP, 1, 0x4000, NULL, 0, seg, hl + dl);
+    } else {
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo6(src, dst, (uint32_t)(hl + dl), IP6_NXT_TCP));
+        n = inj_ip6(ip, sizeof ip, src, dst, 64, IP6_NXT_TCP, seg, hl + dl);
+    }
+    struct ifnet *tif = if_find(to, "eth0"), *fif = if_find(from, "eth0");
+    T_CHECK(inj_input_eth(tif, &tif->hwaddr, &fif->hwaddr, ip, n));
+}
+
+/* The same on the connection fp of `from` (its addresses and ports). */
+static void forge(struct six_stack *to, struct six_stack *from, const struct tcpcb *fp, uint32_t seq, uint32_t ack,
+                  uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
+{
+    forge_addr(to, from, &fp->laddr, &fp->faddr, fp->lport, fp->fport, seq, ack, flags, win, opts, data, dl);
+}
+
+/* A timestamp option as `from` would send now (+ ahead ms), echoing fp's TS.Recent. */
+static struct tcp_opts ts_opt(struct six_stack *from, const struct tcpcb *fp, uint32_t ahead)
+{
+    return (struct tcp_opts){ .has_ts = true, .tsval = (uint32_t)(six_now(from) / MS) + ahead, .tsecr = fp->ts_recent };
+}
+
+/* A listener on b and a connection to it over IPv6 or IPv4. */
+static bool connect_family(int family, uint16_t port, int *ls, int *ca, int *cb)
+{
+    *ls = listener(B, AF_INET6, port);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 to = sa6("2001:db8:1::b", port);
+        return connect_pair((struct sockaddr *)&to, sizeof to, *ls, ca, cb);
+    }
+    struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+    inet_pton(AF_INET, "192.0.2.2", &to4.sin_addr);
+    return connect_pair((struct sockaddr *)&to4, sizeof to4, *ls, ca, cb);
 }
 
 TEST(handshake_transfer_close_ipv6)
@@ -553,6 +610,42 @@ TEST(lost_retransmission)
     teardown();
 }
 
+/* PAWS poisoning (RFC 7323 §4.3, RFC 5961 §5.2): blind segments in b's
+ * window with a TSval far in the future — one with an absurd ACK above
+ * b's Last.ACK.sent, one with an absurd ACK exactly at it, one with a
+ * plausible ACK above it — must not set TS.Recent; else every real segment
+ * after them fails PAWS and the connection stalls. Both families. */
+TEST(paws_poisoning)
+{
+    for (int family = AF_INET6; family; family = family == AF_INET6 ? AF_INET : 0) {
+        setup(NULL, family == AF_INET6 ? 31 : 32);
+        int ls, ca, cb;
+        T_CHECK(connect_family(family, 7000, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb && tb->ts_ok && tb->v4 == (family == AF_INET));
+        if (!ta || !tb) { teardown(); continue; }
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+        sim_run_for(W, 100 * MS);
+        struct tcp_opts evil = ts_opt(A, ta, 0x70000000u);
+        uint32_t recent = tb->ts_recent, absurd = tb->snd_max + 0x40000000u;
+        forge(B, A, ta, tb->rcv_nxt + 1000, absurd, TCP_ACK, 65535, &evil, NULL, 0);
+        forge(B, A, ta, tb->rcv_nxt, absurd, TCP_ACK, 65535, &evil, NULL, 0);
+        forge(B, A, ta, tb->rcv_nxt + 1000, tb->snd_una, TCP_ACK, 65535, &evil, NULL, 0);
+        sim_run_for(W, 10 * MS);
+        T_CHECK(seq_lt(tb->ts_recent, evil.tsval));
+        T_CHECK(seq_leq(recent, tb->ts_recent));
+        T_EQ(CTR_GET(B, tcp, drop_bad_ack), 2);
+        /* real traffic goes on, byte for byte, both ways */
+        T_CHECK(transfer(ca, cb, 300000, 5 * SEC) > 0);
+        T_EQ(six_send(B, cb, "pong", 4, 0), 4);
+        sim_run_for(W, 10 * MS);
+        char buf[8];
+        T_EQ(six_recv(A, ca, buf, sizeof buf, 0), 4);
+        T_EQ(tb->state, TCPS_ESTABLISHED);
+        teardown();
+    }
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -568,5 +661,6 @@ int main(void)
     RUN(urgent_pointer_past_the_data);
     RUN(tail_loss_probe);
     RUN(lost_retransmission);
+    RUN(paws_poisoning);
     return t_done();
 }
