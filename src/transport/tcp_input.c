@@ -638,6 +638,12 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
     const struct tcp_seg *t = &s->t;
     struct six_stack *st = tp->st;
 
+    /* RFC 7323 §3.2: once timestamps are on, a segment without one is
+     * dropped quietly (except a RST: that must not be) */
+    if (tp->ts_ok && !t->opts.has_ts && !(t->flags & TCP_RST)) {
+        CTR_INC(st, tcp, drop_no_ts);
+        return;
+    }
     /* PAWS (RFC 7323 §5) */
     if (tp->ts_ok && t->opts.has_ts && !(t->flags & TCP_RST) && seq_lt(t->opts.tsval, tp->ts_recent)) {
         CTR_INC(st, tcp, drop_out_of_window);

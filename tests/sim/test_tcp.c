@@ -315,11 +315,13 @@ TEST(rfc5961_blind_attacks)
     tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 5000000, 0, 0x04, 0); /* out of window */
     sim_run_for(W, 10 * MS);
     T_EQ(tb->state, TCPS_ESTABLISHED);
-    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 10, 0, 0x02, 0);   /* SYN in window */
+    /* (with timestamps, as every segment of this connection must have: RFC 7323 §3.2) */
+    struct tcp_opts ts = ts_opt(A, ta, 0);
+    forge(B, A, ta, tb->rcv_nxt + 10, 0, TCP_SYN, 65535, &ts, NULL, 0);   /* SYN in window */
     sim_run_for(W, 10 * MS);
     T_EQ(tb->state, TCPS_ESTABLISHED);
     T_EQ(CTR_GET(B, tcp, drop_syn_in_window), 1);
-    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt, tb->snd_max + 100000, 0x10, 0); /* ACK of unsent data */
+    forge(B, A, ta, tb->rcv_nxt, tb->snd_max + 100000, TCP_ACK, 65535, &ts, NULL, 0);   /* ACK of unsent data */
     sim_run_for(W, 10 * MS);
     T_EQ(CTR_GET(B, tcp, drop_bad_ack), 1);
     T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
@@ -505,7 +507,8 @@ TEST(urgent_pointer_past_the_data)
         const char *data = "urgent?";
         size_t dl = strlen(data);
         struct tcp_seg t = { .sport = ta->lport, .dport = ta->fport, .seq = tb->rcv_nxt, .ack = tb->snd_nxt,
-                              .flags = TCP_ACK | TCP_URG | TCP_PSH, .win = 65535, .urp = 60000 };
+                              .flags = TCP_ACK | TCP_URG | TCP_PSH, .win = 65535, .urp = 60000,
+                              .opts = ts_opt(A, ta, 0) };
         size_t hl = tcp_hdr_len(&t.opts);
         uint8_t *tcp = f + ETH_HLEN + IP6_HLEN;
         memcpy(tcp + hl, data, dl);
@@ -646,6 +649,34 @@ TEST(paws_poisoning)
     }
 }
 
+/* RFC 7323 §3.2: with timestamps negotiated, a segment without one is
+ * dropped (and counted) — a RST is not. */
+TEST(segments_without_timestamps)
+{
+    for (int family = AF_INET6; family; family = family == AF_INET6 ? AF_INET : 0) {
+        setup(NULL, family == AF_INET6 ? 33 : 34);
+        int ls, ca, cb;
+        T_CHECK(connect_family(family, 7001, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb && tb->ts_ok);
+        if (!ta || !tb) { teardown(); continue; }
+        /* exact sequence number, good ACK, but no TSopt: not data of this connection */
+        forge(B, A, ta, tb->rcv_nxt, tb->snd_una, TCP_ACK | TCP_PSH, 65535, NULL, "evil", 4);
+        sim_run_for(W, 10 * MS);
+        T_EQ(CTR_GET(B, tcp, drop_no_ts), 1);
+        char c;
+        T_EQ(six_recv(B, cb, &c, 1, 0), -1);
+        T_EQ(errno, EAGAIN);
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);   /* byte-exact: "evil" never got in */
+        /* the exact RST without a timestamp still resets */
+        tcp_respond(A, ta->v4, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt, 0, TCP_RST, 0);
+        sim_run_for(W, 10 * MS);
+        T_EQ(six_recv(B, cb, &c, 1, 0), -1);
+        T_EQ(errno, ECONNRESET);
+        teardown();
+    }
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -662,5 +693,6 @@ int main(void)
     RUN(tail_loss_probe);
     RUN(lost_retransmission);
     RUN(paws_poisoning);
+    RUN(segments_without_timestamps);
     return t_done();
 }
