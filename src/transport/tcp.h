@@ -46,6 +46,8 @@ enum tcp_state {
 #define TCP_KEEPINTVL_S     75u
 #define TCP_KEEPCNT_DEF     9u
 #define TCP_SACK_BLOCKS     4
+#define TCP_CHALLENGE_MIN_MS 500u           /* per connection: at most one challenge ACK per 500 ms (Linux's) */
+#define TCP_CHALLENGE_LIMIT 1000u           /* per stack and second: this on average, randomised (CVE-2016-5696) */
 #define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
 
 struct sock;
@@ -98,6 +100,7 @@ struct tcpcb {
     uint8_t rxt_shift;
     uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
     uint8_t soft_error;               /* errno of the last ICMP soft error (RFC 5461), 0: none; in a hole too */
+    uint32_t challenge_ms;            /* when the last challenge ACK went (ms, 0: never): RFC 5961 §7 (a hole) */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;
@@ -120,6 +123,9 @@ struct tcp_table {
     unsigned n_conns, n_tw;
     struct tcpcb *tw_head, *tw_tail;
     uint8_t isn_secret[32];
+    /* RFC 5961 §7: challenge ACKs this stack may still send in second challenge_sec − 1 */
+    uint64_t challenge_sec;
+    uint32_t challenge_left;
 };
 
 int  tcp_init(struct six_stack *st);

@@ -291,8 +291,37 @@ static bool seq_acceptable(const struct tcpcb *tp, const struct tcp_seg *t)
            (seq_leq(tp->rcv_nxt, t->seq + len - 1) && seq_lt(t->seq + len - 1, tp->rcv_nxt + wnd));
 }
 
+/* RFC 5961 §7: challenge ACKs are limited per connection (one per
+ * TCP_CHALLENGE_MIN_MS) and per stack (TCP_CHALLENGE_LIMIT a second on
+ * average). The stack's budget is drawn anew every second between half and
+ * one and a half times the limit: with a fixed one, an off-path attacker
+ * who exhausts it and counts the challenge ACKs it still gets learns whether
+ * its spoofed segments hit a connection (CVE-2016-5696). */
+static bool challenge_allowed(struct tcpcb *tp)
+{
+    struct tcp_table *tt = tp->st->tcp;
+    uint64_t now = six_now(tp->st);
+    uint32_t now_ms = (uint32_t)(now / NS_PER_MS);
+
+    if (tp->challenge_ms && now_ms - tp->challenge_ms < TCP_CHALLENGE_MIN_MS)
+        return false;
+    if (tt->challenge_sec != now / NS_PER_SEC + 1) {   /* + 1: 0 means never */
+        tt->challenge_sec = now / NS_PER_SEC + 1;
+        tt->challenge_left = TCP_CHALLENGE_LIMIT / 2 + (uint32_t)(six_random(tp->st) % TCP_CHALLENGE_LIMIT);
+    }
+    if (!tt->challenge_left)
+        return false;
+    tt->challenge_left--;
+    tp->challenge_ms = now_ms ? now_ms : 1;
+    return true;
+}
+
 static void challenge_ack(struct tcpcb *tp)
 {
+    if (!challenge_allowed(tp)) {
+        CTR_INC(tp->st, tcp, challenge_ack_limited);
+        return;
+    }
     CTR_INC(tp->st, tcp, challenge_ack);
     tp->ack_now = true;
     tcp_output(tp);

@@ -677,6 +677,80 @@ TEST(segments_without_timestamps)
     }
 }
 
+/* RFC 5961 §7: at most one challenge ACK per connection per 500 ms... */
+TEST(challenge_ack_per_connection_limit)
+{
+    setup(NULL, 35);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7002, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb);
+    if (!ta || !tb) { teardown(); return; }
+    sim_run_for(W, 1 * SEC);
+    uint64_t ch = CTR_GET(B, tcp, challenge_ack), lim = CTR_GET(B, tcp, challenge_ack_limited);
+    for (int i = 0; i < 50; i++) {   /* 50 RSTs in the window in 100 ms */
+        tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 100 + (uint32_t)i, 0,
+                    TCP_RST, 0);
+        sim_run_for(W, 2 * MS);
+    }
+    T_EQ(CTR_GET(B, tcp, challenge_ack), ch + 1);
+    T_EQ(CTR_GET(B, tcp, challenge_ack_limited), lim + 49);
+    sim_run_for(W, 600 * MS);
+    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 100, 0, TCP_RST, 0);
+    sim_run_for(W, 5 * MS);
+    T_EQ(CTR_GET(B, tcp, challenge_ack), ch + 2);
+    T_EQ(tb->state, TCPS_ESTABLISHED);
+    T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+    teardown();
+}
+
+/* ...and per stack a budget a second that is drawn at random between 500
+ * and 1500 (CVE-2016-5696: a fixed one is a side channel). 1600
+ * connections each get an in-window RST in each of three seconds. */
+TEST(challenge_ack_global_limit_randomised)
+{
+    setup(NULL, 36);
+    enum { N = 1600 };
+    static int ca[N], cb[N];
+    int ls = listener(B, AF_INET6, 7003), accepted = 0;
+    T_EQ(six_listen(B, ls, 4096), 0);
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 7003);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, "ping 2001:db8:1::b -c 1"), 0);
+    for (int i = 0; i < N; i++) {
+        ca[i] = six_socket(A, AF_INET6, SOCK_STREAM, 0);
+        six_connect(A, ca[i], (struct sockaddr *)&to, sizeof to);
+        if (i % 800 == 799) {
+            sim_run_for(W, 20 * MS);
+            int sd;
+            while (accepted < N && (sd = six_accept(B, ls, NULL, NULL)) >= 0)
+                cb[accepted++] = sd;
+        }
+    }
+    T_EQ(accepted, N);
+    if (accepted != N) { teardown(); return; }
+    uint64_t sent[3];
+    for (int round = 0; round < 3; round++) {
+        sim_run_for(W, SEC - sim_now(W) % SEC + 10 * MS);   /* the start of a second */
+        uint64_t ch = CTR_GET(B, tcp, challenge_ack), lim = CTR_GET(B, tcp, challenge_ack_limited);
+        for (int i = 0; i < N; i++) {
+            struct tcpcb *tb = B->socks->s[cb[i]].tp;
+            tcp_respond(A, false, &tb->faddr, &tb->laddr, tb->fport, tb->lport, tb->rcv_nxt + 100, 0, TCP_RST, 0);
+            if (i % 400 == 399)
+                sim_run_for(W, 2 * MS);
+        }
+        sim_run_for(W, 20 * MS);
+        sent[round] = CTR_GET(B, tcp, challenge_ack) - ch;
+        printf("# second %d: %llu challenge ACKs sent, %llu suppressed\n", round, (unsigned long long)sent[round],
+               (unsigned long long)(CTR_GET(B, tcp, challenge_ack_limited) - lim));
+        T_CHECK(sent[round] >= TCP_CHALLENGE_LIMIT / 2 && sent[round] < TCP_CHALLENGE_LIMIT * 3 / 2);
+        T_EQ(sent[round] + CTR_GET(B, tcp, challenge_ack_limited) - lim, N);
+    }
+    T_CHECK(sent[0] != sent[1] || sent[1] != sent[2]);   /* not one fixed number */
+    for (int i = 0; i < N; i++)
+        T_EQ(B->socks->s[cb[i]].tp ? B->socks->s[cb[i]].tp->state : -1, TCPS_ESTABLISHED);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -694,5 +768,7 @@ int main(void)
     RUN(lost_retransmission);
     RUN(paws_poisoning);
     RUN(segments_without_timestamps);
+    RUN(challenge_ack_per_connection_limit);
+    RUN(challenge_ack_global_limit_randomised);
     return t_done();
 }
