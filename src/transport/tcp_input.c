@@ -407,6 +407,19 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     wake(tp, POLLOUT);
 }
 
+/* May this ACK set the send window? RFC 9293 §3.10.7.4: only if
+ * SND.UNA ≤ SEG.ACK (an old ACK in RFC 5961's range proves nothing), then
+ * if it is newer than the last update (SND.WL1/WL2). One that acknowledges
+ * new data always may (as Linux): otherwise a forged in-window segment
+ * with a SEG.SEQ far ahead sets SND.WL1 there, and no real ACK below it
+ * can ever reopen a window it closed. */
+static bool window_update_ok(const struct tcpcb *tp, const struct tcp_seg *t, bool acked_new)
+{
+    if (seq_lt(t->ack, tp->snd_una))
+        return false;
+    return acked_new || seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack));
+}
+
 /* Enter loss recovery: RFC 6675 with SACK, RFC 6582 without. */
 static void enter_recovery(struct tcpcb *tp)
 {
@@ -465,13 +478,14 @@ static bool ack_input(struct tcpcb *tp, const struct seg *s)
         return true;
     }
     uint32_t win = (uint32_t)t->win << tp->snd_wscale;
+    bool acked_new = seq_gt(t->ack, tp->snd_una);
     sack_update(tp, &t->opts);
     if (seq_gt(t->ack, tp->snd_una))
         new_ack(tp, s);
     else if (t->ack == tp->snd_una && tp->snd_max != tp->snd_una && !(t->flags & (TCP_SYN | TCP_FIN)) &&
              ((!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack))
         dup_ack(tp);   /* RFC 5681 §2, or an ACK carrying new SACK information (RFC 6675 §2) */
-    if (seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack))) {
+    if (window_update_ok(tp, t, acked_new)) {
         tp->snd_wnd = win;
         if (tp->persisting && (win >= tcp_smss(tp) || win >= tp->sb_len)) {   /* the window opened */
             tp->persisting = false;

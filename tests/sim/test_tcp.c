@@ -751,6 +751,32 @@ TEST(challenge_ack_global_limit_randomised)
     teardown();
 }
 
+/* The send window follows only ACKs that are not old (RFC 9293 §3.10.7.4),
+ * and an ACK of new data always updates it: a blind segment far ahead in
+ * a's window with a zero window, whether its ACK is old (below snd_una) or
+ * plausible, must not stall a's sending for good. */
+TEST(window_update_needs_valid_ack)
+{
+    for (int old_ack = 1; old_ack >= 0; old_ack--) {
+        setup(NULL, 37 + (uint64_t)old_ack);
+        int ls, ca, cb;
+        T_CHECK(connect_family(AF_INET6, 7004, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb);
+        if (!ta || !tb) { teardown(); continue; }
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+        sim_run_for(W, 100 * MS);
+        uint32_t wnd = ta->snd_wnd;
+        struct tcp_opts ts = ts_opt(B, tb, 0);
+        forge(A, B, tb, ta->rcv_nxt + 60000, old_ack ? ta->snd_una - 1000 : ta->snd_una, TCP_ACK, 0, &ts, NULL, 0);
+        sim_run_for(W, 5 * MS);
+        if (old_ack)
+            T_EQ(ta->snd_wnd, wnd);
+        T_CHECK(transfer(ca, cb, 300000, 5 * SEC) > 0);
+        teardown();
+    }
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -770,5 +796,6 @@ int main(void)
     RUN(segments_without_timestamps);
     RUN(challenge_ack_per_connection_limit);
     RUN(challenge_ack_global_limit_randomised);
+    RUN(window_update_needs_valid_ack);
     return t_done();
 }
