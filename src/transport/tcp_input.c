@@ -724,17 +724,17 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
     }
     if (!(t->flags & TCP_ACK))
         return;
-    if (timer_pending(&tp->t_keep))
-        tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
-    if (t->flags & TCP_URG)   /* RFC 6093: urgent data is delivered in line; the pointer is never used */
-        CTR_INC(st, tcp, urg_ignored);
-    /* TS.Recent changes only once the ACK is known good */
+    /* nothing of the segment changes any state before its ACK is known good */
     if (!ack_in_range(tp, t)) {
         CTR_INC(st, tcp, drop_bad_ack);
         challenge_ack(tp);
         return;
     }
     ts_recent_update(tp, t);
+    if (timer_pending(&tp->t_keep))
+        tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
+    if (t->flags & TCP_URG)   /* RFC 6093: urgent data is delivered in line; the pointer is never used */
+        CTR_INC(st, tcp, urg_ignored);
     if (!ack_input(tp, s))
         return;
     if (t->payload_len) {

@@ -777,6 +777,28 @@ TEST(window_update_needs_valid_ack)
     }
 }
 
+/* Keepalive: only a segment whose ACK is good says the peer is alive. */
+TEST(keepalive_not_fed_by_bad_ack)
+{
+    setup(NULL, 39);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7005, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb);
+    if (!ta || !tb) { teardown(); return; }
+    set_int(B, cb, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_int(B, cb, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+    T_CHECK(timer_pending(&tb->t_keep));
+    uint64_t due = tb->t_keep.expires;
+    sim_run_for(W, 5 * SEC);
+    struct tcp_opts ts = ts_opt(A, ta, 0);
+    forge(B, A, ta, tb->rcv_nxt, tb->snd_max + 0x40000000u, TCP_ACK, 65535, &ts, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, drop_bad_ack), 1);
+    T_EQ(tb->t_keep.expires, due);
+    teardown();
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -797,5 +819,6 @@ int main(void)
     RUN(challenge_ack_per_connection_limit);
     RUN(challenge_ack_global_limit_randomised);
     RUN(window_update_needs_valid_ack);
+    RUN(keepalive_not_fed_by_bad_ack);
     return t_done();
 }
