@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include "transport/tcp.h"
 #include "transport/sock.h"
 #include "net/stack.h"
@@ -92,47 +95,111 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s);
 static void established(struct tcpcb *tp);
 
 /* SYN cookies (RFC 4987 §3.6): when the SYN queue is full, the SYN-ACK's
- * sequence number carries what the connection needs — a keyed hash of the
- * 4-tuple, the client's ISN and a 64-second time slot, plus the MSS index —
- * and no state is kept until the client's ACK proves it received it.
- * Connections made this way have no window scaling, SACK or timestamps. */
+ * sequence number carries what the connection needs and no state is kept
+ * until the client's ACK proves it received it. The cookie: 5 bits of a
+ * 64-second time slot, 3 bits of MSS index, 24 bits of SipHash-2-4 (keyed,
+ * OpenSSL's) over both addresses, both ports, the client's ISN, the whole
+ * slot number and the MSS index: a cookie is good for one connection, one
+ * MSS and two slots only. A listener checks cookies only while it is in
+ * cookie mode (it sent some lately): at any other time a forged cookie
+ * cannot open anything, however lucky. Connections made this way have no
+ * window scaling, SACK or timestamps. */
 static const uint16_t cookie_mss[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };
 
-static uint32_t cookie_hash(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot)
+/* The 24-bit MAC of a cookie; false if the MAC could not be computed. */
+static bool cookie_mac(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot, unsigned mi,
+                       uint32_t *mac)
 {
-    uint8_t key[16];
-    memcpy(key, st->tcp->isn_secret + 16, 16);
-    struct in6_addr mix = *s->src;
-    for (int i = 0; i < 16; i++)
-        mix.s6_addr[i] ^= s->dst->s6_addr[i] ^ key[i];
-    return in6_hash(&mix, ((uint32_t)s->t.sport << 16 | s->t.dport) ^ irs ^ (slot * 0x9e3779b1u)) ^
-           in6_hash(s->dst, irs + slot);
+    uint8_t m[16 + 16 + 2 + 2 + 4 + 4 + 1], *w = m, out[8];
+    size_t outlen = 0, size = sizeof out;
+    OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_END };
+    EVP_MAC_CTX *c = st->tcp->cookie_mac;
+
+    memcpy(w, s->src, 16), w += 16;
+    memcpy(w, s->dst, 16), w += 16;
+    memcpy(w, &s->t.sport, 2), w += 2;
+    memcpy(w, &s->t.dport, 2), w += 2;
+    memcpy(w, &irs, 4), w += 4;
+    memcpy(w, &slot, 4), w += 4;
+    *w = (uint8_t)mi;
+    if (!EVP_MAC_init(c, st->tcp->cookie_key, sizeof st->tcp->cookie_key, params) ||
+        !EVP_MAC_update(c, m, sizeof m) || !EVP_MAC_final(c, out, &outlen, sizeof out) || outlen != sizeof out)
+        return false;
+    *mac = (uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16;
+    return true;
 }
 
-static uint32_t cookie_make(struct six_stack *st, const struct seg *s, uint16_t peer_mss)
+static uint32_t cookie_slot(const struct seg *s)
 {
-    uint32_t slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+    return (uint32_t)(s->now / ((uint64_t)TCP_COOKIE_SLOT_S * NS_PER_SEC));
+}
+
+static bool cookie_make(struct six_stack *st, const struct seg *s, uint16_t peer_mss, uint32_t *cookie)
+{
+    uint32_t slot = cookie_slot(s), mac;
     unsigned mi = 0;
     for (unsigned i = 0; i < 8; i++)
         if (cookie_mss[i] <= peer_mss)
             mi = i;
-    return ((slot & 31u) << 27) | (mi << 24) | (cookie_hash(st, s, s->t.seq, slot) & 0xffffffu);
+    if (!cookie_mac(st, s, s->t.seq, slot, mi, &mac))
+        return false;
+    *cookie = ((slot & 31u) << 27) | (mi << 24) | mac;
+    return true;
+}
+
+static bool cookie_mode(const struct sock *ls, const struct seg *s)
+{
+    uint32_t until = ls->tp->cookie_until_s;
+    return until && s->now / NS_PER_SEC < until;
 }
 
 /* The ACK completing a cookie handshake: returns the MSS, or 0 if the cookie is not ours. */
-static uint16_t cookie_check(struct six_stack *st, const struct seg *s)
+static uint16_t cookie_check(struct sock *ls, const struct seg *s)
 {
-    uint32_t cookie = s->t.ack - 1, irs = s->t.seq - 1;
-    uint32_t now_slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+    struct six_stack *st = ls->st;
+    uint32_t cookie = s->t.ack - 1, irs = s->t.seq - 1, now_slot = cookie_slot(s), mac;
+    unsigned mi = (cookie >> 24) & 7u;
 
+    if (!cookie_mode(ls, s))
+        return 0;   /* none sent lately: this cannot be one of ours */
     for (uint32_t age = 0; age < 2; age++) {   /* this slot or the previous one: 64–128 s of validity */
         uint32_t slot = now_slot - age;
         if ((cookie >> 27) != (slot & 31u))
             continue;
-        if ((cookie & 0xffffffu) == (cookie_hash(st, s, irs, slot) & 0xffffffu))
-            return cookie_mss[(cookie >> 24) & 7u];
+        /* whole-word XOR, no early exit: the time taken does not depend on how many bits match */
+        if (cookie_mac(st, s, irs, slot, mi, &mac) && !((cookie ^ mac) & 0xffffffu))
+            return cookie_mss[mi];
     }
+    CTR_INC(st, tcp, syncookie_bad);
     return 0;
+}
+
+/* The MSS this end takes on the segment's path, as its connection would
+ * advertise it (not the peer's: that one is only for what we send). */
+static uint16_t listener_mss(struct sock *ls, const struct seg *s)
+{
+    struct tcpcb path = { .st = ls->st, .v4 = s->v4, .laddr = *s->dst, .faddr = *s->src, .lport = s->t.dport,
+                          .fport = s->t.sport, .ifindex = s->ifindex, .ipsec = ls->ipsec };
+    return tcp_local_mss(&path);
+}
+
+/* SYN queue full: answer with a cookie, keep nothing but the time (cookie mode). */
+static void cookie_send(struct sock *ls, const struct seg *s)
+{
+    struct six_stack *st = ls->st;
+    const struct tcp_seg *t = &s->t;
+    /* no MSS option: RFC 9293 §3.7.1's default, IPv6's from its minimum MTU (RFC 8200) */
+    uint16_t peer_mss = t->opts.has_mss ? t->opts.mss : (s->v4 ? TCP_DEFAULT_MSS4 : TCP_DEFAULT_MSS6);
+    uint32_t cookie;
+
+    if (!cookie_make(st, s, peer_mss, &cookie)) {
+        CTR_INC(st, tcp, drop_syncookie_error);
+        return;
+    }
+    ls->tp->cookie_until_s = (uint32_t)(s->now / NS_PER_SEC) + 2 * TCP_COOKIE_SLOT_S;
+    CTR_INC(st, tcp, syncookie_sent);
+    tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie, t->seq + 1, listener_mss(ls, s),
+                       s->ifindex, ls->ipsec);
 }
 
 static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
@@ -172,7 +239,7 @@ static void listen_input(struct sock *ls, const struct seg *s)
     if (t->flags & TCP_RST)
         return;
     if (t->flags & TCP_ACK) {
-        uint16_t mss = (t->flags & TCP_SYN) ? 0 : cookie_check(st, s);
+        uint16_t mss = (t->flags & TCP_SYN) ? 0 : cookie_check(ls, s);
         if (mss && ls->aq_len < ls->backlog) {
             cookie_accept(ls, s, mss);
             return;
@@ -191,11 +258,8 @@ static void listen_input(struct sock *ls, const struct seg *s)
         CTR_INC(st, tcp, drop_accept_queue_full);
         return;
     }
-    if (ls->n_syn + ls->aq_len >= ls->backlog) {   /* SYN queue full: answer with a cookie, keep nothing */
-        uint16_t mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS4;
-        CTR_INC(st, tcp, syncookie_sent);
-        tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie_make(st, s, mss), t->seq + 1,
-                           cookie_mss[cookie_make(st, s, mss) >> 24 & 7u], s->ifindex, ls->ipsec);
+    if (ls->n_syn + ls->aq_len >= ls->backlog) {
+        cookie_send(ls, s);
         return;
     }
     struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);

@@ -799,6 +799,197 @@ TEST(keepalive_not_fed_by_bad_ack)
     teardown();
 }
 
+/* --- SYN cookies --- */
+
+static const uint16_t cookie_mss_table[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };   /* tcp_input.c's */
+static unsigned cookie_mss_of(uint32_t cookie) { return cookie_mss_table[(cookie >> 24) & 7u]; }
+
+/* The SYN-ACKs a's interface received (captured, not handed to a's stack). */
+static struct inj_capture CAP;
+
+/* Parse the last SYN-ACK captured; false if none. */
+static bool last_synack(struct tcp_seg *out)
+{
+    for (unsigned i = CAP.n; i-- > 0;) {
+        const uint8_t *d = CAP.f[i].d;
+        size_t len = CAP.f[i].len;
+        uint32_t pseudo;
+        size_t off;
+        if (len > 54 + 20 && d[12] == 0x86 && d[13] == 0xdd && d[14 + 6] == IP6_NXT_TCP) {
+            struct in6_addr s, t;
+            memcpy(&s, d + 22, 16);
+            memcpy(&t, d + 38, 16);
+            off = 54;
+            pseudo = cksum_pseudo6(&s, &t, (uint32_t)(len - off), IP6_NXT_TCP);
+        } else if (len > 34 + 20 && d[12] == 0x08 && d[13] == 0x00 && d[14 + 9] == IP4_PROTO_TCP) {
+            struct in_addr s, t;
+            memcpy(&s, d + 26, 4);
+            memcpy(&t, d + 30, 4);
+            off = 14 + (size_t)(d[14] & 15) * 4;
+            pseudo = cksum_pseudo4(s, t, (uint16_t)(len - off), IP4_PROTO_TCP);
+        } else {
+            continue;
+        }
+        if (tcp_parse(d + off, len - off, pseudo, out) == WR_OK && (out->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+            return true;
+    }
+    return false;
+}
+
+/* A listener on b with a backlog of 1 and one half-open connection from a
+ * silent address: the next SYN gets a cookie. a's interface captures. */
+static int cookie_listener(uint16_t port, bool v4)
+{
+    int ls = listener(B, AF_INET6, port);
+    T_EQ(six_listen(B, ls, 1), 0);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, v4 ? "ping 192.0.2.2 -c 1" : "ping 2001:db8:1::b -c 1"), 0);
+    struct in6_addr ghost = inj_a6(v4 ? "::ffff:192.0.2.99" : "2001:db8:1::99");
+    struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+    forge_addr(B, A, &ghost, &b, 1111, port, 5000, 0, TCP_SYN, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(B->socks->s[ls].n_syn, 1);
+    inj_capture_start(&CAP, if_find(A, "eth0"), false);
+    return ls;
+}
+
+/* Send a SYN from a's address (mss 0: no MSS option) and return the cookie
+ * of b's answer (0 if none); *adv gets the MSS b's SYN-ACK advertised. */
+static uint32_t get_cookie(const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport, uint16_t dport,
+                           uint32_t isn, uint16_t mss, uint16_t *adv)
+{
+    struct tcp_opts o = { .has_mss = mss != 0, .mss = mss };
+    uint64_t before = CTR_GET(B, tcp, syncookie_sent);
+    inj_capture_clear(&CAP);
+    forge_addr(B, A, src, dst, sport, dport, isn, 0, TCP_SYN, 65535, &o, NULL, 0);
+    sim_run_for(W, 2 * MS);
+    struct tcp_seg sa;
+    T_EQ(CTR_GET(B, tcp, syncookie_sent), before + 1);
+    if (!last_synack(&sa) || sa.ack != isn + 1)
+        return 0;
+    if (adv)
+        *adv = sa.opts.has_mss ? sa.opts.mss : 0;
+    return sa.seq;
+}
+
+static int accept_from(int ls, uint16_t port)
+{
+    int sd;
+    while ((sd = six_accept(B, ls, NULL, NULL)) >= 0)
+        if (B->socks->s[sd].rport == port)
+            return sd;
+    return -1;
+}
+
+/* The MSS index bits are covered by the cookie's MAC: a cookie with them
+ * changed (to claim a bigger MSS) is refused; the cookie as sent works. */
+TEST(syncookie_mss_bits_covered)
+{
+    setup(NULL, 41);
+    int ls = cookie_listener(7100, false);
+    struct in6_addr a = inj_a6("2001:db8:1::a"), b = inj_a6("2001:db8:1::b");
+    uint32_t c = get_cookie(&a, &b, 40001, 7100, 77777, 1220, NULL);
+    T_CHECK(c != 0);
+    T_EQ((c >> 24) & 7u, 1);   /* 1220 */
+    uint64_t ok = CTR_GET(B, tcp, syncookie_ok), refused = CTR_GET(B, tcp, drop_listen_ack);
+    uint32_t flipped = c ^ (6u << 24);   /* index 7: 1460 */
+    forge_addr(B, A, &a, &b, 40001, 7100, 77778, flipped + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+    T_EQ(CTR_GET(B, tcp, drop_listen_ack), refused + 1);
+    T_EQ(CTR_GET(B, tcp, syncookie_bad), 1);
+    forge_addr(B, A, &a, &b, 40001, 7100, 77778, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok + 1);
+    int sd = accept_from(ls, 40001);
+    T_CHECK(sd >= 0);
+    if (sd >= 0)
+        T_EQ(B->socks->s[sd].tp->mss, 1220);
+    inj_capture_stop(&CAP);
+    teardown();
+}
+
+/* Cookies are checked only by a listener that sent some lately: a cookie
+ * from a listener that has since been closed, played to a new one on the
+ * same port that never sent any, opens nothing. */
+TEST(syncookie_only_in_cookie_mode)
+{
+    setup(NULL, 42);
+    int ls = cookie_listener(7101, false);
+    struct in6_addr a = inj_a6("2001:db8:1::a"), b = inj_a6("2001:db8:1::b");
+    uint32_t c = get_cookie(&a, &b, 40002, 7101, 1234567, 1440, NULL);
+    T_CHECK(c != 0);
+    T_EQ(six_close(B, ls), 0);
+    int ls2 = listener(B, AF_INET6, 7101);
+    uint64_t ok = CTR_GET(B, tcp, syncookie_ok), refused = CTR_GET(B, tcp, drop_listen_ack);
+    forge_addr(B, A, &a, &b, 40002, 7101, 1234568, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+    T_EQ(CTR_GET(B, tcp, drop_listen_ack), refused + 1);
+    T_EQ(accept_from(ls2, 40002), -1);
+    inj_capture_stop(&CAP);
+    teardown();
+}
+
+/* A SYN without an MSS option: IPv6 assumes 1220 (RFC 8200's 1280 − 60),
+ * IPv4 536; the SYN-ACK advertises what b can take on the path (1440 and
+ * 1460 on a 1500-byte link), not the peer's MSS. */
+TEST(syncookie_default_mss)
+{
+    for (int v4 = 0; v4 < 2; v4++) {
+        setup(NULL, 43 + (uint64_t)v4);
+        int ls = cookie_listener(7102, v4);
+        struct in6_addr a = inj_a6(v4 ? "::ffff:192.0.2.1" : "2001:db8:1::a");
+        struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+        uint16_t adv = 0;
+        uint32_t c = get_cookie(&a, &b, 40003, 7102, 999, 0, &adv);
+        T_CHECK(c != 0);
+        T_EQ(cookie_mss_of(c), v4 ? 536 : 1220);
+        T_EQ(adv, v4 ? 1460 : 1440);
+        forge_addr(B, A, &a, &b, 40003, 7102, 1000, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+        sim_run_for(W, 1 * MS);
+        int sd = accept_from(ls, 40003);
+        T_CHECK(sd >= 0);
+        if (sd >= 0)
+            T_EQ(B->socks->s[sd].tp->mss, v4 ? 536 : 1220);
+        inj_capture_stop(&CAP);
+        teardown();
+    }
+}
+
+/* The old cookie was in6_hash(src ^ dst ^ key, ports ^ isn ^ slot·c) ^
+ * in6_hash(dst, isn + slot): the key only XORed into the addresses, the
+ * second half keyless. So a's own cookie for a → b gave the cookie for a
+ * spoofed v = a ^ b ^ c → c (c: another address of b), with no secret:
+ * a connection from an address that never saw a SYN-ACK. With a keyed
+ * PRF over every field it is refused. */
+TEST(syncookie_not_transferable)
+{
+    for (int v4 = 0; v4 < 2; v4++) {
+        setup(NULL, 45 + (uint64_t)v4);
+        T_EQ(scene_cmd(B, NULL, v4 ? "addr add 192.0.2.5/24 dev eth0" : "addr add 2001:db8:1::c/64 dev eth0"), 0);
+        sim_run_for(W, 3 * SEC);   /* (DAD) */
+        int ls = cookie_listener(7103, v4);
+        struct in6_addr a = inj_a6(v4 ? "::ffff:192.0.2.1" : "2001:db8:1::a");
+        struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+        struct in6_addr c = inj_a6(v4 ? "::ffff:192.0.2.5" : "2001:db8:1::c"), v;
+        for (int i = 0; i < 16; i++)
+            v.s6_addr[i] = (uint8_t)(a.s6_addr[i] ^ b.s6_addr[i] ^ c.s6_addr[i]);
+        if (v4)
+            v.s6_addr[10] = v.s6_addr[11] = 0xff;   /* ::ffff:192.0.2.6 */
+        uint32_t isn = 424242, slot = (uint32_t)(sim_now(W) / (64 * SEC));
+        uint32_t mine = get_cookie(&a, &b, 40004, 7103, isn, 1440, NULL);
+        T_CHECK(mine != 0);
+        uint32_t forged = mine ^ ((in6_hash(&b, isn + slot) ^ in6_hash(&c, isn + slot)) & 0xffffffu);
+        uint64_t ok = CTR_GET(B, tcp, syncookie_ok);
+        forge_addr(B, A, &v, &c, 40004, 7103, isn + 1, forged + 1, TCP_ACK, 65535, NULL, NULL, 0);
+        sim_run_for(W, 1 * MS);
+        T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+        T_EQ(accept_from(ls, 40004), -1);
+        inj_capture_stop(&CAP);
+        teardown();
+    }
+}
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -820,5 +1011,9 @@ int main(void)
     RUN(challenge_ack_global_limit_randomised);
     RUN(window_update_needs_valid_ack);
     RUN(keepalive_not_fed_by_bad_ack);
+    RUN(syncookie_mss_bits_covered);
+    RUN(syncookie_only_in_cookie_mode);
+    RUN(syncookie_default_mss);
+    RUN(syncookie_not_transferable);
     return t_done();
 }
