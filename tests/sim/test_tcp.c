@@ -799,6 +799,36 @@ TEST(keepalive_not_fed_by_bad_ack)
     teardown();
 }
 
+/* SACK blocks outside (snd_una, snd_max] are ignored (RFC 2018 §5): not a
+ * defect, this shows it. */
+TEST(sack_blocks_outside_what_was_sent)
+{
+    setup(NULL, 40);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7006, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb && ta->sack_ok);
+    if (!ta || !tb) { teardown(); return; }
+    T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+    static uint8_t buf[20000];
+    T_EQ(six_send(A, ca, buf, sizeof buf, 0), (ssize_t)sizeof buf);   /* in flight now */
+    struct tcp_opts o = ts_opt(B, tb, 0);
+    o.n_sack = 3;
+    o.sack[0].left = ta->snd_max + 100, o.sack[0].right = ta->snd_max + 2000;   /* never sent */
+    o.sack[1].left = ta->snd_una - 3000, o.sack[1].right = ta->snd_una - 1000; /* already acknowledged */
+    o.sack[2].left = ta->snd_una + 2000, o.sack[2].right = ta->snd_una + 1000; /* backwards */
+    forge(A, B, tb, ta->rcv_nxt, ta->snd_una, TCP_ACK, 65535, &o, NULL, 0);
+    T_EQ(ta->n_sacked, 0);
+    T_EQ(ta->sacked_bytes, 0);
+    sim_run_for(W, 100 * MS);
+    size_t got = 0;
+    ssize_t r;
+    while ((r = six_recv(B, cb, buf, sizeof buf, 0)) > 0)
+        got += (size_t)r;
+    T_EQ(got, sizeof buf);
+    teardown();
+}
+
 /* --- SYN cookies --- */
 
 static const uint16_t cookie_mss_table[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };   /* tcp_input.c's */
@@ -990,6 +1020,7 @@ TEST(syncookie_not_transferable)
     }
 }
 
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -1015,5 +1046,6 @@ int main(void)
     RUN(syncookie_only_in_cookie_mode);
     RUN(syncookie_default_mss);
     RUN(syncookie_not_transferable);
+    RUN(sack_blocks_outside_what_was_sent);
     return t_done();
 }
