@@ -46,6 +46,9 @@ enum tcp_state {
 #define TCP_KEEPINTVL_S     75u
 #define TCP_KEEPCNT_DEF     9u
 #define TCP_SACK_BLOCKS     4
+#define TCP_CHALLENGE_MIN_MS 500u           /* per connection: at most one challenge ACK per 500 ms (Linux's) */
+#define TCP_CHALLENGE_LIMIT 1000u           /* per stack and second: this on average, randomised (CVE-2016-5696) */
+#define TCP_COOKIE_SLOT_S   64u             /* SYN cookie time slot; a cookie is valid for two */
 #define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
 
 struct sock;
@@ -69,6 +72,7 @@ struct tcpcb {
     /* options in use */
     bool ws_ok, ts_ok, sack_ok, nodelay;
     uint32_t ts_recent;
+    uint32_t last_ack_sent;           /* RCV.NXT of the last ACK we sent: RFC 7323 §4.3's Last.ACK.sent */
     uint16_t mss;                     /* what we send per segment */
     /* congestion control (tcp_cc.c): CUBIC (RFC 9438) or NewReno (RFC 5681, RFC 6582) */
     uint32_t cwnd, ssthresh, recover;
@@ -97,6 +101,7 @@ struct tcpcb {
     uint8_t rxt_shift;
     uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
     uint8_t soft_error;               /* errno of the last ICMP soft error (RFC 5461), 0: none; in a hole too */
+    uint32_t challenge_ms;            /* when the last challenge ACK went (ms, 0: never): RFC 5961 §7 (a hole) */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;
@@ -106,6 +111,7 @@ struct tcpcb {
     bool fin_queued, fin_acked, fin_rcvd, ack_now, delack_pending, persisting;
     uint8_t persist_shift;
     uint8_t segs_since_ack;
+    uint32_t cookie_until_s;          /* listener: SYN cookies sent lately are valid until then (s, 0: none) */
     struct timer t_rexmt, t_delack, t_persist, t_2msl, t_keep;
     uint64_t last_rcv_ns;
     struct tcpcb *hnext;              /* 4-tuple hash */
@@ -119,6 +125,12 @@ struct tcp_table {
     unsigned n_conns, n_tw;
     struct tcpcb *tw_head, *tw_tail;
     uint8_t isn_secret[32];
+    /* SYN cookies: SipHash-2-4 (OpenSSL's EVP_MAC) under a key derived from isn_secret */
+    struct evp_mac_ctx_st *cookie_mac;
+    uint8_t cookie_key[16];
+    /* RFC 5961 §7: challenge ACKs this stack may still send in second challenge_sec − 1 */
+    uint64_t challenge_sec;
+    uint32_t challenge_left;
 };
 
 int  tcp_init(struct six_stack *st);

@@ -6,6 +6,9 @@
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/evp.h>
+#include <openssl/params.h>
 #include "transport/tcp.h"
 #include "transport/sock.h"
 #include "net/stack.h"
@@ -92,47 +95,111 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s);
 static void established(struct tcpcb *tp);
 
 /* SYN cookies (RFC 4987 §3.6): when the SYN queue is full, the SYN-ACK's
- * sequence number carries what the connection needs — a keyed hash of the
- * 4-tuple, the client's ISN and a 64-second time slot, plus the MSS index —
- * and no state is kept until the client's ACK proves it received it.
- * Connections made this way have no window scaling, SACK or timestamps. */
+ * sequence number carries what the connection needs and no state is kept
+ * until the client's ACK proves it received it. The cookie: 5 bits of a
+ * 64-second time slot, 3 bits of MSS index, 24 bits of SipHash-2-4 (keyed,
+ * OpenSSL's) over both addresses, both ports, the client's ISN, the whole
+ * slot number and the MSS index: a cookie is good for one connection, one
+ * MSS and two slots only. A listener checks cookies only while it is in
+ * cookie mode (it sent some lately): at any other time a forged cookie
+ * cannot open anything, however lucky. Connections made this way have no
+ * window scaling, SACK or timestamps. */
 static const uint16_t cookie_mss[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };
 
-static uint32_t cookie_hash(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot)
+/* The 24-bit MAC of a cookie; false if the MAC could not be computed. */
+static bool cookie_mac(struct six_stack *st, const struct seg *s, uint32_t irs, uint32_t slot, unsigned mi,
+                       uint32_t *mac)
 {
-    uint8_t key[16];
-    memcpy(key, st->tcp->isn_secret + 16, 16);
-    struct in6_addr mix = *s->src;
-    for (int i = 0; i < 16; i++)
-        mix.s6_addr[i] ^= s->dst->s6_addr[i] ^ key[i];
-    return in6_hash(&mix, ((uint32_t)s->t.sport << 16 | s->t.dport) ^ irs ^ (slot * 0x9e3779b1u)) ^
-           in6_hash(s->dst, irs + slot);
+    uint8_t m[16 + 16 + 2 + 2 + 4 + 4 + 1], *w = m, out[8];
+    size_t outlen = 0, size = sizeof out;
+    OSSL_PARAM params[] = { OSSL_PARAM_construct_size_t(OSSL_MAC_PARAM_SIZE, &size), OSSL_PARAM_END };
+    EVP_MAC_CTX *c = st->tcp->cookie_mac;
+
+    memcpy(w, s->src, 16), w += 16;
+    memcpy(w, s->dst, 16), w += 16;
+    memcpy(w, &s->t.sport, 2), w += 2;
+    memcpy(w, &s->t.dport, 2), w += 2;
+    memcpy(w, &irs, 4), w += 4;
+    memcpy(w, &slot, 4), w += 4;
+    *w = (uint8_t)mi;
+    if (!EVP_MAC_init(c, st->tcp->cookie_key, sizeof st->tcp->cookie_key, params) ||
+        !EVP_MAC_update(c, m, sizeof m) || !EVP_MAC_final(c, out, &outlen, sizeof out) || outlen != sizeof out)
+        return false;
+    *mac = (uint32_t)out[0] | (uint32_t)out[1] << 8 | (uint32_t)out[2] << 16;
+    return true;
 }
 
-static uint32_t cookie_make(struct six_stack *st, const struct seg *s, uint16_t peer_mss)
+static uint32_t cookie_slot(const struct seg *s)
 {
-    uint32_t slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+    return (uint32_t)(s->now / ((uint64_t)TCP_COOKIE_SLOT_S * NS_PER_SEC));
+}
+
+static bool cookie_make(struct six_stack *st, const struct seg *s, uint16_t peer_mss, uint32_t *cookie)
+{
+    uint32_t slot = cookie_slot(s), mac;
     unsigned mi = 0;
     for (unsigned i = 0; i < 8; i++)
         if (cookie_mss[i] <= peer_mss)
             mi = i;
-    return ((slot & 31u) << 27) | (mi << 24) | (cookie_hash(st, s, s->t.seq, slot) & 0xffffffu);
+    if (!cookie_mac(st, s, s->t.seq, slot, mi, &mac))
+        return false;
+    *cookie = ((slot & 31u) << 27) | (mi << 24) | mac;
+    return true;
+}
+
+static bool cookie_mode(const struct sock *ls, const struct seg *s)
+{
+    uint32_t until = ls->tp->cookie_until_s;
+    return until && s->now / NS_PER_SEC < until;
 }
 
 /* The ACK completing a cookie handshake: returns the MSS, or 0 if the cookie is not ours. */
-static uint16_t cookie_check(struct six_stack *st, const struct seg *s)
+static uint16_t cookie_check(struct sock *ls, const struct seg *s)
 {
-    uint32_t cookie = s->t.ack - 1, irs = s->t.seq - 1;
-    uint32_t now_slot = (uint32_t)(s->now / (64 * NS_PER_SEC));
+    struct six_stack *st = ls->st;
+    uint32_t cookie = s->t.ack - 1, irs = s->t.seq - 1, now_slot = cookie_slot(s), mac;
+    unsigned mi = (cookie >> 24) & 7u;
 
+    if (!cookie_mode(ls, s))
+        return 0;   /* none sent lately: this cannot be one of ours */
     for (uint32_t age = 0; age < 2; age++) {   /* this slot or the previous one: 64–128 s of validity */
         uint32_t slot = now_slot - age;
         if ((cookie >> 27) != (slot & 31u))
             continue;
-        if ((cookie & 0xffffffu) == (cookie_hash(st, s, irs, slot) & 0xffffffu))
-            return cookie_mss[(cookie >> 24) & 7u];
+        /* whole-word XOR, no early exit: the time taken does not depend on how many bits match */
+        if (cookie_mac(st, s, irs, slot, mi, &mac) && !((cookie ^ mac) & 0xffffffu))
+            return cookie_mss[mi];
     }
+    CTR_INC(st, tcp, syncookie_bad);
     return 0;
+}
+
+/* The MSS this end takes on the segment's path, as its connection would
+ * advertise it (not the peer's: that one is only for what we send). */
+static uint16_t listener_mss(struct sock *ls, const struct seg *s)
+{
+    struct tcpcb path = { .st = ls->st, .v4 = s->v4, .laddr = *s->dst, .faddr = *s->src, .lport = s->t.dport,
+                          .fport = s->t.sport, .ifindex = s->ifindex, .ipsec = ls->ipsec };
+    return tcp_local_mss(&path);
+}
+
+/* SYN queue full: answer with a cookie, keep nothing but the time (cookie mode). */
+static void cookie_send(struct sock *ls, const struct seg *s)
+{
+    struct six_stack *st = ls->st;
+    const struct tcp_seg *t = &s->t;
+    /* no MSS option: RFC 9293 §3.7.1's default, IPv6's from its minimum MTU (RFC 8200) */
+    uint16_t peer_mss = t->opts.has_mss ? t->opts.mss : (s->v4 ? TCP_DEFAULT_MSS4 : TCP_DEFAULT_MSS6);
+    uint32_t cookie;
+
+    if (!cookie_make(st, s, peer_mss, &cookie)) {
+        CTR_INC(st, tcp, drop_syncookie_error);
+        return;
+    }
+    ls->tp->cookie_until_s = (uint32_t)(s->now / NS_PER_SEC) + 2 * TCP_COOKIE_SLOT_S;
+    CTR_INC(st, tcp, syncookie_sent);
+    tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie, t->seq + 1, listener_mss(ls, s),
+                       s->ifindex, ls->ipsec);
 }
 
 static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
@@ -147,6 +214,7 @@ static void cookie_accept(struct sock *ls, const struct seg *s, uint16_t mss)
     tp->irs = t->seq - 1;
     tp->rcv_nxt = t->seq;
     tp->rcv_adv = tp->rcv_nxt;
+    tp->last_ack_sent = tp->rcv_nxt;   /* what our SYN-ACK (the cookie) acknowledged */
     tp->iss = t->ack - 1;
     tp->snd_una = tp->snd_nxt = tp->snd_max = t->ack;
     tp->recover = tp->iss;
@@ -171,7 +239,7 @@ static void listen_input(struct sock *ls, const struct seg *s)
     if (t->flags & TCP_RST)
         return;
     if (t->flags & TCP_ACK) {
-        uint16_t mss = (t->flags & TCP_SYN) ? 0 : cookie_check(st, s);
+        uint16_t mss = (t->flags & TCP_SYN) ? 0 : cookie_check(ls, s);
         if (mss && ls->aq_len < ls->backlog) {
             cookie_accept(ls, s, mss);
             return;
@@ -190,11 +258,8 @@ static void listen_input(struct sock *ls, const struct seg *s)
         CTR_INC(st, tcp, drop_accept_queue_full);
         return;
     }
-    if (ls->n_syn + ls->aq_len >= ls->backlog) {   /* SYN queue full: answer with a cookie, keep nothing */
-        uint16_t mss = t->opts.has_mss ? t->opts.mss : TCP_DEFAULT_MSS4;
-        CTR_INC(st, tcp, syncookie_sent);
-        tcp_respond_synack(st, s->v4, s->dst, s->src, t->dport, t->sport, cookie_make(st, s, mss), t->seq + 1,
-                           cookie_mss[cookie_make(st, s, mss) >> 24 & 7u], s->ifindex, ls->ipsec);
+    if (ls->n_syn + ls->aq_len >= ls->backlog) {
+        cookie_send(ls, s);
         return;
     }
     struct tcpcb *tp = tcp_new_child(ls, s->dst, t->dport, s->src, t->sport, s->ifindex);
@@ -290,11 +355,47 @@ static bool seq_acceptable(const struct tcpcb *tp, const struct tcp_seg *t)
            (seq_leq(tp->rcv_nxt, t->seq + len - 1) && seq_lt(t->seq + len - 1, tp->rcv_nxt + wnd));
 }
 
+/* RFC 5961 §7: challenge ACKs are limited per connection (one per
+ * TCP_CHALLENGE_MIN_MS) and per stack (TCP_CHALLENGE_LIMIT a second on
+ * average). The stack's budget is drawn anew every second between half and
+ * one and a half times the limit: with a fixed one, an off-path attacker
+ * who exhausts it and counts the challenge ACKs it still gets learns whether
+ * its spoofed segments hit a connection (CVE-2016-5696). */
+static bool challenge_allowed(struct tcpcb *tp)
+{
+    struct tcp_table *tt = tp->st->tcp;
+    uint64_t now = six_now(tp->st);
+    uint32_t now_ms = (uint32_t)(now / NS_PER_MS);
+
+    if (tp->challenge_ms && now_ms - tp->challenge_ms < TCP_CHALLENGE_MIN_MS)
+        return false;
+    if (tt->challenge_sec != now / NS_PER_SEC + 1) {   /* + 1: 0 means never */
+        tt->challenge_sec = now / NS_PER_SEC + 1;
+        tt->challenge_left = TCP_CHALLENGE_LIMIT / 2 + six_random_secure_below(tp->st, TCP_CHALLENGE_LIMIT);
+    }
+    if (!tt->challenge_left)
+        return false;
+    tt->challenge_left--;
+    tp->challenge_ms = now_ms ? now_ms : 1;
+    return true;
+}
+
 static void challenge_ack(struct tcpcb *tp)
 {
+    if (!challenge_allowed(tp)) {
+        CTR_INC(tp->st, tcp, challenge_ack_limited);
+        return;
+    }
     CTR_INC(tp->st, tcp, challenge_ack);
     tp->ack_now = true;
     tcp_output(tp);
+}
+
+/* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT (SND.MAX here:
+ * after a retransmission timeout snd_nxt is back at snd_una). */
+static bool ack_in_range(const struct tcpcb *tp, const struct tcp_seg *t)
+{
+    return !seq_gt(t->ack, tp->snd_max) && !seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd);
 }
 
 static void sbuf_drop(struct tcpcb *tp, uint32_t n)
@@ -370,6 +471,19 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     wake(tp, POLLOUT);
 }
 
+/* May this ACK set the send window? RFC 9293 §3.10.7.4: only if
+ * SND.UNA ≤ SEG.ACK (an old ACK in RFC 5961's range proves nothing), then
+ * if it is newer than the last update (SND.WL1/WL2). One that acknowledges
+ * new data always may (as Linux): otherwise a forged in-window segment
+ * with a SEG.SEQ far ahead sets SND.WL1 there, and no real ACK below it
+ * can ever reopen a window it closed. */
+static bool window_update_ok(const struct tcpcb *tp, const struct tcp_seg *t, bool acked_new)
+{
+    if (seq_lt(t->ack, tp->snd_una))
+        return false;
+    return acked_new || seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack));
+}
+
 /* Enter loss recovery: RFC 6675 with SACK, RFC 6582 without. */
 static void enter_recovery(struct tcpcb *tp)
 {
@@ -410,17 +524,11 @@ static void dup_ack(struct tcpcb *tp)
         tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
 }
 
-/* ACK processing; false = the segment is dropped. */
+/* ACK processing (the ACK is in range: ack_in_range); false = the segment is dropped. */
 static bool ack_input(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
 
-    /* RFC 5961 §5.2: SND.UNA − MAX.SND.WND ≤ SEG.ACK ≤ SND.NXT */
-    if (seq_gt(t->ack, tp->snd_max) || seq_lt(t->ack, tp->snd_una - tp->max_snd_wnd)) {
-        CTR_INC(tp->st, tcp, drop_bad_ack);
-        challenge_ack(tp);
-        return false;
-    }
     if (tp->state == TCPS_SYN_RECEIVED) {
         if (!seq_gt(t->ack, tp->snd_una)) {
             reply_rst(tp->st, s);
@@ -434,13 +542,14 @@ static bool ack_input(struct tcpcb *tp, const struct seg *s)
         return true;
     }
     uint32_t win = (uint32_t)t->win << tp->snd_wscale;
+    bool acked_new = seq_gt(t->ack, tp->snd_una);
     sack_update(tp, &t->opts);
     if (seq_gt(t->ack, tp->snd_una))
         new_ack(tp, s);
     else if (t->ack == tp->snd_una && tp->snd_max != tp->snd_una && !(t->flags & (TCP_SYN | TCP_FIN)) &&
              ((!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack))
         dup_ack(tp);   /* RFC 5681 §2, or an ACK carrying new SACK information (RFC 6675 §2) */
-    if (seq_lt(tp->snd_wl1, t->seq) || (tp->snd_wl1 == t->seq && seq_leq(tp->snd_wl2, t->ack))) {
+    if (window_update_ok(tp, t, acked_new)) {
         tp->snd_wnd = win;
         if (tp->persisting && (win >= tcp_smss(tp) || win >= tp->sb_len)) {   /* the window opened */
             tp->persisting = false;
@@ -620,11 +729,28 @@ static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
     return false;
 }
 
+/* RFC 7323 §4.3: TS.Recent takes the TSval of an acceptable segment
+ * (PAWS passed, ACK in range) only if SEG.SEQ ≤ Last.ACK.sent. Any
+ * in-window sequence number would do for a blind attacker: one forged
+ * segment with a huge TSval would make every real one after it fail PAWS. */
+static void ts_recent_update(struct tcpcb *tp, const struct tcp_seg *t)
+{
+    if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->last_ack_sent) &&
+        seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
+        tp->ts_recent = t->opts.tsval;
+}
+
 static void synchronized_input(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
     struct six_stack *st = tp->st;
 
+    /* RFC 7323 §3.2: once timestamps are on, a segment without one is
+     * dropped quietly (except a RST: that must not be) */
+    if (tp->ts_ok && !t->opts.has_ts && !(t->flags & TCP_RST)) {
+        CTR_INC(st, tcp, drop_no_ts);
+        return;
+    }
     /* PAWS (RFC 7323 §5) */
     if (tp->ts_ok && t->opts.has_ts && !(t->flags & TCP_RST) && seq_lt(t->opts.tsval, tp->ts_recent)) {
         CTR_INC(st, tcp, drop_out_of_window);
@@ -662,12 +788,17 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
     }
     if (!(t->flags & TCP_ACK))
         return;
+    /* nothing of the segment changes any state before its ACK is known good */
+    if (!ack_in_range(tp, t)) {
+        CTR_INC(st, tcp, drop_bad_ack);
+        challenge_ack(tp);
+        return;
+    }
+    ts_recent_update(tp, t);
     if (timer_pending(&tp->t_keep))
         tcp_keepalive_update(tp);   /* the peer is alive: idle time starts again */
     if (t->flags & TCP_URG)   /* RFC 6093: urgent data is delivered in line; the pointer is never used */
         CTR_INC(st, tcp, urg_ignored);
-    if (tp->ts_ok && t->opts.has_ts && seq_leq(t->seq, tp->rcv_adv) && seq_geq(t->seq + (uint32_t)t->payload_len, tp->rcv_nxt))
-        tp->ts_recent = t->opts.tsval;
     if (!ack_input(tp, s))
         return;
     if (t->payload_len) {

@@ -87,7 +87,7 @@ static int send_segment(struct tcpcb *tp, uint32_t seq, uint32_t seg_len, uint8_
     uint32_t space = tcp_rcv_space(tp);
 
     if (flags & TCP_ACK)
-        t.ack = tp->rcv_nxt;
+        t.ack = tp->last_ack_sent = tp->rcv_nxt;
     if (flags & TCP_SYN) {
         t.opts.has_mss = true;
         t.opts.mss = tcp_local_mss(tp);

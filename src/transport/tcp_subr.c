@@ -21,6 +21,27 @@ const char *tcp_state_name(int s)
     return s >= 0 && s <= TCPS_TIME_WAIT ? state_names[s] : "?";
 }
 
+/* The SYN cookie key: SHA-256 of a label and the ISN secret, so that the
+ * one secret drawn at start-up serves both and neither output tells about
+ * the other. The MAC context is made once: no allocation per SYN. */
+static int cookie_key_init(struct tcp_table *t)
+{
+    static const char label[] = "sixstack tcp syncookie key";
+    uint8_t md[EVP_MAX_MD_SIZE];
+    unsigned mdlen = 0;
+    EVP_MD_CTX *c = EVP_MD_CTX_new();
+    bool ok = c && EVP_DigestInit_ex(c, EVP_sha256(), NULL) && EVP_DigestUpdate(c, label, sizeof label) &&
+              EVP_DigestUpdate(c, t->isn_secret, sizeof t->isn_secret) && EVP_DigestFinal_ex(c, md, &mdlen);
+    EVP_MD_CTX_free(c);
+    if (!ok)
+        return -1;
+    memcpy(t->cookie_key, md, sizeof t->cookie_key);
+    EVP_MAC *mac = EVP_MAC_fetch(NULL, "SIPHASH", NULL);
+    t->cookie_mac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+    EVP_MAC_free(mac);   /* the context keeps its own reference */
+    return t->cookie_mac ? 0 : -1;
+}
+
 int tcp_init(struct six_stack *st)
 {
     struct tcp_table *t = calloc(1, sizeof *t);
@@ -30,6 +51,10 @@ int tcp_init(struct six_stack *st)
     /* straight from the secure generator: no other value the stack
      * sends or draws tells anything about it */
     six_random_bytes(st, t->isn_secret, sizeof t->isn_secret);
+    if (cookie_key_init(t)) {
+        free(t);
+        return -ENOMEM;
+    }
     st->tcp = t;
     return 0;
 }
@@ -46,6 +71,7 @@ void tcp_destroy(struct six_stack *st)
     for (int i = 0; st->socks && i < SOCK_MAX; i++)   /* listeners and unconnected sockets */
         if (st->socks->s[i].in_use && st->socks->s[i].tp)
             tcp_free(st->socks->s[i].tp);
+    EVP_MAC_CTX_free(t->cookie_mac);
     free(t);
     st->tcp = NULL;
 }

@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 #include "../lib/t.h"
 #include "../lib/simstack.h"
+#include "../lib/inject.h"
 #include "ctl/scene.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -21,6 +22,8 @@
 #include "wire/ip6ext.h"
 #include "wire/ether.h"
 #include "wire/cksum.h"
+#include "wire/ip4.h"
+#include "net/ip6_var.h"
 #include "link/ifnet.h"
 #include "net/netif.h"
 #include "core/pkt.h"
@@ -127,6 +130,60 @@ static uint64_t transfer(int sa, int sb, size_t n, uint64_t max_ns)
     T_CHECK(!bad);
     T_EQ(got, n);
     return got == n && !bad ? sim_now(W) - t0 : 0;
+}
+
+/* A TCP segment from src:sport to dst:dport (IPv4-mapped: IPv4), injected
+ * at `to`'s interface as if `from` had sent it over the link: what an
+ * attacker who guessed or saw the numbers can send. opts NULL: none. */
+static void forge_addr(struct six_stack *to, struct six_stack *from, const struct in6_addr *src,
+                       const struct in6_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                       uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
+{
+    static uint8_t seg[2048], ip[2200];
+    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = win };
+    if (opts)
+        t.opts = *opts;
+    size_t hl = tcp_hdr_len(&t.opts), n;
+    if (dl)
+        memcpy(seg + hl, data, dl);
+    if (in6_is_v4mapped(src)) {
+        struct in_addr s4, d4;
+        memcpy(&s4, &src->s6_addr[12], 4);
+        memcpy(&d4, &dst->s6_addr[12], 4);
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo4(s4, d4, (uint16_t)(hl + dl), IP4_PROTO_TCP));
+        n = inj_ip4(ip, sizeof ip, s4, d4, 64, IP4_PROTO_TCP, 1, 0x4000, NULL, 0, seg, hl + dl);
+    } else {
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo6(src, dst, (uint32_t)(hl + dl), IP6_NXT_TCP));
+        n = inj_ip6(ip, sizeof ip, src, dst, 64, IP6_NXT_TCP, seg, hl + dl);
+    }
+    struct ifnet *tif = if_find(to, "eth0"), *fif = if_find(from, "eth0");
+    T_CHECK(inj_input_eth(tif, &tif->hwaddr, &fif->hwaddr, ip, n));
+}
+
+/* The same on the connection fp of `from` (its addresses and ports). */
+static void forge(struct six_stack *to, struct six_stack *from, const struct tcpcb *fp, uint32_t seq, uint32_t ack,
+                  uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
+{
+    forge_addr(to, from, &fp->laddr, &fp->faddr, fp->lport, fp->fport, seq, ack, flags, win, opts, data, dl);
+}
+
+/* A timestamp option as `from` would send now (+ ahead ms), echoing fp's TS.Recent. */
+static struct tcp_opts ts_opt(struct six_stack *from, const struct tcpcb *fp, uint32_t ahead)
+{
+    return (struct tcp_opts){ .has_ts = true, .tsval = (uint32_t)(six_now(from) / MS) + ahead, .tsecr = fp->ts_recent };
+}
+
+/* A listener on b and a connection to it over IPv6 or IPv4. */
+static bool connect_family(int family, uint16_t port, int *ls, int *ca, int *cb)
+{
+    *ls = listener(B, AF_INET6, port);
+    if (family == AF_INET6) {
+        struct sockaddr_in6 to = sa6("2001:db8:1::b", port);
+        return connect_pair((struct sockaddr *)&to, sizeof to, *ls, ca, cb);
+    }
+    struct sockaddr_in to4 = { .sin_family = AF_INET, .sin_port = htons(port) };
+    inet_pton(AF_INET, "192.0.2.2", &to4.sin_addr);
+    return connect_pair((struct sockaddr *)&to4, sizeof to4, *ls, ca, cb);
 }
 
 TEST(handshake_transfer_close_ipv6)
@@ -258,11 +315,13 @@ TEST(rfc5961_blind_attacks)
     tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 5000000, 0, 0x04, 0); /* out of window */
     sim_run_for(W, 10 * MS);
     T_EQ(tb->state, TCPS_ESTABLISHED);
-    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 10, 0, 0x02, 0);   /* SYN in window */
+    /* (with timestamps, as every segment of this connection must have: RFC 7323 §3.2) */
+    struct tcp_opts ts = ts_opt(A, ta, 0);
+    forge(B, A, ta, tb->rcv_nxt + 10, 0, TCP_SYN, 65535, &ts, NULL, 0);   /* SYN in window */
     sim_run_for(W, 10 * MS);
     T_EQ(tb->state, TCPS_ESTABLISHED);
     T_EQ(CTR_GET(B, tcp, drop_syn_in_window), 1);
-    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt, tb->snd_max + 100000, 0x10, 0); /* ACK of unsent data */
+    forge(B, A, ta, tb->rcv_nxt, tb->snd_max + 100000, TCP_ACK, 65535, &ts, NULL, 0);   /* ACK of unsent data */
     sim_run_for(W, 10 * MS);
     T_EQ(CTR_GET(B, tcp, drop_bad_ack), 1);
     T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
@@ -448,7 +507,8 @@ TEST(urgent_pointer_past_the_data)
         const char *data = "urgent?";
         size_t dl = strlen(data);
         struct tcp_seg t = { .sport = ta->lport, .dport = ta->fport, .seq = tb->rcv_nxt, .ack = tb->snd_nxt,
-                              .flags = TCP_ACK | TCP_URG | TCP_PSH, .win = 65535, .urp = 60000 };
+                              .flags = TCP_ACK | TCP_URG | TCP_PSH, .win = 65535, .urp = 60000,
+                              .opts = ts_opt(A, ta, 0) };
         size_t hl = tcp_hdr_len(&t.opts);
         uint8_t *tcp = f + ETH_HLEN + IP6_HLEN;
         memcpy(tcp + hl, data, dl);
@@ -553,6 +613,414 @@ TEST(lost_retransmission)
     teardown();
 }
 
+/* PAWS poisoning (RFC 7323 §4.3, RFC 5961 §5.2): blind segments in b's
+ * window with a TSval far in the future — one with an absurd ACK above
+ * b's Last.ACK.sent, one with an absurd ACK exactly at it, one with a
+ * plausible ACK above it — must not set TS.Recent; else every real segment
+ * after them fails PAWS and the connection stalls. Both families. */
+TEST(paws_poisoning)
+{
+    for (int family = AF_INET6; family; family = family == AF_INET6 ? AF_INET : 0) {
+        setup(NULL, family == AF_INET6 ? 31 : 32);
+        int ls, ca, cb;
+        T_CHECK(connect_family(family, 7000, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb && tb->ts_ok && tb->v4 == (family == AF_INET));
+        if (!ta || !tb) { teardown(); continue; }
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+        sim_run_for(W, 100 * MS);
+        struct tcp_opts evil = ts_opt(A, ta, 0x70000000u);
+        uint32_t recent = tb->ts_recent, absurd = tb->snd_max + 0x40000000u;
+        forge(B, A, ta, tb->rcv_nxt + 1000, absurd, TCP_ACK, 65535, &evil, NULL, 0);
+        forge(B, A, ta, tb->rcv_nxt, absurd, TCP_ACK, 65535, &evil, NULL, 0);
+        forge(B, A, ta, tb->rcv_nxt + 1000, tb->snd_una, TCP_ACK, 65535, &evil, NULL, 0);
+        sim_run_for(W, 10 * MS);
+        T_CHECK(seq_lt(tb->ts_recent, evil.tsval));
+        T_CHECK(seq_leq(recent, tb->ts_recent));
+        T_EQ(CTR_GET(B, tcp, drop_bad_ack), 2);
+        /* real traffic goes on, byte for byte, both ways */
+        T_CHECK(transfer(ca, cb, 300000, 5 * SEC) > 0);
+        T_EQ(six_send(B, cb, "pong", 4, 0), 4);
+        sim_run_for(W, 10 * MS);
+        char buf[8];
+        T_EQ(six_recv(A, ca, buf, sizeof buf, 0), 4);
+        T_EQ(tb->state, TCPS_ESTABLISHED);
+        teardown();
+    }
+}
+
+/* RFC 7323 §3.2: with timestamps negotiated, a segment without one is
+ * dropped (and counted) — a RST is not. */
+TEST(segments_without_timestamps)
+{
+    for (int family = AF_INET6; family; family = family == AF_INET6 ? AF_INET : 0) {
+        setup(NULL, family == AF_INET6 ? 33 : 34);
+        int ls, ca, cb;
+        T_CHECK(connect_family(family, 7001, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb && tb->ts_ok);
+        if (!ta || !tb) { teardown(); continue; }
+        /* exact sequence number, good ACK, but no TSopt: not data of this connection */
+        forge(B, A, ta, tb->rcv_nxt, tb->snd_una, TCP_ACK | TCP_PSH, 65535, NULL, "evil", 4);
+        sim_run_for(W, 10 * MS);
+        T_EQ(CTR_GET(B, tcp, drop_no_ts), 1);
+        char c;
+        T_EQ(six_recv(B, cb, &c, 1, 0), -1);
+        T_EQ(errno, EAGAIN);
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);   /* byte-exact: "evil" never got in */
+        /* the exact RST without a timestamp still resets */
+        tcp_respond(A, ta->v4, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt, 0, TCP_RST, 0);
+        sim_run_for(W, 10 * MS);
+        T_EQ(six_recv(B, cb, &c, 1, 0), -1);
+        T_EQ(errno, ECONNRESET);
+        teardown();
+    }
+}
+
+/* RFC 5961 §7: at most one challenge ACK per connection per 500 ms... */
+TEST(challenge_ack_per_connection_limit)
+{
+    setup(NULL, 35);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7002, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb);
+    if (!ta || !tb) { teardown(); return; }
+    sim_run_for(W, 1 * SEC);
+    uint64_t ch = CTR_GET(B, tcp, challenge_ack), lim = CTR_GET(B, tcp, challenge_ack_limited);
+    for (int i = 0; i < 50; i++) {   /* 50 RSTs in the window in 100 ms */
+        tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 100 + (uint32_t)i, 0,
+                    TCP_RST, 0);
+        sim_run_for(W, 2 * MS);
+    }
+    T_EQ(CTR_GET(B, tcp, challenge_ack), ch + 1);
+    T_EQ(CTR_GET(B, tcp, challenge_ack_limited), lim + 49);
+    sim_run_for(W, 600 * MS);
+    tcp_respond(A, false, &ta->laddr, &ta->faddr, ta->lport, ta->fport, tb->rcv_nxt + 100, 0, TCP_RST, 0);
+    sim_run_for(W, 5 * MS);
+    T_EQ(CTR_GET(B, tcp, challenge_ack), ch + 2);
+    T_EQ(tb->state, TCPS_ESTABLISHED);
+    T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+    teardown();
+}
+
+/* ...and per stack a budget a second that is drawn at random between 500
+ * and 1500 (CVE-2016-5696: a fixed one is a side channel). 1600
+ * connections each get an in-window RST in each of three seconds. */
+TEST(challenge_ack_global_limit_randomised)
+{
+    setup(NULL, 36);
+    enum { N = 1600 };
+    static int ca[N], cb[N];
+    int ls = listener(B, AF_INET6, 7003), accepted = 0;
+    T_EQ(six_listen(B, ls, 4096), 0);
+    struct sockaddr_in6 to = sa6("2001:db8:1::b", 7003);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, "ping 2001:db8:1::b -c 1"), 0);
+    for (int i = 0; i < N; i++) {
+        ca[i] = six_socket(A, AF_INET6, SOCK_STREAM, 0);
+        six_connect(A, ca[i], (struct sockaddr *)&to, sizeof to);
+        if (i % 800 == 799) {
+            sim_run_for(W, 20 * MS);
+            int sd;
+            while (accepted < N && (sd = six_accept(B, ls, NULL, NULL)) >= 0)
+                cb[accepted++] = sd;
+        }
+    }
+    T_EQ(accepted, N);
+    if (accepted != N) { teardown(); return; }
+    uint64_t sent[3];
+    for (int round = 0; round < 3; round++) {
+        sim_run_for(W, SEC - sim_now(W) % SEC + 10 * MS);   /* the start of a second */
+        uint64_t ch = CTR_GET(B, tcp, challenge_ack), lim = CTR_GET(B, tcp, challenge_ack_limited);
+        for (int i = 0; i < N; i++) {
+            struct tcpcb *tb = B->socks->s[cb[i]].tp;
+            tcp_respond(A, false, &tb->faddr, &tb->laddr, tb->fport, tb->lport, tb->rcv_nxt + 100, 0, TCP_RST, 0);
+            if (i % 400 == 399)
+                sim_run_for(W, 2 * MS);
+        }
+        sim_run_for(W, 20 * MS);
+        sent[round] = CTR_GET(B, tcp, challenge_ack) - ch;
+        printf("# second %d: %llu challenge ACKs sent, %llu suppressed\n", round, (unsigned long long)sent[round],
+               (unsigned long long)(CTR_GET(B, tcp, challenge_ack_limited) - lim));
+        T_CHECK(sent[round] >= TCP_CHALLENGE_LIMIT / 2 && sent[round] < TCP_CHALLENGE_LIMIT * 3 / 2);
+        T_EQ(sent[round] + CTR_GET(B, tcp, challenge_ack_limited) - lim, N);
+    }
+    T_CHECK(sent[0] != sent[1] || sent[1] != sent[2]);   /* not one fixed number */
+    for (int i = 0; i < N; i++)
+        T_EQ(B->socks->s[cb[i]].tp ? B->socks->s[cb[i]].tp->state : -1, TCPS_ESTABLISHED);
+    teardown();
+}
+
+/* The send window follows only ACKs that are not old (RFC 9293 §3.10.7.4),
+ * and an ACK of new data always updates it: a blind segment far ahead in
+ * a's window with a zero window, whether its ACK is old (below snd_una) or
+ * plausible, must not stall a's sending for good. */
+TEST(window_update_needs_valid_ack)
+{
+    for (int old_ack = 1; old_ack >= 0; old_ack--) {
+        setup(NULL, 37 + (uint64_t)old_ack);
+        int ls, ca, cb;
+        T_CHECK(connect_family(AF_INET6, 7004, &ls, &ca, &cb));
+        struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+        T_CHECK(ta && tb);
+        if (!ta || !tb) { teardown(); continue; }
+        T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+        sim_run_for(W, 100 * MS);
+        uint32_t wnd = ta->snd_wnd;
+        struct tcp_opts ts = ts_opt(B, tb, 0);
+        forge(A, B, tb, ta->rcv_nxt + 60000, old_ack ? ta->snd_una - 1000 : ta->snd_una, TCP_ACK, 0, &ts, NULL, 0);
+        sim_run_for(W, 5 * MS);
+        if (old_ack)
+            T_EQ(ta->snd_wnd, wnd);
+        T_CHECK(transfer(ca, cb, 300000, 5 * SEC) > 0);
+        teardown();
+    }
+}
+
+/* Keepalive: only a segment whose ACK is good says the peer is alive. */
+TEST(keepalive_not_fed_by_bad_ack)
+{
+    setup(NULL, 39);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7005, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb);
+    if (!ta || !tb) { teardown(); return; }
+    set_int(B, cb, SOL_SOCKET, SO_KEEPALIVE, 1);
+    set_int(B, cb, IPPROTO_TCP, TCP_KEEPIDLE, 10);
+    T_CHECK(timer_pending(&tb->t_keep));
+    uint64_t due = tb->t_keep.expires;
+    sim_run_for(W, 5 * SEC);
+    struct tcp_opts ts = ts_opt(A, ta, 0);
+    forge(B, A, ta, tb->rcv_nxt, tb->snd_max + 0x40000000u, TCP_ACK, 65535, &ts, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, drop_bad_ack), 1);
+    T_EQ(tb->t_keep.expires, due);
+    teardown();
+}
+
+/* SACK blocks outside (snd_una, snd_max] are ignored (RFC 2018 §5): not a
+ * defect, this shows it. */
+TEST(sack_blocks_outside_what_was_sent)
+{
+    setup(NULL, 40);
+    int ls, ca, cb;
+    T_CHECK(connect_family(AF_INET6, 7006, &ls, &ca, &cb));
+    struct tcpcb *ta = A->socks->s[ca].tp, *tb = B->socks->s[cb].tp;
+    T_CHECK(ta && tb && ta->sack_ok);
+    if (!ta || !tb) { teardown(); return; }
+    T_CHECK(transfer(ca, cb, 100000, 5 * SEC) > 0);
+    static uint8_t buf[20000];
+    T_EQ(six_send(A, ca, buf, sizeof buf, 0), (ssize_t)sizeof buf);   /* in flight now */
+    struct tcp_opts o = ts_opt(B, tb, 0);
+    o.n_sack = 3;
+    o.sack[0].left = ta->snd_max + 100, o.sack[0].right = ta->snd_max + 2000;   /* never sent */
+    o.sack[1].left = ta->snd_una - 3000, o.sack[1].right = ta->snd_una - 1000; /* already acknowledged */
+    o.sack[2].left = ta->snd_una + 2000, o.sack[2].right = ta->snd_una + 1000; /* backwards */
+    forge(A, B, tb, ta->rcv_nxt, ta->snd_una, TCP_ACK, 65535, &o, NULL, 0);
+    T_EQ(ta->n_sacked, 0);
+    T_EQ(ta->sacked_bytes, 0);
+    sim_run_for(W, 100 * MS);
+    size_t got = 0;
+    ssize_t r;
+    while ((r = six_recv(B, cb, buf, sizeof buf, 0)) > 0)
+        got += (size_t)r;
+    T_EQ(got, sizeof buf);
+    teardown();
+}
+
+/* --- SYN cookies --- */
+
+static const uint16_t cookie_mss_table[8] = { 536, 1220, 1260, 1380, 1400, 1420, 1440, 1460 };   /* tcp_input.c's */
+static unsigned cookie_mss_of(uint32_t cookie) { return cookie_mss_table[(cookie >> 24) & 7u]; }
+
+/* The SYN-ACKs a's interface received (captured, not handed to a's stack). */
+static struct inj_capture CAP;
+
+/* Parse the last SYN-ACK captured; false if none. */
+static bool last_synack(struct tcp_seg *out)
+{
+    for (unsigned i = CAP.n; i-- > 0;) {
+        const uint8_t *d = CAP.f[i].d;
+        size_t len = CAP.f[i].len;
+        uint32_t pseudo;
+        size_t off;
+        if (len > 54 + 20 && d[12] == 0x86 && d[13] == 0xdd && d[14 + 6] == IP6_NXT_TCP) {
+            struct in6_addr s, t;
+            memcpy(&s, d + 22, 16);
+            memcpy(&t, d + 38, 16);
+            off = 54;
+            pseudo = cksum_pseudo6(&s, &t, (uint32_t)(len - off), IP6_NXT_TCP);
+        } else if (len > 34 + 20 && d[12] == 0x08 && d[13] == 0x00 && d[14 + 9] == IP4_PROTO_TCP) {
+            struct in_addr s, t;
+            memcpy(&s, d + 26, 4);
+            memcpy(&t, d + 30, 4);
+            off = 14 + (size_t)(d[14] & 15) * 4;
+            pseudo = cksum_pseudo4(s, t, (uint16_t)(len - off), IP4_PROTO_TCP);
+        } else {
+            continue;
+        }
+        if (tcp_parse(d + off, len - off, pseudo, out) == WR_OK && (out->flags & (TCP_SYN | TCP_ACK)) == (TCP_SYN | TCP_ACK))
+            return true;
+    }
+    return false;
+}
+
+/* A listener on b with a backlog of 1 and one half-open connection from a
+ * silent address: the next SYN gets a cookie. a's interface captures. */
+static int cookie_listener(uint16_t port, bool v4)
+{
+    int ls = listener(B, AF_INET6, port);
+    T_EQ(six_listen(B, ls, 1), 0);
+    T_EQ(scene_cmd_wait(W, A, NULL, 2 * SEC, v4 ? "ping 192.0.2.2 -c 1" : "ping 2001:db8:1::b -c 1"), 0);
+    struct in6_addr ghost = inj_a6(v4 ? "::ffff:192.0.2.99" : "2001:db8:1::99");
+    struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+    forge_addr(B, A, &ghost, &b, 1111, port, 5000, 0, TCP_SYN, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(B->socks->s[ls].n_syn, 1);
+    inj_capture_start(&CAP, if_find(A, "eth0"), false);
+    return ls;
+}
+
+/* Send a SYN from a's address (mss 0: no MSS option) and return the cookie
+ * of b's answer (0 if none); *adv gets the MSS b's SYN-ACK advertised. */
+static uint32_t get_cookie(const struct in6_addr *src, const struct in6_addr *dst, uint16_t sport, uint16_t dport,
+                           uint32_t isn, uint16_t mss, uint16_t *adv)
+{
+    struct tcp_opts o = { .has_mss = mss != 0, .mss = mss };
+    uint64_t before = CTR_GET(B, tcp, syncookie_sent);
+    inj_capture_clear(&CAP);
+    forge_addr(B, A, src, dst, sport, dport, isn, 0, TCP_SYN, 65535, &o, NULL, 0);
+    sim_run_for(W, 2 * MS);
+    struct tcp_seg sa;
+    T_EQ(CTR_GET(B, tcp, syncookie_sent), before + 1);
+    if (!last_synack(&sa) || sa.ack != isn + 1)
+        return 0;
+    if (adv)
+        *adv = sa.opts.has_mss ? sa.opts.mss : 0;
+    return sa.seq;
+}
+
+static int accept_from(int ls, uint16_t port)
+{
+    int sd;
+    while ((sd = six_accept(B, ls, NULL, NULL)) >= 0)
+        if (B->socks->s[sd].rport == port)
+            return sd;
+    return -1;
+}
+
+/* The MSS index bits are covered by the cookie's MAC: a cookie with them
+ * changed (to claim a bigger MSS) is refused; the cookie as sent works. */
+TEST(syncookie_mss_bits_covered)
+{
+    setup(NULL, 41);
+    int ls = cookie_listener(7100, false);
+    struct in6_addr a = inj_a6("2001:db8:1::a"), b = inj_a6("2001:db8:1::b");
+    uint32_t c = get_cookie(&a, &b, 40001, 7100, 77777, 1220, NULL);
+    T_CHECK(c != 0);
+    T_EQ((c >> 24) & 7u, 1);   /* 1220 */
+    uint64_t ok = CTR_GET(B, tcp, syncookie_ok), refused = CTR_GET(B, tcp, drop_listen_ack);
+    uint32_t flipped = c ^ (6u << 24);   /* index 7: 1460 */
+    forge_addr(B, A, &a, &b, 40001, 7100, 77778, flipped + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+    T_EQ(CTR_GET(B, tcp, drop_listen_ack), refused + 1);
+    T_EQ(CTR_GET(B, tcp, syncookie_bad), 1);
+    forge_addr(B, A, &a, &b, 40001, 7100, 77778, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok + 1);
+    int sd = accept_from(ls, 40001);
+    T_CHECK(sd >= 0);
+    if (sd >= 0)
+        T_EQ(B->socks->s[sd].tp->mss, 1220);
+    inj_capture_stop(&CAP);
+    teardown();
+}
+
+/* Cookies are checked only by a listener that sent some lately: a cookie
+ * from a listener that has since been closed, played to a new one on the
+ * same port that never sent any, opens nothing. */
+TEST(syncookie_only_in_cookie_mode)
+{
+    setup(NULL, 42);
+    int ls = cookie_listener(7101, false);
+    struct in6_addr a = inj_a6("2001:db8:1::a"), b = inj_a6("2001:db8:1::b");
+    uint32_t c = get_cookie(&a, &b, 40002, 7101, 1234567, 1440, NULL);
+    T_CHECK(c != 0);
+    T_EQ(six_close(B, ls), 0);
+    int ls2 = listener(B, AF_INET6, 7101);
+    uint64_t ok = CTR_GET(B, tcp, syncookie_ok), refused = CTR_GET(B, tcp, drop_listen_ack);
+    forge_addr(B, A, &a, &b, 40002, 7101, 1234568, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+    sim_run_for(W, 1 * MS);
+    T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+    T_EQ(CTR_GET(B, tcp, drop_listen_ack), refused + 1);
+    T_EQ(accept_from(ls2, 40002), -1);
+    inj_capture_stop(&CAP);
+    teardown();
+}
+
+/* A SYN without an MSS option: IPv6 assumes 1220 (RFC 8200's 1280 − 60),
+ * IPv4 536; the SYN-ACK advertises what b can take on the path (1440 and
+ * 1460 on a 1500-byte link), not the peer's MSS. */
+TEST(syncookie_default_mss)
+{
+    for (int v4 = 0; v4 < 2; v4++) {
+        setup(NULL, 43 + (uint64_t)v4);
+        int ls = cookie_listener(7102, v4);
+        struct in6_addr a = inj_a6(v4 ? "::ffff:192.0.2.1" : "2001:db8:1::a");
+        struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+        uint16_t adv = 0;
+        uint32_t c = get_cookie(&a, &b, 40003, 7102, 999, 0, &adv);
+        T_CHECK(c != 0);
+        T_EQ(cookie_mss_of(c), v4 ? 536 : 1220);
+        T_EQ(adv, v4 ? 1460 : 1440);
+        forge_addr(B, A, &a, &b, 40003, 7102, 1000, c + 1, TCP_ACK, 65535, NULL, NULL, 0);
+        sim_run_for(W, 1 * MS);
+        int sd = accept_from(ls, 40003);
+        T_CHECK(sd >= 0);
+        if (sd >= 0)
+            T_EQ(B->socks->s[sd].tp->mss, v4 ? 536 : 1220);
+        inj_capture_stop(&CAP);
+        teardown();
+    }
+}
+
+/* The old cookie was in6_hash(src ^ dst ^ key, ports ^ isn ^ slot·c) ^
+ * in6_hash(dst, isn + slot): the key only XORed into the addresses, the
+ * second half keyless. So a's own cookie for a → b gave the cookie for a
+ * spoofed v = a ^ b ^ c → c (c: another address of b), with no secret:
+ * a connection from an address that never saw a SYN-ACK. With a keyed
+ * PRF over every field it is refused. */
+TEST(syncookie_not_transferable)
+{
+    for (int v4 = 0; v4 < 2; v4++) {
+        setup(NULL, 45 + (uint64_t)v4);
+        T_EQ(scene_cmd(B, NULL, v4 ? "addr add 192.0.2.5/24 dev eth0" : "addr add 2001:db8:1::c/64 dev eth0"), 0);
+        sim_run_for(W, 3 * SEC);   /* (DAD) */
+        int ls = cookie_listener(7103, v4);
+        struct in6_addr a = inj_a6(v4 ? "::ffff:192.0.2.1" : "2001:db8:1::a");
+        struct in6_addr b = inj_a6(v4 ? "::ffff:192.0.2.2" : "2001:db8:1::b");
+        struct in6_addr c = inj_a6(v4 ? "::ffff:192.0.2.5" : "2001:db8:1::c"), v;
+        for (int i = 0; i < 16; i++)
+            v.s6_addr[i] = (uint8_t)(a.s6_addr[i] ^ b.s6_addr[i] ^ c.s6_addr[i]);
+        if (v4)
+            v.s6_addr[10] = v.s6_addr[11] = 0xff;   /* ::ffff:192.0.2.6 */
+        uint32_t isn = 424242, slot = (uint32_t)(sim_now(W) / (64 * SEC));
+        uint32_t mine = get_cookie(&a, &b, 40004, 7103, isn, 1440, NULL);
+        T_CHECK(mine != 0);
+        uint32_t forged = mine ^ ((in6_hash(&b, isn + slot) ^ in6_hash(&c, isn + slot)) & 0xffffffu);
+        uint64_t ok = CTR_GET(B, tcp, syncookie_ok);
+        forge_addr(B, A, &v, &c, 40004, 7103, isn + 1, forged + 1, TCP_ACK, 65535, NULL, NULL, 0);
+        sim_run_for(W, 1 * MS);
+        T_EQ(CTR_GET(B, tcp, syncookie_ok), ok);
+        T_EQ(accept_from(ls, 40004), -1);
+        inj_capture_stop(&CAP);
+        teardown();
+    }
+}
+
+
 int main(void)
 {
     RUN(handshake_transfer_close_ipv6);
@@ -568,5 +1036,16 @@ int main(void)
     RUN(urgent_pointer_past_the_data);
     RUN(tail_loss_probe);
     RUN(lost_retransmission);
+    RUN(paws_poisoning);
+    RUN(segments_without_timestamps);
+    RUN(challenge_ack_per_connection_limit);
+    RUN(challenge_ack_global_limit_randomised);
+    RUN(window_update_needs_valid_ack);
+    RUN(keepalive_not_fed_by_bad_ack);
+    RUN(syncookie_mss_bits_covered);
+    RUN(syncookie_only_in_cookie_mode);
+    RUN(syncookie_default_mss);
+    RUN(syncookie_not_transferable);
+    RUN(sack_blocks_outside_what_was_sent);
     return t_done();
 }
