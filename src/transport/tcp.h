@@ -39,6 +39,7 @@ enum tcp_state {
 #define TCP_DELACK_WORST_MS 200u            /* the longest delayed ACK a peer may use (RFC 8985 WCDelAckT) */
 #define TCP_TLP_MIN_MS      10u             /* floor of the tail loss probe timeout, as Linux */
 #define TCP_MAX_RXT         12              /* retransmissions before giving up */
+#define TCP_PERSIST_MAX_MS  60000u          /* longest interval between window probes (BSD's TCPTV_PERSMAX) */
 #define TCP_SYN_RXT         6
 #define TCP_DEFAULT_MSS6    1220u           /* RFC 8200 minimum MTU − 60 */
 #define TCP_DEFAULT_MSS4    536u
@@ -97,6 +98,7 @@ struct tcpcb {
     uint8_t rxt_shift;
     uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
     uint8_t soft_error;               /* errno of the last ICMP soft error (RFC 5461), 0: none; in a hole too */
+    uint8_t persist_unanswered;       /* window probes sent since the peer last answered (in a hole too) */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;
