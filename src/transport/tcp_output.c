@@ -236,11 +236,14 @@ static void tail_loss_probe(struct tcpcb *tp)
     tcp_rexmt_arm(tp);   /* now the RTO: tlp_out keeps the next arming from being a probe */
 }
 
-/* Data waits, nothing is in flight, and the window cannot take a segment:
- * probe it (RFC 9293 §3.8.6.1). */
+/* Data waits and the window cannot take a segment: with nothing in flight,
+ * or with a window that shrank to zero under data in flight (a retransmission
+ * found it closed, snd_nxt is back at snd_una): probe it (RFC 9293
+ * §3.8.6.1 and §3.8.6.2.1's "MUST probe it in the standard way"). */
 static bool should_persist(const struct tcpcb *tp, uint32_t smss)
 {
-    return tp->snd_una == tp->snd_max && tp->sb_len && tp->snd_wnd < smss && tp->snd_wnd < tp->sb_len && tp->state >= TCPS_ESTABLISHED;
+    bool idle = tp->snd_una == tp->snd_max || (tp->snd_wnd == 0 && tp->snd_nxt == tp->snd_una);
+    return idle && tp->sb_len && tp->snd_wnd < smss && tp->snd_wnd < tp->sb_len && tp->state >= TCPS_ESTABLISHED;
 }
 
 /* The persist state: the persist timer probes the window, the retransmission

@@ -380,6 +380,47 @@ TEST(silent_peer_dropped_ipv4) { silent_peer_dropped(AF_INET, 310, 30); }
 TEST(peer_silent_from_the_start_dropped_ipv6) { silent_peer_dropped(AF_INET6, 320, 0); }
 TEST(peer_silent_from_the_start_dropped_ipv4) { silent_peer_dropped(AF_INET, 330, 0); }
 
+/* b takes back the window it offered while a has data in flight, and keeps
+ * it at zero for ten minutes: the retransmission that finds the window
+ * closed turns into probing (RFC 9293 §3.8.6.2.1: "MUST probe it"), b
+ * answers the probes, a keeps the connection; b offers its window again and
+ * the stream completes byte-exact. */
+static void window_shrinks_to_zero(int family, uint64_t seed)
+{
+    setup(seed);
+    int ca, cb;
+    T_CHECK(open_pair(family, 9800, &ca, &cb));
+    strict_on(cb);
+    memset(&S, 0, sizeof S);
+    for (int i = 0; i < 20; i++) {   /* b reads: the window is open, data flows */
+        pump(ca);
+        drain(cb);
+        sim_run_for(W, 1 * MS);
+    }
+    struct tcpcb *ta = A->socks->s[ca].tp;
+    T_CHECK(ta && ta->snd_max != ta->snd_una);   /* in flight when the window shrinks */
+    shrink = true;
+    strict_edge = strict_tb->rcv_nxt;   /* what is in flight is refused too */
+    unsigned alive = 0;
+    for (unsigned s = 0; s < 600; s++) {
+        sim_run_for(W, 1 * SEC);
+        ta = A->socks->s[ca].tp;
+        if (!ta || ta->state != TCPS_ESTABLISHED)
+            break;
+        alive = s + 1;
+    }
+    printf("# %s: established for %u of 600 s of a shrunk window, %llu probes\n", family == AF_INET6 ? "IPv6" : "IPv4",
+           alive, (unsigned long long)CTR_GET(A, tcp, persist_probe));
+    T_EQ(alive, 600);
+    T_CHECK(ta && ta->persisting);
+    T_CHECK(CTR_GET(A, tcp, persist_probe) >= 10);
+    T_CHECK(CTR_GET(A, tcp, rexmt_timeout) <= 1);   /* the one that found the window closed */
+    T_EQ(CTR_GET(A, tcp, conn_timeout), 0);
+    shrink = false;   /* b's answer to the next probe offers its window again */
+    T_CHECK(finish(ca, cb, 90 * SEC));
+    teardown();
+}
+
 /* b takes the probe byte but says its window is still zero (its ACKs reach
  * a with a zero window, b itself accepts): the probe took the last byte of
  * a's send buffer. Suspected: a stays in the persist state with nothing to
@@ -430,6 +471,9 @@ static void probe_takes_last_byte(int family, uint64_t seed)
 TEST(probe_takes_last_byte_ipv6) { probe_takes_last_byte(AF_INET6, 500); }
 TEST(probe_takes_last_byte_ipv4) { probe_takes_last_byte(AF_INET, 510); }
 
+TEST(window_shrinks_to_zero_ipv6) { window_shrinks_to_zero(AF_INET6, 400); }
+TEST(window_shrinks_to_zero_ipv4) { window_shrinks_to_zero(AF_INET, 410); }
+
 int main(void)
 {
     RUN(window_update_restarts_data_ipv6);
@@ -440,6 +484,8 @@ int main(void)
     RUN(silent_peer_dropped_ipv4);
     RUN(peer_silent_from_the_start_dropped_ipv6);
     RUN(peer_silent_from_the_start_dropped_ipv4);
+    RUN(window_shrinks_to_zero_ipv6);
+    RUN(window_shrinks_to_zero_ipv4);
     RUN(probe_takes_last_byte_ipv6);
     RUN(probe_takes_last_byte_ipv4);
     return t_done();
