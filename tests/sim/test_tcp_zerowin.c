@@ -78,7 +78,10 @@ static const uint8_t *tcp_of(const struct pkt *p, size_t *payload)
         len = (size_t)d[14 + 4] << 8 | d[14 + 5];
     } else if (p->len >= 14 + 20 + 20 && d[12] == 0x08 && d[13] == 0x00 && d[14 + 9] == 6) {
         ipl = (size_t)(d[14] & 0xf) * 4;
-        len = ((size_t)d[14 + 2] << 8 | d[14 + 3]) - ipl;
+        len = (size_t)d[14 + 2] << 8 | d[14 + 3];
+        if (len < ipl)
+            return NULL;
+        len -= ipl;
     } else {
         return NULL;
     }
@@ -154,6 +157,7 @@ static void strict_on(int cb)
 static void teardown(void)
 {
     strict_tb = NULL;
+    strict_edge_set = silent = shrink = false;
     six_stack_destroy(A);
     six_stack_destroy(B);
     sim_world_destroy(W);
