@@ -39,6 +39,7 @@ enum tcp_state {
 #define TCP_DELACK_WORST_MS 200u            /* the longest delayed ACK a peer may use (RFC 8985 WCDelAckT) */
 #define TCP_TLP_MIN_MS      10u             /* floor of the tail loss probe timeout, as Linux */
 #define TCP_MAX_RXT         12              /* retransmissions before giving up */
+#define TCP_PERSIST_MAX_MS  60000u          /* longest interval between window probes (BSD's TCPTV_PERSMAX) */
 #define TCP_SYN_RXT         6
 #define TCP_DEFAULT_MSS6    1220u           /* RFC 8200 minimum MTU − 60 */
 #define TCP_DEFAULT_MSS4    536u
@@ -88,6 +89,7 @@ struct tcpcb {
      * went out at rxt_ns when snd_max was rxt_fence; a SACK above the fence a
      * while later means it was lost */
     uint32_t rxt_seq, rxt_fence;
+    uint32_t challenge_ms;            /* when the last challenge ACK went (ms, 0: never): RFC 5961 §7 (a hole) */
     uint64_t rxt_ns;
     bool rxt_valid;
     /* tail loss probe (RFC 8985 §7): the retransmission timer is armed at the
@@ -101,7 +103,7 @@ struct tcpcb {
     uint8_t rxt_shift;
     uint8_t keep_probes;              /* keepalive probes sent unanswered (here: it fills a hole) */
     uint8_t soft_error;               /* errno of the last ICMP soft error (RFC 5461), 0: none; in a hole too */
-    uint32_t challenge_ms;            /* when the last challenge ACK went (ms, 0: never): RFC 5961 §7 (a hole) */
+    uint8_t persist_unanswered;       /* window probes sent since the peer last answered (in a hole too) */
     /* buffers: send ring holds [snd_una, snd_una + sb_len); receive ring holds unread in-order data */
     uint8_t *sbuf, *rbuf;
     uint32_t sb_size, sb_len, sb_head;

@@ -524,6 +524,33 @@ static void dup_ack(struct tcpcb *tp)
         tp->cwnd += tp->mss;   /* each further dupack: a segment has left the network */
 }
 
+/* RFC 5681 §2's duplicate ACK (no data, no SYN/FIN, SND.UNA, the same
+ * window, data outstanding), or one carrying SACK information (RFC 6675
+ * §2). Not the answer to a window probe: the byte "outstanding" is the probe
+ * the peer refused, its ACK says nothing about loss, and three of them
+ * would start a recovery (and its retransmission timer) against a closed
+ * window. Nor an ACK that closes the window without SACK news. */
+static bool is_dup_ack(const struct tcpcb *tp, const struct tcp_seg *t, uint32_t win)
+{
+    if (t->ack != tp->snd_una || tp->snd_max == tp->snd_una || (t->flags & (TCP_SYN | TCP_FIN)))
+        return false;
+    if (tp->persisting || (!win && !t->opts.n_sack))
+        return false;
+    return (!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack;
+}
+
+/* The window opened: the persist state ends. What a probe put past SND.UNA
+ * and the peer did not acknowledge was refused, not lost in the network:
+ * send it again first, as part of the data that now goes out. */
+static void persist_leave(struct tcpcb *tp)
+{
+    tp->persisting = false;
+    tp->persist_unanswered = 0;
+    timer_cancel(&tp->t_persist);
+    tp->snd_nxt = tp->snd_una;
+    tp->rxt_shift = 0;
+}
+
 /* ACK processing (the ACK is in range: ack_in_range); false = the segment is dropped. */
 static bool ack_input(struct tcpcb *tp, const struct seg *s)
 {
@@ -543,20 +570,16 @@ static bool ack_input(struct tcpcb *tp, const struct seg *s)
     }
     uint32_t win = (uint32_t)t->win << tp->snd_wscale;
     bool acked_new = seq_gt(t->ack, tp->snd_una);
+    tp->persist_unanswered = 0;   /* the peer is there: a closed window may stay closed (RFC 1122 §4.2.2.17) */
     sack_update(tp, &t->opts);
-    if (seq_gt(t->ack, tp->snd_una))
+    if (acked_new)
         new_ack(tp, s);
-    else if (t->ack == tp->snd_una && tp->snd_max != tp->snd_una && !(t->flags & (TCP_SYN | TCP_FIN)) &&
-             ((!t->payload_len && win == tp->snd_wnd) || t->opts.n_sack))
-        dup_ack(tp);   /* RFC 5681 §2, or an ACK carrying new SACK information (RFC 6675 §2) */
+    else if (is_dup_ack(tp, t, win))
+        dup_ack(tp);
     if (window_update_ok(tp, t, acked_new)) {
         tp->snd_wnd = win;
-        if (tp->persisting && (win >= tcp_smss(tp) || win >= tp->sb_len)) {   /* the window opened */
-            tp->persisting = false;
-            timer_cancel(&tp->t_persist);
-            if (seq_lt(tp->snd_nxt, tp->snd_max))
-                tp->snd_nxt = tp->snd_max;
-        }
+        if (tp->persisting && (win >= tcp_smss(tp) || win >= tp->sb_len))
+            persist_leave(tp);   /* synchronized_input's tcp_output sends at once */
         tp->snd_wl1 = t->seq;
         tp->snd_wl2 = t->ack;
         if (win > tp->max_snd_wnd)

@@ -195,6 +195,10 @@ static uint64_t tlp_timeout_ns(const struct tcpcb *tp, uint64_t rto_ns)
 
 void tcp_rexmt_arm(struct tcpcb *tp)
 {
+    if (tp->persisting) {   /* the persist timer alone runs against a closed window: no RTO, no tail loss probe */
+        timer_cancel(&tp->t_rexmt);
+        return;
+    }
     uint64_t ms = (uint64_t)tp->rto_ms << tp->rxt_shift;
     if (ms > TCP_RTO_MAX_MS)
         ms = TCP_RTO_MAX_MS;
@@ -230,6 +234,31 @@ static void tail_loss_probe(struct tcpcb *tp)
         }
     }
     tcp_rexmt_arm(tp);   /* now the RTO: tlp_out keeps the next arming from being a probe */
+}
+
+/* Data waits and the window cannot take a segment: with nothing in flight,
+ * or with a window that shrank to zero under data in flight (a retransmission
+ * found it closed, snd_nxt is back at snd_una): probe it (RFC 9293
+ * §3.8.6.1 and §3.8.6.2.1's "MUST probe it in the standard way"). */
+static bool should_persist(const struct tcpcb *tp, uint32_t smss)
+{
+    bool idle = tp->snd_una == tp->snd_max || (tp->snd_wnd == 0 && tp->snd_nxt == tp->snd_una);
+    return idle && tp->sb_len && tp->snd_wnd < smss && tp->snd_wnd < tp->sb_len && tp->state >= TCPS_ESTABLISHED;
+}
+
+/* The persist state: the persist timer probes the window, the retransmission
+ * timer (and with it the tail loss probe) stays off, and the connection
+ * times out only if the peer stops answering the probes (persist_timeout). */
+static void persist_enter(struct tcpcb *tp)
+{
+    tp->persisting = true;
+    tp->persist_shift = 0;
+    tp->persist_unanswered = 0;
+    tp->rxt_shift = 0;
+    tp->dupacks = 0;
+    tp->tlp_armed = false;
+    timer_cancel(&tp->t_rexmt);
+    timer_arm(tp->st->tw, &tp->t_persist, (uint64_t)tp->rto_ms * NS_PER_MS);
 }
 
 static uint8_t state_flags(const struct tcpcb *tp)
@@ -322,15 +351,8 @@ void tcp_output(struct tcpcb *tp)
     }
     if (tp->snd_max != tp->snd_una && !timer_pending(&tp->t_rexmt))
         tcp_rexmt_arm(tp);
-    /* data waits, nothing is in flight, and the window cannot take a segment:
-     * probe it (RFC 9293 §3.8.6.1); the connection never times out for that */
-    if (tp->snd_una == tp->snd_max && tp->sb_len && tp->snd_wnd < smss && tp->snd_wnd < tp->sb_len &&
-        tp->state >= TCPS_ESTABLISHED) {
-        tp->persisting = true;
-        tp->persist_shift = 0;
-        timer_cancel(&tp->t_rexmt);
-        timer_arm(tp->st->tw, &tp->t_persist, (uint64_t)tp->rto_ms * NS_PER_MS);
-    }
+    if (should_persist(tp, smss))
+        persist_enter(tp);
     if (!sent && tp->ack_now)
         send_segment(tp, tp->snd_nxt, 0, TCP_ACK);
 }
@@ -430,6 +452,18 @@ static void persist_timeout(struct timer *t, void *arg)
 
     if (!tp->persisting || !tp->sb_len)
         return;
+    /* RFC 1122 §4.2.2.17: a peer that answers the probes keeps its connection
+     * however long its window stays closed (its answer clears the count, in
+     * ack_input); one that answers none of TCP_MAX_RXT is gone, as an
+     * unanswered retransmission would say */
+    if (tp->persist_unanswered >= TCP_MAX_RXT) {
+        CTR_INC(tp->st, tcp, persist_drop);
+        six_trace(tp->st, "tcp %u→%u: %u window probes unanswered, connection dropped", tp->lport, tp->fport,
+                  tp->persist_unanswered);
+        tcp_drop(tp, tcp_timeout_errno(tp));
+        return;
+    }
+    tp->persist_unanswered++;
     CTR_INC(tp->st, tcp, persist_probe);
     /* what the window allows, else one byte beyond it: the peer answers with its window */
     uint32_t len = tp->snd_wnd ? tp->snd_wnd : 1;
@@ -441,8 +475,10 @@ static void persist_timeout(struct timer *t, void *arg)
     tp->snd_nxt = tp->snd_una + len;
     if (seq_gt(tp->snd_nxt, tp->snd_max))
         tp->snd_max = tp->snd_nxt;
-    uint64_t ms = (uint64_t)tp->rto_ms << (tp->persist_shift < 6 ? tp->persist_shift++ : 6);
-    timer_arm(tp->st->tw, &tp->t_persist, (ms > TCP_RTO_MAX_MS ? TCP_RTO_MAX_MS : ms) * NS_PER_MS);
+    /* back off up to TCP_PERSIST_MAX_MS; an answer does not shorten the
+     * interval again, only the window opening ends the persist state */
+    uint64_t ms = (uint64_t)tp->rto_ms << (tp->persist_shift < TCP_MAX_RXT ? tp->persist_shift++ : TCP_MAX_RXT);
+    timer_arm(tp->st->tw, &tp->t_persist, (ms > TCP_PERSIST_MAX_MS ? TCP_PERSIST_MAX_MS : ms) * NS_PER_MS);
 }
 
 static void msl_timeout(struct timer *t, void *arg)
