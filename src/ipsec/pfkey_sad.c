@@ -290,6 +290,8 @@ int pk_add(struct pfkey_req *r, bool update)
     const struct ipsec_sa *old = ipsec_sa_find(r->st, p.proto, &p.dst, p.spi);
     if (update && old && !in6_eq(&old->src, &p.src))
         return pk_refuse(r, EINVAL, "the SA to update has another source address");
+    /* FreeBSD's key_updatelifetimes(): an UPDATE without lifetimes keeps them */
+    p.keep_lifetimes = update && !r->m->ext[SADB_EXT_LIFETIME_HARD] && !r->m->ext[SADB_EXT_LIFETIME_SOFT];
     if ((rc = ipsec_sa_add(r->st, &p, update, &why)))
         return pk_refuse(r, -rc, why);
     /* RFC 2367 §3.1.2/3: the message comes back without its keys */
