@@ -68,6 +68,8 @@ struct ipsec_sa_params {
     bool natt;
     uint16_t natt_sport, natt_dport;
     bool natt_follow;             /* move to the peer's new address/port on an authenticated packet */
+    bool keep_natt;               /* update: NAT-T type and ports stay the SA's (PF_KEY UPDATE without them) */
+    bool keep_natt_follow;        /* update: natt_follow stays the SA's (PF_KEY cannot say it) */
 };
 
 struct ipsec_sa_stats {
@@ -150,7 +152,8 @@ void ipsec_set_event_cb(struct six_stack *st, ipsec_event_fn fn, void *ctx);
  * window size (-EINVAL when p would change one of them: KAME's rule, a new
  * key needs a new SA) and everything it has lived through: the anti-replay
  * window, the sequence counter, its add time, use counts and soft-expiry
- * state; only lifetimes, NAT-T ports and TFC padding take p's values. */
+ * state; only lifetimes, NAT-T ports and TFC padding take p's values
+ * (keep_lifetimes, keep_natt, keep_natt_follow: not even those). */
 int  ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool update, const char **err);
 int  ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *src, const struct in6_addr *dst,
                      uint32_t spi);

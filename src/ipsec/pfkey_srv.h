@@ -14,7 +14,8 @@
  *            mature or dying one keeps its keys (other keys: EINVAL, as in
  *            KAME), replay window, counters, add time and state, and only
  *            its lifetimes (kept when the message has none), NAT-T ports
- *            and TFC padding change (ipsec_sa_add in ipsec.h)
+ *            (kept when it has none) and TFC padding change; natt_follow
+ *            stays as it is (ipsec_sa_add in ipsec.h)
  *   ADD      a new SA; EEXIST if (SPI, dst, proto) is taken
  *   DELETE   one SA (SA ext present) or every SA from src to dst (no SA
  *            ext: setkey's deleteall); the reply echoes the request

@@ -348,6 +348,13 @@ static int inherit(struct ipsec_sa *sa, const struct ipsec_sa *old, const struct
         sa->hard = old->hard;
         sa->soft = old->soft;
     }
+    if (p->keep_natt) {   /* where NAT-T following has taken it, too */
+        sa->natt = old->natt;
+        sa->natt_sport = old->natt_sport;
+        sa->natt_dport = old->natt_dport;
+    }
+    if (p->keep_natt_follow)
+        sa->natt_follow = old->natt_follow;
     replay_free(&sa->replay);
     return replay_copy(&sa->replay, &old->replay);
 }

@@ -3,7 +3,10 @@
  * update stay refused as replays (RFC 4303 §3.4.3), the sender's counter
  * goes on, a dying SA stays dying and dies at the time its original add
  * said; new keys for a mature SA are refused (KAME), an UPDATE without
- * lifetimes keeps them, a larval SA still takes everything (test_pfkey_srv). */
+ * lifetimes keeps them, nor does one without NAT-T extensions undo NAT-T
+ * (or where following the peer took the SA); a larval SA still takes
+ * everything (test_pfkey_srv).  And a larval SA, which has an SPI but no
+ * keys, never seals a packet for the caller that found it by SPI. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -18,6 +21,8 @@
 #include "net/stack.h"
 #include "ipsec/ipsec.h"
 #include "ipsec/pfkey_srv.h"
+#include "ipsec/sad_larval.h"
+#include "core/pkt.h"
 #include "six/socket.h"
 #include "wire/bytes.h"
 
@@ -246,6 +251,60 @@ TEST(pfkey_update_without_lifetimes_keeps_them)
     teardown();
 }
 
+/* An esp-udp SA with -natt_follow whose peer moved to port 4501: a
+ * PF_KEY UPDATE of its lifetimes (no NAT-T extensions) leaves it ESP in
+ * UDP, at the port it followed, still following. */
+TEST(pfkey_update_without_natt_keeps_natt_and_the_followed_port)
+{
+    W = sim_two_hosts(85, &A, &B);
+    T_EQ(sim_setkey(B, "add 2001:db8:1::a[4500] 2001:db8:1::b[4500] esp-udp 0x6101 -m transport -natt_follow "
+                       "-E aes-gcm-16 " KEY ";\n"), 0);
+    struct ipsec_sa *sa = sa_of(B);
+    T_CHECK(sa && sa->natt && sa->natt_follow);
+    if (sa)
+        ipsec_sa_move(B, sa, &sa->src, &sa->dst, 4501, 4500);
+    T_EQ(update_pfkey(B, false, 100, 200), 0);
+    sa = sa_of(B);
+    T_CHECK(sa && sa->natt && sa->natt_follow && sa->natt_sport == 4501 && sa->natt_dport == 4500);
+    T_CHECK(sa && sa->hard.add_s == 200);
+    teardown();
+}
+
+/* gif binds to SAs by SPI; a larval SA (GETSPI) with that SPI and
+ * destination has no keys: ipsec_output_tunnel_sa refuses it (counted),
+ * nothing leaves. */
+TEST(larval_sa_never_seals)
+{
+    W = sim_two_hosts(86, &A, &B);
+    struct in6_addr a = inj_a6("2001:db8:1::a"), b = inj_a6("2001:db8:1::b");
+    uint32_t spi = 0;
+    const char *why = "";
+    T_EQ(ipsec_sa_add_larval(A, IPSEC_PROTO_ESP, IPSEC_MODE_TUNNEL, &a, &b, 0, SPI, SPI, &spi, &why), 0);
+    struct ipsec_sa *sa = sa_of(A);
+    T_CHECK(sa && sa->state == IPSEC_SA_LARVAL && spi == SPI);
+    struct inj_capture cap;
+    inj_capture_start(&cap, if_find(B, "eth0"), true);
+    uint8_t pkt6[INJ_MAX];
+    size_t n = inj_echo6(pkt6, sizeof pkt6, &a, &b, 1, 1, 64);
+    struct pkt *p = pkt_alloc(A->pool, n);
+    int rc = 0;
+    uint64_t no_sa = CTR_GET(A, ipsec, drop_no_sa);
+    if (sa && p) {
+        memcpy(pkt_put(p, n), pkt6, n);
+        ipsec_output_tunnel_sa(A, p, sa, false, &rc);
+    }
+    sim_run_for(W, 10 * MS);
+    T_EQ(rc, -EHOSTUNREACH);
+    T_EQ(CTR_GET(A, ipsec, drop_no_sa), no_sa + 1);
+    unsigned esp = 0;
+    for (unsigned i = 0; i < cap.n; i++)
+        esp += is_esp6(&cap.f[i]);
+    T_EQ(esp, 0);
+    T_CHECK(sa_of(A) && sa_of(A)->tx.last == 0 && sa_of(A)->cur_packets == 0);
+    inj_capture_stop(&cap);
+    teardown();
+}
+
 int main(void)
 {
     RUN(setkey_update_keeps_the_replay_window);
@@ -255,5 +314,7 @@ int main(void)
     RUN(setkey_update_refuses_new_keys_of_a_mature_sa);
     RUN(pfkey_update_refuses_new_keys_of_a_mature_sa);
     RUN(pfkey_update_without_lifetimes_keeps_them);
+    RUN(pfkey_update_without_natt_keeps_natt_and_the_followed_port);
+    RUN(larval_sa_never_seals);
     return t_done();
 }
