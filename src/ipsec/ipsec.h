@@ -145,15 +145,16 @@ void ipsec_destroy(struct six_stack *st);
 void ipsec_set_event_cb(struct six_stack *st, ipsec_event_fn fn, void *ctx);
 
 /* --- SAD (sad.c). All return 0 or -errno, *err a plain reason. --- */
-/* Add an SA, or with update replace the one of (SPI, dst, proto) (its
- * source address becomes p->src: setkey's way to follow a moved end point;
- * PF_KEY UPDATE refuses another source before it gets here).  A larval SA (GETSPI) takes everything p says.  A
- * mature or dying SA keeps its keys, algorithms, ESN, mode, reqid and
- * window size (-EINVAL when p would change one of them: KAME's rule, a new
- * key needs a new SA) and everything it has lived through: the anti-replay
- * window, the sequence counter, its add time, use counts and soft-expiry
- * state; only lifetimes, NAT-T ports and TFC padding take p's values
- * (keep_lifetimes, keep_natt, keep_natt_follow: not even those). */
+/* Add an SA, or with update replace the one of (SPI, dst, proto); its
+ * source address becomes p->src (setkey's way to follow a moved end point;
+ * PF_KEY UPDATE refuses another source before it gets here).  A larval SA
+ * (GETSPI) takes everything p says.  A mature or dying SA keeps its keys,
+ * algorithms, ESN, mode, reqid and window size (-EINVAL when p would change
+ * one of them: KAME's rule, a new key needs a new SA) and everything it has
+ * lived through: the anti-replay window, the sequence counter, its add
+ * time, use counts and soft-expiry state; only lifetimes, NAT-T ports and
+ * TFC padding take p's values (keep_lifetimes, keep_natt, keep_natt_follow:
+ * not even those). */
 int  ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool update, const char **err);
 int  ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *src, const struct in6_addr *dst,
                      uint32_t spi);
