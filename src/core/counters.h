@@ -26,7 +26,7 @@
     X(frag6, in_fragments) X(frag6, reassembled) X(frag6, atomic) X(frag6, drop_overlap) X(frag6, drop_timeout) \
     X(frag6, drop_mem_global) X(frag6, drop_mem_per_src) X(frag6, drop_too_big) X(frag6, drop_bad_len) \
     X(frag6, drop_first_incomplete_chain) X(frag6, drop_dup) X(frag6, drop_inconsistent) X(frag6, drop_no_buffer) \
-    X(frag6, drop_table_full) X(frag6, drop_too_many_frags) \
+    X(frag6, drop_table_full) X(frag6, drop_too_many_frags) X(frag6, mixed_provenance) \
     /* ICMPv6 */ \
     X(icmp6, in_msgs) X(icmp6, out_msgs) X(icmp6, in_echo) X(icmp6, out_echo_reply) X(icmp6, in_echo_reply) \
     X(icmp6, out_errors) X(icmp6, err_ratelimited) X(icmp6, err_suppressed) X(icmp6, in_errors) \
@@ -52,6 +52,7 @@
     X(frag4, in_fragments) X(frag4, reassembled) X(frag4, drop_overlap) X(frag4, drop_timeout) \
     X(frag4, drop_mem_global) X(frag4, drop_mem_per_src) X(frag4, drop_too_big) X(frag4, drop_bad_len) \
     X(frag4, drop_table_full) X(frag4, drop_no_buffer) X(frag4, drop_dup) X(frag4, drop_too_many_frags) \
+    X(frag4, mixed_provenance) \
     X(icmp4, in_msgs) X(icmp4, out_msgs) X(icmp4, in_echo) X(icmp4, out_echo_reply) X(icmp4, in_echo_reply) \
     X(icmp4, out_errors) X(icmp4, err_ratelimited) X(icmp4, err_suppressed) X(icmp4, in_unknown_type) \
     X(icmp4, in_needfrag) X(icmp4, in_unreach) X(icmp4, in_time_exceeded) X(icmp4, drop_bcast_echo) \

@@ -156,6 +156,27 @@ void pkt_free(struct pkt *p)
     c->n_free++;
 }
 
+void pkt_prov_get(const struct pkt *p, struct pkt_prov *out)
+{
+    memset(out, 0, sizeof *out);
+    out->flags = p->flags & PKT_F_IPSEC_MASK;
+    out->ipsec_n = p->ipsec_n < PKT_IPSEC_MAX ? p->ipsec_n : PKT_IPSEC_MAX;
+    memcpy(out->ipsec_said, p->ipsec_said, out->ipsec_n * sizeof out->ipsec_said[0]);
+}
+
+bool pkt_prov_eq(const struct pkt_prov *a, const struct pkt_prov *b)
+{
+    return a->flags == b->flags && a->ipsec_n == b->ipsec_n &&
+           !memcmp(a->ipsec_said, b->ipsec_said, sizeof a->ipsec_said);
+}
+
+void pkt_prov_set(struct pkt *p, const struct pkt_prov *pv)
+{
+    p->flags = (p->flags & ~(uint32_t)PKT_F_IPSEC_MASK) | pv->flags;
+    p->ipsec_n = pv->ipsec_n;
+    memcpy(p->ipsec_said, pv->ipsec_said, sizeof p->ipsec_said);
+}
+
 struct pkt *pkt_copy(struct pkt_pool *pp, const struct pkt *p)
 {
     struct pkt *q = pkt_alloc(pp, p->len);
@@ -165,6 +186,7 @@ struct pkt *pkt_copy(struct pkt_pool *pp, const struct pkt *p)
     q->flags = p->flags;
     q->ipsec_n = p->ipsec_n;
     memcpy(q->ipsec_said, p->ipsec_said, sizeof q->ipsec_said);
+    q->encap = p->encap;
     q->rcvif = p->rcvif;
     q->ts_ns = p->ts_ns;
     /* l3off is relative to buf: shift it by the move of the data start. */

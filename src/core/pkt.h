@@ -49,6 +49,21 @@ struct pkt {
     uint32_t ipsec_said[PKT_IPSEC_MAX];   /* their ids, outermost first */
 };
 
+/* Provenance: what input has proved about where a packet came from — the
+ * SAs it came through (ids, outermost first) and the IPsec tunnel flags.
+ * Reassembly keeps it with each fragment and keys datagrams on it, so that
+ * a datagram carries it only when every fragment had the very same one. */
+#define PKT_F_IPSEC_MASK (PKT_F_IPSEC_TUNNEL | PKT_F_IPSEC_IFBOUND)
+struct pkt_prov {
+    uint32_t flags;                        /* PKT_F_IPSEC_MASK bits */
+    uint8_t ipsec_n;
+    uint32_t ipsec_said[PKT_IPSEC_MAX];    /* unused slots are 0 */
+};
+void pkt_prov_get(const struct pkt *p, struct pkt_prov *out);
+bool pkt_prov_eq(const struct pkt_prov *a, const struct pkt_prov *b);
+/* p (a reassembled datagram) takes pv */
+void pkt_prov_set(struct pkt *p, const struct pkt_prov *pv);
+
 static inline uint8_t *pkt_data(const struct pkt *p) { return p->buf + p->off; }
 static inline uint32_t pkt_headroom(const struct pkt *p) { return p->off; }
 static inline uint32_t pkt_tailroom(const struct pkt *p) { return p->cap - p->off - p->len; }

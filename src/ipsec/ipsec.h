@@ -62,11 +62,14 @@ struct ipsec_sa_params {
     const uint8_t *ekey, *akey;
     size_t ekeylen, akeylen;
     struct ipsec_lifetime hard, soft;
+    bool keep_lifetimes;          /* update: hard and soft stay the SA's (PF_KEY UPDATE without lifetimes) */
     uint32_t tfc_pad;             /* extra zero bytes after the payload (RFC 4303 §2.7) */
     /* NAT traversal (RFC 3948): ESP in UDP between these ports */
     bool natt;
     uint16_t natt_sport, natt_dport;
     bool natt_follow;             /* move to the peer's new address/port on an authenticated packet */
+    bool keep_natt;               /* update: NAT-T type and ports stay the SA's (PF_KEY UPDATE without them) */
+    bool keep_natt_follow;        /* update: natt_follow stays the SA's (PF_KEY cannot say it) */
 };
 
 struct ipsec_sa_stats {
@@ -142,6 +145,16 @@ void ipsec_destroy(struct six_stack *st);
 void ipsec_set_event_cb(struct six_stack *st, ipsec_event_fn fn, void *ctx);
 
 /* --- SAD (sad.c). All return 0 or -errno, *err a plain reason. --- */
+/* Add an SA, or with update replace the one of (SPI, dst, proto); its
+ * source address becomes p->src (setkey's way to follow a moved end point;
+ * PF_KEY UPDATE refuses another source before it gets here).  A larval SA
+ * (GETSPI) takes everything p says.  A mature or dying SA keeps its keys,
+ * algorithms, ESN, mode, reqid and window size (-EINVAL when p would change
+ * one of them: KAME's rule, a new key needs a new SA) and everything it has
+ * lived through: the anti-replay window, the sequence counter, its add
+ * time, use counts and soft-expiry state; only lifetimes, NAT-T ports and
+ * TFC padding take p's values (keep_lifetimes, keep_natt, keep_natt_follow:
+ * not even those). */
 int  ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool update, const char **err);
 int  ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *src, const struct in6_addr *dst,
                      uint32_t spi);

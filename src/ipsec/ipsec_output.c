@@ -288,6 +288,11 @@ static size_t req_hdrsiz(struct six_stack *st, const struct ipsec_req *r, bool v
 enum ipsec_out ipsec_output_tunnel_sa(struct six_stack *st, struct pkt *p, struct ipsec_sa *sa, bool inner_v4,
                                       int *rc)
 {
+    /* the caller found sa by SPI: a larval SA (GETSPI) has that SPI but no keys */
+    if (sa->state != IPSEC_SA_MATURE && sa->state != IPSEC_SA_DYING) {
+        CTR_INC(st, ipsec, drop_no_sa);
+        return drop(st, p, -EHOSTUNREACH, rc);
+    }
     return esp_tunnel(st, p, sa, inner_v4, rc);
 }
 

@@ -290,6 +290,12 @@ int pk_add(struct pfkey_req *r, bool update)
     const struct ipsec_sa *old = ipsec_sa_find(r->st, p.proto, &p.dst, p.spi);
     if (update && old && !in6_eq(&old->src, &p.src))
         return pk_refuse(r, EINVAL, "the SA to update has another source address");
+    /* FreeBSD's key_updatelifetimes(): an UPDATE without lifetimes keeps them */
+    p.keep_lifetimes = update && !r->m->ext[SADB_EXT_LIFETIME_HARD] && !r->m->ext[SADB_EXT_LIFETIME_SOFT];
+    /* nor does one without NAT-T extensions undo NAT-T; following a peer is
+     * sixstack's own setting, which PF_KEY has no way to change */
+    p.keep_natt = update && !p.natt;
+    p.keep_natt_follow = update;
     if ((rc = ipsec_sa_add(r->st, &p, update, &why)))
         return pk_refuse(r, -rc, why);
     /* RFC 2367 §3.1.2/3: the message comes back without its keys */

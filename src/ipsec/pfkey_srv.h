@@ -9,8 +9,13 @@
  *   GETSPI   reserve a larval SA with a random SPI of SPIRANGE (default
  *            256..0x0fffffff); it goes away after IPSEC_LARVAL_LIFETIME_S
  *            unless UPDATE matures it
- *   UPDATE   replace an SA (larval or mature) with the message's;
- *            ESRCH if none; its source must be the message's
+ *   UPDATE   replace an SA with the message's; ESRCH if none; its source
+ *            must be the message's.  A larval SA takes everything; a
+ *            mature or dying one keeps its keys (other keys: EINVAL, as in
+ *            KAME), replay window, counters, add time and state, and only
+ *            its lifetimes (kept when the message has none), NAT-T ports
+ *            (kept when it has none) and TFC padding change; natt_follow
+ *            stays as it is (ipsec_sa_add in ipsec.h)
  *   ADD      a new SA; EEXIST if (SPI, dst, proto) is taken
  *   DELETE   one SA (SA ext present) or every SA from src to dst (no SA
  *            ext: setkey's deleteall); the reply echoes the request

@@ -30,6 +30,16 @@ void replay_free(struct replay_window *w)
     memset(w, 0, sizeof *w);
 }
 
+int replay_copy(struct replay_window *dst, const struct replay_window *src)
+{
+    if (replay_init(dst, src->size))
+        return -1;
+    dst->top = src->top;
+    if (src->size)
+        memcpy(dst->ring, src->ring, (size_t)src->nblocks * sizeof *dst->ring);
+    return 0;
+}
+
 /* RFC 4303 A2.2 with T = w->top: choose the high half of the number whose
  * low half is seq_lo.  Returns false when the rule asks for the subspace
  * after 2^64 - 2^32, which does not exist. */

@@ -49,6 +49,10 @@ struct replay_window {
  * memory is short (w is then a valid, empty window of size 0). */
 int replay_init(struct replay_window *w, uint32_t size);
 void replay_free(struct replay_window *w);
+/* dst becomes a copy of src (size, top and every bit), with a ring of its
+ * own: an SA's replacement keeps what its predecessor has seen.  0, or -1
+ * when memory is short (dst is then an empty window of size 0). */
+int replay_copy(struct replay_window *dst, const struct replay_window *src);
 
 /* seq_lo: the 32-bit field of the packet.  *seq64 (may be NULL) gets the
  * inferred number whenever one could be formed, also on REPLAYED/TOO_OLD.

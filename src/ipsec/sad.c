@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "ipsec/ipsec_priv.h"
 #include "net/gif.h"
 #include "net/stack.h"
@@ -297,6 +298,67 @@ static struct ipsec_sa *sa_build(struct six_stack *st, const struct ipsec_sa_par
     return sa;
 }
 
+static bool same_key(const uint8_t *have, size_t have_len, const uint8_t *given, size_t given_len)
+{
+    return have_len == given_len && (!given_len || CRYPTO_memcmp(have, given, given_len) == 0);
+}
+
+/* What an UPDATE may not change on a mature or dying SA.  RFC 2367 §3.1.2
+ * makes UPDATE the step that gives a larval SA (GETSPI) its keys; KAME and
+ * FreeBSD's key_update() refuse key material for an SA that already has
+ * some (EINVAL).  setkey(8) repeats the keys in every update, so the same
+ * keys are taken as "unchanged" and only different ones are refused: a
+ * new key under the old SPI would restart the sequence numbers the peer's
+ * window has already seen. */
+static int check_update(const struct ipsec_sa *old, const struct ipsec_sa_params *p, const char **err)
+{
+    if (old->state == IPSEC_SA_LARVAL)
+        return 0;   /* GETSPI gave it no keys: UPDATE sets everything */
+    if (p->ealg != old->x.ealg || p->aalg != old->x.aalg || !same_key(old->ekey, old->ekeylen, p->ekey, p->ekeylen) ||
+        !same_key(old->akey, old->akeylen, p->akey, p->akeylen)) {
+        *err = "the keys and algorithms of a mature SA cannot be changed by update (add a new SA with a new SPI)";
+        return -EINVAL;
+    }
+    if (p->esn != old->esn || p->replay_off != old->replay_off || p->mode != old->mode || p->reqid != old->reqid) {
+        *err = "update cannot change an SA's ESN, mode or reqid";
+        return -EINVAL;
+    }
+    uint32_t window = p->replay ? (p->replay + 63u) & ~63u : old->replay.size;   /* 0: keep it */
+    if (!old->replay_off && window != old->replay.size) {
+        *err = "update cannot change an SA's replay window";
+        return -EINVAL;
+    }
+    return 0;
+}
+
+/* The replacement of a mature or dying SA goes on where it was (RFC 4303
+ * §3.4.3: a fresh window would take every packet already received once
+ * more; a fresh add time would make a dying SA young again). */
+static int inherit(struct ipsec_sa *sa, const struct ipsec_sa *old, const struct ipsec_sa_params *p)
+{
+    sa->tx = old->tx;
+    sa->add_ns = old->add_ns;
+    sa->use_ns = old->use_ns;
+    sa->natt_ka_ns = old->natt_ka_ns;
+    sa->cur_bytes = old->cur_bytes;
+    sa->cur_packets = old->cur_packets;
+    sa->soft_fired = old->soft_fired;
+    sa->state = old->state;
+    if (p->keep_lifetimes) {
+        sa->hard = old->hard;
+        sa->soft = old->soft;
+    }
+    if (p->keep_natt) {   /* where NAT-T following has taken it, too */
+        sa->natt = old->natt;
+        sa->natt_sport = old->natt_sport;
+        sa->natt_dport = old->natt_dport;
+    }
+    if (p->keep_natt_follow)
+        sa->natt_follow = old->natt_follow;
+    replay_free(&sa->replay);
+    return replay_copy(&sa->replay, &old->replay);
+}
+
 int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool update, const char **err)
 {
     struct ipsec_state *is = ipsec_get(st);
@@ -317,22 +379,24 @@ int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool upd
         *err = "no such SA to update";
         return -ESRCH;
     }
+    if (old && (rc = check_update(old, p, err)))
+        return rc;
     struct ipsec_sa *sa = sa_build(st, p, err, &rc);
     if (!sa)
         return rc;
+    if (old && old->state != IPSEC_SA_LARVAL && inherit(sa, old, p)) {
+        sa_destroy(sa);
+        *err = "out of memory (replay window)";
+        return -ENOMEM;
+    }
     if (!txn_note_added(is, sa)) {
         sa_destroy(sa);
         *err = "out of memory";
         return -ENOMEM;
     }
     if (old) {
-        /* UPDATE replaces keys and parameters; the anti-replay state and
-         * counters carry over so that packets in flight stay acceptable */
         sa->id = old->id;
-        sa->tx = old->tx;
         sa->stats = old->stats;
-        sa->cur_bytes = old->cur_bytes;
-        sa->cur_packets = old->cur_packets;
         sa_free(is, old);
     } else if (!make_room(is)) {
         if (is->in_txn)

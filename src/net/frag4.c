@@ -1,6 +1,13 @@
 /* IPv4 reassembly (RFC 791 §3.2, RFC 815 bookkeeping, strict like RFC 5722).
  *
- * A context is keyed by (src, dst, id, proto) and holds the received pieces
+ * A context is keyed by (src, dst, id, proto) and by the IPsec provenance
+ * of its pieces (core/pkt.h: the SAs they came through, the tunnel flags),
+ * which the rebuilt datagram carries: inner fragments out of an ESP tunnel
+ * are judged as protected, and a piece with another provenance (plaintext,
+ * another SA) can never be spliced into a protected datagram nor kill it;
+ * it gets a context of its own (frag4.mixed_provenance) that times out.
+ * The datagram's tunnel-nesting count is the largest of its pieces'.  It
+ * holds the received pieces
  * themselves (payload only, sorted by offset): nothing is copied until the
  * datagram is complete, then it is rebuilt once into a buffer of the right
  * class (small if it fits, else big).
@@ -95,19 +102,27 @@ static void frag4_timeout(struct timer *t, void *arg)
         icmp4_error(st, first, ICMP4_TIME_EXCEEDED, 1, 0);
 }
 
-static struct frag4_ctx *frag4_find(struct net4 *n, const struct ip4_info *ih)
+/* *other: a context of the same (src, dst, id, proto) with another provenance exists. */
+static struct frag4_ctx *frag4_find(struct net4 *n, const struct ip4_info *ih, const struct pkt_prov *prov,
+                                    bool *other)
 {
+    struct frag4_ctx *found = NULL;
+    *other = false;
     for (unsigned i = 0; i < FRAG4_MAX_CTX; i++) {
         struct frag4_ctx *c = &n->frag[i];
-        if (c->used && c->id == ih->id && c->proto == ih->proto && c->src.s_addr == ih->src.s_addr &&
-            c->dst.s_addr == ih->dst.s_addr)
-            return c;
+        if (!c->used || c->id != ih->id || c->proto != ih->proto || c->src.s_addr != ih->src.s_addr ||
+            c->dst.s_addr != ih->dst.s_addr)
+            continue;
+        if (pkt_prov_eq(&c->prov, prov))
+            found = c;
+        else
+            *other = true;
     }
-    return NULL;
+    return found;
 }
 
 /* A free slot, else the oldest context is evicted (counted). */
-static struct frag4_ctx *frag4_new(struct six_stack *st, const struct ip4_info *ih)
+static struct frag4_ctx *frag4_new(struct six_stack *st, const struct ip4_info *ih, const struct pkt_prov *prov)
 {
     struct net4 *n = st->net4;
     struct frag4_ctx *c = NULL;
@@ -129,6 +144,7 @@ static struct frag4_ctx *frag4_new(struct six_stack *st, const struct ip4_info *
     c->dst = ih->dst;
     c->id = ih->id;
     c->proto = ih->proto;
+    c->prov = *prov;
     c->born = six_now(st);
     timer_init(&c->timer, frag4_timeout, c);
     timer_arm(st->tw, &c->timer, FRAG4_TIMEOUT_MS * NS_PER_MS);
@@ -169,6 +185,8 @@ static struct pkt *frag4_reassemble(struct six_stack *st, struct frag4_ctx *c, s
         flags |= c->pieces[i].p->flags & (PKT_F_BCAST | PKT_F_MCAST);
     }
     r->flags = flags | PKT_F_REASM;
+    pkt_prov_set(r, &c->prov);   /* every piece had it: the context is keyed on it */
+    r->encap = c->encap;
     r->rcvif = ifp;
     r->ts_ns = six_now(st);
     frag4_free(n, c);
@@ -244,8 +262,13 @@ struct pkt *frag4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
     CTR_INC(st, frag4, in_fragments);
     if (!frag4_len_ok(st, ih, plen))
         goto drop;
-    if (!(c = frag4_find(n, ih)))
-        c = frag4_new(st, ih);
+    struct pkt_prov prov;
+    bool other;
+    pkt_prov_get(p, &prov);
+    if (!(c = frag4_find(n, ih, &prov, &other)))
+        c = frag4_new(st, ih, &prov);
+    if (other)
+        CTR_INC(st, frag4, mixed_provenance);
     if (c->dead) {
         CTR_INC(st, frag4, drop_overlap);
         goto drop;
@@ -285,6 +308,8 @@ struct pkt *frag4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info 
     c->have += plen;
     c->mem += p->cap;
     n->frag_mem += p->cap;
+    if (p->encap > c->encap)
+        c->encap = p->encap;
     if (c->total && c->have == c->total)
         return frag4_reassemble(st, c, ifp);
     return NULL;

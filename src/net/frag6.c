@@ -9,7 +9,19 @@
  * address. A datagram not complete after 60 s is dropped (with Time Exceeded
  * code 1 when its first fragment had arrived). An abandoned (overlapping)
  * datagram stays as a tombstone until its timeout so late fragments of it
- * are dropped too. */
+ * are dropped too.
+ *
+ * IPsec provenance (core/pkt.h): a datagram is keyed by (source,
+ * destination, id) AND the provenance of its fragments — the SAs they came
+ * through and the tunnel flags.  The rebuilt datagram carries that
+ * provenance, so inner fragments that came through an ESP tunnel are judged
+ * by the inbound policy as protected; a fragment with another provenance
+ * (plaintext, or another SA) goes to a datagram of its own and can never be
+ * spliced into a protected one, nor kill it by overlapping
+ * (frag6.mixed_provenance counts such fragments; their datagram times out).
+ * The tunnel-nesting count (pkt->encap) of the datagram is the largest of
+ * its fragments'.  Fragmentation of the outer packet (ESP inside the
+ * fragments) is reassembled before ESP input, which then adds the SA. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +54,8 @@ struct frag6_ctx {
     uint8_t nxt;                /* from the offset-0 fragment */
     uint16_t unfrag;            /* offset of the fragment header in the first fragment */
     uint16_t prev_nxt_field;
+    struct pkt_prov prov;       /* part of the key */
+    uint8_t encap;              /* the largest of the fragments' */
     struct frag6_piece f[FRAG6_MAX_FRAGS];
     struct timer timer;
     struct six_stack *st;
@@ -139,19 +153,27 @@ static void frag_timeout(struct timer *t, void *arg)
     ctx_free(st->net6->frag, c);
 }
 
+/* The datagram of (src, dst, id, prov); *other: one with the same
+ * addresses and id but another provenance is in reassembly. */
 static struct frag6_ctx *ctx_find(struct frag6_state *fs, const struct in6_addr *src, const struct in6_addr *dst,
-                                  uint32_t id)
+                                  uint32_t id, const struct pkt_prov *prov, bool *other)
 {
+    struct frag6_ctx *found = NULL;
+    *other = false;
     for (int i = 0; i < FRAG6_MAX_CTX; i++) {
         struct frag6_ctx *c = &fs->ctx[i];
-        if (c->in_use && c->id == id && in6_eq(&c->src, src) && in6_eq(&c->dst, dst))
-            return c;
+        if (!c->in_use || c->id != id || !in6_eq(&c->src, src) || !in6_eq(&c->dst, dst))
+            continue;
+        if (pkt_prov_eq(&c->prov, prov))
+            found = c;
+        else
+            *other = true;
     }
-    return NULL;
+    return found;
 }
 
 static struct frag6_ctx *ctx_new(struct six_stack *st, const struct in6_addr *src, const struct in6_addr *dst,
-                                 uint32_t id)
+                                 uint32_t id, const struct pkt_prov *prov)
 {
     struct frag6_state *fs = st->net6->frag;
     struct frag6_ctx *c = NULL, *oldest = NULL;
@@ -172,6 +194,8 @@ static struct frag6_ctx *ctx_new(struct six_stack *st, const struct in6_addr *sr
     c->src = *src;
     c->dst = *dst;
     c->id = id;
+    c->prov = *prov;
+    c->encap = 0;
     c->created_ns = six_now(st);
     c->total = -1;
     c->nfrag = 0;
@@ -263,6 +287,8 @@ static struct pkt *assemble(struct six_stack *st, struct frag6_ctx *c)
         memcpy(d + ulen + c->f[i].off, pkt_data(c->f[i].p) + c->f[i].data, c->f[i].len);
     r->rcvif = first->p->rcvif;
     r->flags = first->p->flags | PKT_F_REASM | PKT_F_FRAGMENT;
+    pkt_prov_set(r, &c->prov);   /* every fragment had it: the context is keyed on it */
+    r->encap = c->encap;
     r->ts_ns = first->p->ts_ns;
     return r;
 }
@@ -347,6 +373,8 @@ static bool add_piece(struct six_stack *st, struct frag6_ctx *c, struct pkt *p, 
                                              .data = (uint16_t)(fragoff + IP6_FRAG_HLEN) };
     c->mem += p->cap;
     fs->mem += p->cap;
+    if (p->encap > c->encap)
+        c->encap = p->encap;
     return true;
 }
 
@@ -363,9 +391,14 @@ struct pkt *frag6_input(struct six_stack *st, struct pkt *p, size_t fragoff, siz
     size_t plen = p->len - fragoff - IP6_FRAG_HLEN;
     if (!frag_checks(st, p, fragoff, &f, plen))
         goto drop;
-    struct frag6_ctx *c = ctx_find(st->net6->frag, &ip.src, &ip.dst, f.id);
+    struct pkt_prov prov;
+    bool other;
+    pkt_prov_get(p, &prov);
+    struct frag6_ctx *c = ctx_find(st->net6->frag, &ip.src, &ip.dst, f.id, &prov, &other);
+    if (other)
+        CTR_INC(st, frag6, mixed_provenance);
     if (!c)
-        c = ctx_new(st, &ip.src, &ip.dst, f.id);
+        c = ctx_new(st, &ip.src, &ip.dst, f.id, &prov);
     if (c->dead) {
         CTR_INC(st, frag6, drop_overlap);
         goto drop;

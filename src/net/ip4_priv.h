@@ -104,6 +104,8 @@ struct frag4_ctx {
     uint64_t born;
     struct ip4_info first;           /* header of the offset-0 piece (valid if have_first) */
     bool have_first;
+    struct pkt_prov prov;            /* IPsec provenance of every piece: part of the key */
+    uint8_t encap;                   /* the largest tunnel-nesting count of the pieces */
     struct six_stack *st;
     struct timer timer;
     struct frag4_piece pieces[FRAG4_MAX_FRAGS];   /* sorted by offset */

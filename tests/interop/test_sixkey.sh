@@ -70,8 +70,8 @@ add 2001:db8::1 2001:db8::2 esp 0x4001 -E null -A hmac-sha1 0x010203040506070809
 add 2001:db8::1 2001:db8::2 esp 0x4002 -E aes-gmac 0x000102030405060708090a0b0c0d0e0f10111213;
 add 2001:db8::1 2001:db8::2 esp 0x4003 -m tunnel -u 9 -r 300
 	-E chacha20-poly1305 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f20212223;
-update 2001:db8::1 2001:db8::2 esp 0x4000 -m transport -E aes-cbc 0xffeeddccbbaa99887766554433221100
-	-A hmac-sha2-256 0x1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100;
+update 2001:db8::1 2001:db8::2 esp 0x4000 -lh 7200 -ls 6000 -E aes-cbc 0x00112233445566778899aabbccddeeff
+	-A hmac-sha2-256 0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f;
 delete 2001:db8::1 2001:db8::2 esp 0x4001;
 add 192.0.2.5 192.0.2.6 esp 0x5000 -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;
 add 192.0.2.5 192.0.2.6 esp 0x5001 -E aes-gcm-16 0x000102030405060708090a0b0c0d0e0f10111213;
@@ -148,6 +148,12 @@ if ((rc != 0)) && grep -q "late.conf:4: add: an SA with this SPI" <<<"$out" && g
    [[ $(state) == "$before" ]]; then
   ok "a line sixd refuses: $(sed "s|$W/||" <<<"$out" | head -1); the lines before it undone"
 else fail "a line sixd refuses undoes the whole file" "rc $rc: $out"; fi
+# new keys for a mature SA: update refuses them (KAME), nothing changes
+printf 'update 10.0.11.41 10.0.11.33 esp 0x10001 -E aes-gcm-16 0xff0102030405060708090a0b0c0d0e0f10111213;\n' > "$W/rekey.conf"
+out=$(key -f "$W/rekey.conf" 2>&1); rc=$?
+if ((rc != 0)) && grep -q "rekey.conf:1: update: .*cannot be changed by update" <<<"$out" && [[ $(state) == "$before" ]]; then
+  ok "update with new keys of a mature SA: $(sed "s|$W/||" <<<"$out" | head -1)"
+else fail "update with new keys of a mature SA is refused and changes nothing" "rc $rc: $out"; fi
 out=$(key -f "$DATA/netbsd-11-icmp6-ns.conf" 2>&1)
 if [[ $? != 0 && $out == *"netbsd-11-icmp6-ns.conf:1: spdadd: "*"(File exists)"* ]]; then ok "NetBSD's copy of FreeBSD's icmp6 policy: refused, File exists"
 else fail "a duplicate policy is refused" "$out"; fi

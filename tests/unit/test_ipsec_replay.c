@@ -481,9 +481,34 @@ TEST(randomized_no_esn)
     random_run(1, false);
 }
 
+/* An SA's replacement (UPDATE) takes a copy: the same numbers stay
+ * replays, the two windows move on their own. */
+TEST(copy_keeps_what_was_seen)
+{
+    struct replay_window a, b, z;
+    T_EQ(replay_init(&a, 128), 0);
+    for (uint64_t s = 1; s <= 300; s += 2)
+        T_EQ(rx(&a, s, true), REPLAY_OK);
+    T_EQ(replay_copy(&b, &a), 0);
+    T_EQ(b.size, 128);
+    T_EQ(b.top, 299);
+    T_CHECK(b.ring != a.ring);
+    for (uint64_t s = 173; s <= 299; s += 2)
+        T_EQ(rx(&b, s, true), REPLAY_REPLAYED);
+    T_EQ(rx(&b, 100, true), REPLAY_TOO_OLD);
+    T_EQ(rx(&b, 298, true), REPLAY_OK);   /* a gap: still new */
+    T_EQ(rx(&a, 298, true), REPLAY_OK);   /* a's own window did not see it */
+    replay_free(&a);
+    T_EQ(replay_copy(&z, &a), 0);         /* a freed window is empty: so is its copy */
+    T_EQ(z.size, 0);
+    T_CHECK(z.ring == NULL);
+    replay_free(&b);
+}
+
 int main(void)
 {
     RUN(init_sizes);
+    RUN(copy_keeps_what_was_seen);
     RUN(window_edges);
     RUN(start_and_zero);
     RUN(duplicates_between_check_and_update);
