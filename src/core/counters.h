@@ -95,6 +95,7 @@
     X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard) X(ipsec, natt_in) X(ipsec, natt_out) \
     X(ipsec, natt_keepalive_in) X(ipsec, natt_keepalive_out) X(ipsec, natt_peer_moved) X(ipsec, drop_natt_mismatch) \
     X(ipsec, ah_in_packets) X(ipsec, ah_out_packets) X(ipsec, ah_drop_icv_len) X(ipsec, drop_sockpol_in) \
+    X(ipsec, natt_move_refused_old) \
     /* configured tunnels (net/gif.c) */ \
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \

@@ -150,7 +150,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
         CTR_INC(st, ipsec, drop_nest);
         return drop(p);
     }
-    uint64_t seq64;
+    uint64_t seq64, top_before = sa->replay.top;
     if (replay_check(&sa->replay, seq_lo, sa->esn, &seq64) != REPLAY_OK) {
         CTR_INC(st, ipsec, drop_replay);
         sa->stats.drop_replay++;
@@ -167,8 +167,12 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
         sa->stats.drop_replay++;
         return drop(p);
     }
+    /* newest: above the window's top before this packet. Only such a packet
+     * may move the peer; an authentic one that an attacker held back and
+     * releases from elsewhere is older than what already came through. */
+    bool newest = seq64 > top_before;
     if (sport && sa->natt_follow)   /* authentic: the peer may have moved (RFC 3948 §3.5 rebinding) */
-        ipsec_natt_follow(st, sa, &src, sport);
+        ipsec_natt_follow(st, sa, &src, sport, newest);
     if (s == ESP_DUMMY) {   /* RFC 4303 §2.6: traffic flow confidentiality filler */
         CTR_INC(st, ipsec, dummy);
         return drop(p);

@@ -50,7 +50,10 @@ void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t no
 void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
 /* The same, and selectors naming old as a single address. */
 void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
-void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport);
+/* newest: the packet's number is above the window's top before it; only
+ * such a packet moves the peer (an older one is counted, not followed). */
+void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport,
+                       bool newest);
 /* natt.c: put ESP at pkt_data(p)+esp_off into UDP (transport: after the IP header; tunnel: esp_off 0) */
 bool ipsec_natt_wrap(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_t esp_off);
 /* esp_input.c: ESP, maybe out of UDP (sport, nonzero then) */

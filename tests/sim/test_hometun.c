@@ -453,6 +453,68 @@ TEST(forged_nas_move_nothing)
     teardown();
 }
 
+/* The first ESP-in-UDP packet (not a keepalive) captured. */
+static size_t first_natt_esp(const struct inj_capture *c, uint8_t *out)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        struct ip4_info ih;
+        const uint8_t *d = c->f[i].d;
+        if (ip4_parse(d, c->f[i].len, &ih) == WR_OK && ih.proto == 17 && c->f[i].len > (size_t)ih.hl + 8 + 8 &&
+            d[ih.hl + 2] == 0x11 && d[ih.hl + 3] == 0x94) {   /* to port 4500 */
+            memcpy(out, d, c->f[i].len);
+            return c->f[i].len;
+        }
+    }
+    return 0;
+}
+
+/* Issue 10 item 4: an on-path attacker holds one authentic ESP-in-UDP
+ * packet of client 1 back and releases it later from another address and
+ * port. It is delivered (authentic, not a replay) but does not move the
+ * NAT-T peer: only a packet above the window's top may. */
+TEST(natt_delayed_packet_from_elsewhere_moves_nothing)
+{
+    setup(true);
+    T_CHECK(server_remote_is("ht-c1", "198.51.100.2"));
+    struct ifnet *s_wan = if_find(S, "eth1");
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, s_wan, false);   /* held back: the server never sees it */
+    T_CHECK(!sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7500));
+    uint8_t held[INJ_MAX];
+    size_t k = first_natt_esp(&cap, held);
+    inj_capture_stop(&cap);
+    T_CHECK(k > 0);
+    /* client 1's traffic goes on, the window moves past the held packet */
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7501));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7502));
+    uint64_t moved = CTR_GET(S, ipsec, natt_peer_moved), refused = CTR_GET(S, ipsec, natt_move_refused_old);
+    uint64_t in = CTR_GET(S, ipsec, in_packets);
+    /* released from 198.51.100.77 port 7777 */
+    struct in_addr evil = inj_a4("198.51.100.77");
+    memcpy(held + 12, &evil, 4);
+    inj_ip4_fix_cksum(held);
+    held[20] = 7777 >> 8, held[21] = 7777 & 0xff;
+    held[26] = held[27] = 0;   /* UDP checksum: none */
+    T_CHECK(inj_input(s_wan, held, k));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, in_packets), in + 1);   /* delivered */
+    T_EQ(CTR_GET(S, ipsec, natt_move_refused_old), refused + 1);
+    T_EQ(CTR_GET(S, ipsec, natt_peer_moved), moved);
+    T_CHECK(server_remote_is("ht-c1", "198.51.100.2"));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7503));
+    /* released once more: now a replay */
+    uint64_t rp = CTR_GET(S, ipsec, drop_replay);
+    T_CHECK(inj_input(s_wan, held, k));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, drop_replay), rp + 1);
+    /* a real rebinding still moves it: the next (newest) packet from the new NAT port */
+    simnat_rebind(NAT);
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7504));
+    T_EQ(CTR_GET(S, ipsec, natt_peer_moved), moved + 1);
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7505));
+    teardown();
+}
+
 int main(void)
 {
     RUN(stream_across_three_address_changes_raw_esp);
@@ -460,5 +522,6 @@ int main(void)
     RUN(fallback_transport_esp_over_gif);
     RUN(forged_nas_move_nothing);
     RUN(na_and_lladdr_on_the_tunnel);
+    RUN(natt_delayed_packet_from_elsewhere_moves_nothing);
     return t_done();
 }
