@@ -1,7 +1,9 @@
 /* ESP input (RFC 4303 §3.4): SA by (SPI, destination), anti-replay check
  * before the ICV, the ICV before decryption (ipsec_esp_open), the window
  * advanced only for authentic packets, then transport mode (the payload
- * takes ESP's place) or tunnel mode (the inner packet re-enters input). */
+ * takes ESP's place; the outer source must be the SA's, RFC 4301 §5.2
+ * step 4) or tunnel mode (the inner packet re-enters input and the inner
+ * addresses are judged). */
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
 #include "net/stack.h"
@@ -177,8 +179,11 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
         CTR_INC(st, ipsec, dummy);
         return drop(p);
     }
+    bool inner_ip = r.next_header == IPPROTO_IPV6 || r.next_header == IPPROTO_IPIP;
+    bool as_tunnel = sa->mode == IPSEC_MODE_TUNNEL || (sa->mode == IPSEC_MODE_ANY && inner_ip);
+    if (!as_tunnel && !ipsec_transport_peer_ok(st, sa, p, &src, sport, newest, r.next_header))
+        return drop(p);
     uint32_t id = sa->id;
-    uint8_t mode = sa->mode;
     uint32_t spi_in = sa->spi;
     struct in6_addr local = sa->dst;   /* sa may be gone after accounting */
     if (!ipsec_sa_account(st, sa, r.len)) {
@@ -187,8 +192,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
     }
     CTR_INC(st, ipsec, in_packets);
     p->ipsec_said[p->ipsec_n++] = id;
-    bool inner_ip = r.next_header == IPPROTO_IPV6 || r.next_header == IPPROTO_IPIP;
-    if (mode == IPSEC_MODE_TUNNEL || (mode == IPSEC_MODE_ANY && inner_ip)) {
+    if (as_tunnel) {
         if (!inner_ip) {
             CTR_INC(st, ipsec, drop_bad_nxt);
             return drop(p);

@@ -210,8 +210,11 @@ void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old
 /* --- server: an NA that may move the remote end --- */
 
 /* IPsec authenticated it, with replay protection (the draft §5), through
- * an SA of this tunnel: the bound inbound SA, or (unbound, the fallback) a
- * transport SA ending at the tunnel's local end. */
+ * THE SA of this tunnel: the bound inbound SA, or (unbound, the fallback) a
+ * transport SA from this tunnel's remote end to its local end -- not any
+ * transport SA toward the server, which another client has too. (From a
+ * new outer address the fallback NA is marked PKT_F_IPSEC_PEER_MOVED; it
+ * still came through the SA whose peer is the remote end we know.) */
 static bool na_authentic(struct gif_softc *sc, const struct pkt *p)
 {
     if (!p->ipsec_n)
@@ -219,7 +222,9 @@ static bool na_authentic(struct gif_softc *sc, const struct pkt *p)
     const struct ipsec_sa *sa = ipsec_sa_by_id(sc->ifp->st, p->ipsec_said[p->ipsec_n - 1]);
     if (!sa || sa->replay_off || !in6_eq(&sa->dst, &sc->local))
         return false;
-    return sc->esp_out ? sa->spi == sc->esp_in && (p->flags & PKT_F_IPSEC_IFBOUND) : sa->mode != IPSEC_MODE_TUNNEL;
+    if (sc->esp_out)
+        return sa->spi == sc->esp_in && (p->flags & PKT_F_IPSEC_IFBOUND);
+    return sa->mode == IPSEC_MODE_TRANSPORT && !(p->flags & PKT_F_IPSEC_IFBOUND) && in6_eq(&sa->src, &sc->remote);
 }
 
 /* The target is an address on this tunnel's link: link-local, or inside a
