@@ -58,6 +58,33 @@ void gif_set_role(struct ifnet *ifp, enum gif_role role)
     }
 }
 
+/* A fallback server: an unbound gif with the server role (the draft's
+ * transport ESP over a plain tunnel). */
+static bool fallback_server(const struct gif_softc *sc, int role, int bound)
+{
+    return (role < 0 ? (int)sc->role : role) == GIF_ROLE_SERVER && !(bound < 0 ? sc->esp_out != 0 : bound);
+}
+
+struct ifnet *gif_fallback_conflict(const struct ifnet *ifp, int role, int bound, const struct in6_addr *local)
+{
+    if (!gif_is(ifp))
+        return NULL;
+    const struct gif_softc *me = ifp->drv;
+    if (!fallback_server(me, role, bound))
+        return NULL;
+    if (!local)
+        local = &me->local;
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *o = ifp->st->ifs[i];
+        if (o == ifp || !gif_is(o))
+            continue;
+        const struct gif_softc *sc = o->drv;
+        if (fallback_server(sc, -1, -1) && in6_eq(&sc->local, local))
+            return o;
+    }
+    return NULL;
+}
+
 const char *gif_role_name(enum gif_role role)
 {
     switch (role) {

@@ -519,6 +519,24 @@ TEST(fallback_client2_cannot_move_client1)
     teardown();
 }
 
+/* Issue 10 item 2 (c): one fallback (unbound) server per server address. */
+TEST(second_fallback_server_refused)
+{
+    setup_mode(FALLBACK);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c2 esp off") != 0);   /* the log says why */
+    T_CHECK(scene_cmd(S, NULL, "link add ht-c3 type gif local 198.51.100.1 remote 203.0.113.60") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 hometun server") != 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 esp 0x6001 0x6002 hometun server") == 0);   /* bound: fine */
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 esp off") != 0);
+    /* another server address may have its own */
+    T_CHECK(scene_cmd(S, NULL, "link add ht-c4 type gif local 198.51.100.9 remote 203.0.113.61") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c4 hometun server") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c4 local 198.51.100.1") != 0);
+    /* the refused commands changed nothing: client 2's bound tunnel works */
+    T_CHECK(sim_udp_once(W, I, C2, NULL, "2001:db8:ff01::2", 7310));
+    teardown();
+}
+
 /* The first ESP-in-UDP packet (not a keepalive) captured. */
 static size_t first_natt_esp(const struct inj_capture *c, uint8_t *out)
 {
@@ -589,6 +607,7 @@ int main(void)
     RUN(forged_nas_move_nothing);
     RUN(na_and_lladdr_on_the_tunnel);
     RUN(fallback_client2_cannot_move_client1);
+    RUN(second_fallback_server_refused);
     RUN(natt_delayed_packet_from_elsewhere_moves_nothing);
     return t_done();
 }
