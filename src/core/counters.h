@@ -100,7 +100,7 @@
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
     X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner) \
-    X(gif, drop_no_sa) X(gif, drop_not_protected) X(gif, drop_sa_mismatch) \
+    X(gif, drop_no_sa) X(gif, drop_not_protected) X(gif, drop_sa_mismatch) X(gif, drop_spoof_urpf) \
     /* gif: ICMP errors from the outer path, path MTU, ECN (net/gif_icmp.c) */ \
     X(gif, icmp_in) X(gif, icmp_relayed) X(gif, icmp_quote_short) X(gif, icmp_quote_frag) X(gif, icmp_quote_bad) \
     X(gif, icmp_inner_error) X(gif, icmp_suppressed) X(gif, icmp_ignored) X(gif, icmp_ratelimited) \

@@ -31,6 +31,8 @@
  *      * never a source on-link on another interface of this stack, i.e.
  *        whose longest-match route is a connected route out of another
  *        interface (drop_spoof_prefix) -- this covers the outer link itself;
+ *      * a tunnel to one peer (bound to SAs, or hometun): strict uRPF, the
+ *        route back to the source leaves through this tunnel (drop_spoof_urpf);
  *      * IPv6 link-local source only in link-scoped packets (link-local or
  *        link-scope multicast destination: ND, ping to fe80::), which stay on
  *        the tunnel link (drop_spoof_linklocal);
@@ -281,6 +283,17 @@ static struct gif_softc *gif_lookup(struct six_stack *st, const struct ipsec_sa 
     return any;
 }
 
+/* A tunnel to one peer (bound to its SAs, or a hometun end) is strict
+ * (RFC 3704 §2.2 strict RPF): the route back to the inner source must leave
+ * through this very tunnel, so a client cannot send from another client's
+ * prefix (routed behind the other's tunnel) or from anywhere else. A plain
+ * gif, possibly one leg of asymmetric routing, keeps the connected-prefix
+ * check only. */
+static bool strict_rpf(const struct gif_softc *sc)
+{
+    return sc->esp_out || sc->role != GIF_ROLE_NONE;
+}
+
 static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
 {
     struct six_stack *st = sc->ifp->st;
@@ -303,8 +316,13 @@ static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
             CTR_INC(st, gif, drop_spoof_linklocal);
         return link_scoped;
     }
-    if (!route6_resolve(st, &ip->src, NULL, &oifp, &nh) && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
+    bool routed = route6_resolve(st, &ip->src, NULL, &oifp, &nh) == 0;
+    if (routed && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    if (strict_rpf(sc) && (!routed || oifp != sc->ifp)) {
+        CTR_INC(st, gif, drop_spoof_urpf);
         return false;
     }
     return true;
@@ -326,6 +344,10 @@ static bool inner4_src_ok(struct gif_softc *sc, const struct ip4_info *ih)
     struct ifnet *on = route4_onlink_if(st, s);
     if (on && on != sc->ifp) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    if (strict_rpf(sc) && route4_out_if(st, s) != sc->ifp) {
+        CTR_INC(st, gif, drop_spoof_urpf);
         return false;
     }
     return true;

@@ -537,6 +537,32 @@ TEST(second_fallback_server_refused)
     teardown();
 }
 
+/* Issue 10 item 5: a bound or hometun tunnel is strict uRPF. Client 2
+ * sources traffic from client 1's home prefix (routed behind ht-c1) and
+ * from a prefix the server routes nowhere, through its own SA. */
+TEST(client2_cannot_source_client1_prefix)
+{
+    setup(false);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:1000:5::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:9999::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:2000:1::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(S, NULL, "route add 2001:db8:2000::/48 via 2001:db8:ff01::2"), 0);
+    sim_run_for(W, 2 * SEC);
+    uint64_t n = CTR_GET(S, gif, drop_spoof_urpf);
+    T_CHECK(!sim_udp_once(W, C2, I, "2001:db8:1000:5::1", "2001:db8:ffff::10", 7400));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 1);
+    T_CHECK(!sim_udp_once(W, C2, I, "2001:db8:9999::1", "2001:db8:ffff::10", 7401));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 2);
+    /* its own: the tunnel address and its routed prefix; and client 1's stream */
+    T_CHECK(sim_udp_once(W, C2, I, "2001:db8:ff01::2", "2001:db8:ffff::10", 7402));
+    T_CHECK(sim_udp_once(W, C2, I, "2001:db8:2000:1::1", "2001:db8:ffff::10", 7403));
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7404));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7405));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 2);
+    T_EQ(scene_cmd_wait(W, S, NULL, 5 * SEC, "ping fe80::c000:20a%%ht-c1 -c 1"), 0);   /* link-local inside the tunnel */
+    teardown();
+}
+
 /* The first ESP-in-UDP packet (not a keepalive) captured. */
 static size_t first_natt_esp(const struct inj_capture *c, uint8_t *out)
 {
@@ -608,6 +634,7 @@ int main(void)
     RUN(na_and_lladdr_on_the_tunnel);
     RUN(fallback_client2_cannot_move_client1);
     RUN(second_fallback_server_refused);
+    RUN(client2_cannot_source_client1_prefix);
     RUN(natt_delayed_packet_from_elsewhere_moves_nothing);
     return t_done();
 }
