@@ -98,11 +98,12 @@
     X(ipsec, soft_expire) X(ipsec, hard_expire) X(ipsec, drop_discard) X(ipsec, natt_in) X(ipsec, natt_out) \
     X(ipsec, natt_keepalive_in) X(ipsec, natt_keepalive_out) X(ipsec, natt_peer_moved) X(ipsec, drop_natt_mismatch) \
     X(ipsec, ah_in_packets) X(ipsec, ah_out_packets) X(ipsec, ah_drop_icv_len) X(ipsec, drop_sockpol_in) \
+    X(ipsec, drop_sa_addr) X(ipsec, natt_move_refused_old) \
     /* configured tunnels (net/gif.c) */ \
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
     X(gif, drop_spoof_prefix) X(gif, drop_spoof_linklocal) X(gif, drop_bad_src) X(gif, drop_out_bad_inner) \
-    X(gif, drop_no_sa) X(gif, drop_not_protected) \
+    X(gif, drop_no_sa) X(gif, drop_not_protected) X(gif, drop_sa_mismatch) X(gif, drop_spoof_urpf) \
     /* gif: ICMP errors from the outer path, path MTU, ECN (net/gif_icmp.c) */ \
     X(gif, icmp_in) X(gif, icmp_relayed) X(gif, icmp_quote_short) X(gif, icmp_quote_frag) X(gif, icmp_quote_bad) \
     X(gif, icmp_inner_error) X(gif, icmp_suppressed) X(gif, icmp_ignored) X(gif, icmp_ratelimited) \
@@ -110,7 +111,7 @@
     /* hometun: ND over the tunnel, end points moved (net/gif_hometun.c) */ \
     X(gif, na_in) X(gif, na_announced) X(gif, na_moved) X(gif, na_natt_ignored) X(gif, local_moved) \
     X(gif, remote_moved) X(gif, drop_na_unauth) X(gif, drop_na_no_override) X(gif, drop_na_bad_lla) \
-    X(gif, drop_na_target) \
+    X(gif, drop_na_target) X(gif, drop_peer_moved) \
     /* sixd's control socket (sixd/control.c): connections closed or refused, input dropped */ \
     X(ctl, request_timeout) X(ctl, idle_timeout) X(ctl, evicted) X(ctl, refused_full) \
     X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof)

@@ -28,6 +28,8 @@ enum pkt_flags {
     PKT_F_FRAGMENT = 1u << 5,  /* carried a fragment header (ND must refuse, RFC 6980) */
     PKT_F_IPSEC_TUNNEL = 1u << 6, /* the inner packet of an IPsec tunnel-mode SA */
     PKT_F_IPSEC_IFBOUND = 1u << 7, /* ... of an SA bound to a tunnel interface: the interface is its selector */
+    PKT_F_IPSEC_PEER_MOVED = 1u << 8, /* authentic, newest, through a transport SA, but from another outer
+                                       * source than the SA's: only a hometun fallback server's NA may use it */
 };
 
 struct pkt {
@@ -53,7 +55,7 @@ struct pkt {
  * SAs it came through (ids, outermost first) and the IPsec tunnel flags.
  * Reassembly keeps it with each fragment and keys datagrams on it, so that
  * a datagram carries it only when every fragment had the very same one. */
-#define PKT_F_IPSEC_MASK (PKT_F_IPSEC_TUNNEL | PKT_F_IPSEC_IFBOUND)
+#define PKT_F_IPSEC_MASK (PKT_F_IPSEC_TUNNEL | PKT_F_IPSEC_IFBOUND | PKT_F_IPSEC_PEER_MOVED)
 struct pkt_prov {
     uint32_t flags;                        /* PKT_F_IPSEC_MASK bits */
     uint8_t ipsec_n;

@@ -358,6 +358,11 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
                              "(gif: ingress-check, esp, hometun, local, hlim, tclass, pmtud)", argv[i]);
         }
     }
+    struct ifnet *first = gif_fallback_conflict(ifp, role, esp_set ? esp_out != 0 : -1, local_set ? &local : NULL);
+    if (first)
+        return cmd_fail(c, "link set %s: %s is already the unbound hometun server (the fallback) on this local "
+                        "address; one per server address: bind this one's SAs (esp SPI-OUT SPI-IN)",
+                        ifp->name, first->name);
     if (gif_is(ifp))
         gif_opts_apply(ifp, &gopt);
     if (role >= 0)

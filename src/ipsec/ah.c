@@ -62,22 +62,32 @@ static int af_of(bool v4)
     return v4 ? AF_INET : AF_INET6;
 }
 
-static bool packet_dst(const struct pkt *p, bool v4, struct in6_addr *dst)
+static void map4(struct in_addr a, struct in6_addr *out)
+{
+    memset(out, 0, sizeof *out);
+    out->s6_addr[10] = out->s6_addr[11] = 0xff;
+    memcpy(&out->s6_addr[12], &a, 4);
+}
+
+/* The packet's addresses (IPv4 mapped); src may be NULL. */
+static bool packet_addrs(const struct pkt *p, bool v4, struct in6_addr *src, struct in6_addr *dst)
 {
     const uint8_t *d = pkt_data(p);
     if (v4) {
         struct ip4_info ih;
         if (ip4_parse(d, p->len, &ih) != WR_OK)
             return false;
-        memset(dst, 0, sizeof *dst);
-        dst->s6_addr[10] = dst->s6_addr[11] = 0xff;
-        memcpy(&dst->s6_addr[12], &ih.dst, 4);
+        map4(ih.dst, dst);
+        if (src)
+            map4(ih.src, src);
         return true;
     }
     struct ip6_info ip;
     if (ip6_parse(d, p->len, &ip) != WR_OK)
         return false;
     *dst = ip.dst;
+    if (src)
+        *src = ip.src;
     return true;
 }
 
@@ -235,7 +245,7 @@ int ipsec_ah_finish(struct six_stack *st, struct pkt *p, bool v4)
     struct in6_addr dst;
     struct ipsec_sa *sa = NULL;
     if (ipsec_locate_upper(p, v4, &off, &nxt_field, &proto) && proto == IPSEC_PROTO_AH &&
-        ah_parse(pkt_data(p) + off, p->len - off, af_of(v4), &ah) == WR_OK && packet_dst(p, v4, &dst))
+        ah_parse(pkt_data(p) + off, p->len - off, af_of(v4), &ah) == WR_OK && packet_addrs(p, v4, NULL, &dst))
         sa = ipsec_sa_find(st, IPSEC_PROTO_AH, &dst, ah.spi);
     if (!sa || (uint32_t)sa->tx.last != ah.seq) {
         CTR_INC(st, ipsec, drop_no_sa);
@@ -275,7 +285,7 @@ static struct ipsec_sa *sa_of(struct six_stack *st, const struct pkt *p, bool v4
         WIRE_DROP(st, ah, wr);
         return NULL;
     }
-    struct ipsec_sa *sa = packet_dst(p, v4, &dst) ? ipsec_sa_find(st, IPSEC_PROTO_AH, &dst, ah->spi) : NULL;
+    struct ipsec_sa *sa = packet_addrs(p, v4, NULL, &dst) ? ipsec_sa_find(st, IPSEC_PROTO_AH, &dst, ah->spi) : NULL;
     if (!sa || sa->state == IPSEC_SA_LARVAL) {
         CTR_INC(st, ipsec, drop_unknown_spi);
         return NULL;
@@ -365,10 +375,17 @@ int ah_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_f
     struct six_stack *st = ifp->st;
     struct ah_info ah;
     struct ipsec_sa *sa = sa_of(st, p, v4, off, &ah);
+    uint64_t top_before = sa ? sa->replay.top : 0;
     if (!sa || !authentic(st, sa, p, v4, off, &ah))
         return drop_in(p);
     uint32_t id = sa->id;
     uint8_t mode = sa->mode, nxt = ah.nxt;
+    bool inner_ip = nxt == IPPROTO_IPV6 || nxt == IPPROTO_IPIP;
+    bool as_tunnel = mode == IPSEC_MODE_TUNNEL || (mode == IPSEC_MODE_ANY && inner_ip);
+    struct in6_addr src, dst;
+    if (!as_tunnel && (!packet_addrs(p, v4, &src, &dst) ||
+                       !ipsec_transport_peer_ok(st, sa, p, &src, 0, sa->replay.top > top_before, nxt)))
+        return drop_in(p);
     if (!ipsec_sa_account(st, sa, p->len - off - ah.len)) {   /* false: hard limit, sa is gone */
         CTR_INC(st, ipsec, drop_expired);
         return drop_in(p);
@@ -376,8 +393,7 @@ int ah_input(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t nxt_f
     CTR_INC(st, ipsec, in_packets);
     CTR_INC(st, ipsec, ah_in_packets);
     p->ipsec_said[p->ipsec_n++] = id;
-    bool inner_ip = nxt == IPPROTO_IPV6 || nxt == IPPROTO_IPIP;
-    if (mode == IPSEC_MODE_TUNNEL || (mode == IPSEC_MODE_ANY && inner_ip)) {
+    if (as_tunnel) {
         if (!inner_ip) {
             CTR_INC(st, ipsec, drop_bad_nxt);
             return drop_in(p);

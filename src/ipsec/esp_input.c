@@ -1,7 +1,9 @@
 /* ESP input (RFC 4303 §3.4): SA by (SPI, destination), anti-replay check
  * before the ICV, the ICV before decryption (ipsec_esp_open), the window
  * advanced only for authentic packets, then transport mode (the payload
- * takes ESP's place) or tunnel mode (the inner packet re-enters input). */
+ * takes ESP's place; the outer source must be the SA's, RFC 4301 §5.2
+ * step 4) or tunnel mode (the inner packet re-enters input and the inner
+ * addresses are judged). */
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
 #include "net/stack.h"
@@ -150,7 +152,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
         CTR_INC(st, ipsec, drop_nest);
         return drop(p);
     }
-    uint64_t seq64;
+    uint64_t seq64, top_before = sa->replay.top;
     if (replay_check(&sa->replay, seq_lo, sa->esn, &seq64) != REPLAY_OK) {
         CTR_INC(st, ipsec, drop_replay);
         sa->stats.drop_replay++;
@@ -167,14 +169,21 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
         sa->stats.drop_replay++;
         return drop(p);
     }
+    /* newest: above the window's top before this packet. Only such a packet
+     * may move the peer; an authentic one that an attacker held back and
+     * releases from elsewhere is older than what already came through. */
+    bool newest = seq64 > top_before;
     if (sport && sa->natt_follow)   /* authentic: the peer may have moved (RFC 3948 §3.5 rebinding) */
-        ipsec_natt_follow(st, sa, &src, sport);
+        ipsec_natt_follow(st, sa, &src, sport, newest);
     if (s == ESP_DUMMY) {   /* RFC 4303 §2.6: traffic flow confidentiality filler */
         CTR_INC(st, ipsec, dummy);
         return drop(p);
     }
+    bool inner_ip = r.next_header == IPPROTO_IPV6 || r.next_header == IPPROTO_IPIP;
+    bool as_tunnel = sa->mode == IPSEC_MODE_TUNNEL || (sa->mode == IPSEC_MODE_ANY && inner_ip);
+    if (!as_tunnel && !ipsec_transport_peer_ok(st, sa, p, &src, sport, newest, r.next_header))
+        return drop(p);
     uint32_t id = sa->id;
-    uint8_t mode = sa->mode;
     uint32_t spi_in = sa->spi;
     struct in6_addr local = sa->dst;   /* sa may be gone after accounting */
     if (!ipsec_sa_account(st, sa, r.len)) {
@@ -183,8 +192,7 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
     }
     CTR_INC(st, ipsec, in_packets);
     p->ipsec_said[p->ipsec_n++] = id;
-    bool inner_ip = r.next_header == IPPROTO_IPV6 || r.next_header == IPPROTO_IPIP;
-    if (mode == IPSEC_MODE_TUNNEL || (mode == IPSEC_MODE_ANY && inner_ip)) {
+    if (as_tunnel) {
         if (!inner_ip) {
             CTR_INC(st, ipsec, drop_bad_nxt);
             return drop(p);

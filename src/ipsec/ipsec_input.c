@@ -12,6 +12,28 @@
 #include "wire/ip6ext.h"
 #include "wire/ip4.h"
 
+/* The fallback of the hometun draft (§4: transport ESP on protocol 41 over
+ * a plain tunnel interface) needs one exception: a client whose address
+ * changed announces it by an NA sent through its transport SA from the new
+ * address, before the server can know it. Only the newest authentic packet
+ * of a tunnel protocol (41, 4) through an SA outside UDP may pass, marked;
+ * gif gives it to nothing but the NA of the server tunnel whose remote end
+ * is this SA's peer (gif.c, gif_hometun.c). Everything else from an
+ * address that is not the SA's is dropped. */
+bool ipsec_transport_peer_ok(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, const struct in6_addr *src,
+                             uint16_t sport, bool newest, uint8_t nxt)
+{
+    if (in6_eq(src, &sa->src) && (!sport || sport == sa->natt_sport))
+        return true;
+    if (!sa->natt && newest && (nxt == IPPROTO_IPV6 || nxt == IPPROTO_IPIP)) {
+        p->flags |= PKT_F_IPSEC_PEER_MOVED;
+        return true;
+    }
+    CTR_INC(st, ipsec, drop_sa_addr);
+    sa->stats.drop_selector++;
+    return false;
+}
+
 static bool sa_satisfies(const struct ipsec_sa *sa, const struct ipsec_req *r)
 {
     if (sa->proto != r->proto)

@@ -50,7 +50,19 @@ void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t no
 void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
 /* The same, and selectors naming old as a single address. */
 void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
-void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport);
+/* newest: the packet's number is above the window's top before it; only
+ * such a packet moves the peer (an older one is counted, not followed). */
+void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport,
+                       bool newest);
+/* ipsec_input.c: RFC 4301 §5.2 step 4 for a transport-mode packet of sa
+ * (authentic, replay-checked) from src (sport: the UDP source port for ESP
+ * in UDP, else 0), whose payload is protocol nxt: its outer source must be
+ * the SA's peer (the destination is, the SA was found by it); for an SA in
+ * UDP the address and port the SA follows now. The one exception is the
+ * hometun fallback's, see there: p is then marked PKT_F_IPSEC_PEER_MOVED.
+ * false: drop it (counted). */
+bool ipsec_transport_peer_ok(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, const struct in6_addr *src,
+                             uint16_t sport, bool newest, uint8_t nxt);
 /* natt.c: put ESP at pkt_data(p)+esp_off into UDP (transport: after the IP header; tunnel: esp_off 0) */
 bool ipsec_natt_wrap(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_t esp_off);
 /* esp_input.c: ESP, maybe out of UDP (sport, nonzero then) */

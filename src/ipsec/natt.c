@@ -1,7 +1,10 @@
 /* NAT traversal (RFC 3948): ESP in UDP, NAT keepalives, and SAs that
  * follow their peer to a new outer address/port when an authenticated
  * packet comes from there (what a NAT rebinding or a roaming home gateway
- * looks like from the other end). */
+ * looks like from the other end) -- but only a packet newer than every one
+ * before it: an on-path attacker can hold an authentic packet back and
+ * release it later from anywhere, and it must not take the peer along.
+ * Such a packet is still delivered (it is authentic and not a replay). */
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
 #include "net/stack.h"
@@ -145,10 +148,15 @@ void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t no
 }
 
 
-void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport)
+void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, uint16_t sport,
+                       bool newest)
 {
     if (in6_eq(&sa->src, src) && sa->natt_sport == sport)
         return;
+    if (!newest) {   /* authentic but not new: held back and released from elsewhere, or reordered across a rebinding */
+        CTR_INC(st, ipsec, natt_move_refused_old);
+        return;
+    }
     struct in6_addr old = sa->src;
     uint16_t old_port = sa->natt_sport;
     ipsec_sa_move(st, sa, src, &sa->dst, sport, sa->natt_dport);

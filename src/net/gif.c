@@ -18,7 +18,10 @@
  * Input, in this order, each refusal its own counter:
  *  - tunnel lookup: a gif whose local is the outer destination and whose
  *    remote is the outer source (RFC 4213 §3.6 ingress check), or, with the
- *    check off, any source; a local with no matching remote: drop_unknown_src;
+ *    check off, any source; a local with no matching remote: drop_unknown_src.
+ *    Through a transport SA the sender is the SA's peer and must be the
+ *    remote exactly (drop_sa_mismatch), whatever the ingress check says;
+ *    from a moved peer only a fallback server's NA (drop_peer_moved);
  *  - nesting: at most GIF_MAX_NEST tunnel headers per packet (drop_nested);
  *  - the inner header parses (drop_inner_truncated / drop_inner_bad) and its
  *    version agrees with the outer protocol (drop_inner_mismatch);
@@ -28,6 +31,8 @@
  *      * never a source on-link on another interface of this stack, i.e.
  *        whose longest-match route is a connected route out of another
  *        interface (drop_spoof_prefix) -- this covers the outer link itself;
+ *      * a tunnel to one peer (bound to SAs, or hometun): strict uRPF, the
+ *        route back to the source leaves through this tunnel (drop_spoof_urpf);
  *      * IPv6 link-local source only in link-scoped packets (link-local or
  *        link-scope multicast destination: ND, ping to fe80::), which stay on
  *        the tunnel link (drop_spoof_linklocal);
@@ -46,6 +51,7 @@
 #include "ipsec/ipsec.h"
 #include "wire/ip4.h"
 #include "wire/ip6.h"
+#include "wire/icmp6.h"
 
 static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
 static void gif_destroy(struct ifnet *ifp);
@@ -236,12 +242,31 @@ static unsigned gif_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n)
 
 /* --- input --- */
 
-/* The gif this outer packet belongs to; *local_known: some gif ends at dst. */
-static struct gif_softc *gif_lookup(struct six_stack *st, const struct in6_addr *src, const struct in6_addr *dst,
-                                    bool *local_known)
+/* The SA the outer packet came through in transport mode, or NULL: its
+ * peer is the packet's sender, authenticated (ESP and AH input checked
+ * that the outer source is that peer, or marked the one exception). */
+static const struct ipsec_sa *transport_sa(struct six_stack *st, const struct pkt *p)
+{
+    if (!p->ipsec_n)
+        return NULL;
+    const struct ipsec_sa *sa = ipsec_sa_by_id(st, p->ipsec_said[p->ipsec_n - 1]);
+    if (!sa || sa->mode == IPSEC_MODE_TUNNEL || (sa->mode == IPSEC_MODE_ANY && (p->flags & PKT_F_IPSEC_TUNNEL)))
+        return NULL;
+    return sa;
+}
+
+/* The gif this outer packet belongs to; *local_known: some gif ends at dst.
+ * Through a transport SA (tsa) the sender is the SA's peer and only the
+ * tunnel whose remote end it is may take the packet: never the relaxed
+ * match of ingress-check off, or one client's SA would feed another
+ * client's tunnel. */
+static struct gif_softc *gif_lookup(struct six_stack *st, const struct ipsec_sa *tsa, const struct in6_addr *src,
+                                    const struct in6_addr *dst, bool *local_known)
 {
     struct gif_softc *any = NULL;
     *local_known = false;
+    if (tsa)
+        src = &tsa->src;
     for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
         struct ifnet *ifp = st->ifs[i];
         if (!gif_is(ifp))
@@ -252,10 +277,21 @@ static struct gif_softc *gif_lookup(struct six_stack *st, const struct in6_addr 
         *local_known = true;
         if (in6_eq(&sc->remote, src))
             return sc;   /* an exact match wins over a relaxed one */
-        if (!sc->ingress_check && !any)
+        if (!sc->ingress_check && !tsa && !any)
             any = sc;
     }
     return any;
+}
+
+/* A tunnel to one peer (bound to its SAs, or a hometun end) is strict
+ * (RFC 3704 §2.2 strict RPF): the route back to the inner source must leave
+ * through this very tunnel, so a client cannot send from another client's
+ * prefix (routed behind the other's tunnel) or from anywhere else. A plain
+ * gif, possibly one leg of asymmetric routing, keeps the connected-prefix
+ * check only. */
+static bool strict_rpf(const struct gif_softc *sc)
+{
+    return sc->esp_out || sc->role != GIF_ROLE_NONE;
 }
 
 static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
@@ -280,8 +316,13 @@ static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
             CTR_INC(st, gif, drop_spoof_linklocal);
         return link_scoped;
     }
-    if (!route6_resolve(st, &ip->src, NULL, &oifp, &nh) && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
+    bool routed = route6_resolve(st, &ip->src, NULL, &oifp, &nh) == 0;
+    if (routed && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    if (strict_rpf(sc) && (!routed || oifp != sc->ifp)) {
+        CTR_INC(st, gif, drop_spoof_urpf);
         return false;
     }
     return true;
@@ -303,6 +344,10 @@ static bool inner4_src_ok(struct gif_softc *sc, const struct ip4_info *ih)
     struct ifnet *on = route4_onlink_if(st, s);
     if (on && on != sc->ifp) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        return false;
+    }
+    if (strict_rpf(sc) && route4_out_if(st, s) != sc->ifp) {
+        CTR_INC(st, gif, drop_spoof_urpf);
         return false;
     }
     return true;
@@ -349,16 +394,40 @@ static bool inner_ok(struct gif_softc *sc, const struct pkt *p, uint8_t proto)
     return inner4_src_ok(sc, &ih);
 }
 
+/* The inner packet (at data, well formed) is an NA: ICMPv6 right after the
+ * IPv6 header, hop limit 255 (what RFC 4861 §7.1.2 accepts at all). */
+static bool inner_is_na(const struct pkt *p)
+{
+    struct ip6_info ip;
+    const uint8_t *d = pkt_data(p);
+    return ip6_parse(d, p->len, &ip) == WR_OK && ip.nxt == IPPROTO_ICMPV6 && ip.hlim == 255 &&
+           p->len > IP6_HLEN && d[IP6_HLEN] == ND_NEIGHBOR_ADVERT;
+}
+
+/* A packet from an outer source that is not its transport SA's peer
+ * (PKT_F_IPSEC_PEER_MOVED, see ipsec_transport_peer_ok): a fallback client
+ * announcing its new address. Only its server tunnel takes it, and only the
+ * NA; gif_na_input() still judges the NA. */
+static bool peer_moved_ok(const struct gif_softc *sc, const struct pkt *p)
+{
+    return sc->role == GIF_ROLE_SERVER && !sc->esp_out && inner_is_na(p);
+}
+
 bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, const struct in6_addr *src,
                const struct in6_addr *dst)
 {
     struct six_stack *st = ifp->st;
-    bool local_known;
-    struct gif_softc *sc = gif_lookup(st, src, dst, &local_known);
+    bool local_known, peer_moved = p->flags & PKT_F_IPSEC_PEER_MOVED;
+    const struct ipsec_sa *tsa = transport_sa(st, p);
+    struct gif_softc *sc = gif_lookup(st, tsa, src, dst, &local_known);
 
-    if (!local_known)
+    if (!local_known && !peer_moved)
         return false;
-    if (!sc)
+    if (!sc && peer_moved)
+        CTR_INC(st, gif, drop_peer_moved);
+    else if (!sc && tsa)
+        CTR_INC(st, gif, drop_sa_mismatch);   /* protected, but by an SA whose peer is no tunnel's remote end */
+    else if (!sc)
         CTR_INC(st, gif, drop_unknown_src);
     else if (p->encap >= GIF_MAX_NEST)
         CTR_INC(st, gif, drop_nested);
@@ -371,6 +440,11 @@ bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, cons
     uint8_t ecn = gif_outer_ecn(p);
     pkt_pull(p, off);
     if (!inner_ok(sc, p, proto) || !gif_ecn_decap(sc, p, ecn)) {
+        pkt_free(p);
+        return true;
+    }
+    if (peer_moved && !peer_moved_ok(sc, p)) {
+        CTR_INC(st, gif, drop_peer_moved);
         pkt_free(p);
         return true;
     }

@@ -56,6 +56,16 @@ enum gif_role {
 };
 void gif_set_role(struct ifnet *ifp, enum gif_role role);
 const char *gif_role_name(enum gif_role role);
+/* One fallback server per server address: the draft's fallback (an unbound
+ * gif with the server role: transport ESP over a plain tunnel) knows its
+ * client by address only -- transport SAs and policies name addresses, and
+ * a move rewrites every one that names the old address -- so a second
+ * client on the same local address could be confused with the first (one
+ * that moves to the other's stale address takes its traffic). More clients
+ * need bound SAs (`link set X esp`). Would ifp, with these changes (role,
+ * bound: -1 unchanged; local: NULL unchanged), be a second fallback server
+ * on its local address? The first one, or NULL. */
+struct ifnet *gif_fallback_conflict(const struct ifnet *ifp, int role, int bound, const struct in6_addr *local);
 /* The ND link-layer address of a gif over IPv4: its local IPv4 address. */
 bool gif_lladdr(const struct ifnet *ifp, const uint8_t **lla, size_t *len);
 struct nd_na;

@@ -58,6 +58,33 @@ void gif_set_role(struct ifnet *ifp, enum gif_role role)
     }
 }
 
+/* A fallback server: an unbound gif with the server role (the draft's
+ * transport ESP over a plain tunnel). */
+static bool fallback_server(const struct gif_softc *sc, int role, int bound)
+{
+    return (role < 0 ? (int)sc->role : role) == GIF_ROLE_SERVER && !(bound < 0 ? sc->esp_out != 0 : bound);
+}
+
+struct ifnet *gif_fallback_conflict(const struct ifnet *ifp, int role, int bound, const struct in6_addr *local)
+{
+    if (!gif_is(ifp))
+        return NULL;
+    const struct gif_softc *me = ifp->drv;
+    if (!fallback_server(me, role, bound))
+        return NULL;
+    if (!local)
+        local = &me->local;
+    for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
+        struct ifnet *o = ifp->st->ifs[i];
+        if (o == ifp || !gif_is(o))
+            continue;
+        const struct gif_softc *sc = o->drv;
+        if (fallback_server(sc, -1, -1) && in6_eq(&sc->local, local))
+            return o;
+    }
+    return NULL;
+}
+
 const char *gif_role_name(enum gif_role role)
 {
     switch (role) {
@@ -210,8 +237,11 @@ void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old
 /* --- server: an NA that may move the remote end --- */
 
 /* IPsec authenticated it, with replay protection (the draft §5), through
- * an SA of this tunnel: the bound inbound SA, or (unbound, the fallback) a
- * transport SA ending at the tunnel's local end. */
+ * THE SA of this tunnel: the bound inbound SA, or (unbound, the fallback) a
+ * transport SA from this tunnel's remote end to its local end -- not any
+ * transport SA toward the server, which another client has too. (From a
+ * new outer address the fallback NA is marked PKT_F_IPSEC_PEER_MOVED; it
+ * still came through the SA whose peer is the remote end we know.) */
 static bool na_authentic(struct gif_softc *sc, const struct pkt *p)
 {
     if (!p->ipsec_n)
@@ -219,7 +249,9 @@ static bool na_authentic(struct gif_softc *sc, const struct pkt *p)
     const struct ipsec_sa *sa = ipsec_sa_by_id(sc->ifp->st, p->ipsec_said[p->ipsec_n - 1]);
     if (!sa || sa->replay_off || !in6_eq(&sa->dst, &sc->local))
         return false;
-    return sc->esp_out ? sa->spi == sc->esp_in && (p->flags & PKT_F_IPSEC_IFBOUND) : sa->mode != IPSEC_MODE_TUNNEL;
+    if (sc->esp_out)
+        return sa->spi == sc->esp_in && (p->flags & PKT_F_IPSEC_IFBOUND);
+    return sa->mode == IPSEC_MODE_TRANSPORT && !(p->flags & PKT_F_IPSEC_IFBOUND) && in6_eq(&sa->src, &sc->remote);
 }
 
 /* The target is an address on this tunnel's link: link-local, or inside a

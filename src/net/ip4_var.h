@@ -36,6 +36,8 @@ int  route4_add(struct six_stack *st, struct in_addr prefix, unsigned plen, cons
 int  route4_del(struct six_stack *st, struct in_addr prefix, unsigned plen);
 /* The interface on which a is on-link (its longest match is a connected route), or NULL. */
 struct ifnet *route4_onlink_if(struct six_stack *st, struct in_addr a);
+/* The interface the route to a leaves by (connected or through a gateway), or NULL: no route. */
+struct ifnet *route4_out_if(struct six_stack *st, struct in_addr a);
 /* MTU of the interface the route to dst leaves by; 1500 without a route. */
 uint32_t route4_if_mtu(struct six_stack *st, struct in_addr dst);
 int  route4_walk(struct six_stack *st, int (*cb)(void *ctx, struct in_addr prefix, unsigned plen,

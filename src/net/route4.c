@@ -85,6 +85,12 @@ struct ifnet *route4_onlink_if(struct six_stack *st, struct in_addr a)
     return rt && !rt->has_gw ? rt->ifp : NULL;
 }
 
+struct ifnet *route4_out_if(struct six_stack *st, struct in_addr a)
+{
+    const struct rt4_entry *rt = route4_lookup(st, a);
+    return rt ? rt->ifp : NULL;
+}
+
 uint32_t route4_if_mtu(struct six_stack *st, struct in_addr dst)
 {
     const struct rt4_entry *rt = route4_lookup(st, dst);

@@ -97,6 +97,33 @@ TEST(bound_tunnel_still_checks_inner_sources)
     teardown();
 }
 
+/* Issue 10 item 5: a bound tunnel is strict uRPF, IPv6 and IPv4 inside:
+ * a source whose route back does not leave through this tunnel (here: no
+ * route at all) is refused; a prefix routed into the tunnel is fine. */
+TEST(bound_tunnel_strict_urpf)
+{
+    setup();
+    const char *ca[] = { "addr add 10.77.0.1/30 dev gif0", "addr add 10.99.0.1/32 dev gif0",
+                         "addr add 10.88.0.1/32 dev gif0", "addr add 2001:db8:99::1/128 dev gif0",
+                         "addr add 2001:db8:88::1/128 dev gif0", NULL };
+    const char *cb[] = { "addr add 10.77.0.2/30 dev gif0", "route add 10.88.0.0/16 via 10.77.0.1",
+                         "route add 2001:db8:88::/48 via 2001:db8:77::1", NULL };
+    for (const char **c = ca; *c; c++)
+        T_EQ(scene_cmd(A, NULL, "%s", *c), 0);
+    for (const char **c = cb; *c; c++)
+        T_EQ(scene_cmd(B, NULL, "%s", *c), 0);
+    sim_run_for(W, 2 * SEC);
+    uint64_t before = CTR_GET(B, gif, drop_spoof_urpf);
+    T_CHECK(sim_udp_once(W, A, B, "10.77.0.1", "10.77.0.2", 7410));
+    T_CHECK(sim_udp_once(W, A, B, "10.88.0.1", "10.77.0.2", 7411));
+    T_CHECK(!sim_udp_once(W, A, B, "10.99.0.1", "10.77.0.2", 7412));
+    T_EQ(CTR_GET(B, gif, drop_spoof_urpf), before + 1);
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:88::1", "2001:db8:77::2", 7413));
+    T_CHECK(!sim_udp_once(W, A, B, "2001:db8:99::1", "2001:db8:77::2", 7414));
+    T_EQ(CTR_GET(B, gif, drop_spoof_urpf), before + 2);
+    teardown();
+}
+
 /* A tunnel is a link that can carry a routing protocol: RIPng's
  * link-scope multicast (ff02::9, UDP 521, from the link-local address)
  * crosses the bound tunnel, inside ESP. */
@@ -132,6 +159,7 @@ int main(void)
 {
     RUN(gif_bound_to_esp_sas);
     RUN(bound_tunnel_still_checks_inner_sources);
+    RUN(bound_tunnel_strict_urpf);
     RUN(link_scope_multicast_over_the_tunnel);
     return t_done();
 }

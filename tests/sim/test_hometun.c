@@ -311,20 +311,26 @@ TEST(na_and_lladdr_on_the_tunnel)
     teardown();
 }
 
-/* client2 sends an NA through its own tunnel (its own SA) claiming client
- * 1's tunnel address: a raw ICMPv6 socket, hop limit 255, to ff02::1 on gif0. */
-static void na_from_client2(const char *target, const char *tlla4)
+/* client2 sends an NA through one of its tunnels claiming client 1's
+ * tunnel address: a raw ICMPv6 socket, hop limit 255, to ff02::1 on gif. */
+static void na_from_client2_on(const char *gif, const char *target, const char *tlla4)
 {
     int s = six_socket(C2, AF_INET6, SOCK_RAW, IPPROTO_ICMPV6);
     int hops = 255;
     six_setsockopt(C2, s, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, &hops, sizeof hops);
     uint8_t m[8 + 24] = { 136, 0, 0, 0, 0x20 };   /* NA, Override */
     na_body(m + 8, target, tlla4);
-    struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_scope_id = if_find(C2, "gif0")->index };
+    struct sockaddr_in6 dst = { .sin6_family = AF_INET6, .sin6_scope_id = if_find(C2, gif)->index };
     dst.sin6_addr = inj_a6("ff02::1");
     T_EQ(six_sendto(C2, s, m, sizeof m, 0, (struct sockaddr *)&dst, sizeof dst), (long)sizeof m);
     six_close(C2, s);
     sim_run_for(W, 200 * MS);
+}
+
+/* ... through its own tunnel (its own SA) */
+static void na_from_client2(const char *target, const char *tlla4)
+{
+    na_from_client2_on("gif0", target, tlla4);
 }
 
 /* The first ESP packet the server got from src: the client's first NA after a move. */
@@ -453,6 +459,172 @@ TEST(forged_nas_move_nothing)
     teardown();
 }
 
+/* Issue 10 item 2 (fallback): client 2 also has a transport SA with the
+ * server (here from its second address 203.0.113.51, as any host may have
+ * for its own traffic; the server's fallback policy for protocol 41 names no
+ * client, so that SA satisfies it too). Through it, client 2 sends Override
+ * NAs for client 1's tunnel address in 6in4 -- with its own outer address,
+ * then with client 1's -- and a plain datagram from client 1's address.
+ * Nothing moves, each is counted, client 1's traffic goes on, and client 1
+ * itself still moves its tunnel. */
+#define KEY_X "0x8182838485868788898a8b8c8d8e8f9091929394"
+static const char c2_transport[] =
+    "add 203.0.113.51 198.51.100.1 esp 0x5002 -m transport -E aes-gcm-16 " KEY_X ";\n"
+    "spdadd 203.0.113.51 198.51.100.1 any -P out ipsec esp/transport//require;\n";
+
+TEST(fallback_client2_cannot_move_client1)
+{
+    setup_mode(FALLBACK);
+    T_EQ(sim_setkey(S, c2_transport), 0);
+    const char *const atk[] = { "addr add 203.0.113.51/24 dev eth0", "addr add 192.0.2.10/32 dev eth0",
+                                "link add atk type gif local 203.0.113.51 remote 198.51.100.1", "link set atk up",
+                                NULL };
+    cmds(C2, atk);
+    T_EQ(sim_setkey(C2, c2_transport), 0);
+    sim_run_for(W, 2 * SEC);   /* atk's link-local address */
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.10"));
+
+    /* its own outer address: the SA's peer (203.0.113.51) is no tunnel's remote end */
+    uint64_t n = CTR_GET(S, gif, drop_sa_mismatch), in = CTR_GET(S, ipsec, in_packets);
+    na_from_client2_on("atk", "2001:db8:ff00::2", "203.0.113.66");
+    na_from_client2_on("atk", "fe80::c000:20a", "203.0.113.66");
+    T_CHECK(CTR_GET(S, ipsec, in_packets) >= in + 2);   /* authentic: IPsec let them through */
+    T_EQ(CTR_GET(S, gif, drop_sa_mismatch), n + 2);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.10"));
+
+    /* client 1's outer address, spoofed (the SA and policy follow atk's local end) */
+    T_EQ(scene_cmd(C2, NULL, "link set atk local 192.0.2.10"), 0);
+    n = CTR_GET(S, gif, drop_peer_moved);
+    na_from_client2_on("atk", "2001:db8:ff00::2", "203.0.113.66");
+    na_from_client2_on("atk", "fe80::c000:20a", "203.0.113.66");
+    T_EQ(CTR_GET(S, gif, drop_peer_moved), n + 2);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.10"));
+
+    /* not a tunnel packet: a datagram from client 1's address through client 2's SA (RFC 4301 §5.2 step 4) */
+    n = CTR_GET(S, ipsec, drop_sa_addr);
+    T_CHECK(!sim_udp_once(W, C2, S, "192.0.2.10", "198.51.100.1", 7300));
+    T_EQ(CTR_GET(S, ipsec, drop_sa_addr), n + 1);
+
+    T_EQ(CTR_GET(S, gif, na_moved), 0);
+    T_EQ(CTR_GET(S, gif, drop_na_unauth), 0);
+    T_CHECK(server_remote_is("ht-c2", "203.0.113.50"));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7301));
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7302));
+    /* the genuine client still moves its tunnel, from its new address */
+    move_client(0);
+    sim_run_for(W, 3 * SEC);
+    T_CHECK(server_remote_is("ht-c1", "192.0.2.11"));
+    T_EQ(CTR_GET(S, gif, na_moved), 1);
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7303));
+    teardown();
+}
+
+/* Issue 10 item 2 (c): one fallback (unbound) server per server address. */
+TEST(second_fallback_server_refused)
+{
+    setup_mode(FALLBACK);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c2 esp off") != 0);   /* the log says why */
+    T_CHECK(scene_cmd(S, NULL, "link add ht-c3 type gif local 198.51.100.1 remote 203.0.113.60") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 hometun server") != 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 esp 0x6001 0x6002 hometun server") == 0);   /* bound: fine */
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c3 esp off") != 0);
+    /* another server address may have its own */
+    T_CHECK(scene_cmd(S, NULL, "link add ht-c4 type gif local 198.51.100.9 remote 203.0.113.61") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c4 hometun server") == 0);
+    T_CHECK(scene_cmd(S, NULL, "link set ht-c4 local 198.51.100.1") != 0);
+    /* the refused commands changed nothing: client 2's bound tunnel works */
+    T_CHECK(sim_udp_once(W, I, C2, NULL, "2001:db8:ff01::2", 7310));
+    teardown();
+}
+
+/* Issue 10 item 5: a bound or hometun tunnel is strict uRPF. Client 2
+ * sources traffic from client 1's home prefix (routed behind ht-c1) and
+ * from a prefix the server routes nowhere, through its own SA. */
+TEST(client2_cannot_source_client1_prefix)
+{
+    setup(false);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:1000:5::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:9999::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:2000:1::1/128 dev eth0"), 0);
+    T_EQ(scene_cmd(S, NULL, "route add 2001:db8:2000::/48 via 2001:db8:ff01::2"), 0);
+    sim_run_for(W, 2 * SEC);
+    uint64_t n = CTR_GET(S, gif, drop_spoof_urpf);
+    T_CHECK(!sim_udp_once(W, C2, I, "2001:db8:1000:5::1", "2001:db8:ffff::10", 7400));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 1);
+    T_CHECK(!sim_udp_once(W, C2, I, "2001:db8:9999::1", "2001:db8:ffff::10", 7401));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 2);
+    /* its own: the tunnel address and its routed prefix; and client 1's stream */
+    T_CHECK(sim_udp_once(W, C2, I, "2001:db8:ff01::2", "2001:db8:ffff::10", 7402));
+    T_CHECK(sim_udp_once(W, C2, I, "2001:db8:2000:1::1", "2001:db8:ffff::10", 7403));
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7404));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7405));
+    T_EQ(CTR_GET(S, gif, drop_spoof_urpf), n + 2);
+    T_EQ(scene_cmd_wait(W, S, NULL, 5 * SEC, "ping fe80::c000:20a%%ht-c1 -c 1"), 0);   /* link-local inside the tunnel */
+    teardown();
+}
+
+/* The first ESP-in-UDP packet (not a keepalive) captured. */
+static size_t first_natt_esp(const struct inj_capture *c, uint8_t *out)
+{
+    for (unsigned i = 0; i < c->n; i++) {
+        struct ip4_info ih;
+        const uint8_t *d = c->f[i].d;
+        if (ip4_parse(d, c->f[i].len, &ih) == WR_OK && ih.proto == 17 && c->f[i].len > (size_t)ih.hl + 8 + 8 &&
+            d[ih.hl + 2] == 0x11 && d[ih.hl + 3] == 0x94) {   /* to port 4500 */
+            memcpy(out, d, c->f[i].len);
+            return c->f[i].len;
+        }
+    }
+    return 0;
+}
+
+/* Issue 10 item 4: an on-path attacker holds one authentic ESP-in-UDP
+ * packet of client 1 back and releases it later from another address and
+ * port. It is delivered (authentic, not a replay) but does not move the
+ * NAT-T peer: only a packet above the window's top may. */
+TEST(natt_delayed_packet_from_elsewhere_moves_nothing)
+{
+    setup(true);
+    T_CHECK(server_remote_is("ht-c1", "198.51.100.2"));
+    struct ifnet *s_wan = if_find(S, "eth1");
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, s_wan, false);   /* held back: the server never sees it */
+    T_CHECK(!sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7500));
+    uint8_t held[INJ_MAX];
+    size_t k = first_natt_esp(&cap, held);
+    inj_capture_stop(&cap);
+    T_CHECK(k > 0);
+    /* client 1's traffic goes on, the window moves past the held packet */
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7501));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7502));
+    uint64_t moved = CTR_GET(S, ipsec, natt_peer_moved), refused = CTR_GET(S, ipsec, natt_move_refused_old);
+    uint64_t in = CTR_GET(S, ipsec, in_packets);
+    /* released from 198.51.100.77 port 7777 */
+    struct in_addr evil = inj_a4("198.51.100.77");
+    memcpy(held + 12, &evil, 4);
+    inj_ip4_fix_cksum(held);
+    held[20] = 7777 >> 8, held[21] = 7777 & 0xff;
+    held[26] = held[27] = 0;   /* UDP checksum: none */
+    T_CHECK(inj_input(s_wan, held, k));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, in_packets), in + 1);   /* delivered */
+    T_EQ(CTR_GET(S, ipsec, natt_move_refused_old), refused + 1);
+    T_EQ(CTR_GET(S, ipsec, natt_peer_moved), moved);
+    T_CHECK(server_remote_is("ht-c1", "198.51.100.2"));
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7503));
+    /* released once more: now a replay */
+    uint64_t rp = CTR_GET(S, ipsec, drop_replay);
+    T_CHECK(inj_input(s_wan, held, k));
+    sim_run_for(W, 100 * MS);
+    T_EQ(CTR_GET(S, ipsec, drop_replay), rp + 1);
+    /* a real rebinding still moves it: the next (newest) packet from the new NAT port */
+    simnat_rebind(NAT);
+    T_CHECK(sim_udp_once(W, H, I, NULL, "2001:db8:ffff::10", 7504));
+    T_EQ(CTR_GET(S, ipsec, natt_peer_moved), moved + 1);
+    T_CHECK(sim_udp_once(W, I, H, NULL, "2001:db8:1000:1::10", 7505));
+    teardown();
+}
+
 int main(void)
 {
     RUN(stream_across_three_address_changes_raw_esp);
@@ -460,5 +632,9 @@ int main(void)
     RUN(fallback_transport_esp_over_gif);
     RUN(forged_nas_move_nothing);
     RUN(na_and_lladdr_on_the_tunnel);
+    RUN(fallback_client2_cannot_move_client1);
+    RUN(second_fallback_server_refused);
+    RUN(client2_cannot_source_client1_prefix);
+    RUN(natt_delayed_packet_from_elsewhere_moves_nothing);
     return t_done();
 }
