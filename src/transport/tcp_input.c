@@ -866,23 +866,21 @@ void tcp_input(struct ifnet *ifp, struct pkt *p, const struct in6_addr *src, con
      * through the SAs it requires is ignored, never answered (KAME) */
     if (tp && !ipsec_in_check_sp(st, p, tcp_sockpol(tp)))
         return;
-    if (tp && tp->state == TCPS_TIME_WAIT && !time_wait_input(tp, &s))
-        return;
-    if (tp && tp->state == TCPS_TIME_WAIT)
-        tp = NULL;
-    if (!tp || tp->state == TCPS_TIME_WAIT) {
-        tp = tcp_lookup(st, dst, s.t.dport, src, s.t.sport);   /* freed by time_wait_input if it reopens */
-        if (!tp) {
-            struct sock *ls = find_listener(st, dst, s.t.dport, v4, ifp->index);
-            if (ls) {
-                if (ipsec_in_check_sp(st, p, ls->ipsec))   /* a plaintext SYN never starts a handshake */
-                    listen_input(ls, &s);
-            } else {
-                CTR_INC(st, tcp, drop_no_listener);
-                reply_rst(st, &s);
-            }
+    if (tp && tp->state == TCPS_TIME_WAIT) {
+        if (!time_wait_input(tp, &s))
             return;
+        tp = NULL;   /* freed: the SYN may open a new connection through the listener */
+    }
+    if (!tp) {
+        struct sock *ls = find_listener(st, dst, s.t.dport, v4, ifp->index);
+        if (ls) {
+            if (ipsec_in_check_sp(st, p, ls->ipsec))   /* a plaintext SYN never starts a handshake */
+                listen_input(ls, &s);
+        } else {
+            CTR_INC(st, tcp, drop_no_listener);
+            reply_rst(st, &s);
         }
+        return;
     }
     if (tp->state == TCPS_SYN_SENT)
         syn_sent_input(tp, &s);

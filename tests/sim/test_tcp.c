@@ -1020,6 +1020,41 @@ TEST(syncookie_not_transferable)
     }
 }
 
+/* A SYN to a TIME_WAIT connection with a higher sequence number ends it and
+ * opens a new one through the listener (RFC 9293 §3.10.7.4, RFC 6191). The
+ * TIME_WAIT control block is freed on the way: nothing may read it after
+ * that (fuzz_tcp_seq found tcp_input reading its state; under SAN=1 this
+ * test is the use-after-free's regression case). Both families. */
+TEST(time_wait_syn_reopens)
+{
+    for (int v4 = 0; v4 <= 1; v4++) {
+        setup(NULL, 41 + (uint64_t)v4);
+        int ls, ca, cb;
+        T_CHECK(connect_family(v4 ? AF_INET : AF_INET6, 7201, &ls, &ca, &cb));
+        /* b closes first: b's side goes through TIME_WAIT */
+        T_EQ(six_shutdown(B, cb, SHUT_WR), 0);
+        sim_run_for(W, 10 * MS);
+        char c;
+        T_EQ(six_recv(A, ca, &c, 1, 0), 0);
+        struct tcpcb *tb = B->socks->s[cb].tp, saved = *tb;
+        T_EQ(six_close(A, ca), 0);
+        sim_run_for(W, 10 * MS);
+        T_EQ(tb->state, TCPS_TIME_WAIT);
+        T_EQ(six_close(B, cb), 0);
+        T_EQ(B->tcp->n_tw, 1);
+        /* a's stack no longer knows the connection: the SYN is forged from its addresses */
+        uint64_t synacks = CTR_GET(B, tcp, out_segs);
+        struct tcp_opts o = { .has_ts = true, .tsval = saved.ts_recent + 100000 };
+        forge_addr(B, A, &saved.faddr, &saved.laddr, saved.fport, saved.lport, saved.rcv_nxt + 100000, 0, TCP_SYN,
+                   65535, &o, NULL, 0);
+        sim_run_for(W, 1 * MS);
+        T_EQ(B->tcp->n_tw, 0);
+        T_EQ(B->socks->s[ls].n_syn, 1);   /* the listener took the SYN */
+        T_CHECK(CTR_GET(B, tcp, out_segs) > synacks);
+        teardown();
+    }
+}
+
 
 int main(void)
 {
@@ -1047,5 +1082,6 @@ int main(void)
     RUN(syncookie_default_mss);
     RUN(syncookie_not_transferable);
     RUN(sack_blocks_outside_what_was_sent);
+    RUN(time_wait_syn_reopens);
     return t_done();
 }
