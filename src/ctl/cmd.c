@@ -5,6 +5,7 @@
  * Every verb parses and checks all of its arguments before it changes
  * anything, so a command that fails leaves the stack as it was. Exit
  * statuses: 0 ok, 1 runtime failure, 2 usage or parse error. */
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,6 +65,28 @@ bool cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsign
     errno = 0;
     char *end;
     unsigned long v = strtoul(s, &end, 10);
+    if (errno || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* cmd_parse_ulong, or hex digits after 0x/0X: never a sign, a blank or
+ * strtoul's octal (a leading 0 is a decimal zero, as KAME setkey reads it).
+ * Every character after 0x is checked first: strtoul base 16 would take a
+ * second "0x" prefix ("0x0x5"). */
+bool cmd_parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out)
+{
+    if (!s || s[0] != '0' || (s[1] != 'x' && s[1] != 'X'))
+        return cmd_parse_ulong(s, min, max, out);
+    for (const char *d = s + 2; *d; d++)
+        if (!isxdigit((unsigned char)*d))
+            return false;
+    if (!s[2])
+        return false;
+    errno = 0;
+    char *end;
+    unsigned long v = strtoul(s + 2, &end, 16);
     if (errno || *end != '\0' || v < min || v > max)
         return false;
     *out = v;
@@ -290,13 +313,7 @@ static int link_del(struct cmd_ctx *c, int argc, char **argv)
 /* An SPI as setkey writes it: decimal or 0x hex, 256 and up (RFC 4303 §2.1). */
 static bool parse_spi(const char *s, unsigned long *out)
 {
-    char *end;
-    errno = 0;
-    unsigned long v = s[0] >= '0' && s[0] <= '9' ? strtoul(s, &end, 0) : 0;
-    if (!v || errno || *end || v < 256 || v > 0xffffffffUL)
-        return false;
-    *out = v;
-    return true;
+    return cmd_parse_num(s, 256, 0xffffffffUL, out);
 }
 
 static int link_set(struct cmd_ctx *c, int argc, char **argv)

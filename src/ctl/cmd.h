@@ -50,6 +50,8 @@ int cmd_usage(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(pri
 int cmd_fail(struct cmd_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Strict decimal: digits only, the whole string, within [min, max]. */
 bool cmd_parse_ulong(const char *s, unsigned long min, unsigned long max, unsigned long *out);
+/* The same, or hex after 0x ("0400" is four hundred: no octal, no sign, no blanks). */
+bool cmd_parse_num(const char *s, unsigned long min, unsigned long max, unsigned long *out);
 
 /* Execute argv. Returns the exit status (0 ok, 1 runtime failure, 2 usage /
  * parse error) or CMD_PENDING. On error, ctx->err holds a one-line reason and

@@ -34,7 +34,7 @@ bool ipsec_transport_peer_ok(struct six_stack *st, struct ipsec_sa *sa, struct p
     return false;
 }
 
-static bool sa_satisfies(const struct ipsec_sa *sa, const struct ipsec_req *r)
+bool ipsec_sa_satisfies(const struct ipsec_sa *sa, const struct ipsec_req *r)
 {
     if (sa->proto != r->proto)
         return false;
@@ -52,7 +52,7 @@ static bool req_met(struct six_stack *st, const struct pkt *p, const struct ipse
 {
     for (unsigned i = 0; i < p->ipsec_n; i++) {
         const struct ipsec_sa *sa = ipsec_sa_by_id(st, p->ipsec_said[i]);
-        if (sa && sa_satisfies(sa, r)) {
+        if (sa && ipsec_sa_satisfies(sa, r)) {
             if (r->mode == IPSEC_MODE_TUNNEL)
                 *tunnel_named = true;
             return true;

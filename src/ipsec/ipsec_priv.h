@@ -48,6 +48,15 @@ void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t no
 /* natt.c: an authenticated packet of inbound SA sa came from src:sport */
 /* Tunnel end points of the policies' requests naming old now name now. */
 void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
+/* The NAT-T peer at old:old_port moved to now: the tunnel requests that
+ * belong to it -- met by one of its SAs (ESP in UDP from or to that address
+ * AND port) and by no other SA -- name now. Another peer behind the same
+ * NAT address (another port) keeps its policies. Call it before the SAs
+ * move: it judges by where they are. */
+void ipsec_sp_requests_follow(struct ipsec_state *is, const struct in6_addr *old, uint16_t old_port,
+                              const struct in6_addr *now);
+/* ipsec_input.c: does SA sa meet request r (protocol, tunnel end points, unique reqid)? */
+bool ipsec_sa_satisfies(const struct ipsec_sa *sa, const struct ipsec_req *r);
 /* The same, and selectors naming old as a single address. */
 void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now);
 /* newest: the packet's number is above the window's top before it; only

@@ -159,13 +159,15 @@ void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct i
     }
     struct in6_addr old = sa->src;
     uint16_t old_port = sa->natt_sport;
+    /* the tunnels that name this peer (judged while its SAs are still at
+     * old:old_port: another client behind the same NAT address, on another
+     * port, keeps its own), then its SA and ours toward its old end point */
+    if (!in6_eq(&old, src))
+        ipsec_sp_requests_follow(st->ipsec, &old, old_port, src);
     ipsec_sa_move(st, sa, src, &sa->dst, sport, sa->natt_dport);
-    /* our SAs toward the old end point, and the tunnels that name it */
     for (struct ipsec_sa *o = st->ipsec->sa_head; o; o = o->next)
         if (o != sa && o->natt && in6_eq(&o->dst, &old) && o->natt_dport == old_port)
             ipsec_sa_move(st, o, &o->src, src, o->natt_sport, sport);
-    if (!in6_eq(&old, src))
-        ipsec_sp_requests_moved(st->ipsec, &old, src);
     CTR_INC(st, ipsec, natt_peer_moved);
     six_trace(st, "ipsec: NAT-T peer of SA 0x%x moved to port %u", sa->spi, sport);
 }

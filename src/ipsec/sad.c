@@ -467,7 +467,7 @@ void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_a
     sa->out_next = is->out_hash[ob];
     is->out_hash[ob] = sa;
     if (!in6_eq(&old_dst, dst))
-        gif_sa_moved(st, sa->spi, &old_dst, dst);   /* a tunnel interface bound to it follows */
+        gif_sa_moved(st, sa->proto, sa->spi, &old_dst, dst);   /* a tunnel interface bound to it follows */
 }
 
 void ipsec_addr_moved(struct six_stack *st, const struct in6_addr *old, const struct in6_addr *now)

@@ -298,6 +298,46 @@ void ipsec_sp_requests_moved(struct ipsec_state *is, const struct in6_addr *old,
             }
 }
 
+/* sa is one of the NAT-T peer's at addr:port: from there or toward it. */
+static bool sa_of_peer(const struct ipsec_sa *sa, const struct in6_addr *addr, uint16_t port)
+{
+    return sa->natt && ((in6_eq(&sa->src, addr) && sa->natt_sport == port) ||
+                        (in6_eq(&sa->dst, addr) && sa->natt_dport == port));
+}
+
+/* r belongs to the peer at addr:port alone: one of its SAs meets r and no
+ * SA of anyone else at addr (another port, or no NAT-T) does. */
+static bool req_of_peer(const struct ipsec_state *is, const struct ipsec_req *r, const struct in6_addr *addr,
+                        uint16_t port)
+{
+    bool mine = false;
+    for (const struct ipsec_sa *sa = is->sa_head; sa; sa = sa->next) {
+        if (!ipsec_sa_satisfies(sa, r))
+            continue;
+        if (!sa_of_peer(sa, addr, port))
+            return false;   /* shared with another peer: which one it means is not ours to guess */
+        mine = true;
+    }
+    return mine;
+}
+
+void ipsec_sp_requests_follow(struct ipsec_state *is, const struct in6_addr *old, uint16_t old_port,
+                              const struct in6_addr *now)
+{
+    for (unsigned d = 0; d < 4; d++)
+        for (struct ipsec_sp *sp = is->spd[d]; sp; sp = sp->next)
+            for (unsigned i = 0; i < sp->nreq; i++) {
+                struct ipsec_req *r = &sp->req[i];
+                if (r->mode != IPSEC_MODE_TUNNEL || (!in6_eq(&r->tdst, old) && !in6_eq(&r->tsrc, old)) ||
+                    !req_of_peer(is, r, old, old_port))
+                    continue;
+                if (in6_eq(&r->tdst, old))
+                    r->tdst = *now;
+                if (in6_eq(&r->tsrc, old))
+                    r->tsrc = *now;
+            }
+}
+
 void ipsec_sp_addr_moved(struct ipsec_state *is, const struct in6_addr *old, const struct in6_addr *now)
 {
     for (unsigned d = 0; d < 4; d++)

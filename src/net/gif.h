@@ -80,8 +80,11 @@ int gif_set_local(struct ifnet *ifp, const struct in6_addr *local);
  * gone takes the source the stack now picks toward its remote. */
 void gif_addr4_changed(struct six_stack *st);
 /* An SA moved its destination (NAT-T following, hometun): a gif bound to
- * it as output SA follows. */
-void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old_dst, const struct in6_addr *new_dst);
+ * it as output SA follows. The SA is the one named by all three of its
+ * keys (protocol, SPI, old destination): an AH SA that happens to share a
+ * bound ESP SA's SPI and destination is another SA and moves no gif. */
+void gif_sa_moved(struct six_stack *st, uint8_t proto, uint32_t spi, const struct in6_addr *old_dst,
+                  const struct in6_addr *new_dst);
 
 /* Protocol 41 or 4 for one of our addresses: ifp/p as received, the outer
  * header (and IPv6 extension headers) taking off bytes, src/dst the outer

@@ -217,8 +217,11 @@ void gif_addr4_changed(struct six_stack *st)
             client_take_source(st->ifs[i]->drv);
 }
 
-void gif_sa_moved(struct six_stack *st, uint32_t spi, const struct in6_addr *old_dst, const struct in6_addr *new_dst)
+void gif_sa_moved(struct six_stack *st, uint8_t proto, uint32_t spi, const struct in6_addr *old_dst,
+                  const struct in6_addr *new_dst)
 {
+    if (proto != IPSEC_PROTO_ESP)
+        return;   /* gifs bind ESP SAs only (gif_bind_esp) */
     for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
         struct ifnet *ifp = st->ifs[i];
         if (!gif_is(ifp))

@@ -263,13 +263,17 @@ bool gif_opt_word(const char *w)
 
 /* Decimal, or hex after 0x (a traffic class is often written so). Not
  * strtol's base 0 alone: it takes a sign, leading blanks, and reads a
- * leading 0 as octal ("tclass 010" would be 8). */
+ * leading 0 as octal ("tclass 010" would be 8). Every digit is checked
+ * before strtol: base 16 would take a second 0x ("0x0x5"). */
 static bool parse_int(const char *s, int lo, int hi, int *out)
 {
     bool hex = s[0] == '0' && (s[1] == 'x' || s[1] == 'X');
     const char *digits = hex ? s + 2 : s;
-    if (!(hex ? isxdigit((unsigned char)digits[0]) : isdigit((unsigned char)digits[0])))
+    if (!*digits)
         return false;
+    for (const char *d = digits; *d; d++)
+        if (!(hex ? isxdigit((unsigned char)*d) : isdigit((unsigned char)*d)))
+            return false;
     char *end;
     errno = 0;
     long v = strtol(digits, &end, hex ? 16 : 10);

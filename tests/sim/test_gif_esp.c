@@ -155,11 +155,39 @@ TEST(link_scope_multicast_over_the_tunnel)
     teardown();
 }
 
+/* gif0 follows the ESP SA it is bound to, named by all of its keys: an AH
+ * SA with the same SPI and destination that moves is another SA, and the
+ * tunnel stays where it is (the SPI alone is not the SA's identity). */
+TEST(ah_sa_sharing_the_spi_moves_no_gif)
+{
+    setup();
+    T_EQ(sim_setkey(A, "add 192.0.2.1 192.0.2.2 ah 0x1001 -A hmac-sha256 "
+                       "0x000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f;\n"),
+         0);
+    struct in6_addr b = { .s6_addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, 2 } }, c = b;
+    c.s6_addr[15] = 3;
+    struct ipsec_sa *ah = ipsec_sa_find(A, IPSEC_PROTO_AH, &b, 0x1001);
+    T_CHECK(ah != NULL);
+    if (ah)
+        ipsec_sa_move(A, ah, &ah->src, &c, 0, 0);
+    T_EQ(CTR_GET(A, gif, remote_moved), 0);
+    T_CHECK(sim_udp_once(W, A, B, NULL, "2001:db8:77::2", 7403));   /* still toward 192.0.2.2 */
+
+    /* the bound ESP SA itself moving takes the gif along */
+    struct ipsec_sa *esp = ipsec_sa_find(A, IPSEC_PROTO_ESP, &b, 0x1001);
+    T_CHECK(esp != NULL);
+    if (esp)
+        ipsec_sa_move(A, esp, &esp->src, &c, 0, 0);
+    T_EQ(CTR_GET(A, gif, remote_moved), 1);
+    teardown();
+}
+
 int main(void)
 {
     RUN(gif_bound_to_esp_sas);
     RUN(bound_tunnel_still_checks_inner_sources);
     RUN(bound_tunnel_strict_urpf);
     RUN(link_scope_multicast_over_the_tunnel);
+    RUN(ah_sa_sharing_the_spi_moves_no_gif);
     return t_done();
 }

@@ -188,6 +188,8 @@ TEST(outer_ttl_expiry_relayed_to_inner_source)
     T_CHECK(scene_cmd(A, NULL, "link set gif0 hlim +5") != 0);
     T_CHECK(scene_cmd(A, NULL, "link set gif0 hlim \" 5\"") != 0);
     T_CHECK(scene_cmd(A, NULL, "link set gif0 tclass 0x") != 0);
+    T_CHECK(scene_cmd(A, NULL, "link set gif0 tclass 0x0x5") != 0);   /* strtol base 16 takes a second 0x */
+    T_CHECK(link_show_has(A, "gif0", "tclass 32"));
     T_EQ(scene_cmd(A, NULL, "link set gif0 hlim 1 tclass 32"), 0);
     T_CHECK(link_show_has(A, "gif0", "hlim 1 tclass 32"));
     struct cmd_out o;

@@ -403,6 +403,106 @@ TEST(natt_udp_encapsulation_and_peer_follow)
     teardown();
 }
 
+/* Two tunnel-mode NAT-T clients behind one NAT address, told apart by the
+ * UDP source port (both of them a here: client 1 on 192.0.2.1:4500 with
+ * inner 2001:db8:a::1, client 2 on 192.0.2.1:4501 with 2001:db8:c::1, each
+ * with its own reqid). Client 1 rebinds to 192.0.2.11: b follows it, and
+ * its tunnel policies with it; client 2's policies name 192.0.2.1 still
+ * and its traffic flows both ways as before. */
+#define KEY1 "0x0102030405060708090a0b0c0d0e0f1011121314"
+#define KEY2 "0x2122232425262728292a2b2c2d2e2f3031323334"
+static const char two_clients_conf[] =
+    "add 192.0.2.1[4500] 192.0.2.2[4500] esp-udp 0x9001 -m tunnel -u 1 -natt_follow -E aes-gcm-16 " KEY1 ";\n"
+    "add 192.0.2.2[4500] 192.0.2.1[4500] esp-udp 0x9002 -m tunnel -u 1 -E aes-gcm-16 " KEY2 ";\n"
+    "add 192.0.2.1[4501] 192.0.2.2[4500] esp-udp 0x9011 -m tunnel -u 2 -natt_follow -E aes-gcm-16 " KEY1 ";\n"
+    "add 192.0.2.2[4500] 192.0.2.1[4501] esp-udp 0x9012 -m tunnel -u 2 -E aes-gcm-16 " KEY2 ";\n"
+    "spdadd 2001:db8:a::1 2001:db8:b::1 any -P out ipsec esp/tunnel/192.0.2.1-192.0.2.2/unique:1;\n"
+    "spdadd 2001:db8:b::1 2001:db8:a::1 any -P in ipsec esp/tunnel/192.0.2.2-192.0.2.1/unique:1;\n"
+    "spdadd 2001:db8:b::1 2001:db8:a::1 any -P out ipsec esp/tunnel/192.0.2.2-192.0.2.1/unique:1;\n"
+    "spdadd 2001:db8:a::1 2001:db8:b::1 any -P in ipsec esp/tunnel/192.0.2.1-192.0.2.2/unique:1;\n"
+    "spdadd 2001:db8:c::1 2001:db8:b::1 any -P out ipsec esp/tunnel/192.0.2.1-192.0.2.2/unique:2;\n"
+    "spdadd 2001:db8:b::1 2001:db8:c::1 any -P in ipsec esp/tunnel/192.0.2.2-192.0.2.1/unique:2;\n"
+    "spdadd 2001:db8:b::1 2001:db8:c::1 any -P out ipsec esp/tunnel/192.0.2.2-192.0.2.1/unique:2;\n"
+    "spdadd 2001:db8:c::1 2001:db8:b::1 any -P in ipsec esp/tunnel/192.0.2.1-192.0.2.2/unique:2;\n";
+
+/* The tunnel end points of b's policy with this selector and direction. */
+struct req_probe {
+    const char *src, *dst;
+    uint8_t dir;
+    bool found;
+    struct in6_addr tsrc, tdst;
+};
+
+static void probe_fn(void *ctx, const struct ipsec_sp *sp)
+{
+    struct req_probe *q = ctx;
+    struct in6_addr s, d;
+    inet_pton(AF_INET6, q->src, &s);
+    inet_pton(AF_INET6, q->dst, &d);
+    if (sp->dir == q->dir && sp->nreq == 1 && !memcmp(&sp->sel.src, &s, 16) && !memcmp(&sp->sel.dst, &d, 16)) {
+        q->found = true;
+        q->tsrc = sp->req[0].tsrc;
+        q->tdst = sp->req[0].tdst;
+    }
+}
+
+/* Does b's policy src -> dst (dir) tunnel between 192.0.2.<ts> and 192.0.2.<td>? */
+static bool b_tunnel_is(const char *src, const char *dst, uint8_t dir, uint8_t ts, uint8_t td)
+{
+    struct req_probe q = { .src = src, .dst = dst, .dir = dir };
+    ipsec_sp_foreach(B, probe_fn, &q);
+    struct in6_addr s = { .s6_addr = { [10] = 0xff, [11] = 0xff, 192, 0, 2, ts } }, d = s;
+    d.s6_addr[15] = td;
+    return q.found && !memcmp(&q.tsrc, &s, 16) && !memcmp(&q.tdst, &d, 16);
+}
+
+TEST(natt_rebinding_moves_only_its_own_policies)
+{
+    setup(58);
+    scene_cmd(A, NULL, "addr add 2001:db8:a::1/64 dev eth0");
+    scene_cmd(A, NULL, "addr add 2001:db8:c::1/64 dev eth0");
+    scene_cmd(B, NULL, "addr add 2001:db8:b::1/64 dev eth0");
+    scene_cmd(A, NULL, "route add 2001:db8:b::/64 dev eth0");
+    scene_cmd(B, NULL, "route add 2001:db8:a::/64 dev eth0");
+    scene_cmd(B, NULL, "route add 2001:db8:c::/64 dev eth0");
+    sim_run_for(W, 2 * SEC);
+    T_EQ(load(A, two_clients_conf), 0);
+    T_EQ(load(B, two_clients_conf), 0);
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:a::1", "2001:db8:b::1", 7110));
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:c::1", "2001:db8:b::1", 7111));
+    T_CHECK(sim_udp_once(W, B, A, "2001:db8:b::1", "2001:db8:c::1", 7112));
+
+    /* client 1 rebinds to 192.0.2.11; client 2 stays on 192.0.2.1:4501 */
+    T_EQ(scene_cmd(A, NULL, "addr add 192.0.2.11/24 dev eth0"), 0);
+    sim_run_for(W, 2 * SEC);
+    T_EQ(load(A, "update 192.0.2.11[4500] 192.0.2.2[4500] esp-udp 0x9001 -m tunnel -u 1 -E aes-gcm-16 " KEY1 ";\n"
+                 "delete 192.0.2.2 192.0.2.1 esp-udp 0x9002;\n"
+                 "add 192.0.2.2[4500] 192.0.2.11[4500] esp-udp 0x9002 -m tunnel -u 1 -E aes-gcm-16 " KEY2 ";\n"
+                 "spdupdate 2001:db8:a::1 2001:db8:b::1 any -P out ipsec "
+                 "esp/tunnel/192.0.2.11-192.0.2.2/unique:1;\n"
+                 "spdupdate 2001:db8:b::1 2001:db8:a::1 any -P in ipsec "
+                 "esp/tunnel/192.0.2.2-192.0.2.11/unique:1;\n"),
+         0);
+    uint64_t moved = CTR_GET(B, ipsec, natt_peer_moved);
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:a::1", "2001:db8:b::1", 7113));   /* client 1, from .11 now */
+    T_EQ(CTR_GET(B, ipsec, natt_peer_moved), moved + 1);
+
+    /* client 1's tunnel follows it, client 2's stays where it is */
+    T_CHECK(b_tunnel_is("2001:db8:b::1", "2001:db8:a::1", IPSEC_DIR_OUT, 2, 11));
+    T_CHECK(b_tunnel_is("2001:db8:a::1", "2001:db8:b::1", IPSEC_DIR_IN, 11, 2));
+    T_CHECK(b_tunnel_is("2001:db8:b::1", "2001:db8:c::1", IPSEC_DIR_OUT, 2, 1));
+    T_CHECK(b_tunnel_is("2001:db8:c::1", "2001:db8:b::1", IPSEC_DIR_IN, 1, 2));
+    /* and both clients' traffic flows, each through its own SAs */
+    uint64_t pol = CTR_GET(B, ipsec, drop_policy);
+    T_CHECK(sim_udp_once(W, B, A, "2001:db8:b::1", "2001:db8:c::1", 7114));
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:c::1", "2001:db8:b::1", 7115));
+    T_CHECK(sim_udp_once(W, B, A, "2001:db8:b::1", "2001:db8:a::1", 7116));
+    T_CHECK(sim_udp_once(W, A, B, "2001:db8:a::1", "2001:db8:b::1", 7117));
+    T_EQ(CTR_GET(B, ipsec, drop_policy), pol);
+    T_EQ(CTR_GET(B, ipsec, natt_peer_moved), moved + 1);
+    teardown();
+}
+
 /* IPv6 in IPv6 tunnel mode with 200 bytes of TFC padding (RFC 4303 §2.7):
  * every ESP packet on the wire is that much longer, the inner packet
  * arrives as it was sent; transport mode refuses TFC. */
@@ -468,6 +568,7 @@ int main(void)
     RUN(esn_across_two_to_the_32);
     RUN(hostile_esp_each_counted);
     RUN(natt_udp_encapsulation_and_peer_follow);
+    RUN(natt_rebinding_moves_only_its_own_policies);
     RUN(tfc_padding_in_a_6in6_tunnel);
     RUN(ipv4_in_ipv4_tunnel);
     return t_done();

@@ -6,6 +6,8 @@
 #include "ctl/cmd.h"
 #include "net/stack.h"
 #include "link/loop.h"
+#include "net/gif.h"
+#include "net/gif_var.h"
 
 static struct six_stack *st;
 static struct cmd_out out, err;
@@ -159,6 +161,42 @@ TEST(link_add_host_args)
     T_CHECK(!if_find(st, "wan0"));
 }
 
+/* link set gif0 esp: SPIs are decimal or 0x hex as setkey reads them --
+ * "0400" is four hundred, not strtoul's octal 256; no sign, no blanks, no
+ * second 0x, nothing past 32 bits, nothing below 256. */
+TEST(gif_esp_spi_numbers)
+{
+    T_EQ(run("link add gif9 type gif local 192.0.2.1 remote 192.0.2.2"), 0);
+    struct ifnet *ifp = if_find(st, "gif9");
+    T_CHECK(ifp && gif_is(ifp));
+    if (!ifp)
+        return;
+    const struct gif_softc *sc = ifp->drv;
+    T_EQ(run("link set gif9 esp 0400 0x1002"), 0);
+    T_EQ(sc->esp_out, 400);
+    T_EQ(sc->esp_in, 0x1002);
+    T_EQ(run("link set gif9 esp 0X100 4294967295"), 0);
+    T_EQ(sc->esp_out, 256);
+    T_EQ(sc->esp_in, 4294967295u);
+    T_EQ(run("link set gif9 esp 00256 0xffffffff"), 0);
+    T_EQ(sc->esp_out, 256);
+    T_EQ(sc->esp_in, 0xffffffffu);
+    static const char *const bad[] = { "+400", "-400", "\" 400\"", "\"400 \"", "0x", "0x0x500", "0x+500", "0x 500",
+                                       "400x", "0x1g0", "255", "0xff", "0", "4294967296", "0x100000000",
+                                       "99999999999999999999999", "0400.0", "" };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char line[96];
+        snprintf(line, sizeof line, "link set gif9 esp %s 0x1002", bad[i]);
+        int rc = run(line);
+        if (rc != 2)
+            printf("#   accepted: %s\n", line);
+        T_EQ(rc, 2);
+        T_CHECK(contains(err.buf, "esp SPI-OUT SPI-IN"));
+    }
+    T_EQ(sc->esp_out, 256);   /* every refusal left the binding alone */
+    T_EQ(run("link del gif9"), 0);
+}
+
 int main(void)
 {
     struct six_stack_opts o = { .name = "t", .seed = 1 };
@@ -178,6 +216,7 @@ int main(void)
     RUN(link_del);
     RUN(help);
     RUN(link_add_host_args);
+    RUN(gif_esp_spi_numbers);
     six_stack_destroy(st);
     cmd_out_free(&out);
     cmd_out_free(&err);

@@ -139,6 +139,9 @@ TEST(sa_add_algorithms)
     c = one("add 192.0.2.1 192.0.2.2 esp 256 -E aes-gcm-16 0XABCDEF0123456789ABCDEF0123456789ABCDEF01;");
     T_EQ(c.sa.spi, 256);
     T_EQ(c.sa.ekey[0], 0xab);
+    /* a leading zero is decimal, as KAME reads it (not C's octal) */
+    c = one("add 192.0.2.1 192.0.2.2 esp 0400 -E aes-gcm-16 0XABCDEF0123456789ABCDEF0123456789ABCDEF01;");
+    T_EQ(c.sa.spi, 400);
 }
 
 TEST(sa_extensions)
@@ -469,6 +472,12 @@ TEST(refused_combinations)
         "t.conf:1:29: SPI 99999999999999999999999 out of range (256-4294967295)");
     ERR("add 192.0.2.1 192.0.2.2 esp 12ab -E aes-gcm-16 " GCM20 ";",
         "t.conf:1:29: bad SPI '12ab' (decimal or 0x-hex)");
+    ERR("add 192.0.2.1 192.0.2.2 esp +400 -E aes-gcm-16 " GCM20 ";",
+        "t.conf:1:29: bad SPI '+400' (decimal or 0x-hex)");
+    ERR("add 192.0.2.1 192.0.2.2 esp 0x0x400 -E aes-gcm-16 " GCM20 ";",
+        "t.conf:1:29: bad SPI '0x0x400' (decimal or 0x-hex)");
+    ERR("add 192.0.2.1 192.0.2.2 esp 0x -E aes-gcm-16 " GCM20 ";",
+        "t.conf:1:29: bad SPI '0x' (decimal or 0x-hex)");
     ERR("add 192.0.2.1 192.0.2.2 esp 1000 -r 8193 -E aes-gcm-16 " GCM20 ";",
         "t.conf:1:37: -r 8193 asks for 65544 packets; the window is at most 65536 (-r 8192)");
     ERR("add 192.0.2.1 192.0.2.2 esp 1000 -m tunnel -m transport -E aes-gcm-16 " GCM20 ";",
