@@ -56,6 +56,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <netinet/tcp.h>
+#include "fuzz_stateful.h"
 #include "core/log.h"
 #include "core/pkt.h"
 #include "ctl/scene.h"
@@ -81,7 +82,6 @@
 #define MAX_PAYLOAD 1400
 
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
-int LLVMFuzzerInitialize(int *argc, char ***argv);
 
 static inline uint8_t pat_peer(uint32_t s) { return (uint8_t)((s * 0x9e3779b1u) >> 24); }
 static inline uint8_t pat_v(uint32_t s) { return (uint8_t)((s * 0x85ebca6bu) >> 24); }
@@ -486,28 +486,6 @@ static void handshake(uint8_t mode, uint8_t synopt)
     sim_run_for(G.w, 1 * MS);
 }
 
-
-/* libFuzzer's entropic schedule updates a frequency per feature after every
- * run; with this target's ~20 000 features that took 80 % of the time (24
- * exec/s instead of 147).  Unless the command line says otherwise, turn it off. */
-int LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-    static char *args[64];
-    static char off[] = "-entropic=0";
-    if (*argc < 1 || *argc > 62)
-        return 0;
-    for (int i = 1; i < *argc; i++)
-        if (!strncmp((*argv)[i], "-entropic", 9))
-            return 0;
-    args[0] = (*argv)[0];
-    args[1] = off;
-    for (int i = 1; i < *argc; i++)
-        args[i + 1] = (*argv)[i];
-    args[*argc + 1] = NULL;
-    *argc += 1;
-    *argv = args;
-    return 0;
-}
 
 /* --- one record --- */
 
