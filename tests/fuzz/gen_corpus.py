@@ -297,6 +297,33 @@ seed('fuzz_sadspd', 'lifetime_expiry', ksa(ADD, 0x08, 6, 4, life=2, t=15) + kpin
 seed('fuzz_sadspd', 'tunnel_out_in', ksp(SPDADD, 0x02 | 0x10, sp=1, dp=1, req=0x0a) + ksa(ADD, 0x12, 9, 8) + kpout(0)
      + ksp(SPDADD, 0x00 | 0x10, sp=1, dp=1, req=0x0a) + ksa(ADD, 0x10, 9, 8) + kpin(0, 9, 8))
 
+# --- gif / hometun input (fuzz_gif: server byte, then [how][len][inner] records)
+def na_inner(src, target, tlla4):
+    body = a6(target) + bytes([2, 1]) + a4(tlla4) + b'\0\0'
+    return ip6(src, 'ff02::1', 58, icmp6(src, 'ff02::1', 136, 0, bytes([0x20, 0, 0, 0]) + body), hlim=255)
+def grec(how, inner): return bytes([how, len(inner)]) + inner
+def gudp6(s, d, port=7):
+    u = struct.pack('!HHHH', 9, port, 16, 0) + b'fuzz_gif'
+    return ip6(s, d, 17, setck(u, 6, ck(ph6(s, d, len(u), 17) + u)))
+G_SEAL, G_PLAIN, G_TIME, G_RAW, G_REPAIR = 1, 0, 2, 3, 0x80
+def ghow(kind, sa=0, src=0, v4in=False, repair=True): return kind | sa << 2 | src << 4 | (0x40 if v4in else 0) | (G_REPAIR if repair else 0)
+na_c1 = na_inner('2001:db8:ff00::2', '2001:db8:ff00::2', '192.0.2.66')
+na_c1_by_c2 = na_inner('2001:db8:ff01::2', '2001:db8:ff00::2', '203.0.113.50')
+seed('fuzz_gif', 'bound_move_c1', b'\0' + grec(ghow(G_SEAL, 0, 2), na_c1) + grec(ghow(G_SEAL, 0, 2),
+     gudp6('2001:db8:1000:1::10', '2001:db8:2::1')) + bytes([G_TIME, 20]))
+seed('fuzz_gif', 'bound_c2_claims_c1', b'\0' + grec(ghow(G_SEAL, 1, 1), na_c1_by_c2) + grec(ghow(G_PLAIN, 0, 2), na_c1))
+seed('fuzz_gif', 'bound_traffic', b'\0' + grec(ghow(G_SEAL, 0, 0), gudp6('2001:db8:1000:1::10', '2001:db8:2::1'))
+     + grec(ghow(G_SEAL, 1, 1), gudp6('2001:db8:2000:1::10', '2001:db8:2::1'))
+     + grec(ghow(G_SEAL, 0, 0), gudp6('2001:db8:1000:1::10', '2001:db8:2000:1::10')))
+seed('fuzz_gif', 'fallback_move_c1', b'\1' + grec(ghow(G_SEAL, 0, 2), na_c1)
+     + grec(ghow(G_SEAL, 0, 2), gudp6('2001:db8:1000:1::10', '2001:db8:2::1')) + grec(ghow(G_PLAIN, 0, 1), na_c1))
+inner4 = ip4('10.9.0.2', '10.9.0.1', 17, struct.pack('!HHHH', 9, 7, 16, 0) + b'fuzz_gif')
+seed('fuzz_gif', 'plain_6in4_4in6_6in6', b'\2' + grec(ghow(G_PLAIN, 0, 2), gudp6('2001:db8:ff02::2', '2001:db8:2::1'))
+     + grec(ghow(G_PLAIN, 0, 3, v4in=True), inner4)
+     + grec(ghow(G_PLAIN, 0, 3), gudp6('2001:db8:ff03::2', '2001:db8:2::1'))
+     + grec(ghow(G_PLAIN, 0, 3), ip6('2001:db8:ff03::2', '2001:db8:2::1', 41, gudp6('2001:db8:3000::1', '2001:db8:2::1')))
+     + grec(ghow(G_PLAIN, 0, 2), ip6('2001:db8:ff02::2', '2001:db8:9::1', 4, inner4)))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
