@@ -263,9 +263,9 @@ zw = (t_write(30000) + tseg(T_ACK, dack=1000, win=0) + t_s(2) + tseg(T_ACK, ackm
 seed('fuzz_tcp_seq', 'passive6_zero_window', bytes([0x0c, 0x7f]) + zw)
 seed('fuzz_tcp_seq', 'active4_zero_window', bytes([0x0f, 0x0f]) + zw)
 # the fuzzer does the handshake itself (listener), a RST, a SYN in the window, a second port
-hs = (tseg(T_SYN, opt=0x19, arg=100, peerbase=True) + tseg(T_ACK, dseq=0, peerbase=True)
+hs = (tseg(T_SYN, opt=0x19, arg=100, peerbase=True) + tseg(T_ACK, dseq=0, peerbase=True, ackmax=True)
       + tseg(T_ACK | T_PSH, plen6=50) + t_ctl(4) + t_read(500) + tseg(T_SYN, opt=0x11, port=1, peerbase=True)
-      + tseg(T_ACK, port=1, peerbase=True) + tseg(T_SYN) + tseg(T_RST) + t_ms(1000) + t_ctl(0) + t_s(5))
+      + tseg(T_ACK, port=1, peerbase=True, ackmax=True) + tseg(T_SYN) + tseg(T_RST) + t_ms(1000) + t_ctl(0) + t_s(5))
 seed('fuzz_tcp_seq', 'listen6_fuzzer_handshake', bytes([0x00, 0x00]) + hs)
 seed('fuzz_tcp_seq', 'listen4_fuzzer_handshake', bytes([0x21, 0x00]) + hs)
 # timeouts: retransmissions to the end, keepalive, TIME_WAIT
