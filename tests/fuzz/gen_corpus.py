@@ -231,6 +231,99 @@ seed('fuzz_rtnl', 'newaddr', nl(20, ifam(2, 32, 0, 3, [rta(2, a4('10.0.0.2'))]))
 seed('fuzz_rtnl', 'deladdr', nl(21, ifam(2, 24, 0, 2, [rta(2, a4('10.0.0.2')), rta(1, a4('10.0.0.2'))])))
 seed('fuzz_rtnl', 'error', nl(2, struct.pack('<i', -22) + struct.pack('<IHHII', 24, 22, 0x301, 9, 0), seq=9))
 
+# --- TCP with a sequence of segments (fuzz_tcp_seq: mode, SYN options, 10-byte records)
+def tseg(flags, dseq=0, dack=0, win=255, plen6=0, opt=1, arg=0, port=0, peerbase=False, ackmax=False):
+    op = (port << 5) | (8 if peerbase else 0) | (16 if ackmax else 0)
+    return struct.pack('!BBhhBBBB', op, flags, dseq, dack, win, plen6, opt, arg)
+def trec(kind, a=0, b=0): return struct.pack('!BBB7x', kind, a, b)
+T_FIN, T_SYN, T_RST, T_PSH, T_ACK = 1, 2, 4, 8, 16
+t_ms = lambda ms: trec(4, ms >> 8, ms & 255)
+t_s = lambda s: trec(4, 0x80, s)
+t_write = lambda n: trec(5, n >> 8, n & 255)
+t_read = lambda n: trec(6, n >> 8, n & 255)
+t_ctl = lambda w: trec(7, w)
+bulk = (tseg(T_ACK | T_PSH, plen6=200) + tseg(T_ACK | T_PSH, plen6=200) + t_read(4000) + t_write(3000)
+        + t_ms(50) + tseg(T_ACK, ackmax=True) + t_write(20000) + tseg(T_ACK, dack=1400) + t_ms(300)
+        + tseg(T_ACK, ackmax=True) + tseg(T_ACK | T_FIN) + t_read(100) + t_ctl(1) + t_ms(100)
+        + tseg(T_ACK, ackmax=True) + t_s(61))
+seed('fuzz_tcp_seq', 'passive6_bulk', bytes([0x04, 0x7f]) + bulk)
+seed('fuzz_tcp_seq', 'passive4_bulk', bytes([0x05, 0x7f]) + bulk)
+seed('fuzz_tcp_seq', 'active6_bulk', bytes([0x06, 0x7f]) + bulk)
+seed('fuzz_tcp_seq', 'active4_plain', bytes([0x07, 0x00]) + bulk.replace(b'\x01\x00', b'\x00\x00'))
+# out of order, a hole filled, SACK blocks, a small receive buffer filled up
+ooo = (tseg(T_ACK, dseq=1200, plen6=200) + tseg(T_ACK, dseq=3600, plen6=200) + tseg(T_ACK, plen6=200)
+       + t_read(600) + tseg(T_ACK, dseq=0, plen6=250) + t_read(9000) + t_write(9000)
+       + tseg(T_ACK, opt=0x19, arg=20) + tseg(T_ACK, opt=0x19, arg=20) + tseg(T_ACK, opt=0x19, arg=20)
+       + t_ms(20) + tseg(T_ACK, ackmax=True))
+seed('fuzz_tcp_seq', 'passive6_ooo_sack', bytes([0x14, 0x7f]) + ooo)
+# zero window: the peer stops reading, then opens again; persist probes
+zw = (t_write(30000) + tseg(T_ACK, dack=1000, win=0) + t_s(2) + tseg(T_ACK, ackmax=True, win=0)
+      + tseg(T_ACK, ackmax=True, win=0) + tseg(T_ACK, ackmax=True, win=0) + t_s(10)
+      + tseg(T_ACK, ackmax=True, win=255) + t_ms(10) + tseg(T_ACK, ackmax=True) + t_s(30))
+seed('fuzz_tcp_seq', 'passive6_zero_window', bytes([0x0c, 0x7f]) + zw)
+seed('fuzz_tcp_seq', 'active4_zero_window', bytes([0x0f, 0x0f]) + zw)
+# the fuzzer does the handshake itself (listener), a RST, a SYN in the window, a second port
+hs = (tseg(T_SYN, opt=0x19, arg=100, peerbase=True) + tseg(T_ACK, dseq=0, peerbase=True, ackmax=True)
+      + tseg(T_ACK | T_PSH, plen6=50) + t_ctl(4) + t_read(500) + tseg(T_SYN, opt=0x11, port=1, peerbase=True)
+      + tseg(T_ACK, port=1, peerbase=True, ackmax=True) + tseg(T_SYN) + tseg(T_RST) + t_ms(1000) + t_ctl(0) + t_s(5))
+seed('fuzz_tcp_seq', 'listen6_fuzzer_handshake', bytes([0x00, 0x00]) + hs)
+seed('fuzz_tcp_seq', 'listen4_fuzzer_handshake', bytes([0x21, 0x00]) + hs)
+# timeouts: retransmissions to the end, keepalive, TIME_WAIT
+to = t_write(5000) + t_s(200) + t_ctl(2) + t_s(10)
+seed('fuzz_tcp_seq', 'active6_rexmt_timeout', bytes([0x26, 0x0f]) + to)
+seed('fuzz_tcp_seq', 'passive6_close_timewait', bytes([0x04, 0x0f]) + t_ctl(1) + t_ms(5)
+     + tseg(T_ACK, ackmax=True) + tseg(T_ACK | T_FIN) + t_s(30) + tseg(T_ACK | T_FIN, dseq=-1) + t_s(40))
+
+# --- SAD/SPD under PF_KEY sequences and packets (fuzz_sadspd: 8-byte records)
+def ksa(op, fl, spi, seed, reqid=0, life=0, replay=32, t=0): return bytes([op, fl, spi, seed, reqid, life, replay, t])
+def ksp(op, fl, sp=0, dp=0, ul=0, port=0, prio=0, req=0): return bytes([op, fl, sp, dp, ul, port, prio, req])
+def kpin(fl, spi, seed, skip=0): return bytes([7, fl, spi, seed, skip, 0, 0, 0])
+kpout = lambda fl: bytes([7, 0x80 | fl, 0, 0, 0, 0, 0, 0])
+kflush = lambda fl: bytes([6, fl, 0, 0, 0, 0, 0, 0])
+ADD, UPD, DEL, GETSPI, SPDADD, SPDDEL = 0, 1, 2, 3, 4, 5
+seed('fuzz_sadspd', 'v6_add_packet_delete', ksa(ADD, 0x08, 1, 5) + kpin(0, 1, 5) + kpin(0, 1, 6) + ksa(DEL, 0x08, 1, 5)
+     + kpin(0, 1, 5) + ksa(ADD, 0x08, 1, 7) + kpin(0, 1, 5) + kpin(0, 1, 7))
+seed('fuzz_sadspd', 'v4_gcm_add_packet_delete', ksa(ADD, 0x29, 2, 9) + kpin(0x21, 2, 9) + kpin(0x21, 2, 9, 200)
+     + ksa(DEL, 0x29, 2, 9) + kpin(0x21, 2, 9))
+seed('fuzz_sadspd', 'getspi_update', ksa(GETSPI, 0x08, 0, 0) + ksa(GETSPI, 0x08, 0, 0) + ksa(UPD, 0x08, 0, 3)
+     + ksa(ADD, 0x08, 0, 3) + kpin(0, 0, 3) + ksa(UPD, 0x08, 0, 3, life=9) + kpin(0, 0, 3) + kflush(0))
+seed('fuzz_sadspd', 'spd_out_protect', ksp(SPDADD, 0x02 | 0x10, ul=1, req=0x08) + kpout(0) + ksa(ADD, 0x0a, 4, 1)
+     + kpout(0) + ksp(SPDADD, 0x03 | 0x10, ul=1, req=0x08) + ksa(ADD, 0x0b, 4, 1) + kpout(1) + ksp(SPDDEL, 0x02 | 0x10, ul=1)
+     + kpout(0) + kflush(1) + kflush(0))
+seed('fuzz_sadspd', 'spd_in_require', ksp(SPDADD, 0x00 | 0x10, ul=1, req=0x08) + kpin(0, 5, 2) + ksa(ADD, 0x08, 5, 2)
+     + kpin(0, 5, 2) + ksp(SPDADD, 0x00 | 0x00, sp=1, dp=1, prio=1) + kpin(0, 5, 2) + ksp(SPDDEL, 0x00, sp=1, dp=1))
+seed('fuzz_sadspd', 'lifetime_expiry', ksa(ADD, 0x08, 6, 4, life=2, t=15) + kpin(0, 6, 4) + bytes([6, 2, 0, 0, 0, 0, 0, 0])[:0]
+     + ksa(ADD, 0x48, 7, 4, life=3) + ksa(ADD, 0x0c, 7, 4) + ksa(DEL, 0x0c, 7, 4) + ksa(ADD, 0x08, 8, 4, t=40) + kpin(0, 8, 4))
+seed('fuzz_sadspd', 'tunnel_out_in', ksp(SPDADD, 0x02 | 0x10, sp=1, dp=1, req=0x0a) + ksa(ADD, 0x12, 9, 8) + kpout(0)
+     + ksp(SPDADD, 0x00 | 0x10, sp=1, dp=1, req=0x0a) + ksa(ADD, 0x10, 9, 8) + kpin(0, 9, 8))
+
+# --- gif / hometun input (fuzz_gif: server byte, then [how][len][inner] records)
+def na_inner(src, target, tlla4):
+    body = a6(target) + bytes([2, 1]) + a4(tlla4) + b'\0\0'
+    return ip6(src, 'ff02::1', 58, icmp6(src, 'ff02::1', 136, 0, bytes([0x20, 0, 0, 0]) + body), hlim=255)
+def grec(how, inner): return bytes([how, len(inner)]) + inner
+def gudp6(s, d, port=7):
+    u = struct.pack('!HHHH', 9, port, 16, 0) + b'fuzz_gif'
+    return ip6(s, d, 17, setck(u, 6, ck(ph6(s, d, len(u), 17) + u)))
+G_SEAL, G_PLAIN, G_TIME, G_RAW, G_REPAIR = 1, 0, 2, 3, 0x80
+def ghow(kind, sa=0, src=0, v4in=False, repair=True): return kind | sa << 2 | src << 4 | (0x40 if v4in else 0) | (G_REPAIR if repair else 0)
+na_c1 = na_inner('2001:db8:ff00::2', '2001:db8:ff00::2', '192.0.2.66')
+na_c1_by_c2 = na_inner('2001:db8:ff01::2', '2001:db8:ff00::2', '203.0.113.50')
+seed('fuzz_gif', 'bound_move_c1', b'\0' + grec(ghow(G_SEAL, 0, 2), na_c1) + grec(ghow(G_SEAL, 0, 2),
+     gudp6('2001:db8:1000:1::10', '2001:db8:2::1')) + bytes([G_TIME, 20]))
+seed('fuzz_gif', 'bound_c2_claims_c1', b'\0' + grec(ghow(G_SEAL, 1, 1), na_c1_by_c2) + grec(ghow(G_PLAIN, 0, 2), na_c1))
+seed('fuzz_gif', 'bound_traffic', b'\0' + grec(ghow(G_SEAL, 0, 0), gudp6('2001:db8:1000:1::10', '2001:db8:2::1'))
+     + grec(ghow(G_SEAL, 1, 1), gudp6('2001:db8:2000:1::10', '2001:db8:2::1'))
+     + grec(ghow(G_SEAL, 0, 0), gudp6('2001:db8:1000:1::10', '2001:db8:2000:1::10')))
+seed('fuzz_gif', 'fallback_move_c1', b'\1' + grec(ghow(G_SEAL, 0, 2), na_c1)
+     + grec(ghow(G_SEAL, 0, 2), gudp6('2001:db8:1000:1::10', '2001:db8:2::1')) + grec(ghow(G_PLAIN, 0, 1), na_c1))
+inner4 = ip4('10.9.0.2', '10.9.0.1', 17, struct.pack('!HHHH', 9, 7, 16, 0) + b'fuzz_gif')
+seed('fuzz_gif', 'plain_6in4_4in6_6in6', b'\2' + grec(ghow(G_PLAIN, 0, 2), gudp6('2001:db8:ff02::2', '2001:db8:2::1'))
+     + grec(ghow(G_PLAIN, 0, 3, v4in=True), inner4)
+     + grec(ghow(G_PLAIN, 0, 3), gudp6('2001:db8:ff03::2', '2001:db8:2::1'))
+     + grec(ghow(G_PLAIN, 0, 3), ip6('2001:db8:ff03::2', '2001:db8:2::1', 41, gudp6('2001:db8:3000::1', '2001:db8:2::1')))
+     + grec(ghow(G_PLAIN, 0, 2), ip6('2001:db8:ff02::2', '2001:db8:9::1', 4, inner4)))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
