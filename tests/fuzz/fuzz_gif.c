@@ -35,8 +35,8 @@
  *     (strict uRPF on the gif, issue 10 item 5);
  *   - every packet the server sends parses, and carries at most
  *     GIF_MAX_NEST tunnel headers with the server's own address as source.
- * FUZZ_GIF_KNOWN=1 skips the two checks that main's code fails before the
- * fixes of issue 10 items 2 and 5 (for campaigns on the old code). */
+ * The seeds fallback_c2_moves_c1 and bound_c2_sources_c1 are the inputs
+ * that found issue 10 items 2 and 5 on the code before their fixes. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -79,7 +79,6 @@ static struct server SV[3];
 static struct server *CUR;
 static struct ipsec_xform X[2][2];   /* [server bound/fallback][client] */
 static bool trace;                   /* FUZZ_TRACE: each record's tunnel ends and socket deliveries */
-static bool known;                   /* FUZZ_GIF_KNOWN: skip the checks of items 2 and 5 */
 static int sealed_by = -1;           /* the record being played: SA index, -1 plain */
 
 #define KEY_CS "2122232425262728292a2b2c2d2e2f3031323334"
@@ -139,7 +138,7 @@ static void check_output(const uint8_t *d, size_t n)
             CHECK(r == WR_OK || !outermost);
             if (r != WR_OK)
                 return;
-            if (!known && sealed_by == 1 && CUR == &SV[0])
+            if (sealed_by == 1 && CUR == &SV[0])
                 CHECK(!client1_source(&ip.src));
             proto = ip.nxt;
             inner = d + IP6_HLEN;
@@ -216,7 +215,6 @@ static void server_base(struct server *s, const char *name, uint64_t seed)
 
 static void setup(void)
 {
-    known = getenv("FUZZ_GIF_KNOWN") != NULL;
     trace = getenv("FUZZ_TRACE") != NULL;
     six_log_set_level(trace ? LOG_INFO : LOG_CRIT);
     W = sim_world_create(17);
@@ -412,7 +410,7 @@ static void check_socket(void)
             char a[INET6_ADDRSTRLEN];
             fprintf(stderr, "  socket got a datagram from %s\n", inet_ntop(AF_INET6, &from.sin6_addr, a, sizeof a));
         }
-        if (!known && sealed_by == 1 && CUR == &SV[0])
+        if (sealed_by == 1 && CUR == &SV[0])
             CHECK(!client1_source(&from.sin6_addr));
         fl = sizeof from;
     }
@@ -457,8 +455,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
                 continue;
             /* a tunnel end moved: only its own client's authenticated NA may do that */
             CHECK(CUR != &SV[2] && sealed_by >= 0);
-            if (!known)
-                CHECK(gif_of_sa(sealed_by) == g);
+            CHECK(gif_of_sa(sealed_by) == g);
         }
     }
     sealed_by = -1;
