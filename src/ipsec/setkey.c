@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include "wire/bytes.h"
 #include "ipsec/replay.h"
 #include "ipsec/setkey.h"
 
@@ -566,31 +567,20 @@ static bool is_aead(enum ipsec_ealg a)
            a == IPSEC_EALG_CHACHA20_POLY1305;
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int hex_key(struct ps *p, const struct tok *t, uint8_t *key, uint8_t *len)
 {
     size_t digits = t->n - 2;
     if (digits == 0)
         return fail(p, t, 0, "empty hex key");
     for (size_t i = 2; i < t->n; i++)
-        if (hexval(t->p[i]) < 0)
+        if (hex_digit_value(t->p[i]) < 0)
             return fail(p, t, i, "bad hex digit '%c' in key", t->p[i]);
     if (digits % 2)
         return fail(p, t, 0, "odd number of hex digits (%zu) in key", digits);
     if (digits / 2 > SETKEY_KEY_MAX)
         return fail(p, t, 0, "key longer than %u bytes", SETKEY_KEY_MAX);
     for (size_t i = 0; i < digits / 2; i++)
-        key[i] = (uint8_t)(hexval(t->p[2 + 2 * i]) << 4 | hexval(t->p[3 + 2 * i]));
+        key[i] = (uint8_t)(hex_digit_value(t->p[2 + 2 * i]) << 4 | hex_digit_value(t->p[3 + 2 * i]));
     *len = (uint8_t)(digits / 2);
     return 0;
 }
@@ -693,7 +683,7 @@ static int parse_spi(struct ps *p, uint32_t *spi)
     hex = t->n > 2 && t->p[0] == '0' && (t->p[1] | 0x20) == 'x';
     ok = true;
     for (size_t i = hex ? 2 : 0; i < t->n; i++)
-        ok = ok && (hex ? hexval(t->p[i]) >= 0 : t->p[i] >= '0' && t->p[i] <= '9');
+        ok = ok && (hex ? hex_digit_value(t->p[i]) >= 0 : t->p[i] >= '0' && t->p[i] <= '9');
     if (!ok)
         return fail(p, t, 0, "bad SPI '%.*s' (decimal or 0x-hex)", SHOW(t));
     if (!to_u64(t->p + (hex ? 2 : 0), t->n - (hex ? 2 : 0), hex ? 16 : 10, UINT32_MAX, &v))

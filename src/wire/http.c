@@ -3,20 +3,11 @@
  * a "0x" prefix, none of which the grammar allows. */
 #include <string.h>
 #include <strings.h>
+#include "wire/bytes.h"
 #include "wire/http.h"
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
 
 int http_parse_content_length(const char *v, size_t n, uint64_t *out)
 {
@@ -39,10 +30,10 @@ int http_parse_chunk_line(const char *line, size_t n, uint64_t *out)
 {
     size_t i = 0;
     uint64_t x = 0;
-    for (; i < n && hex_value(line[i]) >= 0; i++) {
+    for (; i < n && hex_digit_value(line[i]) >= 0; i++) {
         if (x >> 60)
             return -1;     /* another digit would overflow */
-        x = x << 4 | (uint64_t)hex_value(line[i]);
+        x = x << 4 | (uint64_t)hex_digit_value(line[i]);
     }
     if (i == 0)
         return -1;
