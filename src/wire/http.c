@@ -8,7 +8,6 @@
 
 static bool is_digit(char c) { return c >= '0' && c <= '9'; }
 
-
 int http_parse_content_length(const char *v, size_t n, uint64_t *out)
 {
     if (!n)
