@@ -83,11 +83,15 @@ static bool connect_family(int family, uint16_t port, int *ls, int *ca, int *cb)
 static bool move_bytes(int ca, int cb, size_t n)
 {
     static uint8_t buf[65536];
-    size_t got = 0;
+    size_t sent = 0, got = 0;
     memset(buf, 'x', sizeof buf);
-    if (six_send(A, ca, buf, n, 0) != (ssize_t)n)
-        return false;
-    for (int i = 0; i < 2000 && got < n; i++) {
+    for (int i = 0; i < 5000 && got < n; i++) {
+        while (sent < n) {
+            ssize_t w = six_send(A, ca, buf, n - sent < sizeof buf ? n - sent : sizeof buf, 0);
+            if (w <= 0)
+                break;
+            sent += (size_t)w;
+        }
         sim_run_for(W, 1 * MS);
         ssize_t r;
         while ((r = six_recv(B, cb, buf, sizeof buf, 0)) > 0)
