@@ -70,7 +70,7 @@
     X(tcp, conn_timeout) X(tcp, drop_listen_ack) X(tcp, rst_received) X(tcp, drop_no_memory) X(tcp, keepalive_probe) X(tcp, keepalive_drop) \
     X(tcp, syncookie_sent) X(tcp, syncookie_ok) X(tcp, drop_accept_queue_full) X(tcp, urg_ignored) \
     X(tcp, drop_no_ts) X(tcp, challenge_ack_limited) X(tcp, syncookie_bad) X(tcp, drop_syncookie_error) \
-    X(tcp, persist_drop) \
+    X(tcp, persist_drop) X(tcp, rtt_sample_ignored) X(tcp, dupack_limited) X(tcp, tw_syn_old_ts) \
     /* ICMP errors about our segments (tcp_icmp.c) */ \
     X(tcp, icmp_in) X(tcp, drop_icmp_quote_short) X(tcp, drop_icmp_no_conn) X(tcp, drop_icmp_seq_out_of_window) \
     X(tcp, pmtu_reduced) X(tcp, pmtu_clamped) X(tcp, drop_pmtu_invalid) X(tcp, drop_pmtu_not_lower) \

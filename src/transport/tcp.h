@@ -48,6 +48,7 @@ enum tcp_state {
 #define TCP_KEEPCNT_DEF     9u
 #define TCP_SACK_BLOCKS     4
 #define TCP_CHALLENGE_MIN_MS 500u           /* per connection: at most one challenge ACK per 500 ms (Linux's) */
+#define TCP_DUPACK_MIN_MS   500u            /* per connection: at most one ACK to an unacceptable pure ACK per 500 ms */
 #define TCP_CHALLENGE_LIMIT 1000u           /* per stack and second: this on average, randomised (CVE-2016-5696) */
 #define TCP_COOKIE_SLOT_S   64u             /* SYN cookie time slot; a cookie is valid for two */
 #define TCP_INFO_STATE      0x6001          /* getsockopt(IPPROTO_TCP): the connection's state (sixstack's own) */
@@ -98,6 +99,7 @@ struct tcpcb {
     /* RTT (RFC 6298), microseconds */
     uint32_t srtt_us, rttvar_us, rto_ms;
     uint32_t rtt_seq;
+    uint32_t dupack_ms;               /* when the last ACK to an unacceptable segment went (ms, 0: never; a hole) */
     uint64_t rtt_start_ns;
     bool rtt_timing;
     uint8_t rxt_shift;

@@ -420,6 +420,26 @@ static void resend_first(struct tcpcb *tp)
         tp->snd_nxt = nxt;
 }
 
+/* An RTT sample from the TSecr of an ACK of new data (RFC 7323 §4.1, RFC
+ * 6298). TSecr echoes a TSval we sent: it is never in the future, and never
+ * older than the data still in flight could be. The segment at SND.UNA left
+ * at most RTO << backoff before its timer would have fired; twice that, and
+ * the longest delayed ACK, leave room for the timer restarted by every ACK
+ * (RFC 6298 §5.3) and for recovery (under 5% loss no real sample is refused).
+ * Outside that it is forged or corrupt, and one such sample would push the
+ * RTO towards 60 s: the ACK gives no sample at all. */
+static void rtt_from_tsecr(struct tcpcb *tp, uint64_t now_ns, uint32_t tsecr)
+{
+    uint32_t age_ms = (uint32_t)(now_ns / NS_PER_MS) - tsecr;   /* TSval is this clock mod 2^32 */
+    uint64_t bound_ms = ((uint64_t)tp->rto_ms << (tp->rxt_shift + 1)) + TCP_DELACK_WORST_MS;
+
+    if ((int32_t)age_ms < 0 || age_ms > bound_ms) {
+        CTR_INC(tp->st, tcp, rtt_sample_ignored);
+        return;
+    }
+    update_rtt(tp, (uint64_t)age_ms * 1000);
+}
+
 static void new_ack(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
@@ -437,7 +457,7 @@ static void new_ack(struct tcpcb *tp, const struct seg *s)
     sack_trim(tp);
     /* RTT: from the echoed timestamp, else the timed segment (Karn) */
     if (tp->ts_ok && t->opts.has_ts && t->opts.tsecr)
-        update_rtt(tp, (s->now / NS_PER_MS - t->opts.tsecr) * 1000);
+        rtt_from_tsecr(tp, s->now, t->opts.tsecr);
     else if (tp->rtt_timing && seq_gt(t->ack, tp->rtt_seq))
         update_rtt(tp, (s->now - tp->rtt_start_ns) / 1000);
     if (tp->rtt_timing && seq_gt(t->ack, tp->rtt_seq))
@@ -734,6 +754,20 @@ static void fin_input(struct tcpcb *tp, const struct seg *s)
     }
 }
 
+/* RFC 6191: a SYN reopens a connection in TIME_WAIT only if it cannot be an
+ * old duplicate of it. With timestamps on both (the old connection's and the
+ * SYN's), its TSval must be above TS.Recent, whatever its sequence number;
+ * else (RFC 1122 §4.2.2.13) its ISN must be above RCV.NXT. */
+static bool time_wait_syn_new(const struct tcpcb *tp, const struct tcp_seg *t)
+{
+    if (!tp->ts_ok || !t->opts.has_ts)
+        return seq_gt(t->seq, tp->rcv_nxt);
+    if (seq_gt(t->opts.tsval, tp->ts_recent))
+        return true;
+    CTR_INC(tp->st, tcp, tw_syn_old_ts);
+    return false;
+}
+
 /* TIME_WAIT: re-ACK a retransmitted FIN; a new SYN may reopen (RFC 6191). true = process as new. */
 static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
 {
@@ -741,7 +775,7 @@ static bool time_wait_input(struct tcpcb *tp, const struct seg *s)
 
     if (t->flags & TCP_RST)
         return false;                    /* RFC 1337: ignore */
-    if ((t->flags & TCP_SYN) && !(t->flags & TCP_ACK) && seq_gt(t->seq, tp->rcv_nxt)) {
+    if ((t->flags & TCP_SYN) && !(t->flags & TCP_ACK) && time_wait_syn_new(tp, t)) {
         tcp_free(tp);
         return true;
     }
@@ -763,6 +797,28 @@ static void ts_recent_update(struct tcpcb *tp, const struct tcp_seg *t)
         tp->ts_recent = t->opts.tsval;
 }
 
+/* The ACK that answers an unacceptable segment (RFC 9293 §3.10.7.4, RFC 7323
+ * §5.3). For one without data, at most one per connection per
+ * TCP_DUPACK_MIN_MS (as Linux's tcp_invalid_ratelimit): else two ends that
+ * disagree, or an attacker forging pure ACKs, keep them answering each other
+ * without end. A segment with data is always answered: a zero-window probe
+ * or a keepalive with its byte must get its ACK, and answering data is no
+ * amplification. */
+static void ack_unacceptable(struct tcpcb *tp, const struct tcp_seg *t)
+{
+    uint32_t now_ms = (uint32_t)(six_now(tp->st) / NS_PER_MS);
+
+    if (!t->payload_len && !(t->flags & (TCP_SYN | TCP_FIN))) {
+        if (tp->dupack_ms && now_ms - tp->dupack_ms < TCP_DUPACK_MIN_MS) {
+            CTR_INC(tp->st, tcp, dupack_limited);
+            return;
+        }
+        tp->dupack_ms = now_ms ? now_ms : 1;
+    }
+    tp->ack_now = true;
+    tcp_output(tp);
+}
+
 static void synchronized_input(struct tcpcb *tp, const struct seg *s)
 {
     const struct tcp_seg *t = &s->t;
@@ -777,16 +833,13 @@ static void synchronized_input(struct tcpcb *tp, const struct seg *s)
     /* PAWS (RFC 7323 §5) */
     if (tp->ts_ok && t->opts.has_ts && !(t->flags & TCP_RST) && seq_lt(t->opts.tsval, tp->ts_recent)) {
         CTR_INC(st, tcp, drop_out_of_window);
-        tp->ack_now = true;
-        tcp_output(tp);
+        ack_unacceptable(tp, t);
         return;
     }
     if (!seq_acceptable(tp, t)) {
         CTR_INC(st, tcp, drop_out_of_window);
-        if (!(t->flags & TCP_RST)) {
-            tp->ack_now = true;
-            tcp_output(tp);
-        }
+        if (!(t->flags & TCP_RST))
+            ack_unacceptable(tp, t);
         return;
     }
     if (t->flags & TCP_RST) {            /* RFC 5961 §3.2 */
