@@ -12,6 +12,8 @@
 #include "wire/icmp4.h"
 #include "wire/icmp6.h"
 #include "wire/ip6ext.h"
+#include "wire/tcp.h"
+#include "net/stack.h"
 
 const struct eth_addr inj_bcast = { { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff } };
 
@@ -380,4 +382,29 @@ unsigned inj_count_icmp4(const struct inj_capture *c, int type, int code, const 
             *last = m;
     }
     return k;
+}
+
+bool inj_tcp_forge(struct six_stack *to, struct six_stack *from, const struct in6_addr *src,
+                   const struct in6_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                   uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
+{
+    static uint8_t seg[2048], ip[2200];
+    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = win };
+    if (opts)
+        t.opts = *opts;
+    size_t hl = tcp_hdr_len(&t.opts), n;
+    if (dl)
+        memcpy(seg + hl, data, dl);
+    if (in6_is_v4mapped(src)) {
+        struct in_addr s4, d4;
+        memcpy(&s4, &src->s6_addr[12], 4);
+        memcpy(&d4, &dst->s6_addr[12], 4);
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo4(s4, d4, (uint16_t)(hl + dl), IP4_PROTO_TCP));
+        n = inj_ip4(ip, sizeof ip, s4, d4, 64, IP4_PROTO_TCP, 1, 0x4000, NULL, 0, seg, hl + dl);
+    } else {
+        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo6(src, dst, (uint32_t)(hl + dl), IP6_NXT_TCP));
+        n = inj_ip6(ip, sizeof ip, src, dst, 64, IP6_NXT_TCP, seg, hl + dl);
+    }
+    struct ifnet *tif = if_find(to, "eth0"), *fif = if_find(from, "eth0");
+    return inj_input_eth(tif, &tif->hwaddr, &fif->hwaddr, ip, n);
 }

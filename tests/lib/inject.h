@@ -64,6 +64,15 @@ size_t inj_eth(uint8_t *out, size_t cap, const struct eth_addr *dst, const struc
 /* Copy len bytes into a packet of ifp's pool and if_input() it. false if the
  * pool is empty. Does not run the simulator: the caller advances time. */
 bool inj_input(struct ifnet *ifp, const uint8_t *frame, size_t len);
+/* A TCP segment from src:sport to dst:dport (IPv4-mapped: IPv4), valid
+ * checksum, injected at `to`'s eth0 as if `from` had sent it over the link:
+ * what an attacker who guessed or saw the numbers can send. opts NULL:
+ * none. False if the stack would not take the frame. */
+struct six_stack;
+struct tcp_opts;
+bool inj_tcp_forge(struct six_stack *to, struct six_stack *from, const struct in6_addr *src,
+                   const struct in6_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
+                   uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl);
 /* Wrap an IP packet in Ethernet (type by version nibble) from src to dst and inject it. */
 bool inj_input_eth(struct ifnet *ifp, const struct eth_addr *dst, const struct eth_addr *src,
                    const uint8_t *ip, size_t len);

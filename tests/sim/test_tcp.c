@@ -132,32 +132,11 @@ static uint64_t transfer(int sa, int sb, size_t n, uint64_t max_ns)
     return got == n && !bad ? sim_now(W) - t0 : 0;
 }
 
-/* A TCP segment from src:sport to dst:dport (IPv4-mapped: IPv4), injected
- * at `to`'s interface as if `from` had sent it over the link: what an
- * attacker who guessed or saw the numbers can send. opts NULL: none. */
 static void forge_addr(struct six_stack *to, struct six_stack *from, const struct in6_addr *src,
                        const struct in6_addr *dst, uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack,
                        uint8_t flags, uint16_t win, const struct tcp_opts *opts, const void *data, size_t dl)
 {
-    static uint8_t seg[2048], ip[2200];
-    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = win };
-    if (opts)
-        t.opts = *opts;
-    size_t hl = tcp_hdr_len(&t.opts), n;
-    if (dl)
-        memcpy(seg + hl, data, dl);
-    if (in6_is_v4mapped(src)) {
-        struct in_addr s4, d4;
-        memcpy(&s4, &src->s6_addr[12], 4);
-        memcpy(&d4, &dst->s6_addr[12], 4);
-        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo4(s4, d4, (uint16_t)(hl + dl), IP4_PROTO_TCP));
-        n = inj_ip4(ip, sizeof ip, s4, d4, 64, IP4_PROTO_TCP, 1, 0x4000, NULL, 0, seg, hl + dl);
-    } else {
-        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo6(src, dst, (uint32_t)(hl + dl), IP6_NXT_TCP));
-        n = inj_ip6(ip, sizeof ip, src, dst, 64, IP6_NXT_TCP, seg, hl + dl);
-    }
-    struct ifnet *tif = if_find(to, "eth0"), *fif = if_find(from, "eth0");
-    T_CHECK(inj_input_eth(tif, &tif->hwaddr, &fif->hwaddr, ip, n));
+    T_CHECK(inj_tcp_forge(to, from, src, dst, sport, dport, seq, ack, flags, win, opts, data, dl));
 }
 
 /* The same on the connection fp of `from` (its addresses and ports). */

@@ -100,32 +100,19 @@ static bool move_bytes(int ca, int cb, size_t n)
     return got == n;
 }
 
-/* A segment injected at `to` as if `from` had sent it on its connection fp
- * (fp's addresses and ports; IPv4-mapped: IPv4). */
+/* A forged segment carrying dl bytes of 'e' (no data when dl is 0). */
 static void forge(struct six_stack *to, struct six_stack *from, const struct in6_addr *src, const struct in6_addr *dst,
                   uint16_t sport, uint16_t dport, uint32_t seq, uint32_t ack, uint8_t flags,
                   const struct tcp_opts *opts, size_t dl)
 {
-    static uint8_t seg[2048], ip[2200];
-    struct tcp_seg t = { .sport = sport, .dport = dport, .seq = seq, .ack = ack, .flags = flags, .win = 65535 };
-    if (opts)
-        t.opts = *opts;
-    size_t hl = tcp_hdr_len(&t.opts), n;
-    memset(seg + hl, 'e', dl);
-    if (in6_is_v4mapped(src)) {
-        struct in_addr s4, d4;
-        memcpy(&s4, &src->s6_addr[12], 4);
-        memcpy(&d4, &dst->s6_addr[12], 4);
-        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo4(s4, d4, (uint16_t)(hl + dl), IP4_PROTO_TCP));
-        n = inj_ip4(ip, sizeof ip, s4, d4, 64, IP4_PROTO_TCP, 1, 0x4000, NULL, 0, seg, hl + dl);
-    } else {
-        tcp_emit(seg, sizeof seg, &t, dl, cksum_pseudo6(src, dst, (uint32_t)(hl + dl), IP6_NXT_TCP));
-        n = inj_ip6(ip, sizeof ip, src, dst, 64, IP6_NXT_TCP, seg, hl + dl);
-    }
-    struct ifnet *tif = if_find(to, "eth0"), *fif = if_find(from, "eth0");
-    T_CHECK(inj_input_eth(tif, &tif->hwaddr, &fif->hwaddr, ip, n));
+    static uint8_t data[2048];
+    T_CHECK(dl <= sizeof data);
+    memset(data, 'e', dl);
+    T_CHECK(inj_tcp_forge(to, from, src, dst, sport, dport, seq, ack, flags, 65535, opts, data, dl));
 }
 
+/* A segment injected at `to` as if `from` had sent it on its connection fp
+ * (fp's addresses and ports; IPv4-mapped: IPv4). */
 static void forge_on(struct six_stack *to, struct six_stack *from, const struct tcpcb *fp, uint32_t seq, uint32_t ack,
                      uint8_t flags, const struct tcp_opts *opts, size_t dl)
 {
