@@ -3,6 +3,8 @@
 # make check       build everything and run every test layer (tests/run)
 # make demo        run the simulated-network demo (no root needed)
 # make fuzz SECONDS=N   run every libFuzzer target for N seconds each
+# make install [PREFIX=/usr/local] [DESTDIR=]   binaries, man pages, libsix.a,
+#                  headers, sixstack.pc, systemd units, examples; make uninstall
 
 CC      ?= cc
 CSTD    := -std=c17 -D_GNU_SOURCE
@@ -49,7 +51,7 @@ UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 SIMS     := $(patsubst tests/sim/%.c,$(BUILD)/tests/sim/%,$(SIM_SRC))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 
-.PHONY: all tests check demo fuzz fuzz-build bench clean deps
+.PHONY: all tests check demo fuzz fuzz-build bench clean deps install uninstall FORCE
 # keep object files of test and bench programs between runs
 .SECONDARY:
 all: $(LIB) $(SIXD) $(SIXCTL) $(SIXKEY) $(DEMO) $(EXAMPLES)
@@ -58,6 +60,21 @@ tests: all $(UNITS) $(SIMS)
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+# The version: `git describe` at build time, BASE_VERSION where there is no
+# git (a release tarball). Only src/core/version.c sees it; a stamp file
+# that changes with the version rebuilds that one object.
+BASE_VERSION := 0.11
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell git describe --tags --match 'v[0-9]*' --dirty 2>/dev/null | sed 's/^v//' | grep . || \
+             { h=$$(git rev-parse --short HEAD 2>/dev/null) && echo $(BASE_VERSION)-g$$h; } || echo $(BASE_VERSION))
+endif
+VERSION_STAMP := $(BUILD)/version.stamp
+$(VERSION_STAMP): FORCE
+	@mkdir -p $(dir $@)
+	@[ "$$(cat $@ 2>/dev/null)" = "$(VERSION)" ] || echo "$(VERSION)" > $@
+$(BUILD)/obj/src/core/version.o: $(VERSION_STAMP)
+$(BUILD)/obj/src/core/version.o: CFLAGS += -DSIX_VERSION='"$(VERSION)"'
 
 $(LIB): $(call obj,$(LIB_SRC))
 	@mkdir -p $(dir $@)
@@ -124,6 +141,64 @@ fuzz: fuzz-build
 	@for f in $(FUZZERS); do n=$$(basename $$f); mkdir -p build/fuzz/work/$$n; \
 	  echo "== $$n ($(SECONDS)s)"; \
 	  $$f -max_total_time=$(SECONDS) -print_final_stats=0 build/fuzz/work/$$n tests/fuzz/corpus/$$n || exit 1; done
+
+# ------------------------------------------------------------- install
+PREFIX     ?= /usr/local
+DESTDIR    ?=
+SBINDIR    ?= $(PREFIX)/sbin
+LIBDIR     ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR     ?= $(PREFIX)/share/man
+DOCDIR     ?= $(PREFIX)/share/doc/sixstack
+PKGCONFIGDIR   ?= $(LIBDIR)/pkgconfig
+SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSUSERSDIR    ?= $(PREFIX)/lib/sysusers.d
+SYSCONFDIR ?= /etc
+INSTALL    ?= install
+PUB_HEADERS := $(wildcard include/six/*.h)
+MANPAGES    := $(wildcard man/*.8)
+UNITS_SD    := contrib/systemd/sixd.service contrib/systemd/sixd@.service
+EXAMPLE_FILES := $(wildcard examples/hometun/* examples/sockets/*.c examples/*.conf)
+DOC_FILES   := README.md $(wildcard docs/*.md)
+
+$(BUILD)/sixstack.pc: $(VERSION_STAMP) Makefile
+	@mkdir -p $(dir $@)
+	printf '%s\n' 'prefix=$(PREFIX)' 'libdir=$(LIBDIR)' 'includedir=$(INCLUDEDIR)' '' \
+	  'Name: sixstack' 'Description: userspace IPv6/IPv4 dual-stack network stack (libsix)' \
+	  'URL: https://example.invalid/sixstack' 'Version: $(VERSION)' \
+	  'Cflags: -I$${includedir}' \
+	  'Libs: -L$${libdir} -lsix -lcrypto -lm' \
+	  'Libs.private: -lcrypto -lm' > $@
+
+# libsix is installed as a static library only: -lcrypto -lm are in Libs
+# too, so `pkg-config --libs sixstack` links without --static.
+install: $(LIB) $(SIXD) $(SIXCTL) $(SIXKEY) $(BUILD)/sixstack.pc
+	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
+	  $(DESTDIR)$(INCLUDEDIR)/six $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(SYSTEMDUNITDIR) \
+	  $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(DOCDIR)
+	$(INSTALL) -m 755 $(SIXD) $(SIXCTL) $(SIXKEY) $(DESTDIR)$(SBINDIR)/
+	$(INSTALL) -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsix.a
+	$(INSTALL) -m 644 $(BUILD)/sixstack.pc $(DESTDIR)$(PKGCONFIGDIR)/sixstack.pc
+	$(INSTALL) -m 644 $(PUB_HEADERS) $(DESTDIR)$(INCLUDEDIR)/six/
+	$(INSTALL) -m 644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man8/
+	for u in $(UNITS_SD); do \
+	  sed 's|/usr/local/sbin/|$(SBINDIR)/|g; s|/etc/sixstack|$(SYSCONFDIR)/sixstack|g' $$u \
+	    > $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u) && chmod 644 $(DESTDIR)$(SYSTEMDUNITDIR)/$$(basename $$u) || exit 1; \
+	done
+	$(INSTALL) -m 644 contrib/systemd/sixstack.sysusers $(DESTDIR)$(SYSUSERSDIR)/sixstack.conf
+	$(INSTALL) -m 644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	for f in $(EXAMPLE_FILES); do \
+	  $(INSTALL) -D -m 644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/sixd $(DESTDIR)$(SBINDIR)/sixctl $(DESTDIR)$(SBINDIR)/sixkey \
+	  $(DESTDIR)$(LIBDIR)/libsix.a $(DESTDIR)$(PKGCONFIGDIR)/sixstack.pc \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/six/,$(notdir $(PUB_HEADERS))) \
+	  $(addprefix $(DESTDIR)$(MANDIR)/man8/,$(notdir $(MANPAGES))) \
+	  $(addprefix $(DESTDIR)$(SYSTEMDUNITDIR)/,$(notdir $(UNITS_SD))) \
+	  $(DESTDIR)$(SYSUSERSDIR)/sixstack.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/six 2>/dev/null
 
 clean:
 	rm -rf build demo-out

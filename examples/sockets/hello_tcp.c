@@ -1,26 +1,25 @@
 /* hello_tcp: the socket API of libsix in one page. Two stacks on a simulated
  * link (no root needed); b listens on [::]:7777, a connects over IPv6, sends
- * a line, b answers it, both close. Run: build/examples/hello_tcp */
+ * a line, b answers it, both close. Run: build/examples/hello_tcp
+ * Only public headers: it builds against an installed libsix too,
+ *   cc hello_tcp.c $(pkg-config --cflags --libs --static sixstack) */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "six/six.h"
+#include "six/sim.h"
 #include "six/socket.h"
-#include "link/sim.h"
-#include "net/stack.h"
 
-static struct sim_world *world;
+static struct six_sim *world;
 
 /* A stack on the simulated link, configured with the command language. */
-static struct six_stack *host(const char *name, struct sim_link *link, const char *addr)
+static struct six_stack *host(const char *name, struct six_sim_link *link, const char *addr)
 {
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(world), .tw = sim_wheel(world) };
-    struct six_stack *st = six_stack_create(&o);
+    struct six_stack *st = six_sim_stack_new(world, name);
     char cmd[96];
-    sim_register_stack(world, st);
-    sim_attach(link, st, "eth0", NULL);
+    six_sim_attach(link, st, "eth0");
     six_command(st, NULL, "link set eth0 up", NULL, NULL);
     snprintf(cmd, sizeof cmd, "addr add %s dev eth0", addr);
     six_command(st, NULL, cmd, NULL, NULL);
@@ -33,15 +32,15 @@ static void wait_for(struct six_stack *st, int sd, short events)
 {
     struct six_pollfd p = { .sd = sd, .events = events };
     while (six_poll(st, &p, 1) == 0)
-        sim_run_for(world, 1000000);   /* 1 ms of virtual time */
+        six_sim_run_for(world, 1000000);   /* 1 ms of virtual time */
 }
 
 int main(void)
 {
-    world = sim_world_create(1);
-    struct sim_link *link = sim_link_create(world, "lan", &(struct sim_link_params){ .delay_ns = 1000000 });
+    world = six_sim_new(1);
+    struct six_sim_link *link = six_sim_link_new(world, "lan", 1000000);
     struct six_stack *a = host("a", link, "2001:db8::a/64"), *b = host("b", link, "2001:db8::b/64");
-    sim_run_for(world, 2000000000ull);   /* DAD */
+    six_sim_run_for(world, 2000000000ull);   /* DAD */
 
     /* b: a dual-stack listener (IPv4 clients would appear as ::ffff:a.b.c.d) */
     int ls = six_socket(b, AF_INET6, SOCK_STREAM, 0);
@@ -81,8 +80,8 @@ int main(void)
     six_close(a, c);
     six_close(b, s);
     six_close(b, ls);
-    six_stack_destroy(a);
-    six_stack_destroy(b);
-    sim_world_destroy(world);
+    six_stack_free(a);
+    six_stack_free(b);
+    six_sim_free(world);
     return 0;
 }

@@ -19,6 +19,9 @@ extern "C" {
 struct six_stack;
 struct evloop;
 
+/* The version of libsix this program was built with ("0.11-g9a3b13d"). */
+const char *six_version(void);
+
 /* A stack with its own monotonic clock and timer wheel; name is for logs. NULL on failure. */
 struct six_stack *six_stack_new(const char *name);
 void six_stack_free(struct six_stack *st);

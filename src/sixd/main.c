@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include "sixd/sixd.h"
 #include "sixd/sixd_pfkey.h"
+#include "sixd/service.h"
 #include "core/evloop.h"
 #include "core/log.h"
 #include "core/timer.h"
@@ -23,16 +24,18 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-t SECS] [-i SECS] [-d] [-l]\n"
+            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-u USER] [-t SECS] [-i SECS] [-d] [-l]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
             "  -p PIDFILE  write the daemon's pid there\n"
             "  -n NAME     stack name for logs (default sixd)\n"
+            "  -u USER     run as USER once devices and sockets are open (keeps CAP_NET_ADMIN, CAP_NET_RAW)\n"
             "  -t SECS     a control connection must send a request within SECS (default 10)\n"
             "  -i SECS     close a control connection idle for SECS (default 60; 0: never)\n"
             "  -d          debug logging\n"
             "  -l          log to syslog (always when daemonized)\n"
+            "  -V, --version  print the version\n"
             "  -h          this help\n");
 }
 
@@ -155,16 +158,20 @@ static int daemonize(const char *pidfile)
 int main(int argc, char **argv)
 {
     bool foreground = false, debug = false, use_syslog = false;
-    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd";
+    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd", *user = NULL;
     unsigned request_ms = SIXD_CTL_REQUEST_TIMEOUT_MS, idle_ms = SIXD_CTL_IDLE_TIMEOUT_MS;
     int opt;
-    while ((opt = getopt(argc, argv, "fc:s:p:n:t:i:dlh")) != -1) {
+    static const struct option longopts[] = { { "version", no_argument, NULL, 'V' },
+                                               { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+    while ((opt = getopt_long(argc, argv, "fc:s:p:n:u:t:i:dlhV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
         case 's': sock = optarg; break;
         case 'p': pidfile_arg = optarg; break;
         case 'n': name = optarg; break;
+        case 'u': user = optarg; break;
+        case 'V': sixd_print_version(); return 0;
         case 't':
             if (!parse_secs(optarg, 1, &request_ms)) {
                 fprintf(stderr, "sixd: -t %s: seconds from 1 to 86400\n", optarg);
@@ -250,7 +257,10 @@ int main(int argc, char **argv)
         LOGE("signalfd: %s", strerror(errno));
         goto out;
     }
+    if (user && sixd_drop_privileges(user, (const char *const[]){ sock_path, pidfile }, 2) < 0)
+        goto out;
     LOGI("%s: ready, control socket %s", name, sock_path);
+    sixd_notify("READY=1\nSTATUS=ready");
 
     while (!evloop_stopped(d.ev)) {
         int r = evloop_run_once(d.ev, sixd_timeout_ms(&d));
@@ -261,6 +271,7 @@ int main(int argc, char **argv)
     }
     rc = 0;
 out:
+    sixd_notify("STOPPING=1");
     control_close(&d);          /* no new commands; socket file removed */
     sixd_pfkey_fini(&d);        /* its timer and event hook live on the stack */
     if (d.st)
