@@ -18,6 +18,8 @@
 #include "ctl/cmd_ipsec.h"
 #include "ctl/cmd_apps.h"
 #include "ctl/cmd_host.h"
+#include "ctl/cmd_status.h"
+#include "ctl/cmd_config.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
@@ -26,7 +28,7 @@
 #include "wire/ip6.h"
 #include <arpa/inet.h>
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns ipsec"
+#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns ipsec status config version"
 
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
@@ -526,6 +528,9 @@ static const char help_text[] =
     "dns server add|del ADDR [port N] | dns show | dns cache flush   the stub resolver\n"
     "ipsec load FILE | ipsec exec TEXT   setkey(8)-syntax SAs and policies, all or nothing\n"
     "ipsec sa | ipsec spd | ipsec flush  the SAD and SPD (-j for JSON)\n"
+    "status                              uptime, interfaces, tunnels, SAs, routes, leases (-j)\n"
+    "config show                         the running configuration as a file sixd -c accepts\n"
+    "version                             sixctl's and sixd's versions\n"
     "help                                this text\n";
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
@@ -559,6 +564,9 @@ static const struct { const char *name; cmd_fn fn; } objects[] = {
     { "dns", cmd_dns },
     { "ipsec", cmd_ipsec },
     { "help", cmd_help },
+    { "status", cmd_status },
+    { "config", cmd_config },
+    { "version", cmd_version },
 };
 
 int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv)

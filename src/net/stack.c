@@ -26,6 +26,7 @@ struct six_stack *six_stack_create(const struct six_stack_opts *o)
         return NULL;
     snprintf(st->name, sizeof st->name, "%s", o && o->name ? o->name : "six");
     st->clock = o && o->clock ? o->clock : &six_clock_mono;
+    st->created_ns = six_now(st);
     if (o && o->tw) {
         st->tw = o->tw;
     } else {

@@ -63,6 +63,7 @@ struct six_stack {
     struct ipsec_state *ipsec;        /* src/ipsec: SAD and SPD, NULL until the first SA or policy */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
+    uint64_t created_ns;              /* six_now() at creation: `sixctl status` uptime */
 };
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);

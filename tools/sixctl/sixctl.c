@@ -8,8 +8,10 @@
 #include <unistd.h>
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
+#include "six/six.h"
 
 #define DEFAULT_SOCKET "/run/sixd.sock"
+#define SERVICE_SOCKET "/run/sixstack/sixd.sock"   /* contrib/systemd/sixd.service */
 
 static void usage(FILE *f)
 {
@@ -19,6 +21,7 @@ static void usage(FILE *f)
             "  -s SOCKET  sixd's control socket (default $SIXD_SOCKET or " DEFAULT_SOCKET ")\n"
             "  -j         JSON output\n"
             "  -f FILE    run every command of FILE, stop at the first failure\n"
+            "  -V         sixctl's version (\"sixctl version\": sixd's too)\n"
             "objects: link addr route neigh ping ra set stats capture help\n"
             "(\"sixctl help\" lists every verb; see sixctl(8))\n");
 }
@@ -110,20 +113,27 @@ int main(int argc, char **argv)
     const char *sock = getenv("SIXD_SOCKET");
     const char *file = NULL;
     uint32_t flags = 0;
-    if (!sock || !*sock)
-        sock = DEFAULT_SOCKET;
+    if (!sock || !*sock)   /* sixd's default, else the systemd unit's */
+        sock = access(DEFAULT_SOCKET, F_OK) && !access(SERVICE_SOCKET, F_OK) ? SERVICE_SOCKET : DEFAULT_SOCKET;
     int opt;
     /* '+': stop at the first non-option, so "ping ADDR -c 3" reaches sixd intact */
-    while ((opt = getopt(argc, argv, "+s:jf:h")) != -1) {
+    while ((opt = getopt(argc, argv, "+s:jf:hV")) != -1) {
         switch (opt) {
         case 's': sock = optarg; break;
         case 'j': flags |= CTL_F_JSON; break;
         case 'f': file = optarg; break;
         case 'h': usage(stdout); return 0;
+        case 'V': printf("sixctl %s\n", six_version()); return 0;
         default: usage(stderr); return 2;
         }
     }
     int nargs = argc - optind;
+    /* "version": sixd prints both, so that -j gives one object; if sixd
+     * cannot be reached, sixctl's own still shows. */
+    char *version_argv[] = { "version", "client", (char *)six_version(), NULL };
+    bool version = !file && nargs == 1 && !strcmp(argv[optind], "version");
+    if (version)
+        argv = version_argv, argc = 3, optind = 0, nargs = 3;
     if ((file && nargs > 0) || (!file && nargs == 0)) {
         usage(stderr);
         return 2;
@@ -133,6 +143,12 @@ int main(int argc, char **argv)
         return 2;
     }
     int fd = ctl_io_connect(sock);
+    if (fd < 0 && version) {
+        int e = errno;
+        printf(flags & CTL_F_JSON ? "{\"client\":\"%s\"}\n" : "sixctl %s\n", six_version());
+        fflush(stdout);
+        errno = e;
+    }
     if (fd < 0) {
         fprintf(stderr, "sixctl: cannot connect to %s: %s\n", sock, strerror(errno));
         return 1;
