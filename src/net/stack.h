@@ -10,6 +10,7 @@
 #include "core/pkt.h"
 #include "core/counters.h"
 #include "link/ifnet.h"
+#include "net/oplog.h"
 
 #define SIX_MAX_IFS 64
 
@@ -63,6 +64,7 @@ struct six_stack {
     struct ipsec_state *ipsec;        /* src/ipsec: SAD and SPD, NULL until the first SA or policy */
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
+    struct six_oplog oplog;           /* src/net/oplog.c: rate limits of operator warnings */
 };
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);
