@@ -20,6 +20,7 @@
 
 static struct {
     char ident[32];
+    char name[32];
     int max_level;
     bool syslog;
     bool journal;
@@ -27,7 +28,7 @@ static struct {
     int facility;
     six_log_hook_fn hook;
     void *hook_ctx;
-} g_log = { "six", LOG_INFO, false, false, SIX_LOG_TEXT, LOG_DAEMON, NULL, NULL };
+} g_log = { "six", "", LOG_INFO, false, false, SIX_LOG_TEXT, LOG_DAEMON, NULL, NULL };
 
 /* JOURNAL_STREAM="DEV:INO" names the journal stream; stderr is it if they match. */
 static bool stderr_is_journal(void)
@@ -53,6 +54,7 @@ void six_log_open(const char *ident, int max_level, bool use_syslog)
 }
 
 void six_log_set_level(int max_level) { g_log.max_level = max_level; }
+void six_log_set_name(const char *name) { snprintf(g_log.name, sizeof g_log.name, "%s", name ? name : ""); }
 int six_log_level(void) { return g_log.max_level; }
 void six_log_set_format(enum six_log_format f) { g_log.format = f; }
 void six_log_set_facility(int facility) { g_log.facility = facility; }
@@ -251,7 +253,7 @@ static void log_stderr(int level, const char *name, const char *msg)
     if (g_log.format == SIX_LOG_JSON) {
         size_t pre = g_log.journal ? (size_t)snprintf(line, sizeof line, "<%d>", level) : 0;
         len = pre + six_log_format_json(line + pre, sizeof line - pre - 1, &ts, level, g_log.ident, (int)getpid(),
-                                        name ? name : g_log.ident, msg);
+                                        name ? name : g_log.name[0] ? g_log.name : g_log.ident, msg);
     } else {
         len = format_text(line, sizeof line - 1, &ts, level, name, msg);
     }

@@ -12,6 +12,8 @@ enum six_log_format { SIX_LOG_TEXT, SIX_LOG_JSON };
 
 void six_log_open(const char *ident, int max_level, bool use_syslog);
 void six_log_set_level(int max_level);
+/* The "name" of lines logged without one (JSON); default: the ident. */
+void six_log_set_name(const char *name);
 int  six_log_level(void);
 /* stderr lines: "text" (default) or "json" (one object a line). */
 void six_log_set_format(enum six_log_format f);

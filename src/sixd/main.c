@@ -23,7 +23,8 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-t SECS] [-i SECS] [-d] [-l]\n"
+            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-t SECS] [-i SECS] [-d] [-l] [-L text|json]\n"
+            "            [-F FACILITY]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
@@ -33,6 +34,8 @@ static void usage(FILE *f)
             "  -i SECS     close a control connection idle for SECS (default 60; 0: never)\n"
             "  -d          debug logging\n"
             "  -l          log to syslog (always when daemonized)\n"
+            "  -L FORMAT   stderr log lines: text (default) or json (one object a line)\n"
+            "  -F FACILITY syslog facility: daemon (default), user, local0 .. local7\n"
             "  -h          this help\n");
 }
 
@@ -158,7 +161,7 @@ int main(int argc, char **argv)
     const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd";
     unsigned request_ms = SIXD_CTL_REQUEST_TIMEOUT_MS, idle_ms = SIXD_CTL_IDLE_TIMEOUT_MS;
     int opt;
-    while ((opt = getopt(argc, argv, "fc:s:p:n:t:i:dlh")) != -1) {
+    while ((opt = getopt(argc, argv, "fc:s:p:n:t:i:dlL:F:h")) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
@@ -179,6 +182,10 @@ int main(int argc, char **argv)
             break;
         case 'd': debug = true; break;
         case 'l': use_syslog = true; break;
+        case 'L': case 'F':
+            if (sixd_log_option(opt, optarg) < 0)
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -193,6 +200,7 @@ int main(int argc, char **argv)
         return 2;
     }
     six_log_open("sixd", debug ? LOG_DEBUG : LOG_INFO, use_syslog);
+    six_log_set_name(name);
 
     char *sock_path = abspath(sock ? sock : DEFAULT_SOCKET);
     char *pidfile = pidfile_arg ? abspath(pidfile_arg) : NULL;
