@@ -277,6 +277,8 @@ static void ia_remove(struct in6_ifaddr *ia)
     unsigned plen = ia->plen;
     bool other_in_prefix = false;
 
+    char b[INET6_ADDRSTRLEN];
+    six_event(ifp->st, LOG_INFO, "%s: address %s/%u deleted", ifp->name, ntop(&a, b), plen);
     timer_cancel(&ia->dad_timer);
     timer_cancel(&ia->life_timer);
     local_unlink(ia);

@@ -166,8 +166,12 @@ void nd6_rtr_expire(struct six_stack *st)
     uint64_t now = six_now(st);
 
     for (int i = 0; i < ND_ROUTERS_MAX; i++)
-        if (n->routers[i].in_use && n->routers[i].expires_ns <= now)
+        if (n->routers[i].in_use && n->routers[i].expires_ns <= now) {
+            char b[INET6_ADDRSTRLEN];
             n->routers[i].in_use = false;
+            six_event(st, LOG_INFO, "%s: default router %s expired", n->routers[i].ifp->name,
+                      inet_ntop(AF_INET6, &n->routers[i].addr, b, sizeof b));
+        }
     for (int i = 0; i < ND_PREFIXES_MAX; i++)
         if (n->prefixes[i].in_use && n->prefixes[i].expires_ns <= now)
             n->prefixes[i].in_use = false;   /* its route expires by itself */

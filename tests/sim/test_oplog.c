@@ -94,6 +94,35 @@ TEST(link_up_down_and_dad_failure_logged)
     teardown();
 }
 
+/* b routes and advertises itself; a logs the new default router; when b
+ * vanishes, a's NUD gives up on it (a warning) and its last RA's router
+ * lifetime ends (info). A withdrawal (RA with lifetime 0) is logged too. */
+TEST(default_router_learned_lost_and_expired)
+{
+    setup(76);
+    logcap_start(LOG_INFO);
+    T_EQ(scene_cmd(B, NULL, "set forwarding on"), 0);
+    T_EQ(scene_cmd(B, NULL, "ra dev eth0 prefix 2001:db8:1::/64 lifetime 30 interval 3 4"), 0);
+    sim_run_for(W, 6 * SEC);
+    check_lines(1, "info a: eth0: default router fe80::", "(lifetime 30s)", NULL);
+    T_EQ(scene_cmd(B, NULL, "link set eth0 down"), 0);   /* gone without a word (no final RA) */
+    sim_run_for(W, 35 * SEC);
+    check_lines(1, "info a: eth0: default router fe80::", "expired", NULL);
+    T_EQ(scene_cmd(B, NULL, "link set eth0 up"), 0);
+    sim_run_for(W, 6 * SEC);
+    check_lines(2, "info a: eth0: default router fe80::", "(lifetime 30s)", NULL);   /* back */
+    T_EQ(scene_cmd(B, NULL, "link set eth0 down"), 0);
+    scene_cmd_wait(W, A, NULL, 8 * SEC, "ping 2001:db8:99::1 -c 2 -i 1000");   /* through the router: no answer */
+    sim_run_for(W, 8 * SEC);   /* NUD: DELAY, then three probes */
+    check_lines(1, "warn a: eth0: router fe80::", "unreachable", NULL);
+    T_EQ(scene_cmd(B, NULL, "link set eth0 up"), 0);
+    sim_run_for(W, 6 * SEC);
+    T_EQ(scene_cmd(B, NULL, "ra dev eth0 off"), 0);   /* a last RA with router lifetime 0 */
+    sim_run_for(W, 1 * SEC);
+    check_lines(1, "info a: eth0: default router fe80::", "withdrawn (lifetime 0)", NULL);
+    teardown();
+}
+
 /* b's interface keeps a copy of the first ESP frame from a, then passes it on. */
 static uint8_t esp_frame[2048];
 static size_t esp_len;
@@ -189,6 +218,7 @@ int main(void)
 {
     RUN(sa_changes_logged_at_info_aborted_load_silent);
     RUN(link_up_down_and_dad_failure_logged);
+    RUN(default_router_learned_lost_and_expired);
     RUN(replay_warned_once_with_sa_and_peer_then_rate_limited);
     RUN(forged_esp_warned_as_icv_failure);
     RUN(warnings_cost_nothing_below_warning_level);
