@@ -125,6 +125,14 @@ nsrun "$N" unshare -m --propagation private bash -c "
 if grep -q '^<158>.*sixd\[[0-9]*\]: sl: SA esp 0x00001001 2001:db8:1::1>2001:db8:1::2: added' "$W/syslog.txt"; then
   ok "-l -F local3: the lines reach syslog with facility local3"
 else fail "-l -F local3: the lines reach syslog with facility local3" "$(head -5 "$W/syslog.txt" 2>&1; head -5 "$W/sl.log")"; fi
+# journald: stderr is the stream JOURNAL_STREAM names: "<N>" priority prefixes, no time stamp
+: > "$W/journal.txt"
+js=$(stat -c '%d:%i' "$W/journal.txt")
+JOURNAL_STREAM=$js timeout 1 "$SIXD" -f -n j -c "$W/sys.conf" -s "$W/j.sock" 2>>"$W/journal.txt"
+if grep -q '^<6>j: SA esp 0x00001001 2001:db8:1::1>2001:db8:1::2: added$' "$W/journal.txt" &&
+   grep -q '^<6>signal 15: shutting down$' "$W/journal.txt"; then
+  ok "stderr to journald (JOURNAL_STREAM): lines carry <N> priority prefixes"
+else fail "stderr to journald (JOURNAL_STREAM): lines carry <N> priority prefixes" "$(head -3 "$W/journal.txt")"; fi
 "$SIXD" -F local9 2>"$W/badfac.txt"
 rc=$?
 if ((rc == 2)) && grep -q "local9" "$W/badfac.txt"; then ok "-F with an unknown facility is refused"
