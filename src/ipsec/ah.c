@@ -34,6 +34,7 @@
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/ipsec_log.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
@@ -302,10 +303,11 @@ static struct ipsec_sa *sa_of(struct six_stack *st, const struct pkt *p, bool v4
     return sa;
 }
 
-static bool count_replay(struct six_stack *st, struct ipsec_sa *sa)
+static bool count_replay(struct six_stack *st, struct ipsec_sa *sa, const struct pkt *p, bool v4, uint64_t seq)
 {
     CTR_INC(st, ipsec, drop_replay);
     sa->stats.drop_replay++;
+    ipsec_warn_drop(st, SIX_WARN_REPLAY, sa, p, v4, 0, seq);
     return false;
 }
 
@@ -317,7 +319,7 @@ static bool authentic(struct six_stack *st, struct ipsec_sa *sa, const struct pk
     uint64_t seq;
     struct iovec parts[2];
     if (replay_check(&sa->replay, ah->seq, sa->esn, &seq) != REPLAY_OK)
-        return count_replay(st, sa);
+        return count_replay(st, sa, p, v4, ah->seq);
     enum wire_reason r = icv_parts(st->ipsec, p, v4, false, off, ah->len, parts);
     if (r != WR_OK) {
         WIRE_DROP(st, ah, r);
@@ -326,10 +328,11 @@ static bool authentic(struct six_stack *st, struct ipsec_sa *sa, const struct pk
     if (ipsec_xform_ah_verify(&sa->x, parts, 2, seq, sa->esn, ah->icv)) {   /* constant time */
         CTR_INC(st, ipsec, drop_icv);
         sa->stats.drop_icv++;
+        ipsec_warn_drop(st, SIX_WARN_ICV, sa, p, v4, 0, seq);
         return false;
     }
     if (replay_update(&sa->replay, seq) != REPLAY_OK)
-        return count_replay(st, sa);
+        return count_replay(st, sa, p, v4, seq);
     return true;
 }
 

@@ -6,6 +6,7 @@
  * addresses are judged). */
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/ipsec_log.h"
 #include "net/stack.h"
 #include "net/gif.h"
 #include "net/ip6_var.h"
@@ -156,17 +157,21 @@ int esp_input_natt(struct ifnet *ifp, struct pkt *p, bool v4, size_t off, size_t
     if (replay_check(&sa->replay, seq_lo, sa->esn, &seq64) != REPLAY_OK) {
         CTR_INC(st, ipsec, drop_replay);
         sa->stats.drop_replay++;
+        ipsec_warn_drop(st, SIX_WARN_REPLAY, sa, p, v4, sport, seq_lo);
         return drop(p);
     }
     struct esp_opened r;
     enum esp_status s = ipsec_esp_open(&sa->x, esp, len, seq64, sa->esn, NULL, 0, &r);
     if (s != ESP_OK && s != ESP_DUMMY) {
         count_open_failure(st, sa, s);
+        if (s == ESP_E_ICV)
+            ipsec_warn_drop(st, SIX_WARN_ICV, sa, p, v4, sport, seq64);
         return drop(p);
     }
     if (replay_update(&sa->replay, seq64) != REPLAY_OK) {
         CTR_INC(st, ipsec, drop_replay);
         sa->stats.drop_replay++;
+        ipsec_warn_drop(st, SIX_WARN_REPLAY, sa, p, v4, sport, seq64);
         return drop(p);
     }
     /* newest: above the window's top before this packet. Only such a packet

@@ -6,6 +6,7 @@
  * the outer source, so a peer cannot use its tunnel to inject packets for
  * prefixes that are not its own. */
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/ipsec_log.h"
 #include "net/stack.h"
 #include "core/pkt.h"
 #include "wire/ip6.h"
@@ -93,6 +94,7 @@ bool ipsec_in_check(struct six_stack *st, const struct pkt *p, const struct ipse
             if (!req_met(st, p, r, &tunnel_named) &&
                 (r->level == IPSEC_LEVEL_REQUIRE || r->level == IPSEC_LEVEL_UNIQUE)) {
                 CTR_INC(st, ipsec, drop_policy);
+                ipsec_warn_policy(st, k);
                 return false;
             }
         }

@@ -7,6 +7,8 @@
  * Such a packet is still delivered (it is authentic and not a replay). */
 #include <string.h>
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/ipsec_log.h"
+#include "core/log.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
@@ -169,5 +171,7 @@ void ipsec_natt_follow(struct six_stack *st, struct ipsec_sa *sa, const struct i
         if (o != sa && o->natt && in6_eq(&o->dst, &old) && o->natt_dport == old_port)
             ipsec_sa_move(st, o, &o->src, src, o->natt_sport, sport);
     CTR_INC(st, ipsec, natt_peer_moved);
-    six_trace(st, "ipsec: NAT-T peer of SA 0x%x moved to port %u", sa->spi, sport);
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    ipsec_log_sa(st, LOG_INFO, sa, "NAT-T peer moved %s:%u -> %s:%u", ipsec_addr_str(&old, a, sizeof a), old_port,
+                 ipsec_addr_str(src, b, sizeof b), sport);
 }

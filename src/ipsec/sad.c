@@ -6,6 +6,8 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/ipsec_log.h"
+#include "core/log.h"
 #include "net/gif.h"
 #include "net/stack.h"
 #include "wire/ip6.h"
@@ -188,6 +190,44 @@ static void sa_link(struct ipsec_state *is, struct ipsec_sa *sa)
     if (is->sa_tail) is->sa_tail->next = sa; else is->sa_head = sa;
     is->sa_tail = sa;
     is->n_sa++;
+}
+
+/* SA changes at info level. Inside a transaction they wait for the commit
+ * (log_txn_changes): an aborted file load changed nothing, says nothing.
+ * Larval SAs (a GETSPI's reservation) are not announced. */
+static void log_change(struct six_stack *st, const struct ipsec_sa *sa, const char *what)
+{
+    if (sa->state != IPSEC_SA_LARVAL)
+        ipsec_log_sa(st, LOG_INFO, sa, "%s", what);
+}
+
+static bool has_id(struct ipsec_sa *const *v, unsigned n, uint32_t id)
+{
+    for (unsigned i = 0; i < n; i++)
+        if (v[i]->id == id && v[i]->state != IPSEC_SA_LARVAL)
+            return true;
+    return false;
+}
+
+static bool grave_has_id(const struct ipsec_state *is, uint32_t id)
+{
+    for (const struct ipsec_sa *g = is->sa_grave; g; g = g->next)
+        if (g->id == id && g->state != IPSEC_SA_LARVAL)
+            return true;
+    return false;
+}
+
+/* At commit: an added SA whose id is in the grave replaced one (updated). */
+static void log_txn_changes(struct six_stack *st)
+{
+    struct ipsec_state *is = st->ipsec;
+    if (!st->trace && six_log_level() < LOG_INFO)
+        return;
+    for (unsigned i = 0; i < is->n_sa_added; i++)
+        log_change(st, is->sa_added[i], grave_has_id(is, is->sa_added[i]->id) ? "updated" : "added");
+    for (const struct ipsec_sa *g = is->sa_grave; g; g = g->next)
+        if (!has_id(is->sa_added, is->n_sa_added, g->id))
+            log_change(st, g, "deleted");
 }
 
 static bool txn_note_added(struct ipsec_state *is, struct ipsec_sa *sa)
@@ -384,7 +424,8 @@ int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool upd
     struct ipsec_sa *sa = sa_build(st, p, err, &rc);
     if (!sa)
         return rc;
-    if (old && old->state != IPSEC_SA_LARVAL && inherit(sa, old, p)) {
+    bool replaces = old && old->state != IPSEC_SA_LARVAL;
+    if (replaces && inherit(sa, old, p)) {
         sa_destroy(sa);
         *err = "out of memory (replay window)";
         return -ENOMEM;
@@ -408,7 +449,16 @@ int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool upd
         sa->id = ++is->next_sa_id;
     }
     sa_link(is, sa);
+    if (!is->in_txn)
+        log_change(st, sa, replaces ? "updated" : "added");
     return 0;
+}
+
+static void free_logged(struct six_stack *st, struct ipsec_sa *sa)
+{
+    if (!st->ipsec->in_txn)
+        log_change(st, sa, "deleted");
+    sa_free(st->ipsec, sa);
 }
 
 int ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *src, const struct in6_addr *dst,
@@ -417,7 +467,7 @@ int ipsec_sa_delete(struct six_stack *st, uint8_t proto, const struct in6_addr *
     struct ipsec_sa *sa = ipsec_sa_find(st, proto, dst, spi);
     if (!sa || (src && !in6_eq(&sa->src, src)))
         return -ESRCH;
-    sa_free(st->ipsec, sa);
+    free_logged(st, sa);
     return 0;
 }
 
@@ -431,24 +481,30 @@ unsigned ipsec_sa_delete_all(struct six_stack *st, uint8_t proto, const struct i
     for (struct ipsec_sa *sa = is->sa_head, *nx; sa; sa = nx) {
         nx = sa->next;
         if (sa->proto == proto && in6_eq(&sa->src, src) && in6_eq(&sa->dst, dst)) {
-            sa_free(is, sa);
+            free_logged(st, sa);
             n++;
         }
     }
     return n;
 }
 
-void ipsec_sa_flush(struct six_stack *st, uint8_t proto)
+static void flush(struct six_stack *st, uint8_t proto, bool log)
 {
     struct ipsec_state *is = st->ipsec;
     if (!is)
         return;
     for (struct ipsec_sa *sa = is->sa_head, *nx; sa; sa = nx) {
         nx = sa->next;
-        if (!proto || sa->proto == proto)
+        if (proto && sa->proto != proto)
+            continue;
+        if (log)
+            free_logged(st, sa);
+        else
             sa_free(is, sa);
     }
 }
+
+void ipsec_sa_flush(struct six_stack *st, uint8_t proto) { flush(st, proto, true); }
 
 void ipsec_sa_move(struct six_stack *st, struct ipsec_sa *sa, const struct in6_addr *src, const struct in6_addr *dst,
                    uint16_t sport, uint16_t dport)
@@ -493,8 +549,9 @@ static void event(struct six_stack *st, enum ipsec_event ev, const struct ipsec_
         CTR_INC(st, ipsec, soft_expire);
     else if (ev == IPSEC_EV_HARD_EXPIRE)
         CTR_INC(st, ipsec, hard_expire);
-    six_trace(st, "ipsec: %s SA spi 0x%x (%s)", ev == IPSEC_EV_SOFT_EXPIRE ? "soft expire of" : "hard expire:",
-              sa->spi, sa->proto == IPSEC_PROTO_ESP ? "esp" : "ah");
+    if (ev == IPSEC_EV_SOFT_EXPIRE || ev == IPSEC_EV_HARD_EXPIRE)
+        ipsec_log_sa(st, LOG_INFO, sa, "%s", ev == IPSEC_EV_SOFT_EXPIRE ? "soft lifetime expired (rekey due)"
+                                                                        : "hard lifetime expired, SA removed");
     if (is->event_fn)
         is->event_fn(is->event_ctx, ev, sa, NULL, NULL);
 }
@@ -560,6 +617,8 @@ static void txn_end(struct six_stack *st, bool commit)
     struct ipsec_state *is = st->ipsec;
     if (!is || !is->in_txn)
         return;
+    if (commit)
+        log_txn_changes(st);
     is->in_txn = false;
     if (!commit) {
         while (is->n_sa_added) {
@@ -612,7 +671,7 @@ void ipsec_destroy(struct six_stack *st)
         return;
     timer_cancel(&is->tick);
     ipsec_txn_commit(st);
-    ipsec_sa_flush(st, 0);
+    flush(st, 0, false);   /* the process ends: no "deleted" line per SA */
     ipsec_sp_flush(st);
     free(is->sa_added);
     free(is->sp_added);

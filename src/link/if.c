@@ -64,8 +64,11 @@ void if_detach(struct ifnet *ifp)
 {
     if (!ifp)
         return;
-    if (ifp->flags & IFF6_UP)
-        if_set_up(ifp, false);
+    if (ifp->flags & IFF6_UP) {   /* going away: no "link down" line */
+        net_if_down(ifp);
+        if_flush(ifp);
+        ifp->flags &= ~IFF6_UP;
+    }
     net_if_detach(ifp);
     ifp->st->ifs[ifp->index - 1] = NULL;
     pktq_purge(&ifp->txq);
@@ -95,11 +98,13 @@ int if_set_up(struct ifnet *ifp, bool up)
         return 0;
     if (up) {
         ifp->flags |= IFF6_UP;
+        six_event(ifp->st, LOG_INFO, "%s: link up", ifp->name);
         net_if_up(ifp);          /* may send (RS, DAD): the flag is already set */
     } else {
         net_if_down(ifp);        /* may send goodbyes (MLD done): still up here */
         if_flush(ifp);
         ifp->flags &= ~IFF6_UP;
+        six_event(ifp->st, LOG_INFO, "%s: link down", ifp->name);
     }
     return 0;
 }

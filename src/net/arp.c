@@ -358,9 +358,9 @@ static bool arp_sender_ok(struct ifnet *ifp, const struct arp_info *a)
     }
     if (in4_is_local(st, a->spa)) {
         CTR_INC(st, arp, conflict);
-        six_trace(st, "%s: arp conflict: %s claimed by %02x:%02x:%02x:%02x:%02x:%02x", ifp->name,
-                  in4_ntop(a->spa, (char[IN4_STRLEN]){0}), a->sha.b[0], a->sha.b[1], a->sha.b[2],
-                  a->sha.b[3], a->sha.b[4], a->sha.b[5]);
+        SIX_WARN(st, SIX_WARN_DUPADDR, "%s: duplicate address %s detected: ARP from %02x:%02x:%02x:%02x:%02x:%02x claims it",
+                 ifp->name, in4_ntop(a->spa, (char[IN4_STRLEN]){0}), a->sha.b[0], a->sha.b[1], a->sha.b[2],
+                 a->sha.b[3], a->sha.b[4], a->sha.b[5]);
         return false;
     }
     return true;

@@ -294,6 +294,20 @@ static bool strict_rpf(const struct gif_softc *sc)
     return sc->esp_out || sc->role != GIF_ROLE_NONE;
 }
 
+/* Spoofed inner sources: a rate-limited warning naming the tunnel and the source. */
+static void warn_spoof(struct gif_softc *sc, int af, const void *src, const char *why)
+{
+    uint32_t missed;
+    char b[INET6_ADDRSTRLEN];
+    if (six_warn_begin(sc->ifp->st, SIX_WARN_SPOOF, &missed))
+        six_warn_emit(sc->ifp->st, missed, "%s: inner source %s %s, dropped", sc->ifp->name,
+                      inet_ntop(af, src, b, sizeof b), why);
+}
+
+#define SPOOF_OWN    "is one of our addresses"
+#define SPOOF_PREFIX "belongs to a prefix on another interface"
+#define SPOOF_URPF   "is not routed back through this tunnel (uRPF)"
+
 static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
 {
     struct six_stack *st = sc->ifp->st;
@@ -308,6 +322,7 @@ static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
         return true;   /* DAD; the ND code judges it */
     if (in6_ifaddr_lookup(st, &ip->src)) {
         CTR_INC(st, gif, drop_spoof_own);
+        warn_spoof(sc, AF_INET6, &ip->src, SPOOF_OWN);
         return false;
     }
     if (in6_is_linklocal(&ip->src)) {
@@ -319,10 +334,12 @@ static bool inner6_src_ok(struct gif_softc *sc, const struct ip6_info *ip)
     bool routed = route6_resolve(st, &ip->src, NULL, &oifp, &nh) == 0;
     if (routed && oifp != sc->ifp && in6_eq(&nh, &ip->src)) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        warn_spoof(sc, AF_INET6, &ip->src, SPOOF_PREFIX);
         return false;
     }
     if (strict_rpf(sc) && (!routed || oifp != sc->ifp)) {
         CTR_INC(st, gif, drop_spoof_urpf);
+        warn_spoof(sc, AF_INET6, &ip->src, SPOOF_URPF);
         return false;
     }
     return true;
@@ -339,15 +356,18 @@ static bool inner4_src_ok(struct gif_softc *sc, const struct ip4_info *ih)
     }
     if (in4_is_local(st, s)) {
         CTR_INC(st, gif, drop_spoof_own);
+        warn_spoof(sc, AF_INET, &s, SPOOF_OWN);
         return false;
     }
     struct ifnet *on = route4_onlink_if(st, s);
     if (on && on != sc->ifp) {
         CTR_INC(st, gif, drop_spoof_prefix);
+        warn_spoof(sc, AF_INET, &s, SPOOF_PREFIX);
         return false;
     }
     if (strict_rpf(sc) && route4_out_if(st, s) != sc->ifp) {
         CTR_INC(st, gif, drop_spoof_urpf);
+        warn_spoof(sc, AF_INET, &s, SPOOF_URPF);
         return false;
     }
     return true;

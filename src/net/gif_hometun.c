@@ -188,7 +188,7 @@ int gif_set_local(struct ifnet *ifp, const struct in6_addr *local)
     sc->local = *local;
     sas_follow(sc, &old, true);
     CTR_INC(ifp->st, gif, local_moved);
-    six_trace(ifp->st, "%s: local end %s -> %s%s", ifp->name, addr_str(&old, a, sizeof a),
+    six_event(ifp->st, LOG_INFO, "%s: local end %s -> %s%s", ifp->name, addr_str(&old, a, sizeof a),
               addr_str(local, b, sizeof b), sc->role == GIF_ROLE_CLIENT ? ", announced by NA with Override" : "");
     if (sc->role == GIF_ROLE_CLIENT)
         na_announce_start(sc);
@@ -232,7 +232,7 @@ void gif_sa_moved(struct six_stack *st, uint8_t proto, uint32_t spi, const struc
         char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
         sc->remote = *new_dst;
         CTR_INC(st, gif, remote_moved);
-        six_trace(st, "%s: remote end %s -> %s (follows SA 0x%x)", ifp->name, addr_str(old_dst, a, sizeof a),
+        six_event(st, LOG_INFO, "%s: remote end %s -> %s (follows SA 0x%08x)", ifp->name, addr_str(old_dst, a, sizeof a),
                   addr_str(new_dst, b, sizeof b), spi);
     }
 }
@@ -324,6 +324,6 @@ void gif_na_input(struct ifnet *ifp, const struct pkt *p, const struct ip6_info 
     sc->remote = to;
     sas_follow(sc, &old, false);
     CTR_INC(st, gif, na_moved);
-    six_trace(st, "%s: NA with Override for %s moves the remote end %s -> %s", ifp->name,
+    six_event(st, LOG_INFO, "%s: NA with Override for %s moves the remote end %s -> %s", ifp->name,
               inet_ntop(AF_INET6, &na->target, t, sizeof t), addr_str(&old, a, sizeof a), addr_str(&to, b, sizeof b));
 }

@@ -186,7 +186,7 @@ int in4_addr_add(struct ifnet *ifp, struct in_addr a, unsigned plen)
     if (rc && rc != -EEXIST)
         return rc;
     ii->naddrs++;
-    six_trace(st, "%s: inet %s/%u added", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
+    six_event(st, LOG_INFO, "%s: inet %s/%u added", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
     if ((ifp->flags & IFF6_UP) && ifp->type == IFT_ETHER)
         arp_gratuitous(ifp, a);
     gif_addr4_changed(st);
@@ -231,7 +231,7 @@ int in4_addr_del(struct ifnet *ifp, struct in_addr a)
         ii->naddrs--;
         in4_connected_del(ifp->st, ifp, net, plen);
         route4_prune_gw(ifp->st, ifp);
-        six_trace(ifp->st, "%s: inet %s/%u deleted", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
+        six_event(ifp->st, LOG_INFO, "%s: inet %s/%u deleted", ifp->name, in4_ntop(a, (char[IN4_STRLEN]){0}), plen);
         gif_addr4_changed(ifp->st);   /* a hometun client moves off the address */
         return 0;
     }

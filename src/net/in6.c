@@ -264,7 +264,7 @@ int in6_addr_add(struct ifnet *ifp, const struct in6_addr *a, unsigned plen, uin
     life_rearm(ia);
     if (plen < 128 && !in6_is_linklocal(a) && !route6_get(ifp->st, a, plen))
         route6_add(ifp->st, a, plen, NULL, ifp, 0, 0);
-    six_trace(ifp->st, "%s: address %s/%u added%s", ifp->name, ntop(a, b), plen,
+    six_event(ifp->st, LOG_INFO, "%s: address %s/%u added%s", ifp->name, ntop(a, b), plen,
               (flags & IN6_IFF_AUTOCONF) ? " (SLAAC)" : "");
     dad_start(ia, 100);
     return 0;
@@ -277,6 +277,8 @@ static void ia_remove(struct in6_ifaddr *ia)
     unsigned plen = ia->plen;
     bool other_in_prefix = false;
 
+    char b[INET6_ADDRSTRLEN];
+    six_event(ifp->st, LOG_INFO, "%s: address %s/%u deleted", ifp->name, ntop(&a, b), plen);
     timer_cancel(&ia->dad_timer);
     timer_cancel(&ia->life_timer);
     local_unlink(ia);
@@ -340,8 +342,8 @@ static void dad_conflict(struct in6_ifaddr *ia)
     timer_cancel(&ia->dad_timer);
     ia->flags |= IN6_IFF_DUPLICATED;
     ia->flags &= ~IN6_IFF_TENTATIVE;
-    LOGW("%s: duplicate address %s detected", ifp->name, ntop(&ia->addr, b));
-    six_trace(ifp->st, "%s: DAD conflict: %s is a duplicate", ifp->name, b);
+    six_event(ifp->st, LOG_WARNING, "%s: DAD failed: address %s is a duplicate, not used", ifp->name,
+              ntop(&ia->addr, b));
     bool regen = (ia->flags & IN6_IFF_AUTOCONF) || in6_is_linklocal(&ia->addr);
     if (!regen || ifp->in6->addrgen != ADDRGEN_STABLE || ia->dad_counter + 1 >= IDGEN_RETRIES)
         return;
@@ -374,7 +376,8 @@ void in6_dad_na_input(struct ifnet *ifp, struct in6_ifaddr *ia)
     if (ia->flags & IN6_IFF_TENTATIVE)
         dad_conflict(ia);
     else if (!(ia->flags & IN6_IFF_DUPLICATED))
-        LOGW("%s: another node claims our address", ifp->name);
+        SIX_WARN(ifp->st, SIX_WARN_DUPADDR, "%s: duplicate address %s detected: another node claims it",
+                 ifp->name, ntop(&ia->addr, (char[INET6_ADDRSTRLEN]){ 0 }));
 }
 
 /* --- lifetimes --- */

@@ -202,7 +202,11 @@ static void nd_unreachable(struct nd_entry *e)
     struct pkt *p;
     char b[INET6_ADDRSTRLEN];
 
-    six_trace(st, "%s: neighbor %s unreachable", e->ifp->name, inet_ntop(AF_INET6, &e->addr, b, sizeof b));
+    inet_ntop(AF_INET6, &e->addr, b, sizeof b);
+    if (e->is_router)   /* the operator wants to know a default router went away; other neighbors are noise */
+        six_event(st, LOG_WARNING, "%s: router %s unreachable", e->ifp->name, b);
+    else
+        six_trace(st, "%s: neighbor %s unreachable", e->ifp->name, b);
     while ((p = pktq_pop(&e->q))) {
         st->net6->nd_queued--;
         CTR_INC(st, nd6, drop_unreachable);

@@ -43,6 +43,11 @@ static void router_update(struct ifnet *ifp, const struct in6_addr *a, uint16_t 
     struct nd_router *r = router_find(st, a, ifp);
 
     if (lifetime == 0) {
+        if (r && r->in_use) {
+            char b[INET6_ADDRSTRLEN];
+            six_event(st, LOG_INFO, "%s: default router %s withdrawn (lifetime 0)", ifp->name,
+                      inet_ntop(AF_INET6, a, b, sizeof b));
+        }
         if (r)
             r->in_use = false;
         return;
@@ -56,7 +61,7 @@ static void router_update(struct ifnet *ifp, const struct in6_addr *a, uint16_t 
     }
     if (!r->in_use) {
         char b[INET6_ADDRSTRLEN];
-        six_trace(st, "%s: default router %s (lifetime %us)", ifp->name, inet_ntop(AF_INET6, a, b, sizeof b), lifetime);
+        six_event(st, LOG_INFO, "%s: default router %s (lifetime %us)", ifp->name, inet_ntop(AF_INET6, a, b, sizeof b), lifetime);
     }
     r->in_use = true;
     r->addr = *a;
@@ -161,8 +166,12 @@ void nd6_rtr_expire(struct six_stack *st)
     uint64_t now = six_now(st);
 
     for (int i = 0; i < ND_ROUTERS_MAX; i++)
-        if (n->routers[i].in_use && n->routers[i].expires_ns <= now)
+        if (n->routers[i].in_use && n->routers[i].expires_ns <= now) {
+            char b[INET6_ADDRSTRLEN];
             n->routers[i].in_use = false;
+            six_event(st, LOG_INFO, "%s: default router %s expired", n->routers[i].ifp->name,
+                      inet_ntop(AF_INET6, &n->routers[i].addr, b, sizeof b));
+        }
     for (int i = 0; i < ND_PREFIXES_MAX; i++)
         if (n->prefixes[i].in_use && n->prefixes[i].expires_ns <= now)
             n->prefixes[i].in_use = false;   /* its route expires by itself */

@@ -58,6 +58,7 @@ void six_stack_destroy(struct six_stack *st)
     ping_destroy(st);
     net4_destroy(st);
     net6_destroy(st);
+    six_oplog_destroy(st);
     if (st->own_tw)
         timer_wheel_destroy(st->tw);
     if (st->pool)

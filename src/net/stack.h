@@ -10,6 +10,7 @@
 #include "core/pkt.h"
 #include "core/counters.h"
 #include "link/ifnet.h"
+#include "net/oplog.h"
 
 #define SIX_MAX_IFS 64
 
@@ -64,6 +65,7 @@ struct six_stack {
     six_trace_fn trace;               /* readable protocol trace (demo), may be NULL */
     void *trace_ctx;
     uint64_t created_ns;              /* six_now() at creation: `sixctl status` uptime */
+    struct six_oplog oplog;           /* src/net/oplog.c: rate limits of operator warnings */
 };
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);

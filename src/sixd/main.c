@@ -25,6 +25,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-u USER] [-t SECS] [-i SECS] [-d] [-l]\n"
+            "            [-L text|json] [-F FACILITY]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
@@ -36,6 +37,8 @@ static void usage(FILE *f)
             "  -d          debug logging\n"
             "  -l          log to syslog (always when daemonized)\n"
             "  -V, --version  print the version\n"
+            "  -L FORMAT   stderr log lines: text (default) or json (one object a line)\n"
+            "  -F FACILITY syslog facility: daemon (default), user, local0 .. local7\n"
             "  -h          this help\n");
 }
 
@@ -163,7 +166,7 @@ int main(int argc, char **argv)
     int opt;
     static const struct option longopts[] = { { "version", no_argument, NULL, 'V' },
                                                { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    while ((opt = getopt_long(argc, argv, "fc:s:p:n:u:t:i:dlhV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "fc:s:p:n:u:t:i:dlL:F:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
@@ -186,6 +189,10 @@ int main(int argc, char **argv)
             break;
         case 'd': debug = true; break;
         case 'l': use_syslog = true; break;
+        case 'L': case 'F':
+            if (sixd_log_option(opt, optarg) < 0)
+                return 2;
+            break;
         case 'h': usage(stdout); return 0;
         default: usage(stderr); return 2;
         }
@@ -200,6 +207,7 @@ int main(int argc, char **argv)
         return 2;
     }
     six_log_open("sixd", debug ? LOG_DEBUG : LOG_INFO, use_syslog);
+    six_log_set_name(name);
 
     char *sock_path = abspath(sock ? sock : DEFAULT_SOCKET);
     char *pidfile = pidfile_arg ? abspath(pidfile_arg) : NULL;

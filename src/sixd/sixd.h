@@ -44,4 +44,7 @@ void control_shutdown(struct sixd *d);
  * every connection that REGISTERed for it (queued, sent from the idle hook). */
 void control_pfkey_deliver(void *d, uint8_t satype, const uint8_t *msg, size_t len);
 
+/* -L FORMAT / -F FACILITY (src/sixd/logopt.c): 0, or -1 with a message on stderr. */
+int sixd_log_option(int opt, const char *arg);
+
 #endif

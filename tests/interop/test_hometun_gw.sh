@@ -152,7 +152,7 @@ nsrun "$HC" ip route replace default via 10.0.0.1
 confs hometun-natt.setkey
 start_pair || { fail "(b) sixd starts again with NAT-T SAs"; finish; }
 download "(b) NAT-T" 10.0.0.2 10.0.0.3
-moved=$(ctr hs ipsec.natt_peer_moved) ports=$(grep -Eo 'NAT-T peer of SA 0x1001 moved to port [0-9]+' "$W/hs.log" | grep -o '[0-9]*$' | sort -u | wc -l)
+moved=$(ctr hs ipsec.natt_peer_moved) ports=$(grep -Eo 'SA esp-udp 0x00001001 [^ ]+: NAT-T peer moved [^ ]+ -> [^ ]+:[0-9]+' "$W/hs.log" | grep -o '[0-9]*$' | sort -u | wc -l)
 if ((moved >= 2 && ports >= 2)) && (($(ctr hs gif.na_natt_ignored) >= 1)) && (($(ctr hs gif.na_moved) == 0)); then
   ok "(b) the server followed the NAT's new port after the change ($moved moves, $ports ports); the NA's private TLLA was only counted"
 else fail "(b) the server followed the NAT" "natt_peer_moved=$moved ports=$ports na_natt_ignored=$(ctr hs gif.na_natt_ignored) na_moved=$(ctr hs gif.na_moved)"; fi

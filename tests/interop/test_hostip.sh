@@ -181,7 +181,7 @@ gro=$(ctr hc host.in_udp_gro_msgs)
 if ((gro > 0)); then ok "(b) hc received the bulk with UDP GRO ($gro trains split into datagrams)"
 else fail "(b) hc received the bulk with UDP GRO" "in_udp_gro_msgs=$gro"; fi
 moved=$(ctr hs ipsec.natt_peer_moved) nin=$(ctr hs ipsec.natt_in)
-port=$(grep -Eo 'NAT-T peer of SA 0x2001 moved to port [0-9]+' "$W/hs.log" | grep -o '[0-9]*$')
+port=$(grep -Eo 'SA esp-udp 0x00002001 [^ ]+: NAT-T peer moved [^ ]+ -> [^ ]+:[0-9]+' "$W/hs.log" | grep -o '[0-9]*$')
 if ((moved == 1 && nin > 200)) && [[ $port == 40??? ]]; then   # nin: hc's ACKs
   ok "(b) hs's SA followed the NAT's port to $port (natt_peer_moved 1, $nin ESP-in-UDP in)"
 else fail "(b) hs's SA followed the NAT's port" "moved=$moved natt_in=$nin port=$port"; fi

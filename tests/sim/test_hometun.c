@@ -22,6 +22,7 @@
 #include "../lib/ipsec_sim.h"
 #include "../lib/simnat.h"
 #include "../lib/inject.h"
+#include "../lib/logcap.h"
 #include "ctl/scene.h"
 #include "ctl/cmd.h"
 #include "link/sim.h"
@@ -247,8 +248,24 @@ static void stream_across_three_moves(void)
         s = six_accept(H, ls, NULL, NULL);
     }
     T_CHECK(s >= 0);
+    logcap_start(LOG_INFO);   /* the moves are logged without -d (docs/HOMETUN.md quotes these lines) */
     T_CHECK(sim_pump_tick(W, I, c, H, s, total, tick, &m));
     T_EQ(m.moves, 3);
+    const char *const *a = natt ? nat_addrs : raw_addrs;
+    for (unsigned k = 0; k < 3; k++) {
+        char local[96], remote[96];
+        snprintf(local, sizeof local, "info client: gif0: local end %s -> %s, announced by NA with Override", a[k],
+                 a[k + 1]);
+        snprintf(remote, sizeof remote, "moves the remote end %s -> %s", a[k], a[k + 1]);
+        T_EQ(logcap_count(local, (char *)NULL), 1);
+        T_EQ(logcap_count("info server: ht-c1: NA with Override for ", remote, (char *)NULL), natt ? 0 : 1);
+    }
+    /* behind the NAT the server follows the NAT's new port instead */
+    T_EQ(logcap_count("info server: SA esp-udp 0x00002002 198.51.100.2>198.51.100.1: NAT-T peer moved "
+                      "198.51.100.2:", (char *)NULL), natt ? 3 : 0);
+    if (t_case_failed)
+        logcap_dump();
+    logcap_stop();
     T_EQ(CTR_GET(C, gif, local_moved), natt ? 4 : 3);   /* NAT: the first move is the client taking its address */
     T_CHECK(CTR_GET(C, gif, na_announced) >= 3 * 2);   /* link-local and global, each move */
     six_close(I, c);
