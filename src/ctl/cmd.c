@@ -121,6 +121,13 @@ static void hwaddr_str(const struct ifnet *ifp, char buf[18])
     snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
+/* Seconds since the tunnel's last received packet, -1: never. */
+static long long gif_rx_ago(const struct ifnet *ifp)
+{
+    uint64_t t = gif_last_rx_ns(ifp), now = six_now(ifp->st);
+    return t ? (long long)((now > t ? now - t : 0) / 1000000000ull) : -1;
+}
+
 static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
 {
     const char *fl[4];
@@ -142,6 +149,11 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
         char d[256];
         gif_describe(ifp, d, sizeof d);
         cmd_printf(o, "    link/gif %s\n", d);
+        long long ago = gif_rx_ago(ifp);
+        if (ago < 0)
+            cmd_printf(o, "    last rx never\n");
+        else
+            cmd_printf(o, "    last rx %llds ago\n", ago);
     } else if (hostip_is(ifp)) {
         char d[64];
         hostip_describe(ifp, d, sizeof d);
@@ -176,6 +188,13 @@ static void link_show_json(struct cmd_out *o, const struct ifnet *ifp)
         char hw[18];
         hwaddr_str(ifp, hw);
         cmd_printf(o, ",\"address\":\"%s\"", hw);
+    }
+    if (gif_is(ifp)) {
+        long long ago = gif_rx_ago(ifp);
+        if (ago < 0)
+            cmd_printf(o, ",\"last_rx_s_ago\":null");
+        else
+            cmd_printf(o, ",\"last_rx_s_ago\":%lld", ago);
     }
     const struct if_stats *s = &ifp->stats;
     cmd_printf(o, ",\"stats\":{\"rx\":{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu},"
@@ -522,7 +541,7 @@ static const struct cmd_verb verbs[] = {
       "interfaces: TAP, TUN, gif tunnels (hometun, ESP-bound), host links; tunnels show their last rx" },
     { "addr", cmd_addr, "add del flush show",
       "addr add|del ADDR/LEN dev IF\n"
-      "addr flush dev IF [-4|-6]\n"
+      "addr flush dev IF [-4|-6] [scope global|link]\n"
       "addr show [dev IF]",
       "IPv6 and IPv4 addresses" },
     { "route", cmd_route, "add replace del show",
@@ -530,8 +549,8 @@ static const struct cmd_verb verbs[] = {
       "route del default|default4|default6|PREFIX/LEN\n"
       "route show [-4|-6]",
       "the routing table (add refuses an existing route, replace changes it)" },
-    { "neigh", cmd_neigh, "add del flush show",
-      "neigh add ADDR lladdr MAC dev IF [nud permanent|reachable|stale]\n"
+    { "neigh", cmd_neigh, "add replace del flush show",
+      "neigh add|replace ADDR lladdr MAC dev IF [nud permanent|reachable|stale]\n"
       "neigh del ADDR dev IF\n"
       "neigh flush dev IF [nud all]\n"
       "neigh show",

@@ -169,7 +169,7 @@ TEST(help)
     T_CHECK(contains(out.buf, "route add|replace"));
     T_CHECK(!contains(out.buf, "link add"));
     T_EQ(run("help neighbor"), 0);                 /* an alias: the verb's usage */
-    T_CHECK(contains(out.buf, "neigh add ADDR lladdr MAC dev IF"));
+    T_CHECK(contains(out.buf, "neigh add|replace ADDR lladdr MAC dev IF"));
     T_EQ(run("help a b"), 2);
 }
 
