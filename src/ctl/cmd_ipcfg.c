@@ -122,6 +122,8 @@ static int neigh_set(struct cmd_ctx *c, bool replace, int argc, char **argv)
     if (rc == -ENOSPC)
         return cmd_fail(c, "neigh %s %s: the cache is full (permanent entries fill at most half of it)", argv[1],
                         argv[2]);
+    if (rc == -EINVAL)
+        return cmd_fail(c, "neigh %s: %s is not a unicast address on %s", argv[1], argv[2], ifp->name);
     if (rc)
         return cmd_fail(c, "neigh %s %s: %s", argv[1], argv[2], strerror(-rc));
     return 0;

@@ -437,7 +437,7 @@ int arp_neigh_set(struct ifnet *ifp, struct in_addr a, const struct eth_addr *ll
               : !strcmp(state, "stale") ? ARP_STALE : 0xff;
 
     if (s == 0xff || ifp->type != IFT_ETHER || !n || in4_is_any(a) || in4_is_multicast(a) ||
-        in4_is_broadcast(a) || eth_is_multicast(lla) || eth_is_zero(lla))
+        in4_is_bcast_any(st, a) || in4_is_loopback(a) || eth_is_multicast(lla) || eth_is_zero(lla))
         return -EINVAL;
     struct arp_entry *e = arp_lookup(n, ifp, a);
     if (s == ARP_PERMANENT && !(e && e->state == ARP_PERMANENT)) {
