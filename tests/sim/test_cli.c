@@ -119,6 +119,8 @@ static void setup(uint64_t seed)
 
 static void teardown(void)
 {
+    six_stack_destroy(A);
+    six_stack_destroy(B);
     sim_world_destroy(W);
     W = NULL;
 }
