@@ -18,6 +18,7 @@
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "six/socket.h"
+#include "esp_sa.h"
 
 #define MS (1000000ull)
 #define SEC (1000000000ull)
@@ -398,6 +399,9 @@ int main(int argc, char **argv)
     fails += ipsec_sites(out);
     fails += hometun_scene(out);
 
+    char esp_sa[512];
+    snprintf(esp_sa, sizeof esp_sa, "%s/esp_sa", out);
+    fails += demo_write_esp_sa(esp_sa, sites, sizeof sites / sizeof sites[0]) != 0;
     scene("Done");
     six_stack_destroy(a);
     six_stack_destroy(r);
@@ -408,6 +412,7 @@ int main(int argc, char **argv)
     sim_world_destroy(world);
     printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap %s/hometun.pcap (open with tshark or wireshark)\n", out, out,
            out, out);
+    printf("  ESP keys for Wireshark: %s (copy to ~/.config/wireshark/esp_sa; see docs/IPSEC.md)\n", esp_sa);
     printf("  %s\n", fails ? "SOME SCENES FAILED" : "all scenes ran as expected");
     return fails ? 1 : 0;
 }

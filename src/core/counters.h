@@ -39,6 +39,7 @@
     X(nd6, drop_rs_router_only) X(nd6, drop_queue_full) X(nd6, drop_unreachable) X(nd6, drop_cache_full) \
     X(nd6, cache_evicted) X(nd6, override_applied) X(nd6, dad_conflict) X(nd6, dad_ok) X(nd6, drop_na_dad_tentative) \
     X(nd6, drop_ignored_ra_router) X(nd6, prefix_list_full) X(nd6, router_list_full) X(nd6, drop_no_lla) \
+    X(nd6, drop_flushed) \
     /* MLD */ \
     X(mld6, in_query) X(mld6, in_report) X(mld6, out_report) X(mld6, drop_bad_src) X(mld6, drop_hlim) \
     /* address autoconfiguration */ \
@@ -59,6 +60,7 @@
     X(arp, in_request) X(arp, in_reply) X(arp, out_request) X(arp, out_reply) X(arp, out_gratuitous) \
     X(arp, drop_not_for_us) X(arp, drop_bad_src) X(arp, drop_queue_full) X(arp, drop_unreachable) \
     X(arp, drop_cache_full) X(arp, cache_evicted) X(arp, conflict) \
+    X(arp, drop_flushed) \
     /* UDP (minimal until the transport issue) */ \
     X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) X(udp, delivered) X(udp, drop_rcvbuf_full) \
     X(udp, out_errors) X(raw6, delivered) X(raw6, drop_rcvbuf_full) X(raw6, out_msgs) \

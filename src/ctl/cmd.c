@@ -28,8 +28,6 @@
 #include "wire/ip6.h"
 #include <arpa/inet.h>
 
-#define OBJECTS "link addr route neigh ping ra set addrsel stats capture serve http nc socks5 resolve dns ipsec status config version"
-
 static int verr(struct cmd_ctx *c, int status, const char *fmt, va_list ap)
 {
     if (c->err) {
@@ -125,6 +123,13 @@ static void hwaddr_str(const struct ifnet *ifp, char buf[18])
     snprintf(buf, 18, "%02x:%02x:%02x:%02x:%02x:%02x", b[0], b[1], b[2], b[3], b[4], b[5]);
 }
 
+/* Seconds since the tunnel's last received packet, -1: never. */
+static long long gif_rx_ago(const struct ifnet *ifp)
+{
+    uint64_t t = gif_last_rx_ns(ifp), now = six_now(ifp->st);
+    return t ? (long long)((now > t ? now - t : 0) / 1000000000ull) : -1;
+}
+
 static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
 {
     const char *fl[4];
@@ -146,6 +151,11 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
         char d[256];
         gif_describe(ifp, d, sizeof d);
         cmd_printf(o, "    link/gif %s\n", d);
+        long long ago = gif_rx_ago(ifp);
+        if (ago < 0)
+            cmd_printf(o, "    last rx never\n");
+        else
+            cmd_printf(o, "    last rx %llds ago\n", ago);
     } else if (hostip_is(ifp)) {
         char d[64];
         hostip_describe(ifp, d, sizeof d);
@@ -180,6 +190,13 @@ static void link_show_json(struct cmd_out *o, const struct ifnet *ifp)
         char hw[18];
         hwaddr_str(ifp, hw);
         cmd_printf(o, ",\"address\":\"%s\"", hw);
+    }
+    if (gif_is(ifp)) {
+        long long ago = gif_rx_ago(ifp);
+        if (ago < 0)
+            cmd_printf(o, ",\"last_rx_s_ago\":null");
+        else
+            cmd_printf(o, ",\"last_rx_s_ago\":%lld", ago);
     }
     const struct if_stats *s = &ifp->stats;
     cmd_printf(o, ",\"stats\":{\"rx\":{\"packets\":%llu,\"bytes\":%llu,\"drops\":%llu},"
@@ -499,84 +516,194 @@ static int cmd_capture(struct cmd_ctx *c, int argc, char **argv)
     return 0;
 }
 
-/* ---------------------------------------------------------------- help */
+/* ------------------------------------------------------------ the verbs */
 
-static const char help_text[] =
-    "link add NAME type tap|tun          create a TAP (Ethernet) or TUN (raw IP) interface\n"
-    "link set NAME [up|down] [mtu N]     change an interface\n"
-    "link del NAME                       remove an interface\n"
-    "link show [NAME]                    list interfaces\n"
-    "addr add|del ADDR/LEN dev IF        IPv6 or IPv4 address\n"
-    "addr show [dev IF]                  list addresses\n"
-    "route add default via ADDR [dev IF] default route\n"
-    "route add PREFIX/LEN via ADDR | dev IF\n"
-    "route del PREFIX/LEN|default        remove a route\n"
-    "route show                          list routes\n"
-    "neigh show                          neighbor (ND) and ARP caches\n"
-    "set forwarding on|off               router mode, both families\n"
-    "ra dev IF prefix P/64 [managed] [other] [mtu N] [rdnss ADDR] [lifetime S]\n"
-    "                                    send router advertisements\n"
-    "ping ADDR [-c N] [-s SIZE] [-i INTERVAL_MS] [-W TIMEOUT]\n"
-    "                                    exit 0 iff a reply came\n"
-    "stats [-a] [NAME]                   counters (nonzero only unless -a)\n"
-    "capture IF FILE.pcap | capture IF stop\n"
-    "serve echo [port N] | serve http [port N] root DIR | serve stop echo|http | serve show\n"
-    "http get URL [-o FILE] [-w SECS]    the stack's HTTP client (addresses or names)\n"
-    "nc [-u] [-N] [-w S] HOST PORT TEXT | nc -l [-u] [-w S] PORT\n"
-    "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show   SOCKS5 server on a host socket\n"
-    "resolve NAME [-4|-6]                addresses in RFC 6724 order; exit 0 iff any\n"
-    "dns server add|del ADDR [port N] | dns show | dns cache flush   the stub resolver\n"
-    "ipsec load FILE | ipsec exec TEXT   setkey(8)-syntax SAs and policies, all or nothing\n"
-    "ipsec sa | ipsec spd | ipsec flush  the SAD and SPD (-j for JSON)\n"
-    "status                              uptime, interfaces, tunnels, SAs, routes, leases (-j)\n"
-    "config show                         the running configuration as a file sixd -c accepts\n"
-    "version                             sixctl's and sixd's versions\n"
-    "help                                this text\n";
+/* The one table of verbs: six_cmd_exec dispatches through it, `help`,
+ * `help VERB` and `sixctl -h` print it, the "try:" lists of errors come from
+ * it, and tests/unit/test_cmd.c checks contrib/bash-completion/sixctl against
+ * it, so none of them can drift. Adding a verb is one line here.
+ *
+ * A verb of sixd alone (its handler lives in src/sixd/, outside libsix):
+ * declare the handler weak here, `int sixd_cmd_NAME(struct cmd_ctx *, int,
+ * char **) __attribute__((weak));`, and name it in its line. sixd links the
+ * definition; programs without it (the simulator, the demo, the tests) see a
+ * NULL handler and answer "NAME is a verb of sixd". */
+static int cmd_help(struct cmd_ctx *c, int argc, char **argv);
+
+static const struct cmd_verb verbs[] = {
+    { "link", cmd_link, "add del set show",
+      "link add NAME type tap|tun\n"
+      "link add NAME type gif local ADDR remote ADDR\n"
+      "link add NAME type host [dev IFNAME] [natt-port N]\n"
+      "link set NAME [up|down] [mtu N]\n"
+      "link set GIF [esp SPI-OUT SPI-IN|esp off] [hometun server|client|off] [local ADDR]\n"
+      "         [ingress-check on|off] [hlim N] [tclass N|inherit] [pmtud on|off]\n"
+      "link del NAME\n"
+      "link show [[dev] NAME]",
+      "interfaces: TAP, TUN, gif tunnels (hometun, ESP-bound), host links; tunnels show their last rx" },
+    { "addr", cmd_addr, "add del flush show",
+      "addr add|del ADDR/LEN dev IF\n"
+      "addr flush dev IF [-4|-6] [scope global|link]\n"
+      "addr show [dev IF]",
+      "IPv6 and IPv4 addresses" },
+    { "route", cmd_route, "add replace del show",
+      "route add|replace default|default4|default6|PREFIX/LEN [via ADDR] [dev IF]\n"
+      "route del default|default4|default6|PREFIX/LEN\n"
+      "route show [-4|-6]",
+      "the routing table (add refuses an existing route, replace changes it)" },
+    { "neigh", cmd_neigh, "add replace del flush show",
+      "neigh add|replace ADDR lladdr MAC dev IF [nud permanent|reachable|stale]\n"
+      "neigh del ADDR dev IF\n"
+      "neigh flush dev IF [nud all]\n"
+      "neigh show",
+      "neighbor (ND) and ARP caches" },
+    { "ping", cmd_ping, "",
+      "ping ADDR[%IF]|NAME [-4|-6] [-c N] [-s SIZE] [-i MS] [-W SECS] [-t HOPLIMIT] [-I IF|ADDR]",
+      "ICMP echo; exit 0 iff a reply came" },
+    { "ra", cmd_ra, "dev show",
+      "ra dev IF [prefix P/LEN [valid S] [preferred S]]... [managed] [other] [mtu N] [rdnss ADDR]\n"
+      "   [lifetime S] [interval MIN_S MAX_S] | ra dev IF off\n"
+      "ra show [dev IF]",
+      "router advertisements: what this router sends, what routers, prefixes and RDNSS were learned" },
+    { "set", cmd_set, "forwarding addrgen accept_ra",
+      "set forwarding on|off [-4|-6]\n"
+      "set addrgen eui64|stable dev IF\n"
+      "set accept_ra on|off dev IF",
+      "router mode and per-interface IPv6 settings" },
+    { "addrsel", cmd_addrsel, "show add del default",
+      "addrsel show | addrsel add PREFIX/LEN precedence P label L | addrsel del PREFIX/LEN | addrsel default",
+      "the RFC 6724 address selection policy table" },
+    { "stats", cmd_stats, "",
+      "stats [-a] [NAME]",
+      "counters (nonzero only unless -a)" },
+    { "capture", cmd_capture, "",
+      "capture IF FILE.pcap | capture IF stop",
+      "pcap capture of an interface" },
+    { "serve", cmd_serve, "echo http stop show",
+      "serve echo [port N] | serve http [port N] root DIR | serve stop echo|http | serve show",
+      "the stack's echo and HTTP servers" },
+    { "http", cmd_http, "get",
+      "http get URL [-o FILE] [-w SECS]",
+      "the stack's HTTP client (addresses or names)" },
+    { "nc", cmd_nc, "",
+      "nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT",
+      "TCP/UDP client and one-shot listener" },
+    { "socks5", cmd_socks5, "start stop show",
+      "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show",
+      "SOCKS5 server on a host socket into the stack" },
+    { "resolve", cmd_resolve, "",
+      "resolve NAME [-4|-6]",
+      "addresses in RFC 6724 order; exit 0 iff any" },
+    { "dns", cmd_dns, "server show cache",
+      "dns server add|del ADDR [port N] | dns show | dns cache flush",
+      "the stub resolver" },
+    { "ipsec", cmd_ipsec, "load exec sa spd flush",
+      "ipsec load FILE | ipsec exec SETKEY-TEXT\n"
+      "ipsec sa | ipsec spd | ipsec flush",
+      "setkey(8)-syntax SAs and policies (all or nothing); the SAD with NAT-T ports and last packets" },
+    { "status", cmd_status, "",
+      "status",
+      "uptime, interfaces, tunnels, SAs, routes, leases in one screen (-j)" },
+    { "config", cmd_config, "show",
+      "config show",
+      "the running configuration as a file sixd -c accepts" },
+    { "version", cmd_version, "",
+      "version",
+      "sixctl's and sixd's versions" },
+    { "help", cmd_help, "",
+      "help [VERB]",
+      "this list, or one verb's usage" },
+    /* aliases: no usage, not listed */
+    { "address", cmd_addr, NULL, NULL, NULL },
+    { "neighbor", cmd_neigh, NULL, NULL, NULL },
+};
+
+const struct cmd_verb *cmd_verbs(size_t *n)
+{
+    *n = sizeof verbs / sizeof verbs[0];
+    return verbs;
+}
+
+const struct cmd_verb *cmd_verb_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (!strcmp(verbs[i].name, name))
+            return &verbs[i];
+    return NULL;
+}
+
+/* "link addr route ...": the listed verbs, for "try:" hints */
+static void verb_names(struct cmd_out *o)
+{
+    for (size_t i = 0, k = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (verbs[i].usage)
+            cmd_printf(o, "%s%s", k++ ? " " : "", verbs[i].name);
+}
+
+/* "VERB: summary", then its forms, one a line. */
+static void help_verb(struct cmd_out *o, const struct cmd_verb *v)
+{
+    cmd_printf(o, "%s: %s\n", v->name, v->summary);
+    for (const char *u = v->usage; *u;) {
+        const char *nl = strchr(u, '\n');
+        int len = nl ? (int)(nl - u) : (int)strlen(u);
+        cmd_printf(o, "    %.*s\n", len, u);
+        if (!nl)
+            break;
+        u = nl + 1;
+    }
+}
+
+int cmd_help_write(struct cmd_out *o, const char *verb)
+{
+    if (verb) {
+        const struct cmd_verb *v = cmd_verb_find(verb);
+        if (!v)
+            return -1;
+        while (!v->usage)                  /* an alias: its verb's entry */
+            for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+                if (verbs[i].fn == v->fn && verbs[i].usage)
+                    v = &verbs[i];
+        help_verb(o, v);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof verbs / sizeof verbs[0]; i++)
+        if (verbs[i].usage)
+            help_verb(o, &verbs[i]);
+    return 0;
+}
 
 static int cmd_help(struct cmd_ctx *c, int argc, char **argv)
 {
-    cmd_printf(c->out, "%s", help_text);
+    if (argc > 2)
+        return cmd_usage(c, "usage: help [VERB]");
+    if (cmd_help_write(c->out, argc == 2 ? argv[1] : NULL) < 0) {
+        struct cmd_out names;
+        cmd_out_init(&names);
+        verb_names(&names);
+        int rc = cmd_usage(c, "help: unknown verb '%s'; try: %s", argv[1], names.buf);
+        cmd_out_free(&names);
+        return rc;
+    }
     return 0;
 }
 
 /* ------------------------------------------------------------ dispatch */
 
-typedef int (*cmd_fn)(struct cmd_ctx *c, int argc, char **argv);
-
-static const struct { const char *name; cmd_fn fn; } objects[] = {
-    { "link", cmd_link },
-    { "addr", cmd_addr },
-    { "address", cmd_addr },
-    { "route", cmd_route },
-    { "neigh", cmd_neigh },
-    { "neighbor", cmd_neigh },
-    { "ping", cmd_ping },
-    { "ra", cmd_ra },
-    { "set", cmd_set },
-    { "addrsel", cmd_addrsel },
-    { "stats", cmd_stats },
-    { "capture", cmd_capture },
-    { "serve", cmd_serve },
-    { "http", cmd_http },
-    { "nc", cmd_nc },
-    { "socks5", cmd_socks5 },
-    { "resolve", cmd_resolve },
-    { "dns", cmd_dns },
-    { "ipsec", cmd_ipsec },
-    { "help", cmd_help },
-    { "status", cmd_status },
-    { "config", cmd_config },
-    { "version", cmd_version },
-};
-
 int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv)
 {
-    if (argc < 1 || !argv || !argv[0])
-        return cmd_usage(ctx, "empty command; try: " OBJECTS);
     if (argc > CMD_MAX_ARGS)
         return cmd_usage(ctx, "too many arguments (at most %d)", CMD_MAX_ARGS);
-    for (size_t i = 0; i < sizeof objects / sizeof objects[0]; i++)
-        if (strcmp(argv[0], objects[i].name) == 0)
-            return objects[i].fn(ctx, argc, argv);
-    return cmd_usage(ctx, "unknown object '%s'; try: " OBJECTS, argv[0]);
+    const struct cmd_verb *v = argc >= 1 && argv && argv[0] ? cmd_verb_find(argv[0]) : NULL;
+    if (v && v->fn)
+        return v->fn(ctx, argc, argv);
+    if (v)
+        return cmd_fail(ctx, "'%s' is a verb of sixd (this program has no daemon)", v->name);
+    struct cmd_out names;
+    cmd_out_init(&names);
+    verb_names(&names);
+    int rc = argc < 1 || !argv || !argv[0] ? cmd_usage(ctx, "empty command; try: %s", names.buf)
+                                           : cmd_usage(ctx, "unknown object '%s'; try: %s", argv[0], names.buf);
+    cmd_out_free(&names);
+    return rc;
 }

@@ -58,6 +58,20 @@ bool cmd_parse_num(const char *s, unsigned long min, unsigned long max, unsigned
  * the stack's state is unchanged. */
 int six_cmd_exec(struct cmd_ctx *ctx, int argc, char **argv);
 
+/* The verb table (src/ctl/cmd.c): what six_cmd_exec dispatches, help
+ * prints and the bash completion lists. */
+struct cmd_verb {
+    const char *name;
+    int (*fn)(struct cmd_ctx *c, int argc, char **argv);   /* NULL: a verb of sixd alone */
+    const char *words;     /* its sub-verbs, for completion ("add del show"); NULL: an alias */
+    const char *usage;     /* its forms, one a line; NULL: an alias, not listed */
+    const char *summary;   /* one line */
+};
+const struct cmd_verb *cmd_verbs(size_t *n);
+const struct cmd_verb *cmd_verb_find(const char *name);
+/* help text: every verb (verb NULL) or one verb's usage; -1: no such verb. */
+int cmd_help_write(struct cmd_out *o, const char *verb);
+
 /* Split a config/command line into argv in place: whitespace separated,
  * "double quotes" group, # starts a comment. Returns argc, 0 for a blank
  * line, -1 (with *why set) on a syntax error such as an unterminated quote. */

@@ -11,6 +11,7 @@
 #include "ctl/cmd.h"
 #include "ctl/cmd_ipsec.h"
 #include "ipsec/ipsec.h"
+#include "net/stack.h"
 #include "ipsec/setkey.h"
 #include "wire/ip6.h"
 
@@ -75,7 +76,22 @@ static const char *addr_txt(const struct in6_addr *a, char *b, size_t n)
     return inet_ntop(AF_INET6, a, b, (socklen_t)n);
 }
 
-struct show { struct cmd_ctx *c; int n; };
+struct show { struct cmd_ctx *c; int n; uint64_t now; };
+
+/* Seconds since t on the stack clock; -1: never (t is 0). */
+static long long ago_s(uint64_t t, uint64_t now)
+{
+    return t ? (long long)((now > t ? now - t : 0) / 1000000000ull) : -1;
+}
+
+static void json_ago(struct cmd_out *o, const char *key, uint64_t t, uint64_t now)
+{
+    long long a = ago_s(t, now);
+    if (a < 0)
+        cmd_printf(o, ",\"%s\":null", key);
+    else
+        cmd_printf(o, ",\"%s\":%lld", key, a);
+}
 
 static void sa_json(void *arg, const struct ipsec_sa *sa)
 {
@@ -85,7 +101,7 @@ static void sa_json(void *arg, const struct ipsec_sa *sa)
                "%s{\"proto\":\"%s\",\"src\":\"%s\",\"dst\":\"%s\",\"spi\":%u,\"mode\":\"%s\",\"reqid\":%u,"
                "\"state\":\"%s\",\"enc\":\"%s\",\"auth\":\"%s\",\"replay\":%u,\"esn\":%s,\"natt\":%s,"
                "\"bytes\":%llu,\"packets\":%llu,\"drops\":{\"replay\":%llu,\"icv\":%llu,\"pad\":%llu,"
-               "\"truncated\":%llu,\"selector\":%llu}}",
+               "\"truncated\":%llu,\"selector\":%llu}",
                s->n++ ? "," : "", sa->proto == IPSEC_PROTO_AH ? "ah" : "esp", addr_txt(&sa->src, a, sizeof a),
                addr_txt(&sa->dst, b, sizeof b), sa->spi, ipsec_mode_name(sa->mode), sa->reqid,
                ipsec_sa_state_name(sa->state), ipsec_ealg_name(sa->x.ealg), ipsec_aalg_name(sa->x.aalg),
@@ -94,6 +110,11 @@ static void sa_json(void *arg, const struct ipsec_sa *sa)
                (unsigned long long)sa->stats.drop_replay, (unsigned long long)sa->stats.drop_icv,
                (unsigned long long)sa->stats.drop_pad, (unsigned long long)sa->stats.drop_trunc,
                (unsigned long long)sa->stats.drop_selector);
+    if (sa->natt)
+        cmd_printf(s->c->out, ",\"natt_sport\":%u,\"natt_dport\":%u", sa->natt_sport, sa->natt_dport);
+    json_ago(s->c->out, "first_use_s_ago", sa->use_ns, s->now);
+    json_ago(s->c->out, "last_packet_s_ago", sa->last_ns, s->now);
+    cmd_printf(s->c->out, "}");
 }
 
 static void sa_text(void *arg, const struct ipsec_sa *sa)
@@ -101,7 +122,14 @@ static void sa_text(void *arg, const struct ipsec_sa *sa)
     struct show *s = arg;
     char line[512];
     ipsec_sa_format(sa, line, sizeof line);
-    cmd_printf(s->c->out, "%s\n", line);
+    cmd_printf(s->c->out, "%s", line);
+    if (sa->natt)
+        cmd_printf(s->c->out, "; natt sport %u dport %u", sa->natt_sport, sa->natt_dport);
+    long long last = ago_s(sa->last_ns, s->now);
+    if (last < 0)
+        cmd_printf(s->c->out, "; last packet never\n");
+    else
+        cmd_printf(s->c->out, "; first use %llds ago, last packet %llds ago\n", ago_s(sa->use_ns, s->now), last);
     s->n++;
 }
 
@@ -129,7 +157,7 @@ static void sp_text(void *arg, const struct ipsec_sp *sp)
 int cmd_ipsec(struct cmd_ctx *c, int argc, char **argv)
 {
     static const char usage[] = "usage: ipsec load FILE | ipsec exec SETKEY-TEXT | ipsec sa | ipsec spd | ipsec flush";
-    struct show s = { c, 0 };
+    struct show s = { c, 0, six_now(c->st) };
     if (argc < 2)
         return cmd_usage(c, usage);
     if (!strcmp(argv[1], "load") && argc == 3)

@@ -1,6 +1,8 @@
 /* Network-layer verbs of the command language: addr, route, neigh, ping, ra,
  * set. Each parses all of its arguments before it changes anything. */
+#include <ctype.h>
 #include <errno.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +11,13 @@
 #include "ctl/cmd_net.h"
 #include "ctl/cmd_apps.h"
 #include "ctl/cmd_dns.h"
+#include "ctl/cmd_ipcfg.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
 #include "net/ip4_var.h"
 #include "net/ping.h"
+#include "transport/resolver.h"
+#include "six/resolver.h"
 
 /* An address with an optional /len and, for IPv6, an optional %ifname scope. */
 struct cmd_addr {
@@ -169,7 +174,9 @@ int cmd_addr(struct cmd_ctx *c, int argc, char **argv)
         return addr_show(c, argc > 2 ? argc - 2 : 0, argv + 2);
     if (!strcmp(argv[1], "add") || !strcmp(argv[1], "del"))
         return cmd_addr_change(c, argv[1][0] == 'a', argc - 2, argv + 2);
-    return cmd_usage(c, "usage: addr add|del ADDR/LEN dev IF | addr show [dev IF]");
+    if (!strcmp(argv[1], "flush"))
+        return cmd_addr_flush(c, argc, argv);
+    return cmd_usage(c, "usage: addr add|del ADDR/LEN dev IF | addr flush dev IF | addr show [dev IF]");
 }
 
 /* ---------------------------------------------------------------- route */
@@ -251,16 +258,74 @@ static int route_show(struct cmd_ctx *c, int argc, char **argv)
     return 0;
 }
 
-/* route add|del default|PREFIX/LEN [via ADDR] [dev IF] */
-static int route_change(struct cmd_ctx *c, bool add, int argc, char **argv)
+enum route_op { ROUTE_ADD, ROUTE_REPLACE, ROUTE_DEL };
+
+struct route4_find { struct in_addr prefix; unsigned plen; bool found; };
+
+static int route4_find_cb(void *ctx, struct in_addr prefix, unsigned plen, const struct in_addr *gw,
+                          struct ifnet *ifp, uint32_t flags)
+{
+    struct route4_find *f = ctx;
+    if (plen == f->plen && prefix.s_addr == f->prefix.s_addr)
+        f->found = true;
+    return f->found;
+}
+
+static const char *const route_op_name[] = { "add", "replace", "del" };
+
+/* A gateway must be a neighbor, as ip(8) wants it: a link-local one names
+ * its interface; any other is covered by a connected route (an address of
+ * ours on its subnet) or an RA's on-link prefix, on dev IF when given. A
+ * point-to-point link (tun, gif) with dev IF takes any gateway: there is no
+ * neighbor to resolve. 0, or the status of the refusal. */
+static int route_gw_check(struct cmd_ctx *c, enum route_op op, const char *dst_s, const struct cmd_addr *gw,
+                          const char *gw_s, struct ifnet *ifp)
+{
+    struct ifnet *on;
+    const char *fam = gw->family == AF_INET6 ? "" : "4";
+
+    if (gw->family == AF_INET6 && in6_is_linklocal(&gw->a6)) {
+        if (!ifp)
+            return cmd_usage(c, "link-local gateway needs dev IF: route %s %s via %s dev IF", route_op_name[op],
+                             dst_s, gw_s);
+        return 0;
+    }
+    if (ifp && ifp->type != IFT_ETHER)
+        return 0;
+    on = gw->family == AF_INET6 ? route6_onlink_if(c->st, &gw->a6) : route4_onlink_if(c->st, gw->a4);
+    if (!on)
+        return cmd_fail(c, "gateway %s is not on-link: no address of this stack is on its subnet; add one first "
+                        "(addr add ADDR/LEN dev IF)%s", gw_s,
+                        *fam ? "" : ", or give a link-local gateway with dev IF");
+    if (ifp && on != ifp)
+        return cmd_fail(c, "gateway %s is on-link on %s, not on dev %s", gw_s, on->name, ifp->name);
+    return 0;
+}
+
+static bool route_exists(struct cmd_ctx *c, const struct cmd_addr *dst)
+{
+    if (dst->family == AF_INET6) {
+        struct in6_addr m;
+        in6_mask(&dst->a6, (unsigned)dst->plen, &m);
+        return route6_get(c->st, &m, (unsigned)dst->plen) != NULL;
+    }
+    struct in_addr m = { dst->a4.s_addr & (dst->plen ? htonl(~0u << (32 - dst->plen)) : 0) };
+    struct route4_find f = { m, (unsigned)dst->plen, false };
+    route4_walk(c->st, route4_find_cb, &f);
+    return f.found;
+}
+
+/* route add|replace|del default|default4|default6|PREFIX/LEN [via ADDR] [dev IF] */
+static int route_change(struct cmd_ctx *c, enum route_op op, int argc, char **argv)
 {
     struct cmd_addr dst, gw = { 0 };
     struct ifnet *ifp = NULL;
     bool have_gw = false;
+    const char *gw_s = NULL;
     int rc;
 
     if (argc < 1)
-        return cmd_usage(c, "usage: route %s default|PREFIX/LEN [via ADDR] [dev IF]", add ? "add" : "del");
+        return cmd_usage(c, "usage: route %s default|PREFIX/LEN [via ADDR] [dev IF]", route_op_name[op]);
     bool is_default = !strcmp(argv[0], "default") || !strcmp(argv[0], "default6") || !strcmp(argv[0], "default4");
     for (int i = 1; i < argc; i += 2) {
         if (i + 1 >= argc)
@@ -269,6 +334,7 @@ static int route_change(struct cmd_ctx *c, bool add, int argc, char **argv)
             if (!parse_addr(c, argv[i + 1], &gw, false))
                 return cmd_usage(c, "bad gateway '%s'", argv[i + 1]);
             have_gw = true;
+            gw_s = argv[i + 1];
             if (gw.scope)
                 ifp = gw.scope;
         } else if (!strcmp(argv[i], "dev")) {
@@ -280,7 +346,7 @@ static int route_change(struct cmd_ctx *c, bool add, int argc, char **argv)
     }
     if (is_default) {
         memset(&dst, 0, sizeof dst);
-        dst.family = have_gw ? gw.family : (!strcmp(argv[0], "default4") ? AF_INET : AF_INET6);
+        dst.family = have_gw ? gw.family : AF_INET6;
         if (!strcmp(argv[0], "default4")) dst.family = AF_INET;
         if (!strcmp(argv[0], "default6")) dst.family = AF_INET6;
         dst.plen = 0;
@@ -291,16 +357,26 @@ static int route_change(struct cmd_ctx *c, bool add, int argc, char **argv)
         dst.plen = dst.family == AF_INET6 ? 128 : 32;
     if (have_gw && gw.family != dst.family)
         return cmd_usage(c, "gateway family does not match the destination");
-    if (add && !have_gw && !ifp)
-        return cmd_usage(c, "route add needs 'via ADDR' or 'dev IF'");
+    if (op != ROUTE_DEL) {
+        if (!have_gw && !ifp)
+            return cmd_usage(c, "route %s needs 'via ADDR' or 'dev IF'", route_op_name[op]);
+        if (have_gw && (rc = route_gw_check(c, op, argv[0], &gw, gw_s, ifp)))
+            return rc;
+        if (op == ROUTE_ADD && route_exists(c, &dst))
+            return cmd_fail(c, "route add %s: File exists (a route to %s is there: route replace changes it)",
+                            argv[0], argv[0]);
+    }
     if (dst.family == AF_INET6)
-        rc = add ? route6_add(c->st, &dst.a6, (unsigned)dst.plen, have_gw ? &gw.a6 : NULL, ifp, RT6_STATIC, 0)
-                 : route6_del(c->st, &dst.a6, (unsigned)dst.plen);
+        rc = op == ROUTE_DEL ? route6_del(c->st, &dst.a6, (unsigned)dst.plen)
+                             : route6_add(c->st, &dst.a6, (unsigned)dst.plen, have_gw ? &gw.a6 : NULL, ifp,
+                                          RT6_STATIC, 0);
+    else if (op == ROUTE_DEL)
+        rc = route4_del(c->st, dst.a4, (unsigned)dst.plen);
     else
-        rc = add ? route4_add(c->st, dst.a4, (unsigned)dst.plen, have_gw ? &gw.a4 : NULL, ifp, RT4_STATIC)
-                 : route4_del(c->st, dst.a4, (unsigned)dst.plen);
+        rc = (op == ROUTE_ADD ? route4_add : route4_replace)(c->st, dst.a4, (unsigned)dst.plen,
+                                                             have_gw ? &gw.a4 : NULL, ifp, RT4_STATIC);
     if (rc)
-        return cmd_fail(c, "route %s %s: %s", add ? "add" : "del", argv[0], errstr(rc));
+        return cmd_fail(c, "route %s %s: %s", route_op_name[op], argv[0], errstr(rc));
     return 0;
 }
 
@@ -308,9 +384,13 @@ int cmd_route(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "show") || !strcmp(argv[1], "list"))
         return route_show(c, argc > 2 ? argc - 2 : 0, argv + 2);
-    if (!strcmp(argv[1], "add") || !strcmp(argv[1], "del"))
-        return route_change(c, argv[1][0] == 'a', argc - 2, argv + 2);
-    return cmd_usage(c, "usage: route add|del default|PREFIX/LEN [via ADDR] [dev IF] | route show [-4|-6]");
+    if (!strcmp(argv[1], "add"))
+        return route_change(c, ROUTE_ADD, argc - 2, argv + 2);
+    if (!strcmp(argv[1], "replace"))
+        return route_change(c, ROUTE_REPLACE, argc - 2, argv + 2);
+    if (!strcmp(argv[1], "del") || !strcmp(argv[1], "delete"))
+        return route_change(c, ROUTE_DEL, argc - 2, argv + 2);
+    return cmd_usage(c, "usage: route add|replace|del default|PREFIX/LEN [via ADDR] [dev IF] | route show [-4|-6]");
 }
 
 /* ---------------------------------------------------------------- neigh */
@@ -349,8 +429,11 @@ int cmd_neigh(struct cmd_ctx *c, int argc, char **argv)
 {
     struct neigh_show s = { .c = c, .first = true };
 
+    if (argc >= 2 && (!strcmp(argv[1], "add") || !strcmp(argv[1], "replace") || !strcmp(argv[1], "del") ||
+                      !strcmp(argv[1], "delete") || !strcmp(argv[1], "flush")))
+        return cmd_neigh_change(c, argc, argv);
     if (argc > 2 || (argc == 2 && strcmp(argv[1], "show") && strcmp(argv[1], "list")))
-        return cmd_usage(c, "usage: neigh show");
+        return cmd_usage(c, "usage: neigh add|replace|del|flush ... | neigh show");
     if (c->json)
         cmd_printf(c->out, "[");
     for (unsigned i = 0; i < ND_CACHE_MAX; i++) {
@@ -399,19 +482,152 @@ static void ping_print(void *arg, bool final, unsigned seq, uint64_t rtt_ns, uns
         c->done(c->done_arg, r->received ? 0 : 1);
 }
 
+#define PING_USAGE "usage: ping ADDR[%%IF]|NAME [-4|-6] [-c N] [-s SIZE] [-i MS] [-W SECS] [-t HOPLIMIT] [-I IF|ADDR]"
+
+/* ctx->pending while a ping's destination name is looked up (ping ids are
+ * > 0; apps use -2, cmd_dns.c -3..-6). */
+#define PENDING_PING_LOOKUP (-7)
+#define PENDING_PING_START  (-8)   /* inside six_getaddrinfo */
+
+/* A ping whose name is being looked up: its parameters wait here. A small
+ * fixed table: at most PING_LOOKUPS lookups at once (control plane). */
+#define PING_LOOKUPS 8
+static struct ping_lookup {
+    struct cmd_ctx *c;                 /* NULL: free */
+    struct ping_params pp;
+    int want;                          /* family asked for (-4/-6/-I ADDR), 0 any */
+    int sync_status;                   /* the answer came inside six_getaddrinfo */
+} lookups[PING_LOOKUPS];
+
+/* Start the echo session to pp's destination: CMD_PENDING, or a failure status. */
+static int ping_go(struct cmd_ctx *c, const struct ping_params *pp)
+{
+    if (!c->done)
+        return cmd_fail(c, "ping needs an event loop to wait for replies");
+    int id = ping_start(c->st, pp, ping_print, c);
+    if (id < 0)
+        return cmd_fail(c, "ping: %s", errstr(id));
+    c->pending = id;
+    return CMD_PENDING;
+}
+
+static void ping_resolved(void *arg, int err, struct addrinfo *res)
+{
+    struct ping_lookup *l = arg;
+    struct cmd_ctx *c = l->c;
+    bool sync = c->pending == PENDING_PING_START;
+    const struct addrinfo *ai = res;
+    char name[sizeof c->pending_what], b[INET6_ADDRSTRLEN];
+
+    while (ai && l->want && ai->ai_family != l->want)
+        ai = ai->ai_next;
+    snprintf(name, sizeof name, "%s", c->pending_what);
+    c->pending = 0;
+    int status;
+    if (!ai) {
+        status = cmd_fail(c, "ping: %s: %s", name, err ? gai_strerror(err) : "no address of the family asked for");
+    } else {
+        l->pp.family = ai->ai_family;
+        if (ai->ai_family == AF_INET6)
+            l->pp.dst6 = ((const struct sockaddr_in6 *)ai->ai_addr)->sin6_addr;
+        else
+            l->pp.dst4 = ((const struct sockaddr_in *)ai->ai_addr)->sin_addr;
+        inet_ntop(ai->ai_family, ai->ai_family == AF_INET6 ? (const void *)&l->pp.dst6 : (const void *)&l->pp.dst4,
+                  b, sizeof b);
+        snprintf(c->pending_what, sizeof c->pending_what, "%.40s (%.46s)", name, b);
+        status = ping_go(c, &l->pp);
+    }
+    six_freeaddrinfo(res);
+    l->c = NULL;
+    if (sync) {
+        l->sync_status = status;
+        return;
+    }
+    if (status != CMD_PENDING && c->done)
+        c->done(c->done_arg, status);
+}
+
+/* A host name as the resolver takes it: letters, digits, '-', '.', '_'. */
+static bool looks_like_name(const char *s)
+{
+    size_t n = strlen(s);
+    if (!n || n > 253)
+        return false;
+    for (const char *p = s; *p; p++)
+        if (!isalnum((unsigned char)*p) && *p != '-' && *p != '.' && *p != '_')
+            return false;
+    return true;
+}
+
+/* ping NAME: look it up through the stack's resolver, then ping its first
+ * address (RFC 6724 order) of the family wanted. */
+static int ping_name(struct cmd_ctx *c, const char *name, const struct ping_params *pp, int want)
+{
+    struct addrinfo hints = { .ai_family = want ? want : AF_UNSPEC, .ai_socktype = SOCK_DGRAM };
+    struct ping_lookup *l = NULL;
+
+    if (!c->done)
+        return cmd_fail(c, "ping needs an event loop to wait for replies");
+    for (int i = 0; i < PING_LOOKUPS && !l; i++)
+        if (!lookups[i].c)
+            l = &lookups[i];
+    if (!l)
+        return cmd_fail(c, "ping %s: %d name lookups under way already; try again", name, PING_LOOKUPS);
+    *l = (struct ping_lookup){ .c = c, .pp = *pp, .want = want };
+    snprintf(c->pending_what, sizeof c->pending_what, "%s", name);
+    c->pending = PENDING_PING_START;
+    int h = six_getaddrinfo(c->st, name, NULL, &hints, ping_resolved, l);
+    if (h < 0) {
+        l->c = NULL;
+        c->pending = 0;
+        return cmd_fail(c, "ping: %s: %s", name, gai_strerror(h));
+    }
+    if (h == 0)                        /* answered inside the call */
+        return l->sync_status;
+    c->pending = PENDING_PING_LOOKUP;
+    return CMD_PENDING;
+}
+
+static void ping_lookup_cancel(struct cmd_ctx *c)
+{
+    for (int i = 0; i < PING_LOOKUPS; i++)
+        if (lookups[i].c == c) {
+            resolver_cancel_arg(c->st, ping_resolved, &lookups[i]);
+            lookups[i].c = NULL;
+        }
+}
+
+/* -I ADDR: one of this stack's addresses, of the destination's family. */
+static int ping_source(struct cmd_ctx *c, const struct cmd_addr *src, const char *src_s, struct ping_params *pp)
+{
+    bool ours = src->family == AF_INET6 ? in6_ifaddr_lookup(c->st, &src->a6) != NULL : in4_is_local(c->st, src->a4);
+    if (!ours)
+        return cmd_fail(c, "ping -I %s: not an address of this stack (addr show lists them)", src_s);
+    if (src->family == AF_INET6)
+        pp->src6 = src->a6;
+    else
+        pp->src4 = src->a4;
+    return 0;
+}
+
 int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
 {
     struct ping_params pp = { .count = 3, .interval_ms = 1000, .timeout_ms = 2000, .size = 56 };
-    struct cmd_addr dst;
-    const char *dst_s = NULL;
+    struct cmd_addr dst, src = { 0 };
+    const char *dst_s = NULL, *src_s = NULL;
     unsigned long v;
+    int want = 0;
 
     for (int i = 1; i < argc; i++) {
         const char *o = argv[i];
         if (o[0] != '-') {
             if (dst_s)
-                return cmd_usage(c, "ping takes one destination");
+                return cmd_usage(c, "ping takes one destination; " PING_USAGE);
             dst_s = o;
+            continue;
+        }
+        if (!strcmp(o, "-4") || !strcmp(o, "-6")) {
+            want = o[1] == '4' ? AF_INET : AF_INET6;
             continue;
         }
         if (i + 1 >= argc)
@@ -422,35 +638,51 @@ int cmd_ping(struct cmd_ctx *c, int argc, char **argv)
         else if (!strcmp(o, "-i") && cmd_parse_ulong(val, 1, 3600000, &v)) pp.interval_ms = (uint32_t)v;
         else if (!strcmp(o, "-W") && cmd_parse_ulong(val, 1, 3600, &v)) pp.timeout_ms = (uint32_t)v * 1000;
         else if (!strcmp(o, "-t") && cmd_parse_ulong(val, 1, 255, &v)) pp.hlim = (int)v;
-        else if (!strcmp(o, "-I")) {
+        else if (!strcmp(o, "-I") && parse_addr(c, val, &src, false)) {
+            src_s = val;                       /* a source address, as ping(8) -I takes it */
+        } else if (!strcmp(o, "-I")) {
             struct ifnet *ifp = if_find(c->st, val);
             if (!ifp)
-                return cmd_fail(c, "no interface '%s'", val);
+                return cmd_fail(c, "ping -I %s: no such interface or address of this stack", val);
             pp.ifindex = ifp->index;
         } else
             return cmd_usage(c, "bad ping option %s %s", o, val);
     }
-    if (!dst_s || !parse_addr(c, dst_s, &dst, false))
-        return cmd_usage(c, "usage: ping ADDR[%%IF] [-c N] [-s SIZE] [-i MS] [-W SECS] [-t HOPLIMIT] [-I IF]");
-    if (!c->done)
-        return cmd_fail(c, "ping needs an event loop to wait for replies");
+    if (!dst_s)
+        return cmd_usage(c, PING_USAGE);
+    if (src_s) {
+        if (want && src.family != want)
+            return cmd_usage(c, "ping -I %s is IPv%c, not what -%c asks for", src_s, src.family == AF_INET ? '4' : '6',
+                             want == AF_INET ? '4' : '6');
+        want = src.family;
+        int rc = ping_source(c, &src, src_s, &pp);
+        if (rc)
+            return rc;
+    }
+    if (!parse_addr(c, dst_s, &dst, false)) {
+        if (strchr(dst_s, ':') || strchr(dst_s, '%') || !looks_like_name(dst_s))
+            return cmd_usage(c, "ping: bad destination '%s' (an address, ADDR%%IF, or a host name); " PING_USAGE,
+                             dst_s);
+        return ping_name(c, dst_s, &pp, want);
+    }
+    if (want && dst.family != want)
+        return cmd_usage(c, "ping %s is IPv%c, but %s asks for IPv%c", dst_s, dst.family == AF_INET ? '4' : '6',
+                         src_s ? "the source (-I)" : "the option", want == AF_INET ? '4' : '6');
     pp.family = dst.family;
     pp.dst6 = dst.a6;
     pp.dst4 = dst.a4;
     if (dst.scope)
         pp.ifindex = dst.scope->index;
     snprintf(c->pending_what, sizeof c->pending_what, "%s", dst_s);
-    int id = ping_start(c->st, &pp, ping_print, c);
-    if (id < 0)
-        return cmd_fail(c, "ping: %s", errstr(id));
-    c->pending = id;
-    return CMD_PENDING;
+    return ping_go(c, &pp);
 }
 
 void six_cmd_cancel(struct cmd_ctx *c)
 {
     if (c->pending > 0)
         ping_cancel(c->st, c->pending);
+    if (c->pending == PENDING_PING_LOOKUP)
+        ping_lookup_cancel(c);
     cmd_apps_cancel(c);
     cmd_dns_cancel(c);
     c->pending = 0;
@@ -467,8 +699,10 @@ int cmd_ra(struct cmd_ctx *c, int argc, char **argv)
     struct ifnet *ifp;
     unsigned long v, v2;
 
+    if (argc >= 2 && !strcmp(argv[1], "show"))
+        return cmd_ra_show(c, argc, argv);
     if (argc < 3 || strcmp(argv[1], "dev"))
-        return cmd_usage(c, "usage: ra dev IF [prefix P/LEN [valid S] [preferred S]]... [managed] [other] "
+        return cmd_usage(c, "usage: ra show [dev IF] | ra dev IF [prefix P/LEN [valid S] [preferred S]]... [managed] [other] "
                             "[mtu N] [rdnss ADDR] [lifetime S] [interval MIN_S MAX_S] | ra dev IF off");
     if (!(ifp = if_find(c->st, argv[2])))
         return cmd_fail(c, "no interface '%s'", argv[2]);

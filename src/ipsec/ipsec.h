@@ -100,6 +100,7 @@ struct ipsec_sa {
      * keeps HMAC keys only as digest states); wiped with the SA */
     uint8_t ekey[IPSEC_SA_KEY_MAX], akey[IPSEC_SA_KEY_MAX];
     uint8_t ekeylen, akeylen;
+    uint64_t last_ns;                      /* the last packet through it (stack clock), 0: none yet */
 };
 
 /* Selectors of a policy (ranges) or of a packet (prefix lengths 128). */

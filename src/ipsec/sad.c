@@ -379,6 +379,7 @@ static int inherit(struct ipsec_sa *sa, const struct ipsec_sa *old, const struct
     sa->tx = old->tx;
     sa->add_ns = old->add_ns;
     sa->use_ns = old->use_ns;
+    sa->last_ns = old->last_ns;
     sa->natt_ka_ns = old->natt_ka_ns;
     sa->cur_bytes = old->cur_bytes;
     sa->cur_packets = old->cur_packets;
@@ -583,6 +584,7 @@ bool ipsec_sa_account(struct six_stack *st, struct ipsec_sa *sa, size_t bytes)
     uint64_t now = six_now(st);
     if (!sa->use_ns)
         sa->use_ns = now;
+    sa->last_ns = now;
     sa->cur_bytes += bytes;
     sa->cur_packets++;
     sa->stats.packets++;

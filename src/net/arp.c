@@ -34,7 +34,7 @@
 #include "wire/ether.h"
 #include "wire/icmp4.h"
 
-static const char *const arp_state_name[] = { "INCOMPLETE", "REACHABLE", "STALE", "PROBE" };
+static const char *const arp_state_name[] = { "INCOMPLETE", "REACHABLE", "STALE", "PROBE", "PERMANENT" };
 
 void arp_init(struct net4 *n)
 {
@@ -204,7 +204,7 @@ static bool arp_evict(struct six_stack *st)
     struct net4 *n = st->net4;
 
     for (struct arp_entry *e = n->lru_tail; e; e = e->lru_prev)
-        if (e->state != ARP_INCOMPLETE) {
+        if (e->state != ARP_INCOMPLETE && e->state != ARP_PERMANENT) {
             CTR_INC(st, arp, cache_evicted);
             arp_unlink_free(n, e, NULL);
             return true;
@@ -304,6 +304,8 @@ static void arp_update(struct arp_entry *e, const struct arp_info *a)
     bool changed = memcmp(&e->lla, &a->sha, sizeof e->lla) != 0;
     uint64_t now = six_now(e->st);
 
+    if (e->state == ARP_PERMANENT)
+        return;                                   /* set by hand: not learned over */
     if (e->state == ARP_INCOMPLETE || a->op == ARP_OP_REPLY) {
         e->lla = a->sha;
         e->state = ARP_REACHABLE;
@@ -423,6 +425,69 @@ void arp_input(struct ifnet *ifp, struct pkt *p)
             arp_in(ifp, &a);
     }
     pkt_free(p);
+}
+
+/* --- by hand (sixctl neigh add|del|flush) --- */
+
+int arp_neigh_set(struct ifnet *ifp, struct in_addr a, const struct eth_addr *lla, const char *state)
+{
+    struct six_stack *st = ifp->st;
+    struct net4 *n = st->net4;
+    uint8_t s = !strcmp(state, "permanent") ? ARP_PERMANENT : !strcmp(state, "reachable") ? ARP_REACHABLE
+              : !strcmp(state, "stale") ? ARP_STALE : 0xff;
+
+    if (s == 0xff || ifp->type != IFT_ETHER || !n || in4_is_any(a) || in4_is_multicast(a) ||
+        in4_is_bcast_any(st, a) || in4_is_loopback(a) || eth_is_multicast(lla) || eth_is_zero(lla))
+        return -EINVAL;
+    struct arp_entry *e = arp_lookup(n, ifp, a);
+    if (s == ARP_PERMANENT && !(e && e->state == ARP_PERMANENT)) {
+        unsigned perm = 0;
+        for (struct arp_entry *x = n->lru_head; x; x = x->lru_next)
+            perm += x->state == ARP_PERMANENT;
+        if (perm >= ARP_PERMANENT_MAX)
+            return -ENOSPC;
+    }
+    if (!e && !(e = arp_create(ifp, a, s)))
+        return -ENOSPC;
+    e->lla = *lla;
+    e->state = s;
+    e->tries = 0;
+    e->confirmed = six_now(st);
+    timer_cancel(&e->timer);
+    lru_touch(n, e);
+    arp_flush_queue(e);                           /* packets waiting for it leave now */
+    return 0;
+}
+
+int arp_neigh_del(struct ifnet *ifp, struct in_addr a)
+{
+    struct net4 *n = ifp->st->net4;
+    struct arp_entry *e = n ? arp_lookup(n, ifp, a) : NULL;
+
+    if (!e)
+        return -ENOENT;
+    CTR_ADD(ifp->st, arp, drop_flushed, e->q.n);   /* packets still waiting for it */
+    arp_unlink_free(n, e, NULL);
+    return 0;
+}
+
+unsigned arp_neigh_flush(struct ifnet *ifp, bool all)
+{
+    struct net4 *n = ifp->st->net4;
+    unsigned k = 0;
+
+    for (unsigned h = 0; n && h < ARP_HASH_SIZE; h++) {
+        struct arp_entry *e = n->arp_hash[h], *next;
+        for (; e; e = next) {
+            next = e->hnext;
+            if (e->ifp == ifp && (all || e->state != ARP_PERMANENT)) {
+                CTR_ADD(ifp->st, arp, drop_flushed, e->q.n);
+                arp_unlink_free(n, e, NULL);
+                k++;
+            }
+        }
+    }
+    return k;
 }
 
 /* --- cache maintenance and view --- */

@@ -148,6 +148,17 @@ bool gif_describe(const struct ifnet *ifp, char *buf, size_t n)
     return true;
 }
 
+uint64_t gif_last_rx_ns(const struct ifnet *ifp)
+{
+    return gif_is(ifp) ? ((const struct gif_softc *)ifp->drv)->last_rx_ns : 0;
+}
+
+/* The rx time the packet carries: no clock read per packet. */
+static void gif_mark_rx(struct gif_softc *sc, const struct pkt *p)
+{
+    sc->last_rx_ns = p->ts_ns ? p->ts_ns : six_now(sc->ifp->st);
+}
+
 bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8])
 {
     if (!gif_is(ifp) || !((const struct gif_softc *)ifp->drv)->v4)
@@ -471,6 +482,7 @@ bool gif_input(struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto, cons
     p->encap++;
     p->flags &= ~(uint32_t)(PKT_F_MCAST | PKT_F_BCAST | PKT_F_OTHERHOST);   /* the outer link's business */
     CTR_INC(st, gif, in_packets);
+    gif_mark_rx(sc, p);
     if_input(sc->ifp, &p, 1);
     return true;
 }
@@ -491,5 +503,6 @@ void gif_input_esp(struct ifnet *gif, struct pkt *p, uint8_t proto)
     p->flags &= ~(uint32_t)(PKT_F_MCAST | PKT_F_BCAST | PKT_F_OTHERHOST);
     p->flags |= PKT_F_IPSEC_TUNNEL | PKT_F_IPSEC_IFBOUND;
     CTR_INC(gif->st, gif, in_packets);
+    gif_mark_rx(sc, p);
     if_input(gif, &p, 1);
 }

@@ -25,6 +25,9 @@ bool gif_is(const struct ifnet *ifp);
 void gif_set_ingress_check(struct ifnet *ifp, bool on);
 /* "gif local A remote B" for link show; false if ifp is not a gif. */
 bool gif_describe(const struct ifnet *ifp, char *buf, size_t n);
+/* When the tunnel last took in a packet (stack clock ns), 0: never; for
+ * `link show` ("last rx 12s ago", WireGuard's "latest handshake" habit). */
+uint64_t gif_last_rx_ns(const struct ifnet *ifp);
 /* RFC 4213 §3.7: over IPv4 the link-local interface identifier is the local
  * IPv4 address with 32 zero bits in front. false: no such rule (IPv6 outer). */
 bool gif_ll_iid(const struct ifnet *ifp, uint8_t iid[8]);

@@ -28,6 +28,7 @@ struct gif_softc {
     struct timer pmtu_timer;         /* the effective MTU rises again when the path MTU ages out */
     bool pmtud;                      /* IPv4 outer: DF set, frag-needed followed (default off: RFC 4213 §3.2.1) */
     int tclass;                      /* outer DSCP source: GIF_TCLASS_INHERIT or 0..255 */
+    uint64_t last_rx_ns;             /* the last inner packet taken in (stack clock), 0: none yet */
 };
 
 struct in_addr gif_v4_of(const struct in6_addr *a);

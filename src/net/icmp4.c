@@ -290,6 +290,12 @@ void icmp4_input(struct ifnet *ifp, struct pkt *p, const struct ip4_info *ih)
 int icmp4_echo_send(struct six_stack *st, struct in_addr dst, uint16_t id, uint16_t seq,
                     const uint8_t *data, size_t len, int ttl)
 {
+    return icmp4_echo_send_from(st, (struct in_addr){ 0 }, dst, id, seq, data, len, ttl);
+}
+
+int icmp4_echo_send_from(struct six_stack *st, struct in_addr src, struct in_addr dst, uint16_t id, uint16_t seq,
+                         const uint8_t *data, size_t len, int ttl)
+{
     struct pkt *p;
     uint8_t *m;
 
@@ -308,5 +314,5 @@ int icmp4_echo_send(struct six_stack *st, struct in_addr dst, uint16_t id, uint1
             m[ICMP4_HLEN + i] = (uint8_t)i;   /* a recognisable pattern, like ping(8) */
     icmp4_set_cksum(m, ICMP4_HLEN + len);
     CTR_INC(st, icmp4, out_msgs);
-    return ip4_output(st, p, &(struct ip4_out){ .dst = dst, .proto = IP4_PROTO_ICMP, .ttl = ttl });
+    return ip4_output(st, p, &(struct ip4_out){ .src = src, .dst = dst, .proto = IP4_PROTO_ICMP, .ttl = ttl });
 }

@@ -73,7 +73,10 @@ struct rt4_entry {
 };
 
 /* --- ARP cache --- */
-enum arp_state { ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE, ARP_PROBE };
+/* ARP_PERMANENT: set by hand (`neigh add ... nud permanent`): never ages,
+ * never learned over, never evicted (at most ARP_PERMANENT_MAX of them). */
+enum arp_state { ARP_INCOMPLETE, ARP_REACHABLE, ARP_STALE, ARP_PROBE, ARP_PERMANENT };
+#define ARP_PERMANENT_MAX (ARP_CACHE_MAX / 2)
 
 struct arp_entry {
     struct arp_entry *hnext;                  /* hash chain */

@@ -34,6 +34,9 @@ int  in4_selectsrc(struct six_stack *st, struct in_addr dst, struct ifnet *ifp, 
 int  route4_add(struct six_stack *st, struct in_addr prefix, unsigned plen, const struct in_addr *gw,
                 struct ifnet *ifp, uint32_t flags);                       /* gw or ifp may be NULL, not both */
 int  route4_del(struct six_stack *st, struct in_addr prefix, unsigned plen);
+/* Change the route to prefix/plen in place, or add it: 0 or route4_add's errors. */
+int  route4_replace(struct six_stack *st, struct in_addr prefix, unsigned plen, const struct in_addr *gw,
+                    struct ifnet *ifp, uint32_t flags);
 /* The interface on which a is on-link (its longest match is a connected route), or NULL. */
 struct ifnet *route4_onlink_if(struct six_stack *st, struct in_addr a);
 /* The interface the route to a leaves by (connected or through a gateway), or NULL: no route. */
@@ -46,6 +49,13 @@ int  route4_walk(struct six_stack *st, int (*cb)(void *ctx, struct in_addr prefi
 /* --- ARP cache view --- */
 int  arp_walk(struct six_stack *st, int (*cb)(void *ctx, struct ifnet *ifp, struct in_addr a,
               const struct eth_addr *lla /* NULL while incomplete */, const char *state), void *ctx);
+
+/* By hand (sixctl neigh): state "permanent", "reachable" or "stale" (0,
+ * -EINVAL, -ENOSPC); delete (0, -ENOENT); flush ifp's entries (permanent
+ * ones too if all; returns how many went). */
+int  arp_neigh_set(struct ifnet *ifp, struct in_addr a, const struct eth_addr *lla, const char *state);
+int  arp_neigh_del(struct ifnet *ifp, struct in_addr a);
+unsigned arp_neigh_flush(struct ifnet *ifp, bool all);
 
 /* --- output --- */
 struct ipsec_sockpol;
@@ -66,5 +76,8 @@ int  ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o);
 /* ICMP echo request for ping (ping.c); 0 or -errno. */
 int  icmp4_echo_send(struct six_stack *st, struct in_addr dst, uint16_t id, uint16_t seq,
                      const uint8_t *data, size_t len, int ttl);
+/* The same from source address src (0.0.0.0: selected), for ping -I ADDR. */
+int  icmp4_echo_send_from(struct six_stack *st, struct in_addr src, struct in_addr dst, uint16_t id, uint16_t seq,
+                          const uint8_t *data, size_t len, int ttl);
 
 #endif

@@ -124,7 +124,10 @@ struct in6_ifinfo {
 };
 
 /* Neighbor cache (RFC 4861 §7.3.2) */
-enum nd_state { ND_NOSTATE = 0, ND_INCOMPLETE, ND_REACHABLE, ND_STALE, ND_DELAY, ND_PROBE };
+/* ND_PERMANENT: set by hand (`neigh add ... nud permanent`): never ages, never
+ * learned over, never evicted (at most ND_PERMANENT_MAX of them). */
+enum nd_state { ND_NOSTATE = 0, ND_INCOMPLETE, ND_REACHABLE, ND_STALE, ND_DELAY, ND_PROBE, ND_PERMANENT };
+#define ND_PERMANENT_MAX (ND_CACHE_MAX / 2)
 
 struct nd_entry {
     bool in_use;
@@ -266,6 +269,12 @@ struct nd_entry *nd6_lookup(struct six_stack *st, struct ifnet *ifp, const struc
 /* Create or update an entry from a received link-layer address (RS/RA/NS/redirect rules, §7.2.3 ff). */
 struct nd_entry *nd6_cache_lladdr(struct ifnet *ifp, const struct in6_addr *a, const uint8_t *lla, size_t lla_len, bool is_router_msg, int msg_type);
 void nd6_purge_if(struct ifnet *ifp);
+/* By hand (sixctl neigh): set an entry (state ND_PERMANENT, ND_REACHABLE or
+ * ND_STALE; 0, -ENOSPC, -EINVAL), delete one (0, -ENOENT), flush ifp's
+ * (permanent ones too if all; returns how many went). */
+int  nd6_neigh_set(struct ifnet *ifp, const struct in6_addr *a, const struct eth_addr *lla, int state);
+int  nd6_neigh_del(struct ifnet *ifp, const struct in6_addr *a);
+unsigned nd6_neigh_flush(struct ifnet *ifp, bool all);
 uint32_t nd6_random_reachable(struct six_stack *st, uint32_t base_ms);
 int  nd6_if_lladdr(struct ifnet *ifp, const uint8_t **lla, size_t *len);
 const char *nd6_state_name(int state);
@@ -293,6 +302,9 @@ int  route6_add(struct six_stack *st, const struct in6_addr *prefix, unsigned pl
                 struct ifnet *ifp, uint32_t flags, uint64_t expires_ns);
 int  route6_del(struct six_stack *st, const struct in6_addr *prefix, unsigned plen);
 struct route6 *route6_get(struct six_stack *st, const struct in6_addr *prefix, unsigned plen);
+/* The interface on which a is on-link (a connected route or an RA on-link
+ * prefix covers it), or NULL: what a gateway must be. */
+struct ifnet *route6_onlink_if(struct six_stack *st, const struct in6_addr *a);
 /* Resolve dst to an interface and next hop. scope_ifp: required interface for
  * link-local / multicast destinations. 0 or -ENETUNREACH / -EHOSTUNREACH. */
 int  route6_resolve(struct six_stack *st, const struct in6_addr *dst, struct ifnet *scope_ifp,

@@ -24,8 +24,8 @@ static void nd_timer_fn(struct timer *t, void *arg);
 
 const char *nd6_state_name(int s)
 {
-    static const char *n[] = { "NOSTATE", "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE" };
-    return s >= 0 && s <= ND_PROBE ? n[s] : "?";
+    static const char *n[] = { "NOSTATE", "INCOMPLETE", "REACHABLE", "STALE", "DELAY", "PROBE", "PERMANENT" };
+    return s >= 0 && s <= ND_PERMANENT ? n[s] : "?";
 }
 
 uint32_t nd6_random_reachable(struct six_stack *st, uint32_t base_ms)
@@ -97,6 +97,8 @@ static struct nd_entry *nd_victim(struct net6 *n)
     for (unsigned i = 0; i < ND_CACHE_MAX; i++) {
         struct nd_entry *e = &n->nd[i];
         bool e_inc = e->state == ND_INCOMPLETE;
+        if (e->state == ND_PERMANENT)
+            continue;
         if (!best || (e_inc && best->state != ND_INCOMPLETE) ||
             ((best->state == ND_INCOMPLETE) == e_inc && e->last_used_ns < best->last_used_ns))
             best = e;
@@ -110,7 +112,8 @@ static struct nd_entry *nd_alloc(struct six_stack *st, struct ifnet *ifp, const 
     struct nd_entry *e = NULL;
 
     if (n->nd_count >= ND_CACHE_MAX) {
-        e = nd_victim(n);
+        if (!(e = nd_victim(n)))
+            return NULL;
         nd_free(st, e);
         CTR_INC(st, nd6, cache_evicted);
     } else {
@@ -320,6 +323,8 @@ struct nd_entry *nd6_cache_lladdr(struct ifnet *ifp, const struct in6_addr *a, c
             return NULL;
         nd_set_lladdr(e, lla);
         nd_set_state(e, ND_STALE);
+    } else if (e->state == ND_PERMANENT) {
+        return e;                                 /* set by hand: not learned over */
     } else if (e->state == ND_INCOMPLETE || memcmp(e->lladdr.b, lla, 6)) {
         nd_set_lladdr(e, lla);
         nd_set_state(e, ND_STALE);
@@ -331,6 +336,59 @@ struct nd_entry *nd6_cache_lladdr(struct ifnet *ifp, const struct in6_addr *a, c
     else if (msg_type == ND_REDIRECT)
         e->is_router = e->is_router;
     return e;
+}
+
+/* --- by hand (sixctl neigh add|del|flush) --- */
+
+static unsigned nd_permanent_count(const struct net6 *n)
+{
+    unsigned k = 0;
+    for (unsigned i = 0; i < ND_CACHE_MAX; i++)
+        k += n->nd[i].in_use && n->nd[i].state == ND_PERMANENT;
+    return k;
+}
+
+int nd6_neigh_set(struct ifnet *ifp, const struct in6_addr *a, const struct eth_addr *lla, int state)
+{
+    struct six_stack *st = ifp->st;
+
+    if (ifp->type != IFT_ETHER || in6_is_unspecified(a) || in6_is_multicast(a) ||
+        (state != ND_PERMANENT && state != ND_REACHABLE && state != ND_STALE))
+        return -EINVAL;
+    struct nd_entry *e = nd6_lookup(st, ifp, a);
+    bool was_perm = e && e->state == ND_PERMANENT;
+    if (state == ND_PERMANENT && !was_perm && nd_permanent_count(st->net6) >= ND_PERMANENT_MAX)
+        return -ENOSPC;
+    if (!e && !(e = nd_alloc(st, ifp, a)))
+        return -ENOSPC;
+    nd_set_lladdr(e, lla->b);
+    nd_set_state(e, state);
+    nd_flush_queue(e);                            /* packets waiting for it leave now */
+    return 0;
+}
+
+int nd6_neigh_del(struct ifnet *ifp, const struct in6_addr *a)
+{
+    struct nd_entry *e = nd6_lookup(ifp->st, ifp, a);
+    if (!e)
+        return -ENOENT;
+    CTR_ADD(ifp->st, nd6, drop_flushed, e->q.n);   /* packets still waiting for it */
+    nd_free(ifp->st, e);
+    return 0;
+}
+
+unsigned nd6_neigh_flush(struct ifnet *ifp, bool all)
+{
+    struct net6 *n = ifp->st->net6;
+    unsigned k = 0;
+
+    for (unsigned i = 0; i < ND_CACHE_MAX; i++)
+        if (n->nd[i].in_use && n->nd[i].ifp == ifp && (all || n->nd[i].state != ND_PERMANENT)) {
+            CTR_ADD(ifp->st, nd6, drop_flushed, n->nd[i].q.n);
+            nd_free(ifp->st, &n->nd[i]);
+            k++;
+        }
+    return k;
 }
 
 /* --- NS/NA messages --- */
@@ -434,6 +492,8 @@ static void na_update(struct ifnet *ifp, struct nd_entry *e, const struct nd_na 
     bool differs = tlla && memcmp(e->lladdr.b, tlla, 6) != 0;
     bool was_router = e->is_router;
 
+    if (e->state == ND_PERMANENT)
+        return;                                   /* set by hand: not learned over */
     if (e->state == ND_INCOMPLETE) {
         if (!tlla)
             return;

@@ -75,7 +75,8 @@ static int send_request(struct ping_sess *s)
     s->answered[seq % PING_RING] = false;
     s->res.sent++;
     if (s->pp.family == AF_INET)
-        return icmp4_echo_send(st, s->pp.dst4, s->ident, seq, payload, size, s->pp.hlim ? s->pp.hlim : -1);
+        return icmp4_echo_send_from(st, s->pp.src4, s->pp.dst4, s->ident, seq, payload, size,
+                                    s->pp.hlim ? s->pp.hlim : -1);
     struct ip6_out o = { .src = s->pp.src6, .dst = s->pp.dst6, .nxt = IP6_NXT_ICMPV6, .hlim = s->pp.hlim ? s->pp.hlim : -1,
                          .ifp = s->pp.ifindex ? if_byindex(st, s->pp.ifindex) : NULL };
     return icmp6_send(st, &o, ICMP6_ECHO_REQUEST, 0, ((uint32_t)s->ident << 16) | seq, payload, size);

@@ -23,6 +23,7 @@ struct ping_params {
     uint32_t timeout_ms;               /* wait after the last request; default 2000 */
     uint32_t size;                     /* payload bytes, default 56 */
     struct in6_addr src6;              /* optional */
+    struct in_addr src4;               /* optional (0.0.0.0: selected) */
     unsigned ifindex;                  /* optional: scope for link-local */
     int hlim;                          /* hop limit / TTL, 0: default */
 };

@@ -149,6 +149,32 @@ int route4_add(struct six_stack *st, struct in_addr prefix, unsigned plen, const
     return 0;
 }
 
+/* route add's sibling for `route replace`: the entry changes in place
+ * (created when absent), so a refused gateway leaves the old route. */
+int route4_replace(struct six_stack *st, struct in_addr prefix, unsigned plen, const struct in_addr *gw,
+                   struct ifnet *ifp, uint32_t flags)
+{
+    struct net4 *n = st->net4;
+    int rc;
+
+    if (plen > 32 || (!gw && !ifp))
+        return -EINVAL;
+    prefix.s_addr &= in4_mask(plen);
+    if (gw && (rc = route4_gw_check(st, *gw, &ifp)))
+        return rc;
+    uint32_t idx = rtable4_get(n->rt, &prefix, plen);
+    if (idx == RT_NH_NONE || idx >= n->rte_cap)
+        return route4_add(st, prefix, plen, gw, ifp, flags);
+    struct rt4_entry *r = &n->rte[idx];
+    r->has_gw = gw != NULL;
+    memset(&r->gw, 0, sizeof r->gw);
+    if (gw)
+        r->gw = *gw;
+    r->ifp = ifp;
+    r->flags = flags ? flags : RT4_STATIC;
+    return 0;
+}
+
 int route4_del(struct six_stack *st, struct in_addr prefix, unsigned plen)
 {
     struct net4 *n = st->net4;

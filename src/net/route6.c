@@ -156,6 +156,14 @@ static struct ifnet *gw_ifp(struct six_stack *st, const struct in6_addr *gw)
     return (r->flags & RT6_CONNECTED) ? r->ifp : NULL;
 }
 
+struct ifnet *route6_onlink_if(struct six_stack *st, const struct in6_addr *a)
+{
+    struct ifnet *ifp = gw_ifp(st, a);
+    if (!ifp && !nd6_is_onlink(st, a, &ifp))
+        ifp = NULL;
+    return ifp;
+}
+
 static bool if_usable(const struct ifnet *ifp)
 {
     return ifp && (ifp->flags & IFF6_UP);

@@ -89,6 +89,38 @@ else fail "demo hometun.pcap: the client's outer source address changes three ti
 runs=$(awk -F'\t' '$1 == "198.51.100.1" { print $2 }' <<<"$dec" | uniq | tr '\n' ' ')
 if [[ $runs == "${ht_addrs[*]} " ]]; then ok "demo hometun.pcap: the server's tunnel follows it ($runs)"
 else fail "demo hometun.pcap: the server's tunnel follows it" "runs: $runs"; fi
+# demo-out/esp_sa: Wireshark's ESP SA table for every ESP SA of the demo.
+# Copied to a Wireshark configuration directory (as docs/IPSEC.md says for
+# ~/.config/wireshark/esp_sa) it alone decrypts every ESP packet of both
+# tunnels' captures with a good ICV; so do its lines given as -o uat:esp_sa.
+# The control: the same command with an empty configuration decrypts nothing.
+ESA=$W/out/esp_sa
+if [[ -s $ESA ]] && (($(grep -c '^"IPv4","\*","\*","0x0000[12]00[12]","AES-GCM with 16 octet ICV \[RFC4106\]","0x[0-9a-f]\{40\}","NULL",""$' "$ESA") == 4)); then
+  ok "demo writes esp_sa with its 4 ESP SAs in Wireshark's format"
+else fail "demo writes esp_sa with its 4 ESP SAs in Wireshark's format" "$(cat "$ESA" 2>&1)"; fi
+mkdir -p "$W/ws/wireshark" "$W/ws-empty/wireshark"
+cp "$ESA" "$W/ws/wireshark/esp_sa"
+esa_args=()
+while read -r l; do [[ $l == \#* ]] || esa_args+=(-o "uat:esp_sa:$l"); done < "$ESA"
+for p in wan hometun; do
+  total=$(tshark -n -r "$W/out/$p.pcap" -Y esp 2>/dev/null | wc -l)
+  for how in config args empty; do
+    case $how in
+      config) good=$(XDG_CONFIG_HOME=$W/ws tshark -n -r "$W/out/$p.pcap" -o esp.enable_encryption_decode:TRUE \
+                -o esp.enable_authentication_check:TRUE -Y esp -T fields -e esp.icv_good 2>/dev/null | grep -c '^1$') ;;
+      args)   good=$(XDG_CONFIG_HOME=$W/ws-empty tshark -n -r "$W/out/$p.pcap" -o esp.enable_encryption_decode:TRUE \
+                -o esp.enable_authentication_check:TRUE "${esa_args[@]}" -Y esp -T fields -e esp.icv_good 2>/dev/null |
+                grep -c '^1$') ;;
+      empty)  good=$(XDG_CONFIG_HOME=$W/ws-empty tshark -n -r "$W/out/$p.pcap" -o esp.enable_encryption_decode:TRUE \
+                -o esp.enable_authentication_check:TRUE -Y esp -T fields -e esp.icv_good 2>/dev/null | grep -c '^1$') ;;
+    esac
+    if [[ $how == empty ]]; then
+      ((good == 0)) && ok "demo $p.pcap: without esp_sa nothing decrypts (the control)" \
+        || fail "demo $p.pcap: without esp_sa nothing decrypts (the control)" "$good of $total"
+    elif ((total > 0 && good == total)); then ok "demo esp_sa ($how) decrypts $p.pcap: $good of $total ESP packets, ICV good"
+    else fail "demo esp_sa ($how) decrypts $p.pcap" "$good of $total ICV good"; fi
+  done
+done
 EX=${BUILD:-build}/examples/hello_tcp
 [[ $EX == /* ]] || EX=$PWD/$EX
 out=$("$EX" 2>&1)

@@ -563,7 +563,7 @@ TEST(client2_cannot_source_client1_prefix)
     T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:1000:5::1/128 dev eth0"), 0);
     T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:9999::1/128 dev eth0"), 0);
     T_EQ(scene_cmd(C2, NULL, "addr add 2001:db8:2000:1::1/128 dev eth0"), 0);
-    T_EQ(scene_cmd(S, NULL, "route add 2001:db8:2000::/48 via 2001:db8:ff01::2"), 0);
+    T_EQ(scene_cmd(S, NULL, "route replace 2001:db8:2000::/48 via 2001:db8:ff01::2"), 0);
     sim_run_for(W, 2 * SEC);
     uint64_t n = CTR_GET(S, gif, drop_spoof_urpf);
     T_CHECK(!sim_udp_once(W, C2, I, "2001:db8:1000:5::1", "2001:db8:ffff::10", 7400));

@@ -1,6 +1,7 @@
 /* The command dispatcher (src/ctl/cmd.c) on a stack without an event loop:
  * usage errors (status 2, one line, state unchanged), link show/set/del on a
  * loopback interface, stats in text and JSON, capture. No root needed. */
+#include <stdlib.h>
 #include <unistd.h>
 #include "../lib/t.h"
 #include "ctl/cmd.h"
@@ -139,11 +140,118 @@ TEST(link_del)
     T_STREQ(out.buf, "[]\n");
 }
 
+/* help lists every verb of the table the dispatcher uses, with its forms;
+ * help VERB one verb (an alias: its verb); an unknown one: status 2 and
+ * the list. Every listed verb is dispatched (none answers "unknown object"). */
 TEST(help)
 {
     T_EQ(run("help"), 0);
     T_CHECK(contains(out.buf, "link add NAME type tap|tun"));
     T_CHECK(contains(out.buf, "ping ADDR"));
+    size_t n;
+    const struct cmd_verb *v = cmd_verbs(&n);
+    char *all = strdup(out.buf ? out.buf : "");
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].usage)
+            continue;
+        char head[64];
+        snprintf(head, sizeof head, "%s: ", v[i].name);
+        if (!contains(all, head))
+            printf("#   help lacks %s\n", v[i].name);
+        T_CHECK(contains(all, head));
+        T_CHECK(cmd_verb_find(v[i].name) == &v[i]);
+        T_CHECK(v[i].fn != NULL && v[i].words && v[i].summary);
+    }
+    free(all);
+    T_EQ(run("help gif"), 2);
+    T_CHECK(contains(err.buf, "help: unknown verb 'gif'; try: link addr route"));
+    T_EQ(run("help route"), 0);
+    T_CHECK(contains(out.buf, "route add|replace"));
+    T_CHECK(!contains(out.buf, "link add"));
+    T_EQ(run("help neighbor"), 0);                 /* an alias: the verb's usage */
+    T_CHECK(contains(out.buf, "neigh add|replace ADDR lladdr MAC dev IF"));
+    T_EQ(run("help a b"), 2);
+}
+
+/* The word after `VERB)` in the completion file's _sixctl_words, or NULL. */
+static const char *completion_words(const char *file, const char *verb, char *buf, size_t cap)
+{
+    char pat[64];
+    snprintf(pat, sizeof pat, "        %s)", verb);
+    const char *p = strstr(file, pat);
+    if (!p || !(p = strstr(p, "echo \"")))
+        return NULL;
+    p += 6;
+    const char *q = strchr(p, '"');
+    if (!q || (size_t)(q - p) >= cap)
+        return NULL;
+    memcpy(buf, p, (size_t)(q - p));
+    buf[q - p] = '\0';
+    return buf;
+}
+
+static bool has_word(const char *list, const char *w)
+{
+    size_t n = strlen(w);
+    for (const char *p = list; (p = strstr(p, w)); p += n)
+        if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+            return true;
+    return false;
+}
+
+/* contrib/bash-completion/sixctl offers every verb of the table and every
+ * sub-verb the table lists for it, and no verb the table lacks. */
+TEST(bash_completion_matches_table)
+{
+    FILE *f = fopen("contrib/bash-completion/sixctl", "r");
+    T_CHECK(f != NULL);
+    if (!f)
+        return;
+    static char file[16384];
+    size_t len = fread(file, 1, sizeof file - 1, f);
+    fclose(f);
+    file[len] = '\0';
+    const char *vl = strstr(file, "_sixctl_verbs=\"");
+    T_CHECK(vl != NULL);
+    if (!vl)
+        return;
+    char verbs[512];
+    vl += strlen("_sixctl_verbs=\"");
+    snprintf(verbs, sizeof verbs, "%.*s", (int)(strchr(vl, '"') - vl), vl);
+    size_t n;
+    const struct cmd_verb *v = cmd_verbs(&n);
+    unsigned listed = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!v[i].usage)
+            continue;
+        listed++;
+        char wb[256], one[64];
+        bool ok = has_word(verbs, v[i].name);
+        const char *w = completion_words(file, v[i].name, wb, sizeof wb);
+        ok = ok && w;
+        for (const char *p = v[i].words; ok && *p;) {
+            size_t k = strcspn(p, " ");
+            snprintf(one, sizeof one, "%.*s", (int)k, p);
+            ok = has_word(w, one);
+            p += k + (p[k] == ' ');
+        }
+        if (!ok)
+            printf("#   completion lacks %s (%s)\n", v[i].name, v[i].words);
+        T_CHECK(ok);
+    }
+    unsigned in_file = 0;
+    for (const char *p = verbs; *p;) {
+        size_t k = strcspn(p, " ");
+        char one[64];
+        snprintf(one, sizeof one, "%.*s", (int)k, p);
+        const struct cmd_verb *cv = cmd_verb_find(one);
+        if (!cv || !cv->usage)
+            printf("#   completion offers %s, not a verb\n", one);
+        T_CHECK(cv && cv->usage);
+        in_file++;
+        p += k + (p[k] == ' ');
+    }
+    T_EQ(in_file, listed);
 }
 
 /* link add ... type host: arguments checked before the event loop is needed */
@@ -215,6 +323,7 @@ int main(void)
     RUN(capture);
     RUN(link_del);
     RUN(help);
+    RUN(bash_completion_matches_table);
     RUN(link_add_host_args);
     RUN(gif_esp_spi_numbers);
     six_stack_destroy(st);

@@ -13,17 +13,39 @@
 #define DEFAULT_SOCKET "/run/sixd.sock"
 #define SERVICE_SOCKET "/run/sixstack/sixd.sock"   /* contrib/systemd/sixd.service */
 
+/* The verb list comes from the command table sixd dispatches with
+ * (src/ctl/cmd.c), so -h and `help` cannot drift from the parser. */
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixctl [-s SOCKET] [-j] OBJECT [VERB ARGS...]\n"
+            "usage: sixctl [-s SOCKET] [-j] VERB [ARGS...]\n"
             "       sixctl [-s SOCKET] [-j] -f FILE\n"
             "  -s SOCKET  sixd's control socket (default $SIXD_SOCKET or " DEFAULT_SOCKET ")\n"
             "  -j         JSON output\n"
             "  -f FILE    run every command of FILE, stop at the first failure\n"
             "  -V         sixctl's version (\"sixctl version\": sixd's too)\n"
-            "objects: link addr route neigh ping ra set stats capture help\n"
-            "(\"sixctl help\" lists every verb; see sixctl(8))\n");
+            "verbs (\"sixctl help VERB\" for one; see sixctl(8)):\n");
+    struct cmd_out o;
+    cmd_out_init(&o);
+    cmd_help_write(&o, NULL);
+    fputs(o.buf ? o.buf : "", f);
+    cmd_out_free(&o);
+}
+
+/* sixctl help [VERB]: answered here from the same table, sixd or not. */
+static int local_help(int argc, char **argv)
+{
+    struct cmd_out o;
+    cmd_out_init(&o);
+    int rc = argc > 2 ? -1 : cmd_help_write(&o, argc == 2 ? argv[1] : NULL);
+    if (rc == 0)
+        fputs(o.buf, stdout);
+    else if (argc > 2)
+        fprintf(stderr, "sixctl: usage: help [VERB]\n");
+    else
+        fprintf(stderr, "sixctl: help: unknown verb '%s' (sixctl help lists them)\n", argv[1]);
+    cmd_out_free(&o);
+    return rc == 0 ? 0 : 2;
 }
 
 /* Error text from sixd: each line goes to stderr as "sixctl: [FILE:LINE: ]text". */
@@ -142,6 +164,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "sixctl: too many arguments (at most %d)\n", CMD_MAX_ARGS);
         return 2;
     }
+    if (!file && strcmp(argv[optind], "help") == 0)
+        return local_help(nargs, argv + optind);
     int fd = ctl_io_connect(sock);
     if (fd < 0 && version) {
         int e = errno;
