@@ -20,6 +20,7 @@
 #include "ctl/cmd_host.h"
 #include "ctl/cmd_status.h"
 #include "ctl/cmd_config.h"
+#include "ctl/cmd_reload.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
@@ -532,7 +533,7 @@ static int cmd_help(struct cmd_ctx *c, int argc, char **argv);
 
 static const struct cmd_verb verbs[] = {
     { "link", cmd_link, "add del set show",
-      "link add NAME type tap|tun\n"
+      "link add NAME type tap|tun [persist]\n"
       "link add NAME type gif local ADDR remote ADDR\n"
       "link add NAME type host [dev IFNAME] [natt-port N]\n"
       "link set NAME [up|down] [mtu N]\n"
@@ -601,6 +602,9 @@ static const struct cmd_verb verbs[] = {
       "ipsec load FILE | ipsec exec SETKEY-TEXT\n"
       "ipsec sa | ipsec spd | ipsec flush",
       "setkey(8)-syntax SAs and policies (all or nothing); the SAD with NAT-T ports and last packets" },
+    { "reload", cmd_reload, "",
+      "reload",
+      "re-read sixd's configuration file (-c) and apply what changed, all or nothing" },
     { "status", cmd_status, "",
       "status",
       "uptime, interfaces, tunnels, SAs, routes, leases in one screen (-j)" },

@@ -293,4 +293,28 @@ struct setkey_cmds;
 int ipsec_setkey_apply(struct six_stack *st, const struct setkey_cmds *cmds, const char *file,
                        char *err, size_t errlen, void (*out)(void *ctx, const char *line), void *outctx);
 
+/* Transactions (sad.c, spd.c): what a transaction removes is kept whole and
+ * what it adds is listed, so that an abort puts the SAD and SPD back as they
+ * were, SA state (sequence numbers, replay windows, NAT-T ends) included.
+ * ipsec_setkey_apply inside a caller's transaction leaves the commit or abort
+ * to the caller (a reload spans several files: src/ctl/cfgdiff.c). */
+void ipsec_txn_begin(struct six_stack *st);
+void ipsec_txn_commit(struct six_stack *st);
+void ipsec_txn_abort(struct six_stack *st);
+bool ipsec_txn_active(const struct six_stack *st);
+
+/* Reload of a setkey file (setkey_diff.c): make the SAD/SPD entries that
+ * old_cmds set up into those new_cmds sets up, touching only what differs.
+ * Each text's effect is computed as a set (add/update/delete/flush of its own
+ * entries); SAs equal in both (SPI, addresses, keys, algorithms, every
+ * parameter) are kept with their state, changed ones replaced, removed ones
+ * deleted; policies likewise. old_cmds NULL: nothing before; new_cmds NULL:
+ * remove what old_cmds set up. What it did goes to counts
+ * (may be NULL). Call inside a transaction: on failure the caller aborts;
+ * err says what failed. */
+struct setkey_diff_counts { unsigned sa_added, sa_removed, sa_kept, sp_added, sp_removed, sp_kept; };
+int ipsec_setkey_diff_apply(struct six_stack *st, const struct setkey_cmds *old_cmds,
+                            const struct setkey_cmds *new_cmds, const char *file, char *err, size_t errlen,
+                            struct setkey_diff_counts *counts);
+
 #endif

@@ -36,14 +36,17 @@ struct ipsec_state {
     uint8_t ah_scratch[IPSEC_AH_SCRATCH];
 };
 
-/* Transactions (sad.c / spd.c): begin, then commit or abort. */
-void ipsec_txn_begin(struct six_stack *st);
-void ipsec_txn_commit(struct six_stack *st);
-void ipsec_txn_abort(struct six_stack *st);
+/* Transactions: ipsec.h (begin, then commit or abort). */
 void ipsec_sp_txn_end(struct six_stack *st, bool commit);
 
 struct pkt;
 /* natt.c: an output SA's NAT keepalive when due (RFC 3948 §2.3, every 20 s of silence) */
+/* setkey_apply.c: a parsed setkey SA / policy as the SAD and SPD take it */
+struct setkey_sa;
+struct setkey_spd;
+void setkey_sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p);
+void setkey_sel_of(const struct setkey_spd *s, struct ipsec_sel *k);
+void setkey_sp_of(const struct setkey_spd *s, struct ipsec_sp *sp);
 void ipsec_natt_keepalive(struct six_stack *st, struct ipsec_sa *sa, uint64_t now);
 /* natt.c: an authenticated packet of inbound SA sa came from src:sport */
 /* Tunnel end points of the policies' requests naming old now name now. */

@@ -642,6 +642,7 @@ static void txn_end(struct six_stack *st, bool commit)
 }
 
 void ipsec_txn_commit(struct six_stack *st) { txn_end(st, true); }
+bool ipsec_txn_active(const struct six_stack *st) { return st->ipsec && st->ipsec->in_txn; }
 void ipsec_txn_abort(struct six_stack *st) { txn_end(st, false); }
 
 struct ipsec_state *ipsec_get(struct six_stack *st)

@@ -27,7 +27,7 @@ static uint8_t sa_proto(enum setkey_satype t)
     return t == SETKEY_SA_AH ? IPSEC_PROTO_AH : t == SETKEY_SA_ANY ? 0 : IPSEC_PROTO_ESP;
 }
 
-static void sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p)
+void setkey_sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p)
 {
     memset(p, 0, sizeof *p);
     p->spi = s->spi;
@@ -57,7 +57,7 @@ static void sa_params(const struct setkey_sa *s, struct ipsec_sa_params *p)
     }
 }
 
-static void sel_of(const struct setkey_spd *s, struct ipsec_sel *k)
+void setkey_sel_of(const struct setkey_spd *s, struct ipsec_sel *k)
 {
     memset(k, 0, sizeof *k);
     k->family = s->src.family;
@@ -78,10 +78,10 @@ static void sel_of(const struct setkey_spd *s, struct ipsec_sel *k)
     }
 }
 
-static void sp_of(const struct setkey_spd *s, struct ipsec_sp *sp)
+void setkey_sp_of(const struct setkey_spd *s, struct ipsec_sp *sp)
 {
     memset(sp, 0, sizeof *sp);
-    sel_of(s, &sp->sel);
+    setkey_sel_of(s, &sp->sel);
     sp->dir = (uint8_t)s->dir;
     sp->action = (uint8_t)s->action;
     sp->priority = s->has_priority ? s->priority : 0;
@@ -128,10 +128,10 @@ static int apply_one(struct six_stack *st, const struct setkey_cmd *c, const cha
 
     switch (c->op) {
     case SETKEY_ADD: case SETKEY_UPDATE:
-        sa_params(&c->sa, &p);
+        setkey_sa_params(&c->sa, &p);
         return ipsec_sa_add(st, &p, c->op == SETKEY_UPDATE, why);
     case SETKEY_GET: case SETKEY_DELETE: {
-        sa_params(&c->sa, &p);
+        setkey_sa_params(&c->sa, &p);
         struct ipsec_sa *sa = ipsec_sa_find(st, p.proto, &p.dst, p.spi);
         if (!sa || !in6_eq(&sa->src, &p.src)) {
             *why = "no such SA";
@@ -145,7 +145,7 @@ static int apply_one(struct six_stack *st, const struct setkey_cmd *c, const cha
         return ipsec_sa_delete(st, p.proto, &p.src, &p.dst, p.spi);
     }
     case SETKEY_DELETEALL:
-        sa_params(&c->sa, &p);
+        setkey_sa_params(&c->sa, &p);
         ipsec_sa_delete_all(st, p.proto, &p.src, &p.dst);
         return 0;
     case SETKEY_FLUSH:
@@ -157,10 +157,10 @@ static int apply_one(struct six_stack *st, const struct setkey_cmd *c, const cha
             ipsec_sa_foreach(st, dump_sa, &d);
         return 0;
     case SETKEY_SPDADD: case SETKEY_SPDUPDATE:
-        sp_of(&c->spd, &sp);
+        setkey_sp_of(&c->spd, &sp);
         return ipsec_sp_add(st, &sp, c->op == SETKEY_SPDUPDATE, why);
     case SETKEY_SPDDELETE:
-        sel_of(&c->spd, &k);
+        setkey_sel_of(&c->spd, &k);
         if ((rc = ipsec_sp_delete(st, (uint8_t)c->spd.dir, &k)))
             *why = "no such policy";
         return rc;
@@ -183,17 +183,23 @@ int ipsec_setkey_apply(struct six_stack *st, const struct setkey_cmds *cmds, con
         snprintf(err, errlen, "%s: out of memory", file);
         return -ENOMEM;
     }
-    ipsec_txn_begin(st);
+    /* Inside a caller's transaction (a reload, src/ctl/cfgdiff.c) the caller
+     * commits or aborts: a failure here makes it abort everything. */
+    bool own = !ipsec_txn_active(st);
+    if (own)
+        ipsec_txn_begin(st);
     for (size_t i = 0; i < cmds->n; i++) {
         const char *why = "";
         int rc = apply_one(st, &cmds->v[i], &why, out, outctx);
         if (rc) {
-            ipsec_txn_abort(st);
+            if (own)
+                ipsec_txn_abort(st);
             snprintf(err, errlen, "%s:%u: %s: %s (nothing applied)", file, cmds->v[i].line,
                      setkey_op_name(cmds->v[i].op), why && *why ? why : strerror(-rc));
             return rc;
         }
     }
-    ipsec_txn_commit(st);
+    if (own)
+        ipsec_txn_commit(st);
     return 0;
 }

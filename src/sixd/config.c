@@ -1,97 +1,102 @@
 /* sixd's configuration file: one sixctl command per line (cmd_split syntax:
- * blanks separate words, "quotes" group, # comments). Lines run in order;
- * the first bad line stops sixd at startup with "FILE:LINE: reason". */
+ * blanks separate words, "quotes" group, # comments). At start the lines run
+ * in order and the first bad line stops sixd with "FILE:LINE: reason". SIGHUP
+ * and `sixctl reload` re-read the file and apply only what changed, all or
+ * nothing (src/ctl/cfgdiff.h). */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "sixd/sixd.h"
+#include "ctl/cfgdiff.h"
 #include "ctl/cmd.h"
+#include "ctl/cmd_reload.h"
 #include "core/evloop.h"
 #include "core/log.h"
-#include "net/stack.h"
 
-struct pending { bool done; int status; };
-
-static void config_done(void *arg, int status)
+/* A pending command at start (ping): run the loop until it completes. */
+static int wait_loop(void *arg, const bool *done)
 {
-    struct pending *p = arg;
-    p->done = true;
-    p->status = status;
+    struct sixd *d = arg;
+    while (!*done && !evloop_stopped(d->ev)) {
+        int r = evloop_run_once(d->ev, sixd_timeout_ms(d));
+        if (r < 0 && r != -EINTR) {
+            fprintf(stderr, "sixd: event loop failed: %s\n", strerror(-r));
+            return -1;
+        }
+    }
+    return 0;
 }
 
-static void trim_newline(struct cmd_out *o)
+static struct cfg_env env_of(struct sixd *d, bool first)
 {
-    while (o->len && (o->buf[o->len - 1] == '\n' || o->buf[o->len - 1] == '\r'))
-        o->buf[--o->len] = '\0';
+    return (struct cfg_env){ .st = d->st, .ev = d->ev, .wait = first ? wait_loop : NULL, .wait_arg = d,
+                             .out = first ? stdout : NULL };
 }
 
-int sixd_config_load(struct sixd *d, const char *path)
+int sixd_reload(struct sixd *d, struct cmd_out *report, char *err, size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "sixd: %s: %s\n", path, strerror(errno));
+    if (!d->cfg) {
+        snprintf(err, errlen, "reload: sixd runs without a configuration file (-c FILE)");
+        LOGW("%s", err);
         return -1;
     }
-    struct cmd_out out, err;
-    cmd_out_init(&out);
-    cmd_out_init(&err);
-    char *line = NULL;
-    size_t cap = 0;
-    unsigned lineno = 0;
-    int rc = 0;
-    while (getline(&line, &cap, f) >= 0) {
-        lineno++;
-        char *argv[CMD_MAX_ARGS + 1];
-        const char *why = NULL;
-        int argc = cmd_split(line, argv, CMD_MAX_ARGS, &why);
-        if (argc < 0) {
-            fprintf(stderr, "%s:%u: %s\n", path, lineno, why);
-            rc = -1;
-            break;
-        }
-        if (argc == 0)
-            continue;
-        struct pending p = { false, 0 };
-        cmd_out_reset(&out);
-        cmd_out_reset(&err);
-        struct cmd_ctx ctx = {
-            .st = d->st, .ev = d->ev, .json = false, .out = &out, .err = &err,
-            .done = config_done, .done_arg = &p,
-        };
-        int status = six_cmd_exec(&ctx, argc, argv);
-        if (status == CMD_PENDING) {
-            while (!p.done && !evloop_stopped(d->ev)) {
-                int r = evloop_run_once(d->ev, sixd_timeout_ms(d));
-                if (r < 0 && r != -EINTR) {
-                    fprintf(stderr, "%s:%u: event loop failed: %s\n", path, lineno, strerror(-r));
-                    rc = -1;
-                    break;
-                }
-            }
-            if (rc < 0)
-                break;
-            status = p.done ? p.status : 1;
-        }
-        if (out.len)
-            fwrite(out.buf, 1, out.len, stdout);
-        fflush(stdout);
-        if (status != 0) {
-            trim_newline(&err);
-            fprintf(stderr, "%s:%u: %s\n", path, lineno,
-                    err.len ? err.buf : "command failed");
-            rc = -1;
-            break;
-        }
-        LOGD("%s:%u: ok", path, lineno);
+    LOGI("reload: reading %s", cfg_state_path(d->cfg));
+    struct cfg_env env = env_of(d, false);
+    return cfg_reload(d->cfg, &env, report, err, errlen, NULL);
+}
+
+static int reload_verb(void *arg, struct cmd_ctx *c)
+{
+    char err[1024];
+    if (sixd_reload(arg, c->out, err, sizeof err) < 0)
+        return cmd_fail(c, "%s", err);
+    return 0;
+}
+
+static char *absolute(const char *path, char *cwd)
+{
+    if (path[0] == '/' || !cwd[0])
+        return strdup(path);
+    size_t n = strlen(cwd) + strlen(path) + 2;
+    char *s = malloc(n);
+    if (s)
+        snprintf(s, n, "%s/%s", cwd, path);
+    return s;
+}
+
+int sixd_config_init(struct sixd *d, const char *path)
+{
+    cmd_reload_register(d->st, reload_verb, d);
+    if (!path)
+        return 0;
+    /* sixd works in / once daemonized: the file and the files it names
+     * relative to the directory sixd started in are found there again */
+    char cwd[PATH_MAX] = "";
+    if (!getcwd(cwd, sizeof cwd))
+        cwd[0] = '\0';
+    char *abs = absolute(path, cwd);
+    d->cfg = abs ? cfg_state_new(abs, cwd[0] ? cwd : NULL) : NULL;
+    free(abs);
+    if (!d->cfg) {
+        fprintf(stderr, "sixd: %s: out of memory\n", path);
+        return -1;
     }
-    if (rc == 0 && ferror(f)) {
-        fprintf(stderr, "sixd: %s: read error\n", path);
-        rc = -1;
+    char err[1024];
+    struct cfg_env env = env_of(d, true);
+    if (cfg_load(d->cfg, &env, err, sizeof err) < 0) {
+        fprintf(stderr, "%s\n", err);
+        return -1;
     }
-    free(line);
-    fclose(f);
-    cmd_out_free(&out);
-    cmd_out_free(&err);
-    return rc;
+    return 0;
+}
+
+void sixd_config_fini(struct sixd *d)
+{
+    if (d->st)
+        cmd_reload_register(d->st, NULL, NULL);
+    cfg_state_free(d->cfg);
+    d->cfg = NULL;
 }

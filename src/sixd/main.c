@@ -83,7 +83,12 @@ static void on_signal(int fd, unsigned events, void *arg)
     struct sixd *d = arg;
     struct signalfd_siginfo si;
     while (read(fd, &si, sizeof si) == (ssize_t)sizeof si) {
-        LOGI("signal %u: shutting down", si.ssi_signo);
+        if (si.ssi_signo == SIGHUP) {
+            char err[1024];
+            (void)sixd_reload(d, NULL, err, sizeof err);   /* logged there */
+            continue;
+        }
+        LOGI("signal %u (%s): shutting down", si.ssi_signo, strsignal((int)si.ssi_signo));
         d->stopping = true;
         evloop_stop(d->ev);
     }
@@ -221,11 +226,13 @@ int main(int argc, char **argv)
     sigemptyset(&sigs);
     sigaddset(&sigs, SIGTERM);
     sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);    /* reload (config.c), never the default: death */
     /* Blocked from here on; they are read from a signalfd once sixd runs
      * its main loop (created after daemonizing: epoll wakeups of a signalfd
      * belong to the process that registered it). */
     sigprocmask(SIG_BLOCK, &sigs, NULL);
     int sfd = -1;
+    bool pidfile_ours = false;   /* written by this process: removed at exit, whatever rc */
 
     struct sixd d = { .sock_path = sock_path, .listen_fd = -1, .ctl_request_timeout_ms = request_ms,
                       .ctl_idle_timeout_ms = idle_ms };
@@ -244,7 +251,7 @@ int main(int argc, char **argv)
     evloop_set_idle(d.ev, on_idle, &d);
     (void)sixd_pfkey_init(&d);   /* without it PF_KEY requests are refused, the rest works */
 
-    if (config && sixd_config_load(&d, config) < 0)
+    if (sixd_config_init(&d, config) < 0)
         goto out;
     if (control_open(&d) < 0) {
         fprintf(stderr, "sixd: cannot open control socket %s\n", sock_path);
@@ -260,6 +267,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "sixd: pidfile %s: %s\n", pidfile, strerror(errno));
         goto out;
     }
+    pidfile_ours = pidfile != NULL;
     sfd = signalfd(-1, &sigs, SFD_NONBLOCK | SFD_CLOEXEC);
     if (sfd < 0 || evloop_add_fd(d.ev, sfd, EV_READ, on_signal, &d) < 0) {
         LOGE("signalfd: %s", strerror(errno));
@@ -281,6 +289,7 @@ int main(int argc, char **argv)
 out:
     sixd_notify("STOPPING=1");
     control_close(&d);          /* no new commands; socket file removed */
+    sixd_config_fini(&d);
     sixd_pfkey_fini(&d);        /* its timer and event hook live on the stack */
     if (d.st)
         six_stack_destroy(d.st);   /* pending commands may complete (ignored) */
@@ -293,7 +302,7 @@ out:
     }
     if (sfd >= 0)
         close(sfd);
-    if (pidfile && rc == 0)
+    if (pidfile_ours)
         unlink(pidfile);
     free(sock_path);
     free(pidfile);

@@ -8,6 +8,7 @@
 struct six_stack;
 struct evloop;
 struct pfkey_srv;
+struct cfg_state;
 
 struct sixd {
     struct six_stack *st;
@@ -18,6 +19,7 @@ struct sixd {
     struct pfkey_srv *pfkey;    /* PF_KEY on the control socket (pfkey.c) */
     unsigned ctl_request_timeout_ms;   /* a control connection's first complete request */
     unsigned ctl_idle_timeout_ms;      /* no progress on a control connection (0: never) */
+    struct cfg_state *cfg;             /* -c FILE as applied, for reloads (config.c) */
 };
 
 #define SIXD_CTL_REQUEST_TIMEOUT_MS 10000u
@@ -26,10 +28,16 @@ struct sixd {
 /* main.c: epoll timeout until the stack's next timer (ms, rounded up; -1: none). */
 int sixd_timeout_ms(const struct sixd *d);
 
-/* config.c: run every command of FILE; on the first bad line print
- * "FILE:LINE: reason" on stderr and return -1. Pending commands (ping)
- * are run to completion on the event loop. */
-int sixd_config_load(struct sixd *d, const char *path);
+/* config.c: register the reload verb; with a FILE (NULL: none), run every
+ * command of it: on the first bad line print "FILE:LINE: reason" on stderr
+ * and return -1. Pending commands (ping) are run to completion on the event
+ * loop. */
+int sixd_config_init(struct sixd *d, const char *path);
+/* SIGHUP / `sixctl reload`: apply what changed in the file (src/ctl/cfgdiff.h);
+ * -1 with err "FILE:LINE: reason" and nothing changed. report may be NULL. */
+struct cmd_out;
+int sixd_reload(struct sixd *d, struct cmd_out *report, char *err, size_t errlen);
+void sixd_config_fini(struct sixd *d);
 
 /* control.c */
 int  control_open(struct sixd *d);      /* bind + listen + register; 0 or -1 (logged) */
