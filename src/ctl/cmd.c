@@ -139,9 +139,9 @@ static void link_show_text(struct cmd_out *o, const struct ifnet *ifp)
     cmd_printf(o, "%u: %s: <", ifp->index, ifp->name);
     for (int i = 0; i < nf; i++)
         cmd_printf(o, "%s%s", i ? "," : "", fl[i]);
-    cmd_printf(o, "> mtu %u state %s kind %s\n", ifp->mtu,
+    cmd_printf(o, "> mtu %u state %s kind %s%s\n", ifp->mtu,
                !(ifp->flags & IFF6_UP) ? "DOWN" : (ifp->flags & IFF6_RUNNING) ? "UP" : "NO-CARRIER",
-               if_kind(ifp));
+               if_kind(ifp), tuntap_is_persistent(ifp) ? " persist" : "");
     if (ifp->type == IFT_ETHER) {
         char hw[18];
         hwaddr_str(ifp, hw);
@@ -304,15 +304,16 @@ static int link_add(struct cmd_ctx *c, int argc, char **argv)
         return link_add_gif(c, argc, argv);
     if (host)
         return cmd_link_add_host(c, argc, argv);
-    if (argc != 5)
-        return cmd_usage(c, "usage: link add NAME type tap|tun");
+    bool persist = argc == 6 && strcmp(argv[5], "persist") == 0;
+    if (argc != 5 && !persist)
+        return cmd_usage(c, "usage: link add NAME type tap|tun [persist]");
     if (!c->ev)
         return cmd_fail(c, "link add type %s needs sixd's event loop", type);
     int e = 0;
-    struct ifnet *ifp = tap ? tap_create(c->st, c->ev, name, &e)
-                            : tun_create(c->st, c->ev, name, &e);
+    struct ifnet *ifp = tuntap_create_persist(c->st, c->ev, name, tap, persist, &e);
     if (!ifp)
-        return cmd_fail(c, "cannot create %s '%s': %s", type, name, strerror(e ? e : EIO));
+        return cmd_fail(c, "cannot create %s '%s': %s%s", type, name, strerror(e ? e : EIO),
+                        e == EINVAL ? " (an existing device of another type or with other flags?)" : "");
     return 0;
 }
 
@@ -326,6 +327,9 @@ static int link_del(struct cmd_ctx *c, int argc, char **argv)
         return st;
     if (ifp->pcap)
         if_capture_stop(ifp);
+    int r = tuntap_unpersist(ifp);   /* a persistent device goes too */
+    if (r < 0)
+        return cmd_fail(c, "link del %s: cannot end persistence: %s", ifp->name, strerror(-r));
     if_detach(ifp);
     return 0;
 }

@@ -3,6 +3,7 @@
  * per write() (the tun API has no batched write). */
 #include <errno.h>
 #include <fcntl.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -18,6 +19,7 @@
 struct tap_drv {
     int fd;
     bool tap;
+    bool persist;           /* TUNSETPERSIST: the device outlives the fd */
     struct evloop *ev;
     struct ifnet *ifp;
 };
@@ -118,8 +120,21 @@ static struct ifnet *fail(int *err, int e)
     return NULL;
 }
 
+/* Make the device persistent (it stays, with the host's addresses and
+ * routes on it, when sixd closes it) or not (it goes with the last fd). */
+static int set_persist(int fd, bool on)
+{
+    return ioctl(fd, TUNSETPERSIST, on ? 1L : 0L) < 0 ? -errno : 0;
+}
+
 struct ifnet *tuntap_create(struct six_stack *st, struct evloop *ev, const char *name,
                             bool tap, int *err)
+{
+    return tuntap_create_persist(st, ev, name, tap, false, err);
+}
+
+struct ifnet *tuntap_create_persist(struct six_stack *st, struct evloop *ev, const char *name,
+                                    bool tap, bool persist, int *err)
 {
     if (!name || !*name || strlen(name) >= IFNAMSIZ)
         return fail(err, EINVAL);
@@ -130,11 +145,23 @@ struct ifnet *tuntap_create(struct six_stack *st, struct evloop *ev, const char 
         return fail(err, ENOMEM);
     d->tap = tap;
     d->ev = ev;
+    bool existed = if_nametoindex(name) != 0;
     d->fd = open_tun(name, tap);
     if (d->fd < 0) {
         int e = -d->fd;
         free(d);
         return fail(err, e);
+    }
+    if (persist) {
+        int rc = set_persist(d->fd, true);
+        if (rc < 0) {
+            close(d->fd);
+            free(d);
+            return fail(err, -rc);
+        }
+        d->persist = true;
+        LOGI("%s: %s persistent %s device", name, existed ? "attached to the" : "created a",
+             tap ? "TAP" : "TUN");
     }
     d->ifp = if_attach(st, name, tap ? IFT_ETHER : IFT_RAWIP, tap ? &tap_ops : &tun_ops, d);
     if (!d->ifp) {
@@ -154,6 +181,27 @@ struct ifnet *tuntap_create(struct six_stack *st, struct evloop *ev, const char 
         d->ifp->flags |= IFF6_NOARP;
     if_set_running(d->ifp, true);
     return d->ifp;
+}
+
+bool tuntap_is_persistent(const struct ifnet *ifp)
+{
+    if (ifp->ops != &tap_ops && ifp->ops != &tun_ops)
+        return false;
+    const struct tap_drv *d = ifp->drv;
+    return d->persist;
+}
+
+int tuntap_unpersist(struct ifnet *ifp)
+{
+    if (!tuntap_is_persistent(ifp))
+        return 0;
+    struct tap_drv *d = ifp->drv;
+    int rc = set_persist(d->fd, false);
+    if (rc == 0) {
+        d->persist = false;
+        LOGI("%s: no longer persistent: the device goes with sixd's interface", ifp->name);
+    }
+    return rc;
 }
 
 struct ifnet *tap_create(struct six_stack *st, struct evloop *ev, const char *name, int *err)

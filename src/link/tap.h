@@ -18,5 +18,15 @@ struct ifnet *tun_create(struct six_stack *st, struct evloop *ev, const char *na
 /* Shared by both (tap.c). */
 struct ifnet *tuntap_create(struct six_stack *st, struct evloop *ev, const char *name,
                             bool tap, int *err);
+/* persist: TUNSETPERSIST, so the device — and the host's addresses and
+ * routes on it — outlives sixd; a persistent device that exists already is
+ * attached to (its type and flags must match). Closing the interface (sixd's
+ * exit) leaves a persistent device in place. */
+struct ifnet *tuntap_create_persist(struct six_stack *st, struct evloop *ev, const char *name,
+                                    bool tap, bool persist, int *err);
+bool tuntap_is_persistent(const struct ifnet *ifp);
+/* `link del`: the device is no longer persistent, so it goes when the
+ * interface is detached. 0 or -errno; 0 for other interfaces. */
+int tuntap_unpersist(struct ifnet *ifp);
 
 #endif
