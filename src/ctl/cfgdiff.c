@@ -380,7 +380,7 @@ static int match_lines(const struct cfg_file *old, const struct cfg_file *nw, lo
 
 /* A kept line that names an interface a removed `link add` made must run
  * again once the interface is back: it counts as removed and added. */
-static void unmatch_dependents(const struct cfg_file *old, long *om, long *nm)
+static void unmatch_dependents(struct six_stack *st, const struct cfg_file *old, long *om, long *nm)
 {
     for (bool changed = true; changed;) {
         changed = false;
@@ -388,7 +388,7 @@ static void unmatch_dependents(const struct cfg_file *old, long *om, long *nm)
             if (om[i] >= 0 || old->v[i].cls != CFG_LINK_ADD)
                 continue;
             for (size_t k = 0; k < old->n; k++)
-                if (om[k] >= 0 && cfg_mentions_if(&old->v[k], old->v[i].argv[2])) {
+                if (om[k] >= 0 && cfg_on_if(st, &old->v[k], old->v[i].argv[2])) {
                     nm[om[k]] = -1;
                     om[k] = -1;
                     changed = true;
@@ -697,7 +697,7 @@ int cfg_reload(struct cfg_state *s, const struct cfg_env *env, struct cmd_out *r
     if (!r.om || !r.nm || !r.undo_of || match_lines(&s->cur, &r.nf, r.om, r.nm) < 0) {
         errf(err, errlen, "%s: out of memory", s->path);
     } else {
-        unmatch_dependents(&s->cur, r.om, r.nm);
+        unmatch_dependents(env->st, &s->cur, r.om, r.nm);
         rc = reload_run(&r, res, err, errlen);
     }
     if (rc < 0)

@@ -55,6 +55,9 @@ void cfg_snapshot(struct six_stack *st, struct cfg_line *l);
 bool cfg_inverse(const struct cfg_line *l, char *buf, size_t n);
 /* A line mentions interface name (as a word, "dev NAME", or ADDR%NAME). */
 bool cfg_mentions_if(const struct cfg_line *l, const char *name);
+/* The same, or a route the line made goes out of that interface now (a
+ * `route add P via G` loses its route when G's interface goes). */
+bool cfg_on_if(struct six_stack *st, const struct cfg_line *l, const char *name);
 
 /* Run one command line (text, split here) on the stack: exit status, the
  * reason in err. */

@@ -3,11 +3,13 @@
  * snapshot taken before they ran can put back, and which have no known
  * inverse (removing them from the file needs a restart). */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "ctl/cfgdiff_priv.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
+#include "net/ip4_var.h"
 #include "net/gif.h"
 #include "link/ifnet.h"
 
@@ -192,6 +194,57 @@ bool cfg_inverse(const struct cfg_line *l, char *buf, size_t n)
     if (is(o, "dns") && l->argc >= 4 && (is(l->argv[2], "add") || is(l->argv[2], "del")))
         return join_from(l, 3, is(l->argv[2], "add") ? "dns server del" : "dns server add", buf, n);
     return false;
+}
+
+struct r4_find { struct in_addr p; unsigned plen; const char *ifname; };
+
+static int r4_cb(void *ctx, struct in_addr prefix, unsigned plen, const struct in_addr *gw, struct ifnet *ifp,
+                 uint32_t flags)
+{
+    struct r4_find *f = ctx;
+    if (plen == f->plen && prefix.s_addr == f->p.s_addr && ifp)
+        f->ifname = ifp->name;
+    return 0;
+}
+
+/* The interface the route a `route add` line made goes out of now. */
+static const char *route_if(struct six_stack *st, const struct cfg_line *l)
+{
+    char buf[INET6_ADDRSTRLEN + 8];
+    const char *d = route_dst(l);
+    struct in6_addr a6 = IN6ADDR_ANY_INIT;
+    struct r4_find f = { .plen = 0 };
+    bool v4 = is(d, "default4");
+    unsigned long plen = 0;
+    if (!is(d, "default") && !is(d, "default4") && !is(d, "default6")) {
+        snprintf(buf, sizeof buf, "%s", d);
+        char *slash = strchr(buf, '/');
+        if (slash)
+            *slash++ = '\0';
+        if (inet_pton(AF_INET6, buf, &a6) == 1)
+            plen = slash ? strtoul(slash, NULL, 10) : 128;
+        else if (inet_pton(AF_INET, buf, &f.p) == 1)
+            v4 = true, plen = slash ? strtoul(slash, NULL, 10) : 32;
+        else
+            return NULL;
+    }
+    if (!v4) {
+        struct route6 *r = route6_get(st, &a6, (unsigned)plen);
+        return r && r->ifp ? r->ifp->name : NULL;
+    }
+    f.plen = (unsigned)plen;
+    route4_walk(st, r4_cb, &f);
+    return f.ifname;
+}
+
+bool cfg_on_if(struct six_stack *st, const struct cfg_line *l, const char *name)
+{
+    if (cfg_mentions_if(l, name))
+        return true;
+    if (l->cls != CFG_INVERSE || !is(l->argv[0], "route") || !is(l->argv[1], "add"))
+        return false;
+    const char *ifn = route_if(st, l);      /* "route add P via G": G's interface */
+    return ifn && is(ifn, name);
 }
 
 bool cfg_mentions_if(const struct cfg_line *l, const char *name)

@@ -23,6 +23,7 @@
 #include "link/ifnet.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
+#include "net/ip4_var.h"
 #include "ipsec/ipsec.h"
 #include "six/socket.h"
 
@@ -111,6 +112,8 @@ static void teardown(void)
 {
     cfg_state_free(S);
     S = NULL;
+    six_stack_destroy(A);
+    six_stack_destroy(B);
     sim_world_destroy(W);
     W = NULL;
 }
@@ -127,6 +130,26 @@ static bool route6(const char *prefix, unsigned plen)
     struct in6_addr a;
     inet_pton(AF_INET6, prefix, &a);
     return route6_get(A, &a, plen) != NULL;
+}
+
+struct r4 { struct in_addr p; unsigned plen; const char *ifname; bool found; };
+
+static int r4_cb(void *ctx, struct in_addr prefix, unsigned plen, const struct in_addr *gw, struct ifnet *ifp,
+                 uint32_t flags)
+{
+    struct r4 *r = ctx;
+    if (prefix.s_addr == r->p.s_addr && plen == r->plen && ifp && !strcmp(ifp->name, r->ifname))
+        r->found = true;
+    return 0;
+}
+
+/* An IPv4 route to prefix/plen out of ifname exists. */
+static bool route4_via(const char *prefix, unsigned plen, const char *ifname)
+{
+    struct r4 r = { .plen = plen, .ifname = ifname };
+    inet_pton(AF_INET, prefix, &r.p);
+    route4_walk(A, r4_cb, &r);
+    return r.found;
 }
 
 static struct ipsec_sa *sa(const char *dst, uint32_t spi)
@@ -368,24 +391,45 @@ done:
 TEST(removed_link_takes_what_names_it)
 {
     setup(false);
-    struct ifnet *gif = if_find(A, "gif0");
-    /* the remote end changes: gif0 is made again and its address comes back */
+    /* a route through gif0 that does not name it */
+    write_cfg("link add gif0 type gif local 192.0.2.1 remote 192.0.2.2\n"
+              "link set gif0 up\n"
+              "addr add 2001:db8:99::a/64 dev gif0\n"
+              "route add 2001:db8:50::/48 via 2001:db8:1::b\n"
+              "route add 2001:db8:60::/48 via 2001:db8:1::b\n"
+              "route add 2001:db8:55::/48 via 2001:db8:99::b\n"
+              "addr add 10.99.0.1/24 dev gif0\n"
+              "route add 10.55.0.0/16 via 10.99.0.2\n"
+              "ipsec load %s\n"
+              "set forwarding on -6\n");
+    struct cfg_reload_result res;
+    T_EQ(reload(&res), 0);
+    struct in6_addr p55;
+    inet_pton(AF_INET6, "2001:db8:55::", &p55);
+    T_CHECK(route6_get(A, &p55, 48) && route4_via("10.55.0.0", 16, "gif0"));
+    /* the remote end changes: gif0 is made again, its address and the
+     * route through it come back */
     write_cfg("link add gif0 type gif local 192.0.2.1 remote 192.0.2.3\n"
               "link set gif0 up\n"
               "addr add 2001:db8:99::a/64 dev gif0\n"
               "route add 2001:db8:50::/48 via 2001:db8:1::b\n"
               "route add 2001:db8:60::/48 via 2001:db8:1::b\n"
+              "route add 2001:db8:55::/48 via 2001:db8:99::b\n"
+              "addr add 10.99.0.1/24 dev gif0\n"
+              "route add 10.55.0.0/16 via 10.99.0.2\n"
               "ipsec load %s\n"
               "set forwarding on -6\n");
-    struct cfg_reload_result res;
     T_EQ(reload(&res), 0);
-    T_EQ(res.added, 3);
-    T_EQ(res.removed, 4);   /* the stats line too: it is not run again */
+    /* link add, link set, both addr add and the IPv4 route (its gateway's
+     * interface went); the IPv6 route resolves its gateway per packet and
+     * stays */
+    T_EQ(res.added, 5);
+    T_EQ(res.removed, 5);
     struct ifnet *now = if_find(A, "gif0");
     struct in6_addr a;
     inet_pton(AF_INET6, "2001:db8:99::a", &a);
     T_CHECK(now && (now->flags & IFF6_UP) && in6_ifaddr_find(now, &a));
-    (void)gif;
+    T_CHECK(route6_get(A, &p55, 48) && route4_via("10.55.0.0", 16, "gif0"));
     /* and without the gif lines it goes */
     write_cfg("route add 2001:db8:50::/48 via 2001:db8:1::b\n"
               "route add 2001:db8:60::/48 via 2001:db8:1::b\n"
