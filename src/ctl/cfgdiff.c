@@ -17,7 +17,8 @@ struct cfg_file {
 };
 
 struct cfg_state {
-    char *path;
+    char *path;                 /* as given: what messages say */
+    char *abs;                  /* what is opened: path from basedir */
     char *basedir;
     struct cfg_file cur;        /* the lines as applied */
 };
@@ -179,7 +180,7 @@ static int line_parse(const struct cfg_state *s, const char *raw, unsigned linen
 static int file_read(const struct cfg_state *s, struct cfg_file *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    FILE *f = fopen(s->path, "r");
+    FILE *f = fopen(s->abs, "r");
     if (!f)
         return errf(err, errlen, "%s: %s", s->path, strerror(errno));
     char *raw = NULL, m[600];
@@ -289,7 +290,8 @@ struct cfg_state *cfg_state_new(const char *path, const char *basedir)
         return NULL;
     s->path = strdup(path);
     s->basedir = basedir ? strdup(basedir) : NULL;
-    if (!s->path || (basedir && !s->basedir)) {
+    s->abs = s->path ? resolve_path(s, path) : NULL;
+    if (!s->path || !s->abs || (basedir && !s->basedir)) {
         cfg_state_free(s);
         return NULL;
     }
@@ -302,6 +304,7 @@ void cfg_state_free(struct cfg_state *s)
         return;
     file_free(&s->cur);
     free(s->path);
+    free(s->abs);
     free(s->basedir);
     free(s);
 }

@@ -46,8 +46,9 @@ struct cfg_env {
     FILE *out;                      /* first load: what the commands print (NULL: dropped) */
 };
 
-/* path: the file as given (messages use it); basedir: the directory relative
- * file names inside it (ipsec load) are taken from (NULL: path's own form). */
+/* path: the file as given (messages say it); basedir: the directory a
+ * relative path, and relative file names inside the file (ipsec load), are
+ * taken from (NULL: the current directory, whatever it is then). */
 struct cfg_state *cfg_state_new(const char *path, const char *basedir);
 void cfg_state_free(struct cfg_state *s);
 const char *cfg_state_path(const struct cfg_state *s);

@@ -56,17 +56,6 @@ static int reload_verb(void *arg, struct cmd_ctx *c)
     return 0;
 }
 
-static char *absolute(const char *path, char *cwd)
-{
-    if (path[0] == '/' || !cwd[0])
-        return strdup(path);
-    size_t n = strlen(cwd) + strlen(path) + 2;
-    char *s = malloc(n);
-    if (s)
-        snprintf(s, n, "%s/%s", cwd, path);
-    return s;
-}
-
 int sixd_config_init(struct sixd *d, const char *path)
 {
     cmd_reload_register(d->st, reload_verb, d);
@@ -77,9 +66,7 @@ int sixd_config_init(struct sixd *d, const char *path)
     char cwd[PATH_MAX] = "";
     if (!getcwd(cwd, sizeof cwd))
         cwd[0] = '\0';
-    char *abs = absolute(path, cwd);
-    d->cfg = abs ? cfg_state_new(abs, cwd[0] ? cwd : NULL) : NULL;
-    free(abs);
+    d->cfg = cfg_state_new(path, cwd[0] ? cwd : NULL);
     if (!d->cfg) {
         fprintf(stderr, "sixd: %s: out of memory\n", path);
         return -1;
