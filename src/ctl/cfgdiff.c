@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "ctl/cfgdiff_priv.h"
 #include "core/log.h"
 #include "ipsec/ipsec.h"
@@ -25,14 +26,19 @@ struct cfg_state {
 
 /* ------------------------------------------------------------ lines */
 
+/* The setkey text and its parse hold keys: wiped before they are freed. */
 static void line_free(struct cfg_line *l)
 {
     free(l->text);
     free(l->buf);
     free(l->argv);
     free(l->file);
+    if (l->sk_text)
+        OPENSSL_cleanse(l->sk_text, l->sk_len);
     free(l->sk_text);
     if (l->sk) {
+        if (l->sk->v)
+            OPENSSL_cleanse(l->sk->v, l->sk->cap * sizeof *l->sk->v);
         setkey_cmds_free(l->sk);
         free(l->sk);
     }
@@ -530,7 +536,7 @@ static bool touches_ipsec(const struct reload *r)
 
 static bool ipsec_changed(const struct cfg_line *a, const struct cfg_line *b)
 {
-    return a->cls == CFG_IPSEC && (a->sk_len != b->sk_len || memcmp(a->sk_text, b->sk_text, a->sk_len));
+    return a->cls == CFG_IPSEC && (a->sk_len != b->sk_len || CRYPTO_memcmp(a->sk_text, b->sk_text, a->sk_len));
 }
 
 /* Take back the added lines [0, upto) that ran, then run the removed lines

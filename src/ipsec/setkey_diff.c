@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "ipsec/ipsec_priv.h"
 #include "ipsec/setkey.h"
 #include "wire/ip6.h"
@@ -44,7 +45,7 @@ static bool lifetime_eq(const struct ipsec_lifetime *a, const struct ipsec_lifet
 
 static bool key_eq(const uint8_t *a, size_t al, const uint8_t *b, size_t bl)
 {
-    return al == bl && (al == 0 || memcmp(a, b, al) == 0);
+    return al == bl && (al == 0 || CRYPTO_memcmp(a, b, al) == 0);   /* keys: constant time */
 }
 
 static bool sa_equal(const struct ipsec_sa_params *a, const struct ipsec_sa_params *b)
