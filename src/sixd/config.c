@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "sixd/sixd.h"
+#include "sixd/service.h"
 #include "ctl/cfgdiff.h"
 #include "ctl/cmd.h"
 #include "ctl/cmd_reload.h"
@@ -44,8 +45,12 @@ int sixd_reload(struct sixd *d, struct cmd_out *report, char *err, size_t errlen
         return -1;
     }
     LOGI("reload: reading %s", cfg_state_path(d->cfg));
+    sixd_notify("RELOADING=1\nSTATUS=reloading the configuration");
     struct cfg_env env = env_of(d, false);
-    return cfg_reload(d->cfg, &env, report, err, errlen, NULL);
+    int rc = cfg_reload(d->cfg, &env, report, err, errlen, NULL);
+    sixd_notify(rc == 0 ? "READY=1\nSTATUS=ready (configuration reloaded)"
+                        : "READY=1\nSTATUS=ready (reload refused: the configuration is unchanged)");
+    return rc;
 }
 
 static int reload_verb(void *arg, struct cmd_ctx *c)
