@@ -88,7 +88,7 @@ static void on_signal(int fd, unsigned events, void *arg)
             (void)sixd_reload(d, NULL, err, sizeof err);   /* logged there */
             continue;
         }
-        LOGI("signal %u (%s): shutting down", si.ssi_signo, strsignal((int)si.ssi_signo));
+        LOGI("signal %u: shutting down", si.ssi_signo);
         d->stopping = true;
         evloop_stop(d->ev);
     }
