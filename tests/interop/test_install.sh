@@ -199,7 +199,7 @@ HS2=$(ns_add svc-hs2) && ip -n "$HS2" link add s0 type veth peer name s1 && ip -
 sixd_start hs2 "$HS2" "$W/shown.conf" && ok "config show's output starts a fresh sixd (-c)" ||
   fail "config show's output starts a fresh sixd"
 # counters and the link-local addresses (RFC 7217: a random secret per stack) differ
-norm() { grep -v -e 'RX:' -e 'TX:' -e 'scope link' | sed 's/ current .*//'; }
+norm() { grep -v -e 'RX:' -e 'TX:' -e 'scope link' -e 'last rx' | sed -e 's/ current .*//' -e 's/; first use .*//' -e 's/; last packet never//'; }
 for v in "link show" "addr show" "route show" "ipsec sa" "ipsec spd" "dns show"; do
   # shellcheck disable=SC2086
   a=$("$SIXCTL" -s "$W/hs.sock" $v | norm) b=$("$SIXCTL" -s "$W/hs2.sock" $v | norm)
