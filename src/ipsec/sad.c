@@ -6,6 +6,7 @@
 #include <string.h>
 #include <openssl/crypto.h>
 #include "ipsec/ipsec_priv.h"
+#include "ipsec/sa_persist.h"
 #include "net/gif.h"
 #include "net/stack.h"
 #include "wire/ip6.h"
@@ -293,6 +294,8 @@ static struct ipsec_sa *sa_build(struct six_stack *st, const struct ipsec_sa_par
     sa->natt_dport = p->natt_dport;
     sa->natt_follow = p->natt_follow;
     sa->state = IPSEC_SA_MATURE;
+    sa->seq_mark = UINT64_MAX;
+    ipsec_sa_key_fp(p, sa->key_fp);
     sa->add_ns = six_now(st);
     sa->natt_ka_ns = sa->add_ns;
     return sa;
@@ -337,6 +340,8 @@ static int check_update(const struct ipsec_sa *old, const struct ipsec_sa_params
 static int inherit(struct ipsec_sa *sa, const struct ipsec_sa *old, const struct ipsec_sa_params *p)
 {
     sa->tx = old->tx;
+    sa->persist = old->persist;   /* same keys (check_update): the same record */
+    sa->seq_mark = old->seq_mark;
     sa->add_ns = old->add_ns;
     sa->use_ns = old->use_ns;
     sa->natt_ka_ns = old->natt_ka_ns;
@@ -408,6 +413,8 @@ int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool upd
         sa->id = ++is->next_sa_id;
     }
     sa_link(is, sa);
+    if (!sa->persist)
+        ipsec_persist_sa_added(st, sa);   /* new, or a larval SA's keys came */
     return 0;
 }
 
@@ -612,6 +619,7 @@ void ipsec_destroy(struct six_stack *st)
         return;
     timer_cancel(&is->tick);
     ipsec_txn_commit(st);
+    ipsec_persist_close(st, true);   /* a clean exit: exact numbers, before the SAs go */
     ipsec_sa_flush(st, 0);
     ipsec_sp_flush(st);
     free(is->sa_added);

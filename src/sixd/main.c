@@ -23,12 +23,14 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-t SECS] [-i SECS] [-d] [-l]\n"
+            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-S DIR] [-t SECS] [-i SECS] [-d] [-l]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
             "  -p PIDFILE  write the daemon's pid there\n"
-            "  -n NAME     stack name for logs (default sixd)\n"
+            "  -n NAME     stack name for logs and the state file (default sixd)\n"
+            "  -S DIR      state directory: SA numbers, replay windows, tunnel ends across restarts\n"
+            "              (default $STATE_DIRECTORY or /var/lib/sixstack; - for none)\n"
             "  -t SECS     a control connection must send a request within SECS (default 10)\n"
             "  -i SECS     close a control connection idle for SECS (default 60; 0: never)\n"
             "  -d          debug logging\n"
@@ -155,16 +157,17 @@ static int daemonize(const char *pidfile)
 int main(int argc, char **argv)
 {
     bool foreground = false, debug = false, use_syslog = false;
-    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd";
+    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd", *state_dir = NULL;
     unsigned request_ms = SIXD_CTL_REQUEST_TIMEOUT_MS, idle_ms = SIXD_CTL_IDLE_TIMEOUT_MS;
     int opt;
-    while ((opt = getopt(argc, argv, "fc:s:p:n:t:i:dlh")) != -1) {
+    while ((opt = getopt(argc, argv, "fc:s:p:n:S:t:i:dlh")) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
         case 's': sock = optarg; break;
         case 'p': pidfile_arg = optarg; break;
         case 'n': name = optarg; break;
+        case 'S': state_dir = optarg; break;
         case 't':
             if (!parse_secs(optarg, 1, &request_ms)) {
                 fprintf(stderr, "sixd: -t %s: seconds from 1 to 86400\n", optarg);
@@ -229,8 +232,11 @@ int main(int argc, char **argv)
     evloop_set_idle(d.ev, on_idle, &d);
     (void)sixd_pfkey_init(&d);   /* without it PF_KEY requests are refused, the rest works */
 
+    if (sixd_state_open(&d, state_dir) < 0)
+        goto out;
     if (config && sixd_config_load(&d, config) < 0)
         goto out;
+    sixd_state_started(&d);
     if (control_open(&d) < 0) {
         fprintf(stderr, "sixd: cannot open control socket %s\n", sock_path);
         goto out;

@@ -31,6 +31,12 @@ int sixd_timeout_ms(const struct sixd *d);
  * are run to completion on the event loop. */
 int sixd_config_load(struct sixd *d, const char *path);
 
+/* state.c: -S DIR (NULL: the default; "-": none). Call after the stack is
+ * made and before the configuration; 0, or -1 with the reason on stderr. */
+int  sixd_state_open(struct sixd *d, const char *dir);
+/* state.c: once the configuration is in: saved NAT-T peers and tunnel ends back. */
+void sixd_state_started(struct sixd *d);
+
 /* control.c */
 int  control_open(struct sixd *d);      /* bind + listen + register; 0 or -1 (logged) */
 void control_close(struct sixd *d);     /* close listener, unlink socket */
