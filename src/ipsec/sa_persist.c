@@ -32,6 +32,7 @@ struct sa_persist_rec {
     uint64_t reserve;
     uint64_t last_mark_write_ns, retry_ns;
     bool live;                    /* scratch: an SA uses it */
+    bool from_file;               /* read at start (not made since): where a peer was */
 };
 
 struct sa_persist {
@@ -485,6 +486,7 @@ static int load_rec(void *ctx, const struct statefile_rec *r)
     if (!n)
         return -ENOMEM;
     n->f = r->u.sa;
+    n->from_file = true;
     n->reserve = l->p->base_reserve;
     n->next = l->recs;
     l->recs = n;
@@ -633,9 +635,12 @@ static void restore_natt_peers(struct six_stack *st)
     char a[INET6_ADDRSTRLEN];
     for (struct ipsec_sa *sa = st->ipsec->sa_head; sa; sa = sa->next) {
         struct sa_persist_rec *r = sa->persist;
-        if (!r || !sa->natt || !sa->natt_follow || (in6_eq(&r->f.src, &sa->src) && r->f.sport == sa->natt_sport))
+        if (!r || !r->from_file || !sa->natt || !sa->natt_follow ||
+            (in6_eq(&r->f.src, &sa->src) && r->f.sport == sa->natt_sport))
             continue;
-        if (!r->f.sport || ipsec_own_address(st, &r->f.src) || in6_is_v4mapped(&r->f.src) != sa->v4)
+        /* an inbound SA (the peer is its source), and the saved peer is not us */
+        if (!ipsec_own_address(st, &sa->dst) || !r->f.sport || ipsec_own_address(st, &r->f.src) ||
+            in6_is_v4mapped(&r->f.src) != sa->v4)
             continue;
         ipsec_natt_follow(st, sa, &r->f.src, r->f.sport, true);
         CTR_INC(st, ipsec, state_peer_restored);

@@ -363,9 +363,12 @@ static const char raw_sas[] =
 static const char natt_server_sas[] =
     "add 198.51.100.1[4500] 192.0.2.10[4500] esp-udp 0x2001 -m tunnel -E aes-gcm-16 " KEY1 ";\n"
     "add 192.0.2.10[4500] 198.51.100.1[4500] esp-udp 0x2002 -m tunnel -natt_follow -E aes-gcm-16 " KEY2 ";\n";
+/* -natt_follow on the client's outbound SA too, as in
+ * examples/hometun/hometun-natt.setkey (one file for both ends): it must
+ * not make the client "restore" its own address as a peer */
 static const char natt_client_sas[] =
-    "add 198.51.100.1[4500] 10.0.0.10[4500] esp-udp 0x2001 -m tunnel -E aes-gcm-16 " KEY1 ";\n"
-    "add 10.0.0.10[4500] 198.51.100.1[4500] esp-udp 0x2002 -m tunnel -E aes-gcm-16 " KEY2 ";\n";
+    "add 198.51.100.1[4500] 192.0.2.10[4500] esp-udp 0x2001 -m tunnel -E aes-gcm-16 " KEY1 ";\n"
+    "add 192.0.2.10[4500] 198.51.100.1[4500] esp-udp 0x2002 -m tunnel -natt_follow -E aes-gcm-16 " KEY2 ";\n";
 
 static void cmds(struct six_stack *st, const char *const *c)
 {
