@@ -288,8 +288,9 @@ TEST(corrupt_or_cut_file_is_ignored)
         char path[256], *text = NULL;
         size_t len = 0;
         if (i < 4) {
-            text = strdup(bad[i]);
-            len = i == 3 ? 6 : strlen(bad[i]);
+            len = i == 3 ? 6 : strlen(bad[i]);   /* the last one: six NUL bytes */
+            text = malloc(len + 1);
+            memcpy(text, bad[i], len + 1);
         } else {   /* the real file cut short in its middle */
             snprintf(path, sizeof path, "%s/a.state", dirA);
             FILE *f = fopen(path, "r");
