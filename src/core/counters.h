@@ -101,6 +101,9 @@
     X(ipsec, natt_keepalive_in) X(ipsec, natt_keepalive_out) X(ipsec, natt_peer_moved) X(ipsec, drop_natt_mismatch) \
     X(ipsec, ah_in_packets) X(ipsec, ah_out_packets) X(ipsec, ah_drop_icv_len) X(ipsec, drop_sockpol_in) \
     X(ipsec, drop_sa_addr) X(ipsec, natt_move_refused_old) \
+    /* IPsec state directory (src/ipsec/sa_persist.c) */ \
+    X(ipsec, state_writes) X(ipsec, state_write_failed) X(ipsec, drop_seq_unsaved) X(ipsec, state_restored) \
+    X(ipsec, state_keys_changed) X(ipsec, state_file_ignored) X(ipsec, state_peer_restored) X(ipsec, replay_reset) \
     /* configured tunnels (net/gif.c) */ \
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \
@@ -113,7 +116,7 @@
     /* hometun: ND over the tunnel, end points moved (net/gif_hometun.c) */ \
     X(gif, na_in) X(gif, na_announced) X(gif, na_moved) X(gif, na_natt_ignored) X(gif, local_moved) \
     X(gif, remote_moved) X(gif, drop_na_unauth) X(gif, drop_na_no_override) X(gif, drop_na_bad_lla) \
-    X(gif, drop_na_target) X(gif, drop_peer_moved) \
+    X(gif, drop_na_target) X(gif, drop_peer_moved) X(gif, remote_restored) \
     /* sixd's control socket (sixd/control.c): connections closed or refused, input dropped */ \
     X(ctl, request_timeout) X(ctl, idle_timeout) X(ctl, evicted) X(ctl, refused_full) \
     X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof)

@@ -156,7 +156,8 @@ static void sp_text(void *arg, const struct ipsec_sp *sp)
 
 int cmd_ipsec(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const char usage[] = "usage: ipsec load FILE | ipsec exec SETKEY-TEXT | ipsec sa | ipsec spd | ipsec flush";
+    static const char usage[] = "usage: ipsec load FILE | ipsec exec SETKEY-TEXT | ipsec sa | ipsec spd | ipsec flush"
+                                " | ipsec sa reset SPI [dst ADDR] | ipsec state [save | reserve N]";
     struct show s = { c, 0, six_now(c->st) };
     if (argc < 2)
         return cmd_usage(c, usage);
@@ -169,6 +170,10 @@ int cmd_ipsec(struct cmd_ctx *c, int argc, char **argv)
         ipsec_sp_flush(c->st);
         return 0;
     }
+    if (!strcmp(argv[1], "sa") && argc >= 3 && !strcmp(argv[2], "reset"))
+        return cmd_ipsec_sa_reset(c, argc, argv);
+    if (!strcmp(argv[1], "state"))
+        return cmd_ipsec_state(c, argc, argv);
     if ((!strcmp(argv[1], "sa") || !strcmp(argv[1], "spd")) && argc == 2) {
         bool sa = argv[1][1] == 'a';
         if (c->json)

@@ -6,5 +6,8 @@
 #include "ctl/cmd.h"
 
 int cmd_ipsec(struct cmd_ctx *c, int argc, char **argv);
+/* cmd_ipsec_state.c: ipsec sa reset SPI [dst ADDR] | ipsec state [save | reserve N] */
+int cmd_ipsec_sa_reset(struct cmd_ctx *c, int argc, char **argv);
+int cmd_ipsec_state(struct cmd_ctx *c, int argc, char **argv);
 
 #endif

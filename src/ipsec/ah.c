@@ -125,10 +125,7 @@ static enum ipsec_out drop_out(struct pkt *p, int err, int *rc)
 
 static bool next_seq(struct six_stack *st, struct ipsec_sa *sa, uint64_t *seq)
 {
-    if (replay_next_seq(&sa->tx, sa->esn, seq) == REPLAY_OK)
-        return true;
-    CTR_INC(st, ipsec, drop_seq_exhausted);
-    return false;
+    return ipsec_seq_next(st, sa, seq);
 }
 
 /* p is complete, AH at ah_off with a zero ICV field: compute the ICV and

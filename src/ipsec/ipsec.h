@@ -101,6 +101,12 @@ struct ipsec_sa {
     uint8_t ekey[IPSEC_SA_KEY_MAX], akey[IPSEC_SA_KEY_MAX];
     uint8_t ekeylen, akeylen;
     uint64_t last_ns;                      /* the last packet through it (stack clock), 0: none yet */
+    /* the state directory (sa_persist.c): the SA's record, NULL when none;
+     * an outbound number above seq_mark takes the slow path that writes
+     * the high-water mark ahead (UINT64_MAX: never); its keys' fingerprint */
+    struct sa_persist_rec *persist;
+    uint64_t seq_mark;
+    uint8_t key_fp[32];
 };
 
 /* Selectors of a policy (ranges) or of a packet (prefix lengths 128). */

@@ -116,10 +116,8 @@ static bool seal(struct six_stack *st, struct ipsec_sa *sa, struct pkt *p, size_
 {
     size_t hdr = ipsec_xform_esp_hdrlen(&sa->x), plen = p->len - esp_off - hdr;
     uint64_t seq;
-    if (replay_next_seq(&sa->tx, sa->esn, &seq) != REPLAY_OK) {
-        CTR_INC(st, ipsec, drop_seq_exhausted);
+    if (!ipsec_seq_next(st, sa, &seq))
         return false;
-    }
     struct esp_seal_args a = { .spi = sa->spi, .seq = seq, .esn = sa->esn, .next_header = nh,
                                .tfc_pad = sa->tfc_pad };
     uint8_t *out = pkt_data(p) + esp_off;

@@ -4,6 +4,7 @@
 #include "ipsec/ipsec.h"
 #include "core/timer.h"
 #include "core/counters.h"
+#include "net/stack.h"
 
 #define IPSEC_AH_SCRATCH (65536u + 64u)
 
@@ -34,6 +35,7 @@ struct ipsec_state {
     /* AH (ah.c): the headers up to the end of AH are normalized in a copy
      * here, never in the packet; any header chain of a 64 KiB packet fits */
     uint8_t ah_scratch[IPSEC_AH_SCRATCH];
+    struct sa_persist *persist;       /* the state directory (sa_persist.c), NULL: none */
 };
 
 /* Transactions: ipsec.h (begin, then commit or abort). */
@@ -92,5 +94,37 @@ enum ipsec_out ah_output_tunnel(struct six_stack *st, struct pkt *p, struct ipse
 /* Bytes of the AH header of sa (NULL: the largest, a 16-byte ICV) in a
  * packet of this family. */
 size_t ah_overhead(const struct ipsec_sa *sa, bool v4);
+
+/* sa_persist.c: the fingerprint of the keys (and algorithms) p gives, the
+ * SA's identity in the state directory together with (proto, SPI, dst). */
+void ipsec_sa_key_fp(const struct ipsec_sa_params *p, uint8_t fp[32]);
+/* sa_persist.c: a new SA (or a larval one's keys) finds its saved state:
+ * its outbound numbers go on above the saved high-water mark, its replay
+ * window starts at the saved top. */
+void ipsec_persist_sa_added(struct six_stack *st, struct ipsec_sa *sa);
+/* sa_persist.c: save (a clean exit: exact numbers) or not (a simulated
+ * crash), then forget the state directory. */
+void ipsec_persist_close(struct six_stack *st, bool save);
+
+/* sa_persist.c: the state directory's slow path for outbound number seq
+ * of sa (seq > sa->seq_mark). false: seq is above the last high-water mark
+ * that reached the disk and a new one could not be written: the packet
+ * must not go (counted). */
+bool ipsec_persist_seq(struct six_stack *st, struct ipsec_sa *sa, uint64_t seq);
+
+/* The next outbound sequence number of sa (ESP and AH output): false when
+ * there is none (exhausted, or not saved ahead; counted). */
+static inline bool ipsec_seq_next(struct six_stack *st, struct ipsec_sa *sa, uint64_t *seq)
+{
+    if (replay_next_seq(&sa->tx, sa->esn, seq) != REPLAY_OK) {
+        CTR_INC(st, ipsec, drop_seq_exhausted);
+        return false;
+    }
+    if (*seq > sa->seq_mark && !ipsec_persist_seq(st, sa, *seq)) {
+        sa->tx.last = *seq - 1;   /* not sent: the number stays free */
+        return false;
+    }
+    return true;
+}
 
 #endif

@@ -40,6 +40,26 @@ int replay_copy(struct replay_window *dst, const struct replay_window *src)
     return 0;
 }
 
+void replay_restore_top(struct replay_window *w, uint64_t top)
+{
+    if (top <= w->top)
+        return;
+    w->top = top;
+    if (!w->size)
+        return;
+    memset(w->ring, 0xff, (size_t)w->nblocks * sizeof *w->ring);
+    /* numbers above top in its own block are not seen yet */
+    unsigned b = (unsigned)(top & 63);
+    w->ring[(top >> 6) % w->nblocks] = b == 63 ? ~0ull : (1ull << (b + 1)) - 1;
+}
+
+void replay_reset(struct replay_window *w)
+{
+    w->top = 0;
+    if (w->size)
+        memset(w->ring, 0, (size_t)w->nblocks * sizeof *w->ring);
+}
+
 /* RFC 4303 A2.2 with T = w->top: choose the high half of the number whose
  * low half is seq_lo.  Returns false when the rule asks for the subspace
  * after 2^64 - 2^32, which does not exist. */

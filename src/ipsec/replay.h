@@ -54,6 +54,14 @@ void replay_free(struct replay_window *w);
  * when memory is short (dst is then an empty window of size 0). */
 int replay_copy(struct replay_window *dst, const struct replay_window *src);
 
+/* After a restart (the state directory): the window's top becomes top and
+ * every number up to it counts as seen -- which of them were received
+ * before the crash is not known, and taking one twice is what the window
+ * is for. A window that is already ahead stays as it is. */
+void replay_restore_top(struct replay_window *w, uint64_t top);
+/* By hand (`sixctl ipsec sa reset`): empty again, as a new SA's. */
+void replay_reset(struct replay_window *w);
+
 /* seq_lo: the 32-bit field of the packet.  *seq64 (may be NULL) gets the
  * inferred number whenever one could be formed, also on REPLAYED/TOO_OLD.
  * Without ESN the number is seq_lo itself.  With ESN the high half follows

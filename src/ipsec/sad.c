@@ -8,6 +8,7 @@
 #include "ipsec/ipsec_priv.h"
 #include "ipsec/ipsec_log.h"
 #include "core/log.h"
+#include "ipsec/sa_persist.h"
 #include "net/gif.h"
 #include "net/stack.h"
 #include "wire/ip6.h"
@@ -333,6 +334,8 @@ static struct ipsec_sa *sa_build(struct six_stack *st, const struct ipsec_sa_par
     sa->natt_dport = p->natt_dport;
     sa->natt_follow = p->natt_follow;
     sa->state = IPSEC_SA_MATURE;
+    sa->seq_mark = UINT64_MAX;
+    ipsec_sa_key_fp(p, sa->key_fp);
     sa->add_ns = six_now(st);
     sa->natt_ka_ns = sa->add_ns;
     return sa;
@@ -377,6 +380,8 @@ static int check_update(const struct ipsec_sa *old, const struct ipsec_sa_params
 static int inherit(struct ipsec_sa *sa, const struct ipsec_sa *old, const struct ipsec_sa_params *p)
 {
     sa->tx = old->tx;
+    sa->persist = old->persist;   /* same keys (check_update): the same record */
+    sa->seq_mark = old->seq_mark;
     sa->add_ns = old->add_ns;
     sa->use_ns = old->use_ns;
     sa->last_ns = old->last_ns;
@@ -452,6 +457,8 @@ int ipsec_sa_add(struct six_stack *st, const struct ipsec_sa_params *p, bool upd
     sa_link(is, sa);
     if (!is->in_txn)
         log_change(st, sa, replaces ? "updated" : "added");
+    if (!sa->persist)
+        ipsec_persist_sa_added(st, sa);   /* new, or a larval SA's keys came */
     return 0;
 }
 
@@ -674,6 +681,7 @@ void ipsec_destroy(struct six_stack *st)
         return;
     timer_cancel(&is->tick);
     ipsec_txn_commit(st);
+    ipsec_persist_close(st, true);   /* a clean exit: exact numbers, before the SAs go */
     flush(st, 0, false);   /* the process ends: no "deleted" line per SA */
     ipsec_sp_flush(st);
     free(is->sa_added);

@@ -48,6 +48,8 @@ static void make_larval(struct ipsec_sa *sa)
     memset(sa->akey, 0, sizeof sa->akey);
     sa->akeylen = 0;
     sa->state = IPSEC_SA_LARVAL;
+    sa->persist = NULL;           /* the placeholder keys' record carries nothing */
+    sa->seq_mark = UINT64_MAX;
 }
 
 int ipsec_sa_add_larval(struct six_stack *st, uint8_t proto, uint8_t mode, const struct in6_addr *src,

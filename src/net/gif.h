@@ -88,6 +88,18 @@ void gif_addr4_changed(struct six_stack *st);
  * bound ESP SA's SPI and destination is another SA and moves no gif. */
 void gif_sa_moved(struct six_stack *st, uint8_t proto, uint32_t spi, const struct in6_addr *old_dst,
                   const struct in6_addr *new_dst);
+/* What the state directory keeps of a hometun server tunnel bound to an
+ * SA pair (src/ipsec/sa_persist.c): false when ifp is no such tunnel. */
+struct gif_server_ends {
+    uint32_t esp_out, esp_in;
+    struct in6_addr local, remote;
+};
+bool gif_server_ends(const struct ifnet *ifp, struct gif_server_ends *out);
+/* At start, from the state directory: a hometun server tunnel's remote end
+ * moves back to where its client last was, its bound SAs with it (as an
+ * authenticated NA would move it). 0, or -EINVAL (not a bound server
+ * tunnel, or an unfit address). */
+int gif_restore_remote(struct ifnet *ifp, const struct in6_addr *remote);
 
 /* Protocol 41 or 4 for one of our addresses: ifp/p as received, the outer
  * header (and IPv6 extension headers) taking off bytes, src/dst the outer

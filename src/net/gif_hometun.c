@@ -34,6 +34,7 @@
 #include "ipsec/ipsec.h"
 #include "wire/ip6.h"
 #include "wire/nd6.h"
+#include "core/log.h"
 
 #define GIF_NA_COUNT 3u                     /* RFC 4861 MAX_NEIGHBOR_ADVERTISEMENT */
 #define GIF_NA_INTERVAL_NS 1000000000ull    /* RFC 4861 RETRANS_TIMER */
@@ -326,4 +327,40 @@ void gif_na_input(struct ifnet *ifp, const struct pkt *p, const struct ip6_info 
     CTR_INC(st, gif, na_moved);
     six_event(st, LOG_INFO, "%s: NA with Override for %s moves the remote end %s -> %s", ifp->name,
               inet_ntop(AF_INET6, &na->target, t, sizeof t), addr_str(&old, a, sizeof a), addr_str(&to, b, sizeof b));
+}
+
+/* --- the state directory: a server tunnel's remote end across restarts --- */
+
+bool gif_server_ends(const struct ifnet *ifp, struct gif_server_ends *out)
+{
+    if (!gif_is(ifp))
+        return false;
+    const struct gif_softc *sc = ifp->drv;
+    if (sc->role != GIF_ROLE_SERVER || !sc->esp_out)
+        return false;
+    out->esp_out = sc->esp_out;
+    out->esp_in = sc->esp_in;
+    out->local = sc->local;
+    out->remote = sc->remote;
+    return true;
+}
+
+int gif_restore_remote(struct ifnet *ifp, const struct in6_addr *remote)
+{
+    struct gif_server_ends e;
+    if (!gif_server_ends(ifp, &e))
+        return -EINVAL;
+    struct gif_softc *sc = ifp->drv;
+    if (in6_is_v4mapped(remote) != sc->v4 || !gif_outer_addr_ok(remote) || in6_eq(remote, &sc->local))
+        return -EINVAL;
+    if (in6_eq(remote, &sc->remote))
+        return 0;
+    struct in6_addr old = sc->remote;
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+    sc->remote = *remote;
+    sas_follow(sc, &old, false);
+    CTR_INC(ifp->st, gif, remote_restored);
+    LOGI("%s: %s: remote end %s -> %s (restored from the state directory)", ifp->st->name, ifp->name,
+         addr_str(&old, a, sizeof a), addr_str(remote, b, sizeof b));
+    return 0;
 }

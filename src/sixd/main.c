@@ -24,14 +24,16 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-u USER] [-t SECS] [-i SECS] [-d] [-l]\n"
+            "usage: sixd [-f] [-c FILE] [-s SOCKET] [-p PIDFILE] [-n NAME] [-u USER] [-S DIR] [-t SECS] [-i SECS] [-d] [-l]\n"
             "            [-L text|json] [-F FACILITY]\n"
             "  -f          stay in the foreground (default: daemonize)\n"
             "  -c FILE     configuration: one sixctl command per line\n"
             "  -s SOCKET   control socket (default " DEFAULT_SOCKET ")\n"
             "  -p PIDFILE  write the daemon's pid there\n"
-            "  -n NAME     stack name for logs (default sixd)\n"
+            "  -n NAME     stack name for logs and the state file (default sixd)\n"
             "  -u USER     run as USER once devices and sockets are open (keeps CAP_NET_ADMIN, CAP_NET_RAW)\n"
+            "  -S DIR      state directory: SA numbers, replay windows, tunnel ends across restarts\n"
+            "              (default $STATE_DIRECTORY or /var/lib/sixstack; - for none)\n"
             "  -t SECS     a control connection must send a request within SECS (default 10)\n"
             "  -i SECS     close a control connection idle for SECS (default 60; 0: never)\n"
             "  -d          debug logging\n"
@@ -166,12 +168,13 @@ static int daemonize(const char *pidfile)
 int main(int argc, char **argv)
 {
     bool foreground = false, debug = false, use_syslog = false;
-    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd", *user = NULL;
+    const char *config = NULL, *sock = NULL, *pidfile_arg = NULL, *name = "sixd", *user = NULL,
+               *state_dir = NULL;
     unsigned request_ms = SIXD_CTL_REQUEST_TIMEOUT_MS, idle_ms = SIXD_CTL_IDLE_TIMEOUT_MS;
     int opt;
     static const struct option longopts[] = { { "version", no_argument, NULL, 'V' },
                                                { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
-    while ((opt = getopt_long(argc, argv, "fc:s:p:n:u:t:i:dlL:F:hV", longopts, NULL)) != -1) {
+    while ((opt = getopt_long(argc, argv, "fc:s:p:n:u:S:t:i:dlL:F:hV", longopts, NULL)) != -1) {
         switch (opt) {
         case 'f': foreground = true; break;
         case 'c': config = optarg; break;
@@ -180,6 +183,7 @@ int main(int argc, char **argv)
         case 'n': name = optarg; break;
         case 'u': user = optarg; break;
         case 'V': sixd_print_version(); return 0;
+        case 'S': state_dir = optarg; break;
         case 't':
             if (!parse_secs(optarg, 1, &request_ms)) {
                 fprintf(stderr, "sixd: -t %s: seconds from 1 to 86400\n", optarg);
@@ -251,8 +255,11 @@ int main(int argc, char **argv)
     evloop_set_idle(d.ev, on_idle, &d);
     (void)sixd_pfkey_init(&d);   /* without it PF_KEY requests are refused, the rest works */
 
+    if (sixd_state_open(&d, state_dir) < 0)
+        goto out;
     if (sixd_config_init(&d, config) < 0)
         goto out;
+    sixd_state_started(&d);
     if (control_open(&d) < 0) {
         fprintf(stderr, "sixd: cannot open control socket %s\n", sock_path);
         goto out;

@@ -39,6 +39,12 @@ struct cmd_out;
 int sixd_reload(struct sixd *d, struct cmd_out *report, char *err, size_t errlen);
 void sixd_config_fini(struct sixd *d);
 
+/* state.c: -S DIR (NULL: the default; "-": none). Call after the stack is
+ * made and before the configuration; 0, or -1 with the reason on stderr. */
+int  sixd_state_open(struct sixd *d, const char *dir);
+/* state.c: once the configuration is in: saved NAT-T peers and tunnel ends back. */
+void sixd_state_started(struct sixd *d);
+
 /* control.c */
 int  control_open(struct sixd *d);      /* bind + listen + register; 0 or -1 (logged) */
 void control_close(struct sixd *d);     /* close listener, unlink socket */

@@ -23,6 +23,9 @@ T_FAILED=0
 W=$(mktemp -d /tmp/six-interop.XXXXXX) || { echo "not ok - $T_NAME (mktemp)"; exit 1; }
 : > "$W/.pids"
 : > "$W/.netns"
+# Every sixd of a test keeps its state (sixd -S, default $STATE_DIRECTORY)
+# in the test's scratch folder, never in the host's /var/lib/sixstack.
+export STATE_DIRECTORY="$W/state"
 
 note() { printf '# %s\n' "$*" >&2; }
 ok()   { printf 'ok - %s\n' "$1"; }

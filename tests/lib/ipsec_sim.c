@@ -1,3 +1,6 @@
+#include <stdlib.h>
+#include <dirent.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 #include <arpa/inet.h>
@@ -151,4 +154,36 @@ bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stac
         six_close(sv, s);
     six_close(sv, ls);
     return ok;
+}
+
+char *sim_state_dir(const char *tag)
+{
+    char *d = malloc(64);
+    if (!d)
+        return NULL;
+    snprintf(d, 64, "/tmp/six-state-%s-XXXXXX", tag);
+    if (!mkdtemp(d)) {
+        free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void sim_state_dir_remove(char *dir)
+{
+    if (!dir)
+        return;
+    DIR *dp = opendir(dir);
+    struct dirent *e;
+    while (dp && (e = readdir(dp))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char path[512];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (dp)
+        closedir(dp);
+    rmdir(dir);
+    free(dir);
 }

@@ -30,4 +30,9 @@ bool sim_pump_tick(struct sim_world *w, struct six_stack *cl, int c, struct six_
 /* total bytes from cl to a listener on sv (port 8000), pattern-checked. */
 bool sim_tcp_transfer(struct sim_world *w, struct six_stack *cl, struct six_stack *sv, const char *to, size_t total);
 
+/* A fresh, empty state directory for a test (under /tmp), and its removal
+ * with the files in it. */
+char *sim_state_dir(const char *tag);
+void sim_state_dir_remove(char *dir);
+
 #endif

@@ -1,0 +1,57 @@
+/* sixd -S DIR: the state directory (src/ipsec/sa_persist.h says what it
+ * keeps and why). Default: $STATE_DIRECTORY (what systemd's
+ * StateDirectory= sets; its first path when it lists several), else
+ * /var/lib/sixstack. "-S -" keeps no state: a restart then starts every
+ * SA afresh and its peer refuses the repeated sequence numbers. */
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "sixd/sixd.h"
+#include "core/log.h"
+#include "ipsec/sa_persist.h"
+
+#define SIXD_STATE_DIR_DEFAULT "/var/lib/sixstack"
+
+static const char *default_dir(char *buf, size_t n)
+{
+    const char *env = getenv("STATE_DIRECTORY");
+    if (!env || !*env)
+        return SIXD_STATE_DIR_DEFAULT;
+    size_t len = strcspn(env, ":");
+    if (len >= n)
+        return SIXD_STATE_DIR_DEFAULT;
+    memcpy(buf, env, len);
+    buf[len] = 0;
+    return buf;
+}
+
+int sixd_state_open(struct sixd *d, const char *arg)
+{
+    char env[PATH_MAX], abs[PATH_MAX], err[PATH_MAX + 128];
+    const char *dir = arg ? arg : default_dir(env, sizeof env);
+    if (!strcmp(dir, "-")) {
+        LOGI("state: no state directory (-S -): SAs start afresh at every start");
+        return 0;
+    }
+    if (dir[0] != '/') {   /* daemonizing changes the working directory: keep the one meant */
+        char cwd[PATH_MAX];
+        if (!getcwd(cwd, sizeof cwd) || snprintf(abs, sizeof abs, "%s/%s", cwd, dir) >= (int)sizeof abs) {
+            fprintf(stderr, "sixd: -S %s: cannot resolve the path\n", dir);
+            return -1;
+        }
+        dir = abs;
+    }
+    if (ipsec_persist_open(d->st, dir, err, sizeof err) < 0) {
+        fprintf(stderr, "sixd: %s (-S DIR chooses another; -S - keeps no state)\n", err);
+        return -1;
+    }
+    return 0;
+}
+
+void sixd_state_started(struct sixd *d)
+{
+    ipsec_persist_restore(d->st);
+}
