@@ -602,9 +602,11 @@ static const struct cmd_verb verbs[] = {
     { "dns", cmd_dns, "server show cache",
       "dns server add|del ADDR [port N] | dns show | dns cache flush",
       "the stub resolver" },
-    { "ipsec", cmd_ipsec, "load exec sa spd flush",
+    { "ipsec", cmd_ipsec, "load exec sa spd flush state",
       "ipsec load FILE | ipsec exec SETKEY-TEXT\n"
-      "ipsec sa | ipsec spd | ipsec flush",
+      "ipsec sa | ipsec spd | ipsec flush\n"
+      "ipsec sa reset SPI [dst ADDR]\n"
+      "ipsec state [save | reserve N]",
       "setkey(8)-syntax SAs and policies (all or nothing); the SAD with NAT-T ports and last packets" },
     { "reload", cmd_reload, "",
       "reload",
