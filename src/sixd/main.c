@@ -280,7 +280,8 @@ int main(int argc, char **argv)
         LOGE("signalfd: %s", strerror(errno));
         goto out;
     }
-    if (user && sixd_drop_privileges(user, (const char *const[]){ sock_path, pidfile }, 2) < 0)
+    if (user && (sixd_drop_privileges(user, (const char *const[]){ sock_path, pidfile }, 2) < 0 ||
+                 sixd_state_check_writable(&d, user) < 0))
         goto out;
     LOGI("%s: ready, control socket %s", name, sock_path);
     sixd_notify("READY=1\nSTATUS=ready");
@@ -312,6 +313,7 @@ out:
     if (pidfile_ours)
         unlink(pidfile);
     free(sock_path);
+    free(d.state_dir);
     free(pidfile);
     LOGI("%s: exit %d", name, rc);
     return rc;

@@ -20,6 +20,7 @@ struct sixd {
     unsigned ctl_request_timeout_ms;   /* a control connection's first complete request */
     unsigned ctl_idle_timeout_ms;      /* no progress on a control connection (0: never) */
     struct cfg_state *cfg;             /* -c FILE as applied, for reloads (config.c) */
+    char *state_dir;                 /* state.c: the state directory in use, NULL: none */
 };
 
 #define SIXD_CTL_REQUEST_TIMEOUT_MS 10000u
@@ -44,6 +45,10 @@ void sixd_config_fini(struct sixd *d);
 int  sixd_state_open(struct sixd *d, const char *dir);
 /* state.c: once the configuration is in: saved NAT-T peers and tunnel ends back. */
 void sixd_state_started(struct sixd *d);
+/* state.c: after -u USER took effect: -1 (reason on stderr) when the state
+ * directory is not writable, which would stop every outbound SA at its
+ * first high-water mark (ipsec.drop_seq_unsaved) rather than at start. */
+int  sixd_state_check_writable(const struct sixd *d, const char *user);
 
 /* control.c */
 int  control_open(struct sixd *d);      /* bind + listen + register; 0 or -1 (logged) */

@@ -48,7 +48,19 @@ int sixd_state_open(struct sixd *d, const char *arg)
         fprintf(stderr, "sixd: %s (-S DIR chooses another; -S - keeps no state)\n", err);
         return -1;
     }
-    return 0;
+    d->state_dir = strdup(dir);
+    return d->state_dir ? 0 : -1;
+}
+
+int sixd_state_check_writable(const struct sixd *d, const char *user)
+{
+    if (!d->state_dir || access(d->state_dir, W_OK | X_OK) == 0)
+        return 0;
+    fprintf(stderr, "sixd: -u %s: state directory %s is not writable by %s: %s (chown it to %s; "
+            "systemd's StateDirectory= does; -S - keeps no state)\n", user, d->state_dir, user,
+            strerror(errno), user);
+    LOGE("-u %s: state directory %s is not writable", user, d->state_dir);
+    return -1;
 }
 
 void sixd_state_started(struct sixd *d)

@@ -131,7 +131,11 @@ grep -q "^READY=1" "$W/notify.txt" && ok "sd_notify: READY=1 reached \$NOTIFY_SO
 # a usual host (udev's rule; this container has it 0600): `link add` of a TUN
 # after the drop needs only the device node's permission and CAP_NET_ADMIN
 mknod -m 0666 "$W/tun" c 10 200
-unshare -m --propagation private sh -c "mount --bind '$W/tun' /dev/net/tun && exec ip netns exec '$HC' '$SIXD' -f -d -n hc -u nobody -c '$W/hc.conf' -s '$W/hc.sock'" >"$W/hc.log" 2>&1 &
+# the state directory belongs to the user sixd becomes (as systemd's
+# StateDirectory= makes it): the high-water marks are written after the drop
+chmod o+x "$W"   # nobody must reach its directory below the scratch folder
+install -d -m 0700 -o nobody "$W/hc-state"
+unshare -m --propagation private sh -c "mount --bind '$W/tun' /dev/net/tun && exec ip netns exec '$HC' '$SIXD' -f -d -n hc -u nobody -S '$W/hc-state' -c '$W/hc.conf' -s '$W/hc.sock'" >"$W/hc.log" 2>&1 &
 HCPID=$!; track_pid $HCPID
 for _ in $(seq 100); do "$SIXCTL" -s "$W/hc.sock" stats ip6.in_receives >/dev/null 2>&1 && break; sleep 0.1; done
 sed 's/eth1/h1/' "$EX/client-host.sh" > "$W/client-host.sh"
@@ -151,6 +155,11 @@ if nsrun "$HH" ping -6 -c 3 -i 0.3 -W 5 2001:db8:ffff:ff::2 >"$W/ping.log" 2>&1 
    nsrun "$HH" ping -6 -c 3 -i 0.3 -W 5 2001:db8:ffff:ff::2 >>"$W/ping.log" 2>&1; then
   ok "installed sixd (client as nobody, server) run the shipped hometun example: the home host pings the server side through ESP"
 else fail "hometun example with the installed sixd" "$(cat "$W/ping.log"; tail -5 "$W/hc.log")"; fi
+install -d -m 0700 "$W/root-state"
+out=$("$SIXD" -f -n rs -u nobody -S "$W/root-state" -s "$W/rs.sock" 2>&1); rc=$?
+[[ $rc != 0 && $out == *"state directory $W/root-state is not writable by nobody"* ]] &&
+  ok "sixd -u nobody with a state directory only root can write: refused at start, exit $rc" ||
+  fail "sixd -u with an unwritable state directory" "rc=$rc $out"
 out=$("$SIXD" -f -u no-such-user-$$ -s "$W/x.sock" 2>&1); rc=$?
 [[ $rc != 0 && $out == *"-u no-such-user-$$: no such user"* && ! -e $W/x.sock ]] &&
   ok "sixd -u with an unknown user: a clear error, exit $rc" || fail "sixd -u unknown user" "rc=$rc $out"
