@@ -62,6 +62,8 @@ struct sock {
     /* TCP */
     struct tcpcb *tp;
     bool nodelay, keepalive;
+    bool linger_on;                        /* SO_LINGER; with linger_secs 0, close() resets */
+    int linger_secs;
     uint8_t cc;                            /* enum tcp_cc */
     int keep_idle, keep_intvl, keep_cnt;   /* seconds, seconds, probes; 0: defaults */
     int backlog, aq_head, aq_len, n_syn;   /* listener: accept queue of established children */

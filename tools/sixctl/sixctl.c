@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
+#include "paths.h"
 
 #define DEFAULT_SOCKET "/run/sixd.sock"
 
@@ -48,12 +49,38 @@ static void print_err(void *arg, const char *text, size_t len)
     }
 }
 
+/* A stream's bytes (sixctl nc): straight to standard output, after any text. */
+static bool write_data(void *arg, const uint8_t *data, size_t len)
+{
+    fflush(stdout);
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return false;
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* One command. A single command from the command line may stream (sixctl
+ * nc: standard input and output joined to a connection); the lines of -f
+ * may not (standard input may be the file). */
 static int call(int fd, const char *sock, uint32_t flags, int argc, char **argv,
                 const char *where)
 {
     struct errctx e = { where, true };
     int status = 1;
-    int r = ctl_io_call(fd, flags, argc, argv, print_out, print_err, &e, &status);
+    if (sixctl_abs_paths(argc, argv) < 0) {
+        fprintf(stderr, "sixctl: %s%scannot make a file name absolute: %s\n", where ? where : "",
+                where ? ": " : "", strerror(errno));
+        return 1;
+    }
+    int r = where ? ctl_io_call(fd, flags, argc, argv, print_out, print_err, &e, &status)
+                  : ctl_io_call_stream(fd, flags, argc, argv, STDIN_FILENO, write_data, print_out,
+                                       print_err, &e, &status);
     fflush(stdout);
     if (!e.at_line_start)
         fputc('\n', stderr);
