@@ -7,8 +7,10 @@
   early  BIND PORT N         listen, accept one, read N bytes, close (unread data: RST)
   hold   BIND PORT OUT       listen, accept one, read 1 KiB every 0.2 s; OUT gets
                              'reset', 'eof' or 'timeout' (20 s)
-  source ADDR PORT IN OUT    connect (retrying 10 s), send IN, shut the sending
-                             side, read to EOF into OUT
+  source ADDR PORT IN OUT [WATCH]
+                             connect (retrying 10 s), send IN, shut the sending
+                             side, read to EOF into OUT; with WATCH, send the
+                             second half of IN only once the first is in WATCH
   probe  ADDR PORT           connect once: prints 'refused' or 'open'
 A listener creates OUT.ready once it listens."""
 import os
@@ -109,7 +111,17 @@ def main():
                 time.sleep(0.1)
         c.settimeout(30)
         with open(rest[0], 'rb') as f:
-            c.sendall(f.read())
+            data = f.read()
+        half = len(data) // 2
+        c.sendall(data[:half])
+        if len(rest) > 2:       # the first half must come out of WATCH while we wait
+            t0 = time.time()
+            while os.path.getsize(rest[2]) < half:
+                if time.time() - t0 > 10:
+                    sys.exit('%s: %d bytes of %d after 10 s: not streamed'
+                             % (rest[2], os.path.getsize(rest[2]), half))
+                time.sleep(0.05)
+        c.sendall(data[half:])
         c.shutdown(socket.SHUT_WR)
         read_all(c, rest[1])
         c.close()
