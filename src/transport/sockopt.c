@@ -237,7 +237,7 @@ int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void
         if (l.l_linger < 0)
             FAIL(EINVAL);
         so->linger_on = l.l_onoff != 0;
-        so->linger_secs = l.l_linger;
+        so->linger_secs = (uint16_t)(l.l_linger > 65535 ? 65535 : l.l_linger);
         return 0;
     }
     if (level == SOL_SOCKET && name == SO_KEEPALIVE && so->type == SOCK_STREAM) {
