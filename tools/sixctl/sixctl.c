@@ -25,7 +25,7 @@ static void usage(FILE *f)
 }
 
 /* Error text from sixd: each line goes to stderr as "sixctl: [FILE:LINE: ]text". */
-struct errctx { const char *where; bool at_line_start; };
+struct errctx { const char *where; bool at_line_start; int out_errno; };
 
 static void print_out(void *arg, const char *text, size_t len)
 {
@@ -52,13 +52,16 @@ static void print_err(void *arg, const char *text, size_t len)
 /* A stream's bytes (sixctl nc): straight to standard output, after any text. */
 static bool write_data(void *arg, const uint8_t *data, size_t len)
 {
+    struct errctx *e = arg;
     fflush(stdout);
     while (len > 0) {
         ssize_t n = write(STDOUT_FILENO, data, len);
         if (n < 0 && errno == EINTR)
             continue;
-        if (n <= 0)
+        if (n <= 0) {
+            e->out_errno = n < 0 ? errno : EIO;
             return false;
+        }
         data += n;
         len -= (size_t)n;
     }
@@ -71,7 +74,7 @@ static bool write_data(void *arg, const uint8_t *data, size_t len)
 static int call(int fd, const char *sock, uint32_t flags, int argc, char **argv,
                 const char *where)
 {
-    struct errctx e = { where, true };
+    struct errctx e = { where, true, 0 };
     int status = 1;
     if (sixctl_abs_paths(argc, argv) < 0) {
         fprintf(stderr, "sixctl: %s%scannot make a file name absolute: %s\n", where ? where : "",
@@ -85,7 +88,9 @@ static int call(int fd, const char *sock, uint32_t flags, int argc, char **argv,
     if (!e.at_line_start)
         fputc('\n', stderr);
     if (r < 0) {
-        if (r == CTL_E_IO || r == CTL_E_EOF)
+        if (e.out_errno)     /* closing the connection aborts the command */
+            fprintf(stderr, "sixctl: standard output: %s\n", strerror(e.out_errno));
+        else if (r == CTL_E_IO || r == CTL_E_EOF)
             fprintf(stderr, "sixctl: %s%s%s: %s\n", where ? where : "", where ? ": " : "", sock,
                     r == CTL_E_EOF || errno == 0 ? "sixd closed the connection" : strerror(errno));
         else
