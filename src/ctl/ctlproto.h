@@ -55,7 +55,8 @@
  *                  the DATA frames before the EXIT; or an error).
  *   client → sixd  CTL_DATA frames (1..CTL_MAX_DATA bytes of its standard
  *                  input), then one CTL_EOF (empty): its input ended (nc
- *                  shuts the connection's sending side). A client that
+ *                  shuts the connection's sending side; shutting the
+ *                  socket's sending side says the same). A client that
  *                  stops after CTL_EXIT may simply close; one that keeps
  *                  the connection for more requests sends CTL_EOF first:
  *                  DATA frames that arrive after the command's EXIT are

@@ -292,8 +292,13 @@ static bool stream_take(struct conn *c)
         uint32_t plen;
         size_t off = c->consumed;
         long n = ctl_frame_peek(c->rbuf + off, c->rlen - off, &type, &pl, &plen);
-        if (n == CTL_E_AGAIN)
+        if (n == CTL_E_AGAIN) {
+            if (c->eof && c->stream.opened && !c->stream.in_eof) {
+                sixd_stream_put_eof(&c->stream);   /* shutdown(SHUT_WR) without CTL_EOF: the same */
+                moved = true;
+            }
             break;
+        }
         int e = n < 0 ? (int)n : 0;
         if (!e && type != CTL_DATA && type != CTL_EOF)
             break;

@@ -12,6 +12,8 @@
 #     the reset, ctl.stream_aborted, tcp.close_linger_rst) and keeps
 #     answering; a killed `nc -l` frees its port;
 #   - the one-shot TEXT form still works;
+#   - raw protocol clients (ctl_stream_client.py): shutdown(SHUT_WR) as the
+#     end of input, DATA before CTL_STREAM refused, late DATA dropped;
 #   - file names given to sixctl are resolved in sixctl's directory
 #     (capture, ipsec load, http get -o, -f), not in sixd's.
 . "$(dirname "$0")/lib.sh"
@@ -143,6 +145,28 @@ else fail "nc HOST PORT TEXT still sends TEXT" "rc=$rc '$out' got '$(cat "$W/tex
 out=$(ctl s -f <(echo "nc 2001:db8:1::1 $port") 2>&1); rc=$?
 if ((rc == 2)) && [[ $out == *"streams standard input: only from sixctl"* ]]; then ok "nc without TEXT where nothing can stream (-f) says why"
 else fail "nc without TEXT where nothing can stream (-f) says why" "rc=$rc $out"; fi
+
+# --- raw protocol clients: what sixctl never does
+CLIENT=$PWD/tests/interop/ctl_stream_client.py
+port=$((port + 1))
+peer sink :: $port "$W/shutwr"
+out=$(timeout 30 "$PY" "$CLIENT" shutwr "$W/s.sock" 2001:db8:1::1 $port 'by shutdown'); rc=$?
+wait "$PEER_PID"
+if [[ $out == "exit 0" && $(cat "$W/shutwr") == "by shutdown" ]]; then ok "a client's shutdown(SHUT_WR) ends the stream's input as CTL_EOF does"
+else fail "a client's shutdown(SHUT_WR) ends the stream's input as CTL_EOF does" "rc=$rc '$out' peer got '$(cat "$W/shutwr")'"; fi
+port=$((port + 1))
+out=$(timeout 30 "$PY" "$CLIENT" early "$W/s.sock" - $port); rc=$?
+if [[ $out == "exit 2 sixd: malformed request: unknown frame type" ]] && ctl s stats ip6.in_receives >/dev/null &&
+   [[ $(nsrun "$N" "$PY" "$PEER" probe 2001:db8:1::2 $port) == refused ]]; then
+  ok "DATA before CTL_STREAM: malformed request, the listener is gone, sixd answers"
+else fail "DATA before CTL_STREAM: malformed request, the listener is gone, sixd answers" "rc=$rc '$out'"; fi
+port=$((port + 1))
+peer early :: $port "$W/late" 1
+late0=$(ctr ctl.stream_data_late)
+out=$(timeout 30 "$PY" "$CLIENT" late "$W/s.sock" 2001:db8:1::1 $port); rc=$?
+wait "$PEER_PID"
+if [[ $out == "exit 0 then 0 $((late0 + 1))" ]]; then ok "DATA after the command's EXIT is dropped up to the client's EOF; the connection goes on"
+else fail "DATA after the command's EXIT is dropped up to the client's EOF; the connection goes on" "rc=$rc '$out'"; fi
 
 # --- file names are resolved where sixctl runs
 mkdir -p "$W/cwd"
