@@ -6,8 +6,10 @@
 
 /* Rewrite, in argv, each argument that names a file or directory (capture
  * IF FILE, ipsec load FILE, http get -o FILE, serve http root DIR) and is
- * relative, to an absolute path (malloc'd, kept to the end of the process).
- * 0, or -1 with errno (getcwd failed, out of memory). */
-int sixctl_abs_paths(int argc, char **argv);
+ * relative, to an absolute path. The new strings are malloc'd and also put
+ * in owned[] (argc entries, NULL where nothing changed) for
+ * sixctl_free_paths(). 0, or -1 with errno (getcwd failed, out of memory). */
+int sixctl_abs_paths(int argc, char **argv, char **owned);
+void sixctl_free_paths(int argc, char **owned);
 
 #endif

@@ -76,14 +76,19 @@ static int call(int fd, const char *sock, uint32_t flags, int argc, char **argv,
 {
     struct errctx e = { where, true, 0 };
     int status = 1;
-    if (sixctl_abs_paths(argc, argv) < 0) {
+    char *owned[CMD_MAX_ARGS];
+    if (sixctl_abs_paths(argc, argv, owned) < 0) {
         fprintf(stderr, "sixctl: %s%scannot make a file name absolute: %s\n", where ? where : "",
                 where ? ": " : "", strerror(errno));
+        sixctl_free_paths(argc, owned);
         return 1;
     }
     int r = where ? ctl_io_call(fd, flags, argc, argv, print_out, print_err, &e, &status)
                   : ctl_io_call_stream(fd, flags, argc, argv, STDIN_FILENO, write_data, print_out,
                                        print_err, &e, &status);
+    int r_errno = errno;
+    sixctl_free_paths(argc, owned);
+    errno = r_errno;
     fflush(stdout);
     if (!e.at_line_start)
         fputc('\n', stderr);
