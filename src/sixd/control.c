@@ -5,9 +5,10 @@
  *   READ   bytes accumulate in rbuf until a whole frame is there; a bad frame
  *          gets an error answer and the connection closes after it is sent.
  *   RUN    a command returned CMD_PENDING (ping): nothing more is parsed
- *          until its done() fires (but its stream's frames, see below). Completions are only recorded in done()
- *          and acted on from the event loop's idle hook (control_idle), never
- *          from inside the stack's own timer callbacks.
+ *          until its done() fires (but its stream's frames, see below).
+ *          Completions are only recorded in done() and acted on from the
+ *          event loop's idle hook (control_idle), never from inside the
+ *          stack's own timer callbacks.
  *   WRITE  the answer (OUT/ERR frames + EXIT) drains without blocking; no new
  *          request is started while an answer is still queued.
  * A client that goes away during RUN leaves an orphan: its fd is closed at
