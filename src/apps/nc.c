@@ -184,7 +184,8 @@ static void pump(struct nc_op *op)
 static void pipe_notify(void *arg)
 {
     struct nc_op *op = arg;
-    app_sock_kick(op->stream);                /* pump later, from the ready queue */
+    if (op->stream)
+        app_sock_kick(op->stream);            /* pump later, from the ready queue */
 }
 
 /* Stream mode: the connection as is up; join it to the pipe. */
@@ -193,8 +194,6 @@ static void stream_begin(struct nc_op *op, struct app_sock *as)
     op->stream = as;
     timer_cancel(&op->timeout);
     arm_idle(op);
-    op->p.pipe->notify = pipe_notify;
-    op->p.pipe->notify_arg = op;
     op->p.pipe->open(op->p.pipe);
     pump(op);
 }
@@ -419,6 +418,10 @@ static struct nc_op *op_new(struct six_stack *st, const struct nc_params *p, nc_
     op->as.sd = op->cs.sd = -1;
     op->deadline = six_now(st) + (uint64_t)(p->wait_ms ? p->wait_ms : 1) * 1000000ull;
     timer_init(&op->timeout, on_timeout, op);
+    if (p->pipe) {                    /* taken now: the owner knows this command streams */
+        p->pipe->notify = pipe_notify;
+        p->pipe->notify_arg = op;
+    }
     return op;
 }
 

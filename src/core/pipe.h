@@ -23,7 +23,8 @@ struct six_pipe {
     bool   (*eof)(struct six_pipe *p);      /* the input ended and every byte was consumed */
     size_t (*room)(struct six_pipe *p);     /* bytes write() takes now */
     void   (*write)(struct six_pipe *p, const void *data, size_t n);   /* n <= room() */
-    /* set by the user */
+    /* set by the user when it takes the pipe (at once, before open()): the
+     * owner then knows the command streams; cleared when it lets go */
     void (*notify)(void *arg);
     void *notify_arg;
 };

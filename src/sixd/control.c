@@ -123,10 +123,16 @@ static void conn_free(struct conn *c)
 
 /* The client is gone (EOF, error). Free now, unless a command is still
  * pending: then only the fd goes, and the struct waits for done(). */
+/* A command that took the connection's stream (sixctl nc) is running. */
+static bool conn_streaming(const struct conn *c)
+{
+    return c->running && !c->completed && c->ctx.stream && c->stream.pipe.notify;
+}
+
 static void conn_hangup(struct conn *c)
 {
     LOGD("ctl[%u]: client closed%s", c->id, c->running ? " during a pending command" : "");
-    if (c->running && !c->completed && c->ctx.stream) {
+    if (conn_streaming(c)) {
         LOGI("ctl[%u]: client left during a streaming command (%s): aborted", c->id, c->ctx.pending_what);
         CTR_INC(c->d->st, ctl, stream_aborted);
         six_cmd_cancel(&c->ctx);
@@ -350,7 +356,7 @@ static bool conn_process(struct conn *c)
             return false;
         if (c->fd < 0 || c->close_after_write)
             return true;
-        if (c->running && c->ctx.stream && !c->completed) {
+        if (conn_streaming(c)) {
             if (!stream_take(c))
                 continue;      /* flush the error, then close */
             sixd_stream_notify(&c->stream);   /* room may have come with the flush */

@@ -135,6 +135,17 @@ p1=$(nsrun "$N" "$PY" "$PEER" probe 2001:db8:1::2 $port)
 if [[ $p1 == refused ]] && ctl s stats ip6.in_receives >/dev/null; then ok "sixctl nc -l killed: sixd closes its listener and keeps answering"
 else fail "sixctl nc -l killed: sixd closes its listener and keeps answering" "probe after kill: $p1"; fi
 
+# a command that does not stream (ping) is left alone when its sixctl goes: not a stream abort
+aborted0=$(ctr ctl.stream_aborted)
+"$SIXCTL" -s "$W/s.sock" ping 2001:db8:1::1 -c 3 > /dev/null 2>&1 &
+cpid=$!
+sleep 0.5
+kill -KILL "$cpid"; wait "$cpid" 2>/dev/null
+sleep 0.2
+aborted=$(ctr ctl.stream_aborted)
+if ((aborted == aborted0)) && ctl s stats ip6.in_receives >/dev/null; then ok "sixctl ping killed: not counted as an aborted stream"
+else fail "sixctl ping killed: not counted as an aborted stream" "ctl.stream_aborted $aborted0 -> $aborted"; fi
+
 # --- the one-shot TEXT form
 port=$((port + 1))
 peer sink :: $port "$W/text"
