@@ -188,7 +188,7 @@ static void pipe_notify(void *arg)
         app_sock_kick(op->stream);            /* pump later, from the ready queue */
 }
 
-/* Stream mode: the connection as is up; join it to the pipe. */
+/* Stream mode: the connection is up; join it to the pipe. */
 static void stream_begin(struct nc_op *op, struct app_sock *as)
 {
     op->stream = as;
