@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <netinet/in.h>
 #include "core/timer.h"
+#include "core/pipe.h"
 
 #define APPS_WHY_MAX 320              /* failure texts: room for a name and the addresses tried */
 
@@ -154,6 +155,15 @@ struct nc_params {
     const void *text;
     size_t text_len;
     unsigned wait_ms;
+    /* Stream mode (TCP): instead of text, the connection is joined to this
+     * pipe (sixctl's standard input and output) until the peer closes: the
+     * pipe's input goes out, its end shuts our sending side; what comes in
+     * goes to the pipe; data_fn is not called. wait_ms bounds the connect
+     * (listen: the wait for a connection; 0: none), idle_ms the time without
+     * a byte either way once connected (0: none). Cancelling resets the
+     * connection (SO_LINGER 0). */
+    struct six_pipe *pipe;
+    unsigned idle_ms;
 };
 struct nc_result {
     int err;                      /* 0 ok */

@@ -3,7 +3,15 @@
  * or a dual-stack listen for the first message (TCP: one connection read to
  * its end; UDP: one datagram). A host name is looked up with the stack's
  * resolver: TCP tries its addresses in turn (dial.c), UDP sends to the
- * first. */
+ * first.
+ *
+ * Stream mode (p.pipe, `sixctl nc HOST PORT < file`, `sixctl nc -l PORT`):
+ * once the TCP connection is up, pump() moves bytes both ways between it
+ * and the pipe, each way only as fast as the other end takes them (peek/
+ * consume against six_send, room() against six_recv), so no buffer here
+ * grows: a slow peer keeps the client's bytes in the pipe, a slow client
+ * closes the TCP window. The pipe's end shuts our sending side; the peer's
+ * FIN, once everything before it is in the pipe, ends the op. */
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -32,10 +40,14 @@ struct nc_op {
     bool connected;
     struct app_dial *dial;            /* a host name being looked up (and, TCP, connected to) */
     uint64_t deadline;                /* ns: the end of the wait from the start */
+    struct app_sock *stream;          /* stream mode: the connection joined to p.pipe, once up */
+    bool out_shut;                    /* stream mode: the pipe ended, our FIN is queued */
 };
 
 static void op_free(struct nc_op *op)
 {
+    if (op->p.pipe)
+        op->p.pipe->notify = NULL;
     app_dial_cancel(op->dial);
     app_sock_close(&op->cs);
     app_sock_close(&op->as);
@@ -53,6 +65,11 @@ void nc_cancel(struct nc_op *op)
 {
     if (!op)
         return;
+    if (op->stream && op->stream->sd >= 0) {
+        /* nobody is left to read or write: reset, do not let it linger */
+        struct linger l = { .l_onoff = 1, .l_linger = 0 };
+        six_setsockopt(op->st, op->stream->sd, SOL_SOCKET, SO_LINGER, &l, sizeof l);
+    }
     apps_obj_del(&op->obj);
     op_free(op);
 }
@@ -102,9 +119,92 @@ static bool stream_read(struct nc_op *op, struct app_sock *as)
     }
 }
 
+static void arm_idle(struct nc_op *op)
+{
+    if (op->p.idle_ms)
+        apps_timer_arm(op->st, &op->timeout, op->p.idle_ms);
+}
+
+/* Stream mode: move what can move, both ways. */
+static void pump(struct nc_op *op)
+{
+    struct six_pipe *pp = op->p.pipe;
+    int sd = op->stream->sd;
+    bool moved = false;
+    while (!op->out_shut) {                   /* client → peer */
+        const void *d;
+        size_t n = pp->peek(pp, &d);
+        if (n == 0) {
+            if (pp->eof(pp)) {
+                six_shutdown(op->st, sd, SHUT_WR);
+                op->out_shut = true;
+            }
+            break;
+        }
+        ssize_t k = six_send(op->st, sd, d, n, 0);
+        if (k < 0) {
+            if (errno == EAGAIN)
+                break;
+            if (errno == EPIPE || errno == ECONNRESET)
+                finish(op, errno, "the peer closed the connection (%zu bytes sent)", op->sent);
+            else
+                finish(op, errno, "send: %s", strerror(errno));
+            return;
+        }
+        pp->consume(pp, (size_t)k);
+        op->sent += (size_t)k;
+        moved = true;
+    }
+    for (;;) {                                /* peer → client */
+        uint8_t buf[16384];
+        size_t room = pp->room(pp);
+        if (room == 0)
+            break;
+        ssize_t k = six_recv(op->st, sd, buf, room < sizeof buf ? room : sizeof buf, 0);
+        if (k > 0) {
+            pp->write(pp, buf, (size_t)k);
+            op->res.got_reply = true;
+            op->res.bytes += (unsigned long long)k;
+            moved = true;
+            continue;
+        }
+        if (k == 0) {
+            finish(op, 0, NULL);              /* the peer closed; all it sent is in the pipe */
+            return;
+        }
+        if (errno == EAGAIN)
+            break;
+        finish(op, errno, "%s", errno == ECONNRESET ? "connection reset by peer" : strerror(errno));
+        return;
+    }
+    if (moved)
+        arm_idle(op);
+}
+
+static void pipe_notify(void *arg)
+{
+    struct nc_op *op = arg;
+    if (op->stream)
+        app_sock_kick(op->stream);            /* pump later, from the ready queue */
+}
+
+/* Stream mode: the connection is up; join it to the pipe. */
+static void stream_begin(struct nc_op *op, struct app_sock *as)
+{
+    op->stream = as;
+    timer_cancel(&op->timeout);
+    arm_idle(op);
+    op->p.pipe->open(op->p.pipe);
+    pump(op);
+}
+
 static void tcp_ev(struct app_sock *as, short rev)
 {
     struct nc_op *op = as->ctx;
+    if (op->stream) {
+        pump(op);
+        return;
+    }
     if (!op->connected) {
         if (rev & POLLERR) {
             int e = 0;
@@ -116,6 +216,10 @@ static void tcp_ev(struct app_sock *as, short rev)
         if (!(rev & POLLOUT))
             return;
         op->connected = true;
+        if (op->p.pipe) {
+            stream_begin(op, as);
+            return;
+        }
     }
     while (op->sent < op->p.text_len) {
         ssize_t n = six_send(op->st, as->sd, op->text + op->sent, op->p.text_len - op->sent, 0);
@@ -183,7 +287,11 @@ static void udp_ev(struct app_sock *as, short rev)
 
 static void conn_ev(struct app_sock *as, short rev)
 {
-    stream_read(as->ctx, as);
+    struct nc_op *op = as->ctx;
+    if (op->stream)
+        pump(op);
+    else
+        stream_read(op, as);
 }
 
 static void listen_ev(struct app_sock *as, short rev)
@@ -199,12 +307,18 @@ static void listen_ev(struct app_sock *as, short rev)
     apps_sa_str((struct sockaddr *)&from, op->res.peer, sizeof op->res.peer);
     app_sock_close(&op->as);          /* one connection only */
     app_sock_init(&op->cs, op->st, sd, conn_ev, op);
+    if (op->p.pipe)
+        stream_begin(op, &op->cs);
 }
 
 static void on_timeout(struct timer *t, void *arg)
 {
     struct nc_op *op = arg;
-    if (!op->p.listen && !op->p.udp && !op->connected)
+    if (op->stream)
+        finish(op, 0, NULL);          /* -w: idle that long, closed quietly as nc does */
+    else if (op->p.pipe && op->p.listen)
+        finish(op, ETIMEDOUT, "no connection within %u s", op->p.wait_ms / 1000);
+    else if (!op->p.listen && !op->p.udp && !op->connected)
         finish(op, ETIMEDOUT, "connect: timed out");
     else if (op->p.listen && !op->res.got_reply)
         finish(op, ETIMEDOUT, "nothing received within %u s", op->p.wait_ms / 1000);
@@ -247,7 +361,8 @@ static int open_listen(struct nc_op *op)
 /* The op's socket is open: wait for it (the timer ends the wait at `at`). */
 static void op_go(struct nc_op *op, int sd, uint64_t at)
 {
-    timer_arm_at(op->st->tw, &op->timeout, at);
+    if (!(op->p.pipe && !op->p.wait_ms))  /* a stream's listen may wait forever */
+        timer_arm_at(op->st->tw, &op->timeout, at);
     app_sock_init(&op->as, op->st, sd, op->p.udp ? udp_ev : op->p.listen ? listen_ev : tcp_ev, op);
 }
 
@@ -303,6 +418,10 @@ static struct nc_op *op_new(struct six_stack *st, const struct nc_params *p, nc_
     op->as.sd = op->cs.sd = -1;
     op->deadline = six_now(st) + (uint64_t)(p->wait_ms ? p->wait_ms : 1) * 1000000ull;
     timer_init(&op->timeout, on_timeout, op);
+    if (p->pipe) {                    /* taken now: the owner knows this command streams */
+        p->pipe->notify = pipe_notify;
+        p->pipe->notify_arg = op;
+    }
     return op;
 }
 

@@ -65,7 +65,7 @@
     X(udp, in_datagrams) X(udp, drop_no_port) X(udp, out_datagrams) X(udp, delivered) X(udp, drop_rcvbuf_full) \
     X(udp, out_errors) X(raw6, delivered) X(raw6, drop_rcvbuf_full) X(raw6, out_msgs) \
     X(tcp, drop_no_listener) X(tcp, out_rst) X(tcp, in_segs) X(tcp, out_segs) X(tcp, established) \
-    X(tcp, drop_conn_limit) X(tcp, tw_recycled) X(tcp, drop_listen_overflow) X(tcp, close_unread_rst) \
+    X(tcp, drop_conn_limit) X(tcp, tw_recycled) X(tcp, drop_listen_overflow) X(tcp, close_unread_rst) X(tcp, close_linger_rst) \
     X(tcp, rexmt) X(tcp, rexmt_timeout) X(tcp, fast_rexmt) X(tcp, tlp_probe) X(tcp, tlp_recovery) X(tcp, rexmt_lost) X(tcp, challenge_ack) X(tcp, drop_bad_ack) \
     X(tcp, drop_out_of_window) X(tcp, drop_syn_in_window) X(tcp, rst_in_window) X(tcp, drop_rst_out_of_window) \
     X(tcp, ooo_queued) X(tcp, drop_ooo_full) X(tcp, drop_after_close) X(tcp, dup_data) X(tcp, persist_probe) \
@@ -119,7 +119,8 @@
     X(gif, drop_na_target) X(gif, drop_peer_moved) X(gif, remote_restored) \
     /* sixd's control socket (sixd/control.c): connections closed or refused, input dropped */ \
     X(ctl, request_timeout) X(ctl, idle_timeout) X(ctl, evicted) X(ctl, refused_full) \
-    X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof)
+    X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof) \
+    X(ctl, stream_aborted) X(ctl, stream_data_late)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -591,8 +591,9 @@ static const struct cmd_verb verbs[] = {
       "http get URL [-o FILE] [-w SECS]",
       "the stack's HTTP client (addresses or names)" },
     { "nc", cmd_nc, "",
-      "nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT",
-      "TCP/UDP client and one-shot listener" },
+      "nc [-w SECS] HOST PORT | nc -l [-w SECS] PORT     (stdin/stdout over TCP, from sixctl)\n"
+      "nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l -u [-v] [-w SECS] PORT   (one-shot probe)",
+      "TCP client and listener streaming sixctl's stdin/stdout; UDP and one-shot probes" },
     { "socks5", cmd_socks5, "start stop show",
       "socks5 start [bind ADDR] [port N] | socks5 stop | socks5 show",
       "SOCKS5 server on a host socket into the stack" },

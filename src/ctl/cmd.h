@@ -9,6 +9,7 @@
 
 struct six_stack;
 struct evloop;
+struct six_pipe;
 
 /* Growable output buffer (control plane: malloc is fine here). */
 struct cmd_out { char *buf; size_t len, cap; };
@@ -39,6 +40,10 @@ struct cmd_ctx {
      * stay valid until done() is called or six_cmd_cancel() is. */
     int pending;
     char pending_what[96];
+    /* The client's standard input and output (sixctl nc), when the caller
+     * can stream (sixd, for a request with CTL_F_STREAM); NULL elsewhere. A
+     * command that uses it calls open() once and keeps it until done(). */
+    struct six_pipe *stream;
 };
 
 /* Abandon a pending command (its client went away): done() is not called. */

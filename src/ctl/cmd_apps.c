@@ -373,10 +373,16 @@ static void nc_done(void *arg, const struct nc_result *r)
     pend_done(p, status);
 }
 
-/* nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT */
+/* nc [-u] [-N] [-w SECS] HOST PORT [TEXT] | nc -l [-u [-v]] [-w SECS] PORT
+ *
+ * With TEXT (or -u, or without a stream): the one-shot probe — send TEXT,
+ * answer with what came back. Without TEXT, from a client that streams
+ * (sixctl: ctx->stream), TCP: the client's standard input and output are
+ * joined to the connection until the peer closes (nc.c, stream mode); -l
+ * likewise for the first connection accepted. */
 int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
 {
-    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] HOST PORT TEXT | nc -l [-u [-v]] [-w SECS] PORT";
+    static const char usage[] = "usage: nc [-u] [-N] [-w SECS] HOST PORT [TEXT] | nc -l [-u [-v]] [-w SECS] PORT";
     struct nc_params np = { 0 };
     const char *pos[3];
     int npos = 0;
@@ -400,8 +406,16 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
             return cmd_usage(c, usage);
         pos[npos++] = o;
     }
-    if (np.listen ? npos != 1 : npos != 3)
+    if (np.listen ? npos != 1 : npos < 2)
         return cmd_usage(c, usage);
+    /* stream: TCP without TEXT, when the client can stream */
+    bool stream = !np.udp && (np.listen || npos == 2);
+    if (stream && !c->stream && !np.listen)
+        return cmd_usage(c, "nc HOST PORT without TEXT streams standard input: only from sixctl; %s", usage);
+    if (!np.listen && npos == 2 && np.udp)
+        return cmd_usage(c, "nc -u needs TEXT (one datagram); %s", usage);
+    if (stream && c->stream)
+        np.pipe = c->stream;
     if (np.anc && !(np.listen && np.udp))
         return cmd_usage(c, "nc: -v (ancillary data) goes with -l -u; %s", usage);
     if (!cmd_parse_ulong(pos[np.listen ? 0 : 1], 1, 65535, &v))
@@ -415,6 +429,8 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
                 return cmd_usage(c, "nc: '%s' is neither an IPv6 or IPv4 address nor a host name", pos[0]);
             np.name = pos[0];
         }
+    }
+    if (!np.listen && !np.pipe) {
         size_t tl = strlen(pos[2]);
         text = malloc(tl + 1);
         if (!text)
@@ -431,8 +447,13 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
         free(text);
         return cmd_fail(c, "nc needs an event loop to wait for the answer");
     }
-    /* -w: UDP reply wait 2 s, TCP until the peer closes (10 s at most), listen 30 s */
+    /* -w: UDP reply wait 2 s, TCP until the peer closes (10 s at most), listen 30 s;
+     * a stream: the connect (10 s) or the listen (no limit), then idle time (no limit) */
     np.wait_ms = (unsigned)(wait_set ? wait_s : np.listen ? 30 : np.udp ? 2 : 10) * 1000;
+    if (np.pipe) {
+        np.wait_ms = (unsigned)(wait_set ? wait_s : np.listen ? 0 : 10) * 1000;
+        np.idle_ms = (unsigned)(wait_set ? wait_s : 0) * 1000;
+    }
     struct pend *p = pend_new(c);
     if (!p) {
         free(text);
@@ -447,6 +468,6 @@ int cmd_nc(struct cmd_ctx *c, int argc, char **argv)
         return cmd_fail(c, "nc: %s", r.why);
     }
     /* 'u': a UDP send that wants its reply (exit 1 without one) */
-    snprintf(c->pending_what, sizeof c->pending_what, "%s", np.udp && !np.listen ? "udp" : "nc");
+    snprintf(c->pending_what, sizeof c->pending_what, "%s", np.udp && !np.listen ? "udp" : np.pipe ? "nc stream" : "nc");
     return pend_start(c, p);
 }

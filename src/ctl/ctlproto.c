@@ -119,6 +119,30 @@ int ctl_encode_frame(struct cmd_out *o, enum ctl_type type, const void *payload,
     return 0;
 }
 
+void ctl_encode_data(struct cmd_out *o, const void *data, size_t len)
+{
+    const uint8_t *d = data;
+    while (len > 0) {
+        uint32_t n = len > CTL_MAX_DATA ? CTL_MAX_DATA : (uint32_t)len;
+        memcpy(frame_start(o, CTL_DATA, n), d, n);
+        d += n;
+        len -= n;
+    }
+}
+
+int ctl_check_stream_frame(uint8_t type, uint32_t plen)
+{
+    switch (type) {
+    case CTL_DATA:
+        return plen == 0 ? CTL_E_LENGTH : plen > CTL_MAX_DATA ? CTL_E_TOOBIG : 0;
+    case CTL_STREAM:
+    case CTL_EOF:
+        return plen == 0 ? 0 : CTL_E_LENGTH;
+    default:
+        return CTL_E_TYPE;
+    }
+}
+
 long ctl_frame_peek(const uint8_t *buf, size_t len, uint8_t *type,
                     const uint8_t **payload, uint32_t *plen)
 {

@@ -42,6 +42,40 @@
  * CTL_MAX_PAYLOAD, BEGIN/COMMIT/ABORT with a payload) is a malformed
  * request.
  *
+ * Streams (`sixctl nc HOST PORT < file`): a command may connect the
+ * client's standard input and output to something in the stack (nc's TCP
+ * connection). A client that can stream sets CTL_F_STREAM on its request;
+ * a command that does not stream ignores it and answers as always.
+ *   sixd → client  CTL_STREAM (empty): the command has taken the stream
+ *                  (nc: the connection is up); only now may the client send.
+ *                  Then CTL_DATA frames (1..CTL_MAX_DATA bytes, for its
+ *                  standard output) and, as for every request, CTL_ERR
+ *                  text and one CTL_EXIT, which ends the command and the
+ *                  stream (nc: the peer closed and everything it sent is in
+ *                  the DATA frames before the EXIT; or an error).
+ *   client → sixd  CTL_DATA frames (1..CTL_MAX_DATA bytes of its standard
+ *                  input), then one CTL_EOF (empty): its input ended (nc
+ *                  shuts the connection's sending side; shutting the
+ *                  socket's sending side says the same). A client that
+ *                  stops after CTL_EXIT may simply close; one that keeps
+ *                  the connection for more requests sends CTL_EOF first:
+ *                  DATA frames that arrive after the command's EXIT are
+ *                  dropped up to that EOF (ctl.stream_data_late).
+ *   DATA or EOF without an open stream, DATA after EOF, an empty or
+ *   oversized DATA frame or a non-empty STREAM/EOF is a malformed request.
+ *   Closing the connection while the command runs aborts it (nc resets
+ *   its TCP connection, ctl.stream_aborted).
+ * Flow control is the stream socket's own, with bounded buffers and no
+ * extra frames: sixd takes a client's DATA frame off the socket only when
+ * its input buffer (SIXD_STREAM_IN_MAX) has room, which fills only as fast
+ * as the TCP connection takes bytes, so a fast stdin waits in the client's
+ * socket buffer; sixd reads from the TCP connection only while its queue
+ * towards the client holds less than SIXD_STREAM_OUT_MAX, so a client that
+ * does not read closes the TCP window, not sixd's memory. A client must
+ * keep reading while it waits to write (sixctl polls both). A running
+ * stream has no idle timeout on the control connection (nc -w sets one on
+ * the TCP connection).
+ *
  * The encoders and decoders are pure (no I/O); the ctl_io_* helpers do
  * blocking I/O for clients. */
 #ifndef SIX_CTL_CTLPROTO_H
@@ -65,11 +99,16 @@ enum ctl_type {
     CTL_PFKEY_BEGIN = 6,
     CTL_PFKEY_COMMIT = 7,
     CTL_PFKEY_ABORT = 8,
+    CTL_STREAM = 9,                      /* sixd → client: the command streams */
+    CTL_DATA = 10,                       /* both ways: stream bytes */
+    CTL_EOF = 11,                        /* client → sixd: end of its input */
 };
-#define CTL_TYPE_MAX CTL_PFKEY_ABORT
+#define CTL_TYPE_MAX CTL_EOF
+#define CTL_MAX_DATA 16384u              /* payload of one CTL_DATA frame */
 
-#define CTL_F_JSON 1u                    /* -j */
-#define CTL_F_ALL  CTL_F_JSON            /* flags a peer may set */
+#define CTL_F_JSON   1u                  /* -j */
+#define CTL_F_STREAM 2u                  /* the client can stream (CTL_STREAM) */
+#define CTL_F_ALL  (CTL_F_JSON | CTL_F_STREAM)   /* flags a peer may set */
 
 /* A decoded request; argv points into the payload buffer it was decoded from. */
 struct ctl_request {
@@ -100,6 +139,9 @@ void ctl_encode_exit(struct cmd_out *o, int status);
 /* One frame with a binary payload (CTL_PFKEY...): 0, or CTL_E_TOOBIG. */
 int  ctl_encode_frame(struct cmd_out *o, enum ctl_type type, const void *payload, size_t len);
 
+/* Bytes as CTL_DATA frames of at most CTL_MAX_DATA. Empty: nothing. */
+void ctl_encode_data(struct cmd_out *o, const void *data, size_t len);
+
 /* --- decoding --- */
 /* Look at the start of buf: if it holds a whole valid frame header and
  * payload, return the frame's total length (>0) with *type, *payload, *plen
@@ -110,6 +152,9 @@ long ctl_frame_peek(const uint8_t *buf, size_t len, uint8_t *type,
                     const uint8_t **payload, uint32_t *plen);
 /* Decode a CTL_REQ payload in place (strings stay in payload). 0 or CTL_E_*. */
 int  ctl_decode_request(uint8_t *payload, uint32_t plen, struct ctl_request *r);
+/* Check a stream frame's payload size (CTL_STREAM, CTL_DATA, CTL_EOF):
+ * 0, CTL_E_LENGTH or CTL_E_TOOBIG; CTL_E_TYPE for any other type. */
+int  ctl_check_stream_frame(uint8_t type, uint32_t plen);
 /* Decode a CTL_EXIT payload. 0 or CTL_E_LENGTH. */
 int  ctl_decode_exit(const uint8_t *payload, uint32_t plen, int *status);
 
@@ -135,5 +180,18 @@ int  ctl_io_call(int fd, uint32_t flags, int argc, char *const *argv,
 typedef void (*ctl_msg_fn)(void *arg, const uint8_t *msg, size_t len);
 int  ctl_io_pfkey(int fd, enum ctl_type type, const void *payload, size_t len,
                   ctl_msg_fn msg_fn, ctl_text_fn err_fn, void *arg, int *status);
+
+/* Send one request with CTL_F_STREAM and read its whole answer. If the
+ * command opens a stream (CTL_STREAM), bytes read from in_fd go to it
+ * (CTL_DATA, then CTL_EOF at its end) and its CTL_DATA payloads go to
+ * data_fn, while both directions are polled: waiting to send never stops
+ * the reading. in_fd is not read before CTL_STREAM. CTL_OUT text goes to
+ * out_fn, CTL_ERR to err_fn. Returns as ctl_io_call; data_fn returning
+ * false gives CTL_E_IO with its errno (the caller then closes the
+ * connection, which aborts the command). */
+typedef bool (*ctl_data_fn)(void *arg, const uint8_t *data, size_t len);
+int  ctl_io_call_stream(int fd, uint32_t flags, int argc, char *const *argv, int in_fd,
+                        ctl_data_fn data_fn, ctl_text_fn out_fn, ctl_text_fn err_fn, void *arg,
+                        int *status);
 
 #endif

@@ -5,9 +5,10 @@
  *   READ   bytes accumulate in rbuf until a whole frame is there; a bad frame
  *          gets an error answer and the connection closes after it is sent.
  *   RUN    a command returned CMD_PENDING (ping): nothing more is parsed
- *          until its done() fires. Completions are only recorded in done()
- *          and acted on from the event loop's idle hook (control_idle), never
- *          from inside the stack's own timer callbacks.
+ *          until its done() fires (but its stream's frames, see below).
+ *          Completions are only recorded in done() and acted on from the
+ *          event loop's idle hook (control_idle), never from inside the
+ *          stack's own timer callbacks.
  *   WRITE  the answer (OUT/ERR frames + EXIT) drains without blocking; no new
  *          request is started while an answer is still queued.
  * A client that goes away during RUN leaves an orphan: its fd is closed at
@@ -34,8 +35,19 @@
  *
  * PF_KEY frames (CTL_PFKEY...) are answered at once by pfkey.c; ACQUIRE and
  * EXPIRE for connections that REGISTERed are appended to their answer
- * queue from the stack's callbacks and sent from the idle hook. */
+ * queue from the stack's callbacks and sent from the idle hook.
+ *
+ * Streams (sixctl nc, ctlproto.h): a request with CTL_F_STREAM gets the
+ * connection's pipe (ctl_stream.c) in its cmd_ctx. While it runs, the
+ * client's CTL_DATA/CTL_EOF frames that follow the request in rbuf move
+ * into the pipe as it has room (so rbuf fills and reading stops when the
+ * command cannot pass bytes on), and the command's output joins the answer
+ * queue. The pipe only marks the connection changed; control_idle moves
+ * frames, flushes and tells the command. A client that goes away during a
+ * streaming command cancels it (nc resets its connection): nobody would
+ * read what it says, and a listener could wait forever. */
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,6 +57,7 @@
 #include <sys/un.h>
 #include "sixd/sixd.h"
 #include "sixd/sixd_pfkey.h"
+#include "sixd/ctl_stream.h"
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
 #include "core/counters.h"
@@ -79,6 +92,7 @@ struct conn {
     uint64_t connected_at;      /* ns, stack clock */
     uint64_t last_progress;     /* ns: request, completion or answer bytes sent */
     struct sixd_pfkey_conn pk;
+    struct sixd_stream stream;  /* ctx.stream points here during a streaming request */
 };
 
 static struct conn *conns;
@@ -103,14 +117,28 @@ static void conn_free(struct conn *c)
     cmd_out_free(&c->out);
     cmd_out_free(&c->err);
     sixd_pfkey_conn_free(&c->pk);
+    sixd_stream_free(&c->stream);
     free(c);
 }
 
 /* The client is gone (EOF, error). Free now, unless a command is still
  * pending: then only the fd goes, and the struct waits for done(). */
+/* A command that took the connection's stream (sixctl nc) is running. */
+static bool conn_streaming(const struct conn *c)
+{
+    return c->running && !c->completed && c->ctx.stream && c->stream.pipe.notify;
+}
+
 static void conn_hangup(struct conn *c)
 {
     LOGD("ctl[%u]: client closed%s", c->id, c->running ? " during a pending command" : "");
+    if (conn_streaming(c)) {
+        LOGI("ctl[%u]: client left during a streaming command (%s): aborted", c->id, c->ctx.pending_what);
+        CTR_INC(c->d->st, ctl, stream_aborted);
+        six_cmd_cancel(&c->ctx);
+        conn_free(c);
+        return;
+    }
     if (c->running && !c->completed) {
         evloop_del_fd(c->d->ev, c->fd);
         close(c->fd);
@@ -199,6 +227,8 @@ static void conn_answer(struct conn *c, int status)
     rbuf_consume(c, c->consumed);
     c->consumed = 0;
     c->running = c->completed = false;
+    c->ctx.stream = NULL;
+    sixd_stream_free(&c->stream);      /* late DATA up to the client's EOF is dropped */
     cmd_out_reset(&c->out);
     cmd_out_reset(&c->err);
 }
@@ -239,6 +269,84 @@ static bool conn_finish_eof(struct conn *c)
     return false;
 }
 
+/* Remove n bytes at off from rbuf (a stream frame behind the running request). */
+static void rbuf_drop(struct conn *c, size_t off, size_t n)
+{
+    memmove(c->rbuf + off, c->rbuf + off + n, c->rlen - off - n);
+    c->rlen -= n;
+}
+
+/* A malformed stream frame while its command runs: the command goes, the
+ * client gets the error and the connection closes. */
+static void stream_fail(struct conn *c, int e)
+{
+    six_cmd_cancel(&c->ctx);
+    c->running = c->completed = false;
+    c->ctx.stream = NULL;
+    sixd_stream_free(&c->stream);
+    protocol_error(c, e);
+}
+
+/* While a streaming command runs: move the client's DATA and EOF frames
+ * that follow the request into the pipe, as far as it has room. A frame of
+ * another type waits in rbuf for the command's end. false: stream_fail. */
+static bool stream_take(struct conn *c)
+{
+    bool moved = false;
+    for (;;) {
+        uint8_t type;
+        const uint8_t *pl;
+        uint32_t plen;
+        size_t off = c->consumed;
+        long n = ctl_frame_peek(c->rbuf + off, c->rlen - off, &type, &pl, &plen);
+        if (n == CTL_E_AGAIN) {
+            if (c->eof && c->stream.opened && !c->stream.in_eof) {
+                sixd_stream_put_eof(&c->stream);   /* shutdown(SHUT_WR) without CTL_EOF: the same */
+                moved = true;
+            }
+            break;
+        }
+        int e = n < 0 ? (int)n : 0;
+        if (!e && type != CTL_DATA && type != CTL_EOF)
+            break;
+        if (!e && (!c->stream.opened || c->stream.in_eof))
+            e = CTL_E_TYPE;        /* before CTL_STREAM, or after the client's EOF */
+        if (!e)
+            e = ctl_check_stream_frame(type, plen);
+        if (e) {
+            stream_fail(c, e);
+            return false;
+        }
+        if (type == CTL_EOF)
+            sixd_stream_put_eof(&c->stream);
+        else if (!sixd_stream_put(&c->stream, pl, plen))
+            break;                 /* full: the command takes bytes first */
+        rbuf_drop(c, off, (size_t)n);
+        moved = true;
+    }
+    if (moved)
+        sixd_stream_notify(&c->stream);
+    return true;
+}
+
+/* A stream frame with no command to take it: the tail of a finished
+ * stream (DATA dropped, EOF closes it) or a malformed request. */
+static void stream_late(struct conn *c, uint8_t type, uint32_t plen, size_t n)
+{
+    int e = ctl_check_stream_frame(type, plen);
+    if (!e && (type == CTL_STREAM || !c->stream.opened || c->stream.in_eof))
+        e = CTL_E_TYPE;
+    if (e) {
+        protocol_error(c, e);
+        return;
+    }
+    if (type == CTL_EOF)
+        c->stream.in_eof = true;
+    else
+        CTR_INC(c->d->st, ctl, stream_data_late);
+    rbuf_consume(c, n);
+}
+
 /* Send what is queued, then run the requests waiting in rbuf one at a time
  * (a client may pipeline several). Returns false if c was freed. */
 static bool conn_process(struct conn *c)
@@ -246,7 +354,16 @@ static bool conn_process(struct conn *c)
     for (;;) {
         if (!conn_flush(c))
             return false;
-        if (c->fd < 0 || c->running || c->close_after_write || c->woff < c->wbuf.len)
+        if (c->fd < 0 || c->close_after_write)
+            return true;
+        if (conn_streaming(c)) {
+            if (!stream_take(c))
+                continue;      /* flush the error, then close */
+            sixd_stream_notify(&c->stream);   /* room may have come with the flush */
+            conn_set_events(c);
+            return true;
+        }
+        if (c->running || c->woff < c->wbuf.len)
             return true;
         uint8_t type;
         const uint8_t *pl;
@@ -259,6 +376,10 @@ static bool conn_process(struct conn *c)
             c->last_progress = six_now(c->d->st);
             if (c->d->ctl_idle_timeout_ms)
                 sweep_arm(c->d, c->last_progress + (uint64_t)c->d->ctl_idle_timeout_ms * NS_PER_MS);
+        }
+        if (n > 0 && type >= CTL_STREAM && type <= CTL_EOF) {
+            stream_late(c, type, plen, (size_t)n);
+            continue;
         }
         if (n > 0 && type >= CTL_PFKEY && type <= CTL_PFKEY_ABORT) {
             if (!sixd_pfkey_frame(c->d, &c->pk, c->id, type, pl, plen, &c->wbuf)) {
@@ -284,6 +405,10 @@ static bool conn_process(struct conn *c)
             .st = c->d->st, .ev = c->d->ev, .json = (req.flags & CTL_F_JSON) != 0,
             .out = &c->out, .err = &c->err, .done = conn_done, .done_arg = c,
         };
+        /* a stream needs room in rbuf for a whole DATA frame behind the request */
+        sixd_stream_init(&c->stream, &c->wbuf, &c->woff);
+        if ((req.flags & CTL_F_STREAM) && c->consumed + CTL_HDR_LEN + CTL_MAX_DATA <= RBUF_CAP)
+            c->ctx.stream = &c->stream.pipe;
         if (six_log_level() >= LOG_DEBUG) {
             char line[256];
             size_t off = 0;
@@ -297,7 +422,7 @@ static bool conn_process(struct conn *c)
         }
         int status = six_cmd_exec(&c->ctx, req.argc, req.argv);
         if (status == CMD_PENDING)
-            return true;       /* done() will come; control_idle finishes it */
+            continue;          /* done() will come; control_idle finishes it */
         conn_answer(c, status);
     }
 }
@@ -327,6 +452,16 @@ static void conn_read(struct conn *c)
     conn_process(c);
 }
 
+/* An event while input is not watched: EPOLLHUP or EPOLLERR, which epoll
+ * reports anyway. Confirmed with poll() so that a stale event cannot close
+ * a live connection. */
+static void conn_check_hangup(struct conn *c)
+{
+    struct pollfd p = { .fd = c->fd, .events = 0 };
+    if (poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)))
+        conn_hangup(c);
+}
+
 static void on_conn(int fd, unsigned events, void *arg)
 {
     struct conn *c = arg;
@@ -337,6 +472,8 @@ static void on_conn(int fd, unsigned events, void *arg)
         return;
     if (c->eof || c->close_after_write)
         conn_hangup(c);        /* not watched for input: EPOLLHUP/ERR, the client closed its receiving side too */
+    else if (!(c->events & EV_READ))
+        conn_check_hangup(c);  /* input paused (rbuf full): only a hangup wakes us */
     else
         conn_read(c);
 }
@@ -510,6 +647,13 @@ void control_idle(struct sixd *d)
     struct conn *c = conns;
     while (c) {
         struct conn *next = c->next;
+        if (c->stream.changed) {
+            c->stream.changed = false;
+            if (!conn_process(c)) {   /* moves frames, flushes, tells the command; may free c */
+                c = next;
+                continue;
+            }
+        }
         if (c->async_queued) {
             c->async_queued = false;
             if (!conn_process(c)) {   /* flushes; may free c */

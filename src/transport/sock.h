@@ -48,6 +48,8 @@ struct sock {
     int uc_hops, mc_hops, tclass;     /* -1: default */
     unsigned mc_if, bound_if;         /* interface indexes, 0: any */
     bool mc_loop;
+    bool linger_on;                   /* SO_LINGER (in mc_loop's padding); with 0 s, close() resets */
+    uint16_t linger_secs;             /* capped at 65535 */
     int so_error;
     size_t rx_bytes, rcvbuf;
     struct pkt_queue rxq;             /* datagrams; data at the payload, network header at l3off */

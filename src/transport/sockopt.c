@@ -228,6 +228,18 @@ int six_setsockopt(struct six_stack *st, int sd, int level, int name, const void
             so->tp->cc = (uint8_t)cc;
         return 0;
     }
+    if (level == SOL_SOCKET && name == SO_LINGER) {
+        /* close() never blocks here: only {on, 0} changes it (an abortive close, RST) */
+        struct linger l;
+        if (!val || len < (socklen_t)sizeof l)
+            FAIL(EINVAL);
+        memcpy(&l, val, sizeof l);
+        if (l.l_linger < 0)
+            FAIL(EINVAL);
+        so->linger_on = l.l_onoff != 0;
+        so->linger_secs = (uint16_t)(l.l_linger > 65535 ? 65535 : l.l_linger);
+        return 0;
+    }
     if (level == SOL_SOCKET && name == SO_KEEPALIVE && so->type == SOCK_STREAM) {
         if (get_int(val, len, &v))
             FAIL(EINVAL);
@@ -317,6 +329,13 @@ int six_getsockopt(struct six_stack *st, int sd, int level, int name, void *val,
         rc = put_int(val, len, (int)so->rcvbuf);
     } else if (level == SOL_SOCKET && name == SO_TYPE) {
         rc = put_int(val, len, so->type);
+    } else if (level == SOL_SOCKET && name == SO_LINGER) {
+        struct linger l = { .l_onoff = so->linger_on, .l_linger = so->linger_secs };
+        if (!val || !len || *len < (socklen_t)sizeof l)
+            FAIL(EINVAL);
+        memcpy(val, &l, sizeof l);
+        *len = sizeof l;
+        rc = 0;
     } else if (level == SOL_SOCKET && name == SO_KEEPALIVE) {
         rc = put_int(val, len, so->keepalive);
     } else if (level == IPPROTO_TCP && so->type == SOCK_STREAM && name == TCP_CONGESTION) {

@@ -306,6 +306,8 @@ int tcp_inherit(struct sock *child, const struct sock *ls)
     child->keep_idle = ls->keep_idle;
     child->keep_intvl = ls->keep_intvl;
     child->keep_cnt = ls->keep_cnt;
+    child->linger_on = ls->linger_on;
+    child->linger_secs = ls->linger_secs;
     /* IPsec: a listener that takes only protected connections keeps that
      * policy on every socket it accepts (KAME copies the pcb's policy) */
     return ipsec_sockpol_dup(ls->ipsec, &child->ipsec) ? -ENOBUFS : 0;
@@ -567,7 +569,7 @@ int tcp_shutdown_wr(struct sock *so)
     return 0;
 }
 
-/* close(): RFC 9293 §3.10.4; unread data makes it an abort (RFC 2525 §2.17). */
+/* close(): RFC 9293 §3.10.4; unread data (RFC 2525 §2.17) or SO_LINGER {1, 0} makes it an abort. */
 void tcp_close(struct sock *so)
 {
     struct tcpcb *tp = so->tp;
@@ -611,6 +613,12 @@ void tcp_close(struct sock *so)
         return;
     default:
         break;
+    }
+    if (so->linger_on && so->linger_secs == 0) {   /* SO_LINGER {1, 0}: abort, as BSD and Linux do */
+        CTR_INC(tp->st, tcp, close_linger_rst);
+        tcp_respond(tp->st, tp->v4, &tp->laddr, &tp->faddr, tp->lport, tp->fport, tp->snd_nxt, 0, 0x04, tp->ifindex);
+        tcp_free(tp);
+        return;
     }
     if (tp->rb_len) {
         CTR_INC(tp->st, tcp, close_unread_rst);

@@ -9,6 +9,7 @@
 #include "ctl/cmd.h"
 #include "ctl/ctlproto.h"
 #include "six/six.h"
+#include "paths.h"
 
 #define DEFAULT_SOCKET "/run/sixd.sock"
 #define SERVICE_SOCKET "/run/sixstack/sixd.sock"   /* contrib/systemd/sixd.service */
@@ -49,7 +50,7 @@ static int local_help(int argc, char **argv)
 }
 
 /* Error text from sixd: each line goes to stderr as "sixctl: [FILE:LINE: ]text". */
-struct errctx { const char *where; bool at_line_start; };
+struct errctx { const char *where; bool at_line_start; int out_errno; };
 
 static void print_out(void *arg, const char *text, size_t len)
 {
@@ -73,17 +74,53 @@ static void print_err(void *arg, const char *text, size_t len)
     }
 }
 
+/* A stream's bytes (sixctl nc): straight to standard output, after any text. */
+static bool write_data(void *arg, const uint8_t *data, size_t len)
+{
+    struct errctx *e = arg;
+    fflush(stdout);
+    while (len > 0) {
+        ssize_t n = write(STDOUT_FILENO, data, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            e->out_errno = n < 0 ? errno : EIO;
+            return false;
+        }
+        data += n;
+        len -= (size_t)n;
+    }
+    return true;
+}
+
+/* One command. A single command from the command line may stream (sixctl
+ * nc: standard input and output joined to a connection); the lines of -f
+ * may not (standard input may be the file). */
 static int call(int fd, const char *sock, uint32_t flags, int argc, char **argv,
                 const char *where)
 {
-    struct errctx e = { where, true };
+    struct errctx e = { where, true, 0 };
     int status = 1;
-    int r = ctl_io_call(fd, flags, argc, argv, print_out, print_err, &e, &status);
+    char *owned[CMD_MAX_ARGS];
+    if (sixctl_abs_paths(argc, argv, owned) < 0) {
+        fprintf(stderr, "sixctl: %s%scannot make a file name absolute: %s\n", where ? where : "",
+                where ? ": " : "", strerror(errno));
+        sixctl_free_paths(argc, owned);
+        return 1;
+    }
+    int r = where ? ctl_io_call(fd, flags, argc, argv, print_out, print_err, &e, &status)
+                  : ctl_io_call_stream(fd, flags, argc, argv, STDIN_FILENO, write_data, print_out,
+                                       print_err, &e, &status);
+    int r_errno = errno;
+    sixctl_free_paths(argc, owned);
+    errno = r_errno;
     fflush(stdout);
     if (!e.at_line_start)
         fputc('\n', stderr);
     if (r < 0) {
-        if (r == CTL_E_IO || r == CTL_E_EOF)
+        if (e.out_errno)     /* closing the connection aborts the command */
+            fprintf(stderr, "sixctl: standard output: %s\n", strerror(e.out_errno));
+        else if (r == CTL_E_IO || r == CTL_E_EOF)
             fprintf(stderr, "sixctl: %s%s%s: %s\n", where ? where : "", where ? ": " : "", sock,
                     r == CTL_E_EOF || errno == 0 ? "sixd closed the connection" : strerror(errno));
         else
