@@ -251,18 +251,6 @@ static bool valid_ifname(const char *s)
     return strcmp(s, ".") && strcmp(s, "..");
 }
 
-/* An outer tunnel address: IPv4 (kept IPv4-mapped) or IPv6, no prefix. */
-static bool parse_outer(const char *s, struct in6_addr *a)
-{
-    struct in_addr v4;
-    if (inet_pton(AF_INET, s, &v4) == 1) {
-        memset(a, 0, sizeof *a);
-        a->s6_addr[10] = a->s6_addr[11] = 0xff;
-        memcpy(&a->s6_addr[12], &v4, 4);
-        return true;
-    }
-    return inet_pton(AF_INET6, s, a) == 1;
-}
 
 static int parse_role(const char *s)
 {
@@ -276,7 +264,7 @@ static int link_add_gif(struct cmd_ctx *c, int argc, char **argv)
     struct in6_addr l, r;
     if (argc != 9 || strcmp(argv[5], "local") || strcmp(argv[7], "remote"))
         return cmd_usage(c, "usage: link add NAME type gif local ADDR remote ADDR");
-    if (!parse_outer(argv[6], &l) || !parse_outer(argv[8], &r) || in6_is_v4mapped(&l) != in6_is_v4mapped(&r))
+    if (!in6_parse_addr46(argv[6], &l) || !in6_parse_addr46(argv[8], &r) || in6_is_v4mapped(&l) != in6_is_v4mapped(&r))
         return cmd_usage(c, "gif: local and remote are both IPv4 or both IPv6 addresses");
     int e = 0;
     if (!gif_create(c->st, argv[2], &l, &r, &e))
@@ -382,7 +370,7 @@ static int link_set(struct cmd_ctx *c, int argc, char **argv)
                 return cmd_usage(c, "link set: hometun server|client|off");
             i++;
         } else if (strcmp(argv[i], "local") == 0 && gif_is(ifp)) {
-            if (i + 1 >= argc || !parse_outer(argv[i + 1], &local))
+            if (i + 1 >= argc || !in6_parse_addr46(argv[i + 1], &local))
                 return cmd_usage(c, "link set: local ADDR (the tunnel's new local end)");
             local_set = true, i++;
         } else if (strcmp(argv[i], "ingress-check") == 0 && gif_is(ifp)) {

@@ -14,17 +14,6 @@
 #include "ipsec/sa_persist.h"
 #include "wire/ip6.h"
 
-static bool parse_addr(const char *s, struct in6_addr *a)
-{
-    struct in_addr v4;
-    if (inet_pton(AF_INET, s, &v4) == 1) {
-        memset(a, 0, sizeof *a);
-        a->s6_addr[10] = a->s6_addr[11] = 0xff;
-        memcpy(&a->s6_addr[12], &v4, 4);
-        return true;
-    }
-    return inet_pton(AF_INET6, s, a) == 1;
-}
 
 struct match { uint32_t spi; bool any_dst; struct in6_addr dst; unsigned n; uint8_t proto; struct in6_addr found; };
 
@@ -51,7 +40,7 @@ int cmd_ipsec_sa_reset(struct cmd_ctx *c, int argc, char **argv)
     if (argc == 6) {
         if (strcmp(argv[4], "dst"))
             return cmd_usage(c, usage);
-        if (!parse_addr(argv[5], &m.dst))
+        if (!in6_parse_addr46(argv[5], &m.dst))
             return cmd_usage(c, "ipsec sa reset: bad address %s", argv[5]);
         m.any_dst = false;
     }

@@ -1,4 +1,5 @@
 #include <string.h>
+#include <arpa/inet.h>
 #include "wire/bytes.h"
 #include "wire/ip6.h"
 
@@ -48,4 +49,16 @@ size_t ip6_emit(uint8_t *p, size_t cap, const struct ip6_info *h)
   memcpy(p + 8, h->src.s6_addr, 16);
   memcpy(p + 24, h->dst.s6_addr, 16);
   return IP6_HLEN;
+}
+
+bool in6_parse_addr46(const char *s, struct in6_addr *a)
+{
+    struct in_addr v4;
+    if (inet_pton(AF_INET, s, &v4) == 1) {
+        memset(a, 0, sizeof *a);
+        a->s6_addr[10] = a->s6_addr[11] = 0xff;
+        memcpy(&a->s6_addr[12], &v4, 4);
+        return true;
+    }
+    return inet_pton(AF_INET6, s, a) == 1;
 }

@@ -48,6 +48,9 @@ static inline bool in6_is_v4mapped(const struct in6_addr *a)
   static const uint8_t pfx[12] = { [10] = 0xff, [11] = 0xff };
   return memcmp(a->s6_addr, pfx, 12) == 0;
 }
+/* Address text as inet_pton takes it: IPv4 dotted quad (stored IPv4-mapped,
+ * the stack's one form for both families) or IPv6; no prefix, no scope. */
+bool in6_parse_addr46(const char *s, struct in6_addr *a);
 /* Multicast scope nibble (1 interface, 2 link, 5 site, 0xe global). */
 static inline unsigned in6_mc_scope(const struct in6_addr *a) { return a->s6_addr[1] & 0x0f; }
 /* ff02::1:ffXX:XXXX from the low 24 bits of a (RFC 4291 §2.7.1). */

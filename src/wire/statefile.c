@@ -4,6 +4,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "wire/statefile.h"
+#include "wire/ip6.h"
 
 #define MAX_TOKENS 20u
 #define TOKEN_MAX  64u   /* the longest token is a fingerprint: 64 hex digits */
@@ -99,19 +100,11 @@ static bool fingerprint(const char *s, uint8_t fp[STATEFILE_FP_LEN])
     return true;
 }
 
-/* IPv4 dotted quad (kept as mapped) or IPv6, as inet_pton takes them; an
- * IPv4-mapped IPv6 form is refused (one spelling per address). */
+/* IPv4 dotted quad (kept as mapped) or IPv6; an IPv4-mapped IPv6 spelling
+ * is refused (one spelling per address). */
 static bool addr(const char *s, struct in6_addr *a)
 {
-    struct in_addr v4;
-    if (inet_pton(AF_INET, s, &v4) == 1) {
-        memset(a, 0, sizeof *a);
-        a->s6_addr[10] = a->s6_addr[11] = 0xff;
-        memcpy(&a->s6_addr[12], &v4, 4);
-        return true;
-    }
-    static const uint8_t mapped[12] = { [10] = 0xff, [11] = 0xff };
-    return inet_pton(AF_INET6, s, a) == 1 && memcmp(a->s6_addr, mapped, 12) != 0;
+    return in6_parse_addr46(s, a) && !(in6_is_v4mapped(a) && strchr(s, ':'));
 }
 
 static bool port(const char *s, uint16_t *p)
