@@ -17,6 +17,7 @@
 #include <arpa/inet.h>
 #include "ctl/cmd.h"
 #include "ctl/cmd_config.h"
+#include "link/tap.h"
 #include "six/six.h"
 #include "net/stack.h"
 #include "net/ip6_var.h"
@@ -53,6 +54,8 @@ static void links_add(struct cmd_ctx *c)
             gif_config_add_words(ifp, w, sizeof w);
         else if (hostip_is(ifp))
             hostip_describe(ifp, w, sizeof w);
+        else if (tuntap_is_persistent(ifp))
+            snprintf(w, sizeof w, "persist");
         cmd_printf(c->out, "link add %s type %s%s%s\n", ifp->name, kind_of(ifp), *w ? " " : "", w);
     }
 }
