@@ -252,7 +252,7 @@ static int exec_line(const struct cfg_env *env, const struct cfg_line *l, bool f
     cmd_out_init(&e);
     struct pending p = { false, 1 };
     struct cmd_ctx ctx = { .st = env->st, .ev = env->ev, .out = &out, .err = &e,
-                           .done = first_load && env->wait ? on_done : NULL, .done_arg = &p };
+                           .done = first_load && env->wait ? on_done : NULL, .done_arg = &p, .host = env->host };
     int status = six_cmd_exec(&ctx, l->argc, argv);
     if (status == CMD_PENDING) {
         if (ctx.done && env->wait(env->wait_arg, &p.done) == 0 && p.done) {
@@ -503,7 +503,7 @@ static void run_cmds(struct reload *r, const char *cmds, const char *why)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char one[CFG_MAX_LINE_LEN];
         snprintf(one, sizeof one, "%.*s", (int)n, p);
-        if (cfg_exec_text(r->env->st, r->env->ev, one, m, sizeof m))
+        if (cfg_exec_text(r->env->st, r->env->ev, r->env->host, one, m, sizeof m))
             note(r, LOG_WARNING, "%s '%s': %s", why, one, m);   /* what it removes is gone already */
         p = nl ? nl + 1 : NULL;
     }
