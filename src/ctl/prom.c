@@ -124,22 +124,23 @@ static void fixed_counters(struct cmd_out *o, const struct six_counters *c)
     }
 }
 
-/* "ip6.drop.truncated" → sixstack_ip6_drop_total{reason="truncated"}: a
- * label, not a name, since "nd6.drop.fragmented" and the fixed counter
- * "nd6.drop_fragmented" would otherwise both be sixstack_nd6_drop_fragmented_total. */
+/* "ip6.drop.truncated" → sixstack_wire_drop_total{proto="ip6",reason="truncated"}:
+ * one family with labels, not a name per pair, since "nd6.drop.fragmented"
+ * and the fixed counter "nd6.drop_fragmented" would both be
+ * sixstack_nd6_drop_fragmented_total, and since rate() drops the metric
+ * name: `sum by (proto, reason) (rate(sixstack_wire_drop_total[5m]))` works
+ * where a family per protocol would need a regular expression on __name__. */
 static void wire_counters(struct cmd_out *o, const struct six_counters *c)
 {
-    char proto[32], name[PROM_NAME_MAX], help[160];
+    family(o, "sixstack_wire_drop_total", "counter",
+           "packets refused by a wire-format parser, by protocol and reason (sixctl stats PROTO.drop.REASON)");
     for (unsigned p = 0; p < WP__MAX; p++) {
-        prom_sanitize(proto, sizeof proto, six_wproto_name((enum six_wproto)p));
-        snprintf(name, sizeof name, "sixstack_%s_drop_total", proto);
-        snprintf(help, sizeof help, "%s packets refused by the wire parser, by reason (sixctl stats %s.drop.REASON)",
-                 six_wproto_name((enum six_wproto)p), six_wproto_name((enum six_wproto)p));
-        family(o, name, "counter", help);
         for (unsigned r = 0; r < WR__MAX; r++) {
             if (r == WR_OK)          /* "drop.ok" means nothing: sixctl stats leaves it out too */
                 continue;
-            cmd_printf(o, "%s{reason=\"", name);
+            cmd_printf(o, "sixstack_wire_drop_total{proto=\"");
+            prom_label_value(o, six_wproto_name((enum six_wproto)p));
+            cmd_printf(o, "\",reason=\"");
             prom_label_value(o, wire_reason_str((enum wire_reason)r));
             cmd_printf(o, "\"} %llu\n", (unsigned long long)c->wire[p][r]);
         }

@@ -5,7 +5,7 @@
  *
  * Names (docs/METRICS.md has the whole list):
  *   counter "proto.name"          → sixstack_<proto>_<name>_total
- *   wire rejection "p.drop.r"     → sixstack_<p>_drop_total{reason="r"}
+ *   wire rejection "p.drop.r"     → sixstack_wire_drop_total{proto="p",reason="r"}
  *   interface statistics          → sixstack_if_{rx,tx}_{packets,bytes,drops}_total{ifname="tap0"}
  *   per-SA statistics             → sixstack_ipsec_sa_{packets,bytes,drop}_total{spi=,src=,dst=,proto=,dir=}
  *   a few gauges: interfaces, SAs, policies, neighbors, routes, TCP connections, uptime.

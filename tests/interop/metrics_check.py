@@ -34,7 +34,7 @@ def prom_key(counter):
     """sixctl's counter name -> (sample name, labels) in the exposition."""
     m = WIRE.match(counter)
     if m:
-        return 'sixstack_%s_drop_total' % sanitize(m.group(1)), {'reason': m.group(2)}
+        return 'sixstack_wire_drop_total', {'proto': m.group(1), 'reason': m.group(2)}
     return 'sixstack_%s_total' % sanitize(counter), {}
 
 

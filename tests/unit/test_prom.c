@@ -184,7 +184,7 @@ static void expect_cb(void *ctx, const char *name, uint64_t val)
     if (d && !strchr(d + 6, '.')) {
         char proto[32];
         snprintf(proto, sizeof proto, "%.*s", (int)(d - name), name);
-        snprintf(key, sizeof key, "sixstack_%s_drop_total{reason=\"%s\"}", proto, d + 6);
+        snprintf(key, sizeof key, "sixstack_wire_drop_total{proto=\"%s\",reason=\"%s\"}", proto, d + 6);
     } else {
         prom_sanitize(san, sizeof san, name);
         snprintf(key, sizeof key, "sixstack_%s_total", san);
@@ -215,7 +215,7 @@ TEST(every_counter_with_its_value)
     T_EQ(x.missing, 0);
     T_EQ(x.wrong, 0);
     T_CHECK(strstr(out.buf, "\nsixstack_ip6_in_receives_total 18446744073709551615\n") != NULL);
-    T_CHECK(strstr(out.buf, "# TYPE sixstack_ip6_drop_total counter\n") != NULL);
+    T_CHECK(strstr(out.buf, "# TYPE sixstack_wire_drop_total counter\n") != NULL);
     T_CHECK(strstr(out.buf, "# HELP sixstack_nd6_in_ns_total sixctl stats nd6.in_ns\n") != NULL);
     T_CHECK(strstr(out.buf, "reason=\"ok\"") == NULL);
     /* -o json is -j */
