@@ -34,7 +34,6 @@ typedef void (*cmd_done_fn)(void *arg, int status);
 struct sockaddr;
 struct cmd_host {
     void *arg;
-    uint64_t start_ns;      /* stack clock when the program started (uptime) */
     /* metrics listen: sa NULL for off. 0, or -1 with why (one line) set. */
     int (*metrics_listen)(void *arg, const struct sockaddr *sa, unsigned salen, char *why, size_t whylen);
     /* The address the endpoint listens on ("ADDR:PORT", "[ADDR]:PORT"), "" when off. */

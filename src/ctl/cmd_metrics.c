@@ -11,8 +11,7 @@
 
 int cmd_stats_prometheus(struct cmd_ctx *c)
 {
-    struct prom_opts opt = { .start_ns = c->host ? c->host->start_ns : 0 };
-    prom_write(c->out, c->st, &opt);
+    prom_write(c->out, c->st, NULL);
     return 0;
 }
 

@@ -330,16 +330,15 @@ static void gauge(struct cmd_out *o, const char *name, const char *help, unsigne
     cmd_printf(o, "%s %llu\n", name, v);
 }
 
-static void gauges(struct cmd_out *o, struct six_stack *st, const struct prom_opts *opt, double unix_now)
+static void gauges(struct cmd_out *o, struct six_stack *st, double unix_now)
 {
     uint64_t now = six_now(st);
-    if (opt && opt->start_ns && opt->start_ns <= now) {
-        double up = (double)(now - opt->start_ns) / 1e9;
-        family(o, "sixstack_start_time_seconds", "gauge", "Unix time sixd started");
-        cmd_printf(o, "sixstack_start_time_seconds %.3f\n", unix_now - up);
-        family(o, "sixstack_uptime_seconds", "gauge", "seconds since sixd started");
-        cmd_printf(o, "sixstack_uptime_seconds %.3f\n", up);
-    }
+    /* the stack's age, as `sixctl status` shows it (under sixd: since sixd started) */
+    double up = now >= st->created_ns ? (double)(now - st->created_ns) / 1e9 : 0;
+    family(o, "sixstack_start_time_seconds", "gauge", "Unix time the stack (sixd) started");
+    cmd_printf(o, "sixstack_start_time_seconds %.3f\n", unix_now - up);
+    family(o, "sixstack_uptime_seconds", "gauge", "seconds since the stack (sixd) started");
+    cmd_printf(o, "sixstack_uptime_seconds %.3f\n", up);
     unsigned nif = 0, r6 = 0, r4 = 0, arp = 0;
     for (unsigned i = 0; i < SIX_MAX_IFS; i++)
         nif += st->ifs[i] != NULL;
@@ -374,5 +373,5 @@ void prom_write(struct cmd_out *o, struct six_stack *st, const struct prom_opts 
     wire_counters(o, &st->ctr);
     interfaces(o, st);
     sas(o, st, unix_now);
-    gauges(o, st, opt, unix_now);
+    gauges(o, st, unix_now);
 }

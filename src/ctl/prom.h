@@ -24,7 +24,6 @@ struct six_stack;
 #define PROM_CONTENT_TYPE "text/plain; version=0.0.4; charset=utf-8"
 
 struct prom_opts {
-    uint64_t start_ns;     /* stack clock when the program started; 0: unknown (no uptime gauges) */
     double unix_now;       /* wall clock (s) at six_now(st); 0: read CLOCK_REALTIME */
 };
 

@@ -188,8 +188,7 @@ static void mc_answer(struct mconn *c, struct mx_request q)
     switch (q.status) {
     case 200: {
         CTR_INC(st, metrics, scrapes);
-        struct prom_opts opt = { .start_ns = c->m->host.start_ns };
-        prom_write(&body, st, &opt);
+        prom_write(&body, st, NULL);
         break;
     }
     case 404:
@@ -481,7 +480,7 @@ int sixd_metrics_init(struct sixd *d)
         return -1;
     m->d = d;
     m->lfd = -1;
-    m->host = (struct cmd_host){ .arg = m, .start_ns = six_now(d->st), .metrics_listen = hook_listen,
+    m->host = (struct cmd_host){ .arg = m, .metrics_listen = hook_listen,
                                  .metrics_addr = hook_addr };
     timer_init(&m->timer, on_timer, m);
     d->metrics = m;
