@@ -125,6 +125,8 @@ if ctl m metrics listen off && [[ $(ctl m metrics show) == off ]] &&
   ok "metrics listen off"
 else fail "metrics listen off"; fi
 check "metrics listen [::]:9177 (every address)" ctl m metrics listen '[::]:9177'
+if [[ $(ctl m config show) == *$'\nmetrics listen [::]:9177\n'* ]]; then ok "config show has metrics listen [::]:9177"
+else fail "config show has metrics listen [::]:9177" "$(ctl m config show)"; fi
 
 # --- hostile HTTP
 H() { nsrun "$M" $CHECK http ::1 9177 "$1" 2>&1; }

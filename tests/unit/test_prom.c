@@ -348,7 +348,7 @@ static int fake_listen(void *arg, const struct sockaddr *sa, unsigned len, char 
             snprintf(why, wn, "Address already in use");
             return -1;
         }
-        snprintf(f->addr, sizeof f->addr, "somewhere:%u", f->port);
+        snprintf(f->addr, sizeof f->addr, "[::1]:%u", f->port);
     } else {
         f->addr[0] = '\0';
     }
@@ -378,9 +378,11 @@ TEST(metrics_verb)
     T_EQ(f.family, AF_INET6);
     T_EQ(f.port, 9177);
     T_EQ(run_host("metrics show", &h), 0);
-    T_STREQ(out.buf, "listen somewhere:9177 path /metrics\n");
+    T_STREQ(out.buf, "listen [::1]:9177 path /metrics\n");
     T_EQ(run_host("-j metrics show", &h), 0);
-    T_STREQ(out.buf, "{\"listen\":\"somewhere:9177\",\"path\":\"/metrics\"}\n");
+    T_STREQ(out.buf, "{\"listen\":\"[::1]:9177\",\"path\":\"/metrics\"}\n");
+    T_EQ(run_host("config show", &h), 0);                    /* the running configuration has it */
+    T_CHECK(strstr(out.buf, "\nmetrics listen [::1]:9177\n") != NULL);
     T_EQ(run_host("metrics listen 127.0.0.1:81", &h), 1);
     T_STREQ(err.buf, "metrics listen 127.0.0.1:81: Address already in use");
     T_EQ(run_host("metrics listen bogus:1", &h), 2);
@@ -389,6 +391,8 @@ TEST(metrics_verb)
     T_CHECK(f.off);
     T_EQ(run_host("-j metrics show", &h), 0);
     T_STREQ(out.buf, "{\"listen\":null,\"path\":\"/metrics\"}\n");
+    T_EQ(run_host("config show", &h), 0);
+    T_CHECK(strstr(out.buf, "metrics listen") == NULL);
 }
 
 int main(void)
