@@ -80,6 +80,22 @@ static char *join_words(int argc, char **argv)
     return s;
 }
 
+/* The words with single blanks, as `ipsec exec` joins its text (cmd_ipsec.c):
+ * join_words would put the quotes of a quoted setkey text into it. */
+static char *join_plain(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (int i = 0; i < argc; i++)
+        p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+    return s;
+}
+
 static char *resolve_path(const struct cfg_state *s, const char *name)
 {
     if (name[0] == '/' || !s->basedir)
@@ -127,7 +143,7 @@ static int check_ipsec(const struct cfg_state *s, struct cfg_line *l, char *err,
             return -1;
         name = l->argv[2];
     } else {
-        if (!(l->sk_text = join_words(l->argc - 2, l->argv + 2)))
+        if (!(l->sk_text = join_plain(l->argc - 2, l->argv + 2)))
             return errf(err, errlen, "out of memory");
         l->sk_len = strlen(l->sk_text);
     }
