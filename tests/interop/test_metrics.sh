@@ -11,7 +11,8 @@
 # and every SA's packets/bytes/drops appear in both outputs with a value
 # between a JSON read before and one after; the SA carries spi/src/dst/
 # proto/dir labels. `metrics listen` on IPv6 and IPv4, `off`, refusals
-# (exit status, message, old listener kept). Hostile HTTP: other methods
+# (exit status, message, old listener kept), `config show`, a reload that
+# changes and then removes the line. Hostile HTTP: other methods
 # (405), other paths (404), garbage (400), a head that never ends (431), a
 # slowloris client (closed after the request timeout), more idle
 # connections than the cap (a scrape still gets through); sixd serves on.
@@ -183,5 +184,17 @@ else fail "metrics.* counters" "$(cat "$W/ctr.out")"; fi
 out=$(H get | head -1)
 [[ $out == 200 ]] && ok "sixd still serves /metrics after the abuse" || fail "sixd still serves /metrics after the abuse" "$out"
 
-if sixd_stop m; then ok "sixd exits cleanly with the endpoint open"; else fail "sixd exits cleanly with the endpoint open"; fi
+# reload: a changed metrics listen line moves the endpoint, a removed one turns it off
+sed -i 's/^metrics listen .*/metrics listen 127.0.0.1:9179/' "$W/m.conf"
+if ctl m reload >/dev/null 2>&1 && [[ $(ctl m metrics show) == "listen 127.0.0.1:9179 path /metrics" ]] &&
+   nsrun "$M" curl -sf -o /dev/null http://127.0.0.1:9179/metrics &&
+   ! nsrun "$M" curl -s -o /dev/null -g 'http://[::]:9177/metrics'; then
+  ok "reload with a changed metrics listen line moves the endpoint"
+else fail "reload with a changed metrics listen line moves the endpoint" "$(ctl m metrics show; tail -5 "$W/m.log")"; fi
+sed -i '/^metrics listen/d' "$W/m.conf"
+if ctl m reload >/dev/null 2>&1 && [[ $(ctl m metrics show) == off ]] && [[ $(ctl m ipsec sa | grep -c mature) == 2 ]]; then
+  ok "reload without the line turns it off (the SAs stay)"
+else fail "reload without the line turns it off (the SAs stay)" "$(ctl m metrics show; tail -5 "$W/m.log")"; fi
+
+if ctl m metrics listen "[::1]:9177" && sixd_stop m; then ok "sixd exits cleanly with the endpoint open"; else fail "sixd exits cleanly with the endpoint open"; fi
 finish
