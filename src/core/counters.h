@@ -120,7 +120,10 @@
     /* sixd's control socket (sixd/control.c): connections closed or refused, input dropped */ \
     X(ctl, request_timeout) X(ctl, idle_timeout) X(ctl, evicted) X(ctl, refused_full) \
     X(ctl, drop_truncated_eof) X(ctl, drop_batch_eof) \
-    X(ctl, stream_aborted) X(ctl, stream_data_late)
+    X(ctl, stream_aborted) X(ctl, stream_data_late) \
+    /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
+    X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
+    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

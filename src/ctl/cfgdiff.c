@@ -80,6 +80,22 @@ static char *join_words(int argc, char **argv)
     return s;
 }
 
+/* The words with single blanks, as `ipsec exec` joins its text (cmd_ipsec.c):
+ * join_words would put the quotes of a quoted setkey text into it. */
+static char *join_plain(int argc, char **argv)
+{
+    size_t n = 1;
+    for (int i = 0; i < argc; i++)
+        n += strlen(argv[i]) + 1;
+    char *s = malloc(n), *p = s;
+    if (!s)
+        return NULL;
+    *p = '\0';
+    for (int i = 0; i < argc; i++)
+        p += sprintf(p, "%s%s", i ? " " : "", argv[i]);
+    return s;
+}
+
 static char *resolve_path(const struct cfg_state *s, const char *name)
 {
     if (name[0] == '/' || !s->basedir)
@@ -127,7 +143,7 @@ static int check_ipsec(const struct cfg_state *s, struct cfg_line *l, char *err,
             return -1;
         name = l->argv[2];
     } else {
-        if (!(l->sk_text = join_words(l->argc - 2, l->argv + 2)))
+        if (!(l->sk_text = join_plain(l->argc - 2, l->argv + 2)))
             return errf(err, errlen, "out of memory");
         l->sk_len = strlen(l->sk_text);
     }
@@ -252,7 +268,7 @@ static int exec_line(const struct cfg_env *env, const struct cfg_line *l, bool f
     cmd_out_init(&e);
     struct pending p = { false, 1 };
     struct cmd_ctx ctx = { .st = env->st, .ev = env->ev, .out = &out, .err = &e,
-                           .done = first_load && env->wait ? on_done : NULL, .done_arg = &p };
+                           .done = first_load && env->wait ? on_done : NULL, .done_arg = &p, .host = env->host };
     int status = six_cmd_exec(&ctx, l->argc, argv);
     if (status == CMD_PENDING) {
         if (ctx.done && env->wait(env->wait_arg, &p.done) == 0 && p.done) {
@@ -503,7 +519,7 @@ static void run_cmds(struct reload *r, const char *cmds, const char *why)
         size_t n = nl ? (size_t)(nl - p) : strlen(p);
         char one[CFG_MAX_LINE_LEN];
         snprintf(one, sizeof one, "%.*s", (int)n, p);
-        if (cfg_exec_text(r->env->st, r->env->ev, one, m, sizeof m))
+        if (cfg_exec_text(r->env->st, r->env->ev, r->env->host, one, m, sizeof m))
             note(r, LOG_WARNING, "%s '%s': %s", why, one, m);   /* what it removes is gone already */
         p = nl ? nl + 1 : NULL;
     }

@@ -30,6 +30,7 @@
 struct six_stack;
 struct evloop;
 struct cmd_out;
+struct cmd_host;
 struct cfg_state;
 
 #define CFG_MAX_LINES     4096u     /* lines of a configuration file */
@@ -44,6 +45,7 @@ struct cfg_env {
     int (*wait)(void *arg, const bool *done);
     void *wait_arg;
     FILE *out;                      /* first load: what the commands print (NULL: dropped) */
+    const struct cmd_host *host;    /* sixd's services (metrics listen), ctl/cmd.h; NULL elsewhere */
 };
 
 /* path: the file as given (messages say it); basedir: the directory a

@@ -61,6 +61,7 @@ bool cfg_on_if(struct six_stack *st, const struct cfg_line *l, const char *name)
 
 /* Run one command line (text, split here) on the stack: exit status, the
  * reason in err. */
-int cfg_exec_text(struct six_stack *st, struct evloop *ev, const char *text, char *err, size_t errlen);
+int cfg_exec_text(struct six_stack *st, struct evloop *ev, const struct cmd_host *host, const char *text, char *err,
+                  size_t errlen);
 
 #endif

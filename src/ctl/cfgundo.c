@@ -49,6 +49,8 @@ enum cfg_class cfg_classify(const struct cfg_line *l)
         return is_show(l) ? CFG_ONESHOT : is(v, "start") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "dns"))
         return is_show(l) || is(v, "cache") ? CFG_ONESHOT : is(v, "server") ? CFG_INVERSE : CFG_FIXED;
+    if (is(o, "metrics"))            /* sixd's endpoint: a removed listen line turns it off */
+        return is_show(l) ? CFG_ONESHOT : is(v, "listen") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "ipsec"))
         return is_show(l) || is(v, "sa") || is(v, "spd") ? CFG_ONESHOT
                : is(v, "load") || is(v, "exec") ? CFG_IPSEC : CFG_FIXED;
@@ -191,6 +193,8 @@ bool cfg_inverse(const struct cfg_line *l, char *buf, size_t n)
         return (size_t)snprintf(buf, n, "serve stop %s", v) < n;
     if (is(o, "socks5"))
         return (size_t)snprintf(buf, n, "socks5 stop") < n;
+    if (is(o, "metrics"))
+        return (size_t)snprintf(buf, n, "metrics listen off") < n;
     if (is(o, "dns") && l->argc >= 4 && (is(l->argv[2], "add") || is(l->argv[2], "del")))
         return join_from(l, 3, is(l->argv[2], "add") ? "dns server del" : "dns server add", buf, n);
     return false;
@@ -258,7 +262,8 @@ bool cfg_mentions_if(const struct cfg_line *l, const char *name)
     return false;
 }
 
-int cfg_exec_text(struct six_stack *st, struct evloop *ev, const char *text, char *err, size_t errlen)
+int cfg_exec_text(struct six_stack *st, struct evloop *ev, const struct cmd_host *host, const char *text, char *err,
+                  size_t errlen)
 {
     char line[CFG_MAX_LINE_LEN];
     char *argv[CMD_MAX_ARGS + 1];
@@ -272,7 +277,7 @@ int cfg_exec_text(struct six_stack *st, struct evloop *ev, const char *text, cha
     struct cmd_out out, e;
     cmd_out_init(&out);
     cmd_out_init(&e);
-    struct cmd_ctx ctx = { .st = st, .ev = ev, .out = &out, .err = &e };
+    struct cmd_ctx ctx = { .st = st, .ev = ev, .out = &out, .err = &e, .host = host };
     int status = six_cmd_exec(&ctx, argc, argv);
     if (status == CMD_PENDING) {
         six_cmd_cancel(&ctx);

@@ -21,6 +21,7 @@
 #include "ctl/cmd_status.h"
 #include "ctl/cmd_config.h"
 #include "ctl/cmd_reload.h"
+#include "ctl/cmd_metrics.h"
 #include "net/stack.h"
 #include "link/ifnet.h"
 #include "link/tap.h"
@@ -448,18 +449,33 @@ static void stats_cb(void *ctx, const char *name, uint64_t val)
 
 static int cmd_stats(struct cmd_ctx *c, int argc, char **argv)
 {
-    bool all = false;
+    bool all = false, prom = false;
     const char *name = NULL;
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "all") == 0)
+        if (strcmp(argv[i], "-a") == 0 || strcmp(argv[i], "all") == 0) {
             all = true;
-        else if (argv[i][0] == '-')
-            return cmd_usage(c, "stats: unknown option '%s'; usage: stats [-a] [NAME]", argv[i]);
-        else if (!name)
+        } else if (strcmp(argv[i], "-o") == 0) {   /* -o text|json|prometheus */
+            const char *f = i + 1 < argc ? argv[++i] : "";
+            if (!strcmp(f, "prometheus"))
+                prom = true;
+            else if (!strcmp(f, "json"))
+                c->json = true;
+            else if (!strcmp(f, "text"))
+                c->json = false;
+            else
+                return cmd_usage(c, "stats -o: text, json or prometheus");
+        } else if (argv[i][0] == '-') {
+            return cmd_usage(c, "stats: unknown option '%s'; usage: stats [-a] [-o FORMAT] [NAME]", argv[i]);
+        } else if (!name) {
             name = argv[i];
-        else
-            return cmd_usage(c, "usage: stats [-a] [NAME]");
+        } else {
+            return cmd_usage(c, "usage: stats [-a] [-o text|json|prometheus] [NAME]");
+        }
     }
+    if (prom && name)
+        return cmd_usage(c, "stats -o prometheus prints every counter: no NAME");
+    if (prom)
+        return cmd_stats_prometheus(c);
     if (name) {
         uint64_t v;
         if (six_counter_by_name(&c->st->ctr, name, &v) < 0)
@@ -567,8 +583,9 @@ static const struct cmd_verb verbs[] = {
       "addrsel show | addrsel add PREFIX/LEN precedence P label L | addrsel del PREFIX/LEN | addrsel default",
       "the RFC 6724 address selection policy table" },
     { "stats", cmd_stats, "",
-      "stats [-a] [NAME]",
-      "counters (nonzero only unless -a)" },
+      "stats [-a] [NAME]\n"
+      "stats -o text|json|prometheus",
+      "counters (nonzero only unless -a); -o prometheus: every one in Prometheus' text format" },
     { "capture", cmd_capture, "",
       "capture IF FILE.pcap | capture IF stop",
       "pcap capture of an interface" },
@@ -609,6 +626,10 @@ static const struct cmd_verb verbs[] = {
     { "version", cmd_version, "",
       "version",
       "sixctl's and sixd's versions" },
+    { "metrics", cmd_metrics, "listen show",
+      "metrics listen ADDR:PORT|[ADDR]:PORT|off\n"
+      "metrics show",
+      "sixd's Prometheus endpoint: HTTP GET /metrics on a host socket (off by default)" },
     { "help", cmd_help, "",
       "help [VERB]",
       "this list, or one verb's usage" },

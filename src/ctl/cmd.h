@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdarg.h>
+#include <stdint.h>
 
 struct six_stack;
 struct evloop;
@@ -28,6 +29,18 @@ void cmd_json_str(struct cmd_out *o, const char *s);
  * what it printed (stdout), err what goes to stderr. */
 typedef void (*cmd_done_fn)(void *arg, int status);
 
+/* What the program running the commands offers besides the stack: sixd
+ * fills it in (src/sixd/metrics.c); NULL in the simulator, the demo and
+ * the tests, where verbs that need it say so. */
+struct sockaddr;
+struct cmd_host {
+    void *arg;
+    /* metrics listen: sa NULL for off. 0, or -1 with why (one line) set. */
+    int (*metrics_listen)(void *arg, const struct sockaddr *sa, unsigned salen, char *why, size_t whylen);
+    /* The address the endpoint listens on ("ADDR:PORT", "[ADDR]:PORT"), "" when off. */
+    void (*metrics_addr)(void *arg, char *buf, size_t n);
+};
+
 struct cmd_ctx {
     struct six_stack *st;
     struct evloop *ev;      /* NULL in the simulator */
@@ -44,6 +57,7 @@ struct cmd_ctx {
      * can stream (sixd, for a request with CTL_F_STREAM); NULL elsewhere. A
      * command that uses it calls open() once and keeps it until done(). */
     struct six_pipe *stream;
+    const struct cmd_host *host;   /* NULL unless sixd runs the command */
 };
 
 /* Abandon a pending command (its client went away): done() is not called. */

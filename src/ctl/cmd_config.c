@@ -8,7 +8,7 @@
  * Order, so that each line finds what it needs: every link, the SAs and
  * policies (a gif binds SAs), then per link its settings and `up`,
  * addresses, routes (gateways are on-link by then), stack settings, DNS,
- * and last the hometun roles (a client announces itself once its tunnel
+ * the hometun roles, and last sixd's metrics endpoint (a client announces itself once its tunnel
  * is complete, as in examples/hometun). Not written (named in a comment at
  * the end): router advertisements (`ra`), the addrsel table, in-stack
  * servers (serve, socks5) and captures. */
@@ -186,6 +186,11 @@ static int config_show(struct cmd_ctx *c)
         if (role > 0)
             cmd_printf(c->out, "link set %s hometun %s\n", st->ifs[i]->name, gif_role_name((enum gif_role)role));
     }
+    char maddr[80] = "";
+    if (c->host && c->host->metrics_addr)
+        c->host->metrics_addr(c->host->arg, maddr, sizeof maddr);
+    if (maddr[0])
+        cmd_printf(c->out, "metrics listen %s\n", maddr);
     cmd_printf(c->out, "# not written: ra, addrsel, serve, socks5, capture\n");
     return 0;
 }

@@ -34,7 +34,7 @@ static int wait_loop(void *arg, const bool *done)
 static struct cfg_env env_of(struct sixd *d, bool first)
 {
     return (struct cfg_env){ .st = d->st, .ev = d->ev, .wait = first ? wait_loop : NULL, .wait_arg = d,
-                             .out = first ? stdout : NULL };
+                             .out = first ? stdout : NULL, .host = d->host };
 }
 
 int sixd_reload(struct sixd *d, struct cmd_out *report, char *err, size_t errlen)

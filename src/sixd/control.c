@@ -403,7 +403,7 @@ static bool conn_process(struct conn *c)
         cmd_out_reset(&c->err);
         c->ctx = (struct cmd_ctx){
             .st = c->d->st, .ev = c->d->ev, .json = (req.flags & CTL_F_JSON) != 0,
-            .out = &c->out, .err = &c->err, .done = conn_done, .done_arg = c,
+            .out = &c->out, .err = &c->err, .done = conn_done, .done_arg = c, .host = c->d->host,
         };
         /* a stream needs room in rbuf for a whole DATA frame behind the request */
         sixd_stream_init(&c->stream, &c->wbuf, &c->woff);

@@ -253,6 +253,10 @@ int main(int argc, char **argv)
         goto out;
     }
     evloop_set_idle(d.ev, on_idle, &d);
+    if (sixd_metrics_init(&d) < 0) {
+        fprintf(stderr, "sixd: out of memory\n");
+        goto out;
+    }
     (void)sixd_pfkey_init(&d);   /* without it PF_KEY requests are refused, the rest works */
 
     if (sixd_state_open(&d, state_dir) < 0)
@@ -299,6 +303,7 @@ out:
     control_close(&d);          /* no new commands; socket file removed */
     sixd_config_fini(&d);
     sixd_pfkey_fini(&d);        /* its timer and event hook live on the stack */
+    sixd_metrics_fini(&d);      /* its timer lives on the stack's wheel */
     if (d.st)
         six_stack_destroy(d.st);   /* pending commands may complete (ignored) */
     d.st = NULL;

@@ -9,6 +9,8 @@ struct six_stack;
 struct evloop;
 struct pfkey_srv;
 struct cfg_state;
+struct cmd_host;
+struct sixd_metrics;
 
 struct sixd {
     struct six_stack *st;
@@ -21,6 +23,8 @@ struct sixd {
     unsigned ctl_idle_timeout_ms;      /* no progress on a control connection (0: never) */
     struct cfg_state *cfg;             /* -c FILE as applied, for reloads (config.c) */
     char *state_dir;                 /* state.c: the state directory in use, NULL: none */
+    const struct cmd_host *host;       /* what commands reach of sixd (ctl/cmd.h), set by sixd_metrics_init */
+    struct sixd_metrics *metrics;      /* the HTTP /metrics endpoint (metrics.c) */
 };
 
 #define SIXD_CTL_REQUEST_TIMEOUT_MS 10000u
@@ -65,5 +69,12 @@ void control_pfkey_deliver(void *d, uint8_t satype, const uint8_t *msg, size_t l
 
 /* -L FORMAT / -F FACILITY (src/sixd/logopt.c): 0, or -1 with a message on stderr. */
 int sixd_log_option(int opt, const char *arg);
+
+/* metrics.c: the Prometheus endpoint (`metrics listen ADDR:PORT`, off until
+ * asked). init also sets d->host, through which commands reach sixd; call
+ * it once the stack exists, before the configuration runs. fini closes
+ * every connection and the listener; call it before the stack goes. */
+int  sixd_metrics_init(struct sixd *d);
+void sixd_metrics_fini(struct sixd *d);
 
 #endif

@@ -305,6 +305,25 @@ TEST(syntax_error_changes_nothing)
     teardown();
 }
 
+/* `ipsec exec "TEXT"`, the text quoted as one word (blanks and all): the
+ * reload parses the text sixctl's ipsec exec would run, not the quoted form
+ * (which ended in '"' and failed with "missing ';'"). */
+TEST(quoted_ipsec_exec_line)
+{
+    setup(false);
+    char cfg[2048], tail[600];
+    snprintf(tail, sizeof tail,
+             "ipsec exec \"add 192.0.2.1 192.0.2.3 esp 0x3001 -m transport -E aes-gcm-16 %s; "
+             "add 192.0.2.3 192.0.2.1 esp 0x3002 -m transport -E aes-gcm-16 %s;\"\n", KEY2, KEY2);
+    snprintf(cfg, sizeof cfg, "%s%s", base_cfg, tail);
+    write_cfg(cfg);
+    T_EQ(reload(NULL), 0);
+    if (t_case_failed)
+        fprintf(stderr, "  err: %s\n", err);
+    T_CHECK(sa("192.0.2.3", 0x3001) && sa("192.0.2.1", 0x3002));
+    teardown();
+}
+
 TEST(bad_setkey_file_changes_nothing)
 {
     setup(false);
@@ -532,6 +551,7 @@ int main(void)
     RUN(tcp_transfer_across_a_reload);
     RUN(changed_route_changes_only_that_route);
     RUN(syntax_error_changes_nothing);
+    RUN(quoted_ipsec_exec_line);
     RUN(bad_setkey_file_changes_nothing);
     RUN(failing_line_rolls_everything_back);
     RUN(changed_setkey_file_replaces_only_changed_sas);
