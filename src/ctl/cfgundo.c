@@ -33,7 +33,9 @@ enum cfg_class cfg_classify(const struct cfg_line *l)
         return is_show(l) ? CFG_ONESHOT : is(v, "add") || is(v, "del") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "route"))
         return is_show(l) ? CFG_ONESHOT : is(v, "add") ? CFG_INVERSE : CFG_FIXED;
-    if (is(o, "neigh") || is(o, "neighbor") || is(o, "config"))
+    if (is(o, "neigh") || is(o, "neighbor"))   /* a static entry: taken back by neigh del */
+        return is_show(l) ? CFG_ONESHOT : is(v, "add") ? CFG_INVERSE : CFG_FIXED;
+    if (is(o, "config"))
         return is_show(l) ? CFG_ONESHOT : CFG_FIXED;
     if (is(o, "set"))
         return CFG_SETTER;
@@ -195,6 +197,12 @@ bool cfg_inverse(const struct cfg_line *l, char *buf, size_t n)
         return (size_t)snprintf(buf, n, "socks5 stop") < n;
     if (is(o, "metrics"))
         return (size_t)snprintf(buf, n, "metrics listen off") < n;
+    if ((is(o, "neigh") || is(o, "neighbor")) && l->argc >= 3) {
+        for (int i = 3; i + 1 < l->argc; i++)
+            if (is(l->argv[i], "dev"))
+                return (size_t)snprintf(buf, n, "neigh del %s dev %s", l->argv[2], l->argv[i + 1]) < n;
+        return false;
+    }
     if (is(o, "dns") && l->argc >= 4 && (is(l->argv[2], "add") || is(l->argv[2], "del")))
         return join_from(l, 3, is(l->argv[2], "add") ? "dns server del" : "dns server add", buf, n);
     return false;

@@ -538,6 +538,36 @@ TEST(reload_verb)
     teardown();
 }
 
+/* `neigh add` has an inverse: a reload that drops the line deletes the
+ * static entry, one that adds it creates it, and the rest stays. */
+static bool has_neigh(const char *addr)
+{
+    struct cmd_out out;
+    cmd_out_init(&out);
+    T_EQ(scene_cmd(A, &out, "neigh show"), 0);
+    bool found = out.buf && strstr(out.buf, addr);
+    cmd_out_free(&out);
+    return found;
+}
+
+TEST(static_neighbor_added_and_removed)
+{
+    setup(false);
+    char with[2048];
+    snprintf(with, sizeof with, "%sneigh add 2001:db8:1::99 lladdr 02:00:00:00:00:99 dev eth0 nud permanent\n",
+             base_cfg);
+    write_cfg(with);
+    T_EQ(reload(NULL), 0);
+    T_CHECK(has_neigh("2001:db8:1::99"));
+    write_cfg(base_cfg);
+    T_EQ(reload(NULL), 0);
+    if (t_case_failed)
+        fprintf(stderr, "  err: %s\n", err);
+    T_CHECK(!has_neigh("2001:db8:1::99"));
+    T_CHECK(route6("2001:db8:50::", 48));
+    teardown();
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/six-test-reload.%d", (int)getpid());
@@ -558,6 +588,7 @@ int main(void)
     RUN(removed_link_takes_what_names_it);
     RUN(setters_put_back_and_refusals);
     RUN(reload_verb);
+    RUN(static_neighbor_added_and_removed);
     unlink(cfg_path);
     unlink(sk_path);
     rmdir(dir);
