@@ -103,7 +103,7 @@
     X(ipsec, drop_sa_addr) X(ipsec, natt_move_refused_old) \
     /* IPsec state directory (src/ipsec/sa_persist.c) */ \
     X(ipsec, state_writes) X(ipsec, state_write_failed) X(ipsec, drop_seq_unsaved) X(ipsec, state_restored) \
-    X(ipsec, state_keys_changed) X(ipsec, state_file_ignored) X(ipsec, state_peer_restored) X(ipsec, replay_reset) \
+    X(ipsec, state_keys_changed) X(ipsec, state_file_bad) X(ipsec, state_peer_restored) X(ipsec, replay_reset) \
     /* configured tunnels (net/gif.c) */ \
     X(gif, in_packets) X(gif, out_packets) X(gif, drop_unknown_src) X(gif, drop_nested) \
     X(gif, drop_inner_truncated) X(gif, drop_inner_bad) X(gif, drop_inner_mismatch) X(gif, drop_spoof_own) \

@@ -503,14 +503,20 @@ static void free_recs(struct sa_persist_rec *r)
     }
 }
 
-static void load_file(struct six_stack *st, struct sa_persist *p)
+/* 0: read (or there is none yet); -1 with err: the file is there but can
+ * not be read or does not parse. Then the sequence numbers it keeps are
+ * unknown, and starting the SAs afresh would send numbers again under the
+ * same manual keys: for AES-GCM and ChaCha20-Poly1305 the number is the
+ * nonce, and a repeated nonce gives away the authentication key. So sixd
+ * refuses to start and the operator decides (new keys, then remove it). */
+static int load_file(struct six_stack *st, struct sa_persist *p, char *err, size_t errlen)
 {
     char *buf;
     size_t len;
     int rc = atomic_file_read(p->dirfd, p->file, STATEFILE_MAX_BYTES, &buf, &len);
     if (rc == -ENOENT) {
         LOGI("%s: state: %s: none yet, SAs start fresh", st->name, p->path);
-        return;
+        return 0;
     }
     struct load l = { .st = st, .p = p };
     unsigned line = 0;
@@ -524,15 +530,16 @@ static void load_file(struct six_stack *st, struct sa_persist *p)
         why = strerror(-rc);
     }
     if (rc) {
-        char bad[64];
         free_recs(l.recs);
         p->n_gifs = 0;
-        snprintf(bad, sizeof bad, "%s.bad", p->file);
-        renameat(p->dirfd, p->file, p->dirfd, bad);
-        CTR_INC(st, ipsec, state_file_ignored);
-        LOGW("%s: state: %s:%u: %s: the file is ignored (kept as %s), SAs start fresh", st->name, p->path, line,
-             why, bad);
-        return;
+        CTR_INC(st, ipsec, state_file_bad);
+        snprintf(err, errlen,
+                 "state: %s:%u: %s: refusing to start, the SAs' sequence numbers it keeps are unknown and "
+                 "starting afresh would repeat them (nonces) under the same keys; give the SAs new keys, "
+                 "then move the file away",
+                 p->path, line, why);
+        LOGE("%s: %s", st->name, err);
+        return -1;
     }
     p->recs = l.recs;
     p->n_recs = l.n;
@@ -543,6 +550,7 @@ static void load_file(struct six_stack *st, struct sa_persist *p)
         if (p->gifs[i].gen > p->gen)
             p->gen = p->gifs[i].gen;
     LOGI("%s: state: %s: %u SA records, %u tunnels", st->name, p->path, p->n_recs, p->n_gifs);
+    return 0;
 }
 
 static int open_dir(const char *dir, int *dirfd, char *err, size_t errlen)
@@ -618,7 +626,13 @@ int ipsec_persist_open(struct six_stack *st, const char *dir, char *err, size_t 
     snprintf(p->path, sizeof p->path, "%s/%s", dir, p->file);
     p->base_reserve = SA_PERSIST_RESERVE_DEF;
     is->persist = p;
-    load_file(st, p);
+    if (load_file(st, p, err, errlen) < 0) {
+        is->persist = NULL;
+        close(p->lockfd);
+        close(p->dirfd);
+        free(p);
+        return -EBADMSG;
+    }
     for (struct ipsec_sa *sa = is->sa_head; sa; sa = sa->next)
         if (!sa->persist && sa->state != IPSEC_SA_LARVAL)
             ipsec_persist_sa_added(st, sa);

@@ -34,8 +34,9 @@
  * an SA configured again with other keys is another SA and starts fresh.
  * Records of SAs that are gone stay (the same manual keys may come back and
  * must not reuse a number) up to SA_PERSIST_MAX_RECS; then the one seen
- * live longest ago goes first. A file that does not parse is logged,
- * renamed NAME.state.bad and ignored. */
+ * live longest ago goes first. A file that cannot be read or does not
+ * parse stops the start (ipsec_persist_open fails): its numbers are
+ * unknown, and starting afresh would repeat them under the same keys. */
 #ifndef SIX_IPSEC_SA_PERSIST_H
 #define SIX_IPSEC_SA_PERSIST_H
 #include <stdbool.h>

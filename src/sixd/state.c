@@ -44,7 +44,12 @@ int sixd_state_open(struct sixd *d, const char *arg)
         }
         dir = abs;
     }
-    if (ipsec_persist_open(d->st, dir, err, sizeof err) < 0) {
+    int rc = ipsec_persist_open(d->st, dir, err, sizeof err);
+    if (rc == -EBADMSG) {   /* the file's numbers are unknown: no way around it but new keys */
+        fprintf(stderr, "sixd: %s\n", err);
+        return -1;
+    }
+    if (rc < 0) {
         fprintf(stderr, "sixd: %s (-S DIR chooses another; -S - keeps no state)\n", err);
         return -1;
     }

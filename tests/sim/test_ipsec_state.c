@@ -275,24 +275,29 @@ static void write_file(const char *dir, const char *name, const char *text, size
     close(fd);
 }
 
-TEST(corrupt_or_cut_file_is_ignored)
+/* A file that does not parse (garbage, a record cut short, another
+ * version, NUL bytes, the real file cut in its middle) or cannot be read
+ * stops the start: its numbers are unknown, and starting the SAs afresh
+ * would send sequence numbers -- AES-GCM nonces -- again under the same
+ * keys. The file is left as it was for the operator. */
+TEST(corrupt_or_cut_file_refuses_to_start)
 {
     static const char *const bad[] = {
         "garbage\n", "sixstack-state 1\nsa esp 0x00001001 192.0.2.2\nend 1\n", "sixstack-state 2\nend 0\n",
         "\0\0\0\0\0\0",
     };
-    for (unsigned i = 0; i < 5; i++) {
+    for (unsigned i = 0; i < 6; i++) {
         two_hosts(81 + i, true, false);
         T_EQ(send_n(3), 3);
         stop(A, false);
         char path[256], *text = NULL;
         size_t len = 0;
+        snprintf(path, sizeof path, "%s/a.state", dirA);
         if (i < 4) {
-            len = i == 3 ? 6 : strlen(bad[i]);   /* the last one: six NUL bytes */
+            len = i == 3 ? 6 : strlen(bad[i]);   /* the fourth: six NUL bytes */
             text = malloc(len + 1);
             memcpy(text, bad[i], len + 1);
-        } else {   /* the real file cut short in its middle */
-            snprintf(path, sizeof path, "%s/a.state", dirA);
+        } else {   /* the real file cut short in its middle; the last: unreadable (a directory) */
             FILE *f = fopen(path, "r");
             text = calloc(1, 4096);
             len = f ? fread(text, 1, 4096, f) : 0;
@@ -301,13 +306,26 @@ TEST(corrupt_or_cut_file_is_ignored)
             T_CHECK(len > 40);
             len /= 2;
         }
-        write_file(dirA, "a.state", text, len);
+        if (i < 5) {
+            write_file(dirA, "a.state", text, len);
+        } else {
+            T_EQ(unlink(path), 0);
+            T_EQ(mkdir(path, 0700), 0);
+        }
         free(text);
-        A = host("a", 90 + i, "192.0.2.1", dirA, sas);
-        T_EQ(ctr(A, "ipsec.state_file_ignored"), 1);
-        T_EQ(sa_of(A, "192.0.2.2", 0x1001)->tx.last, 0);
-        snprintf(path, sizeof path, "%s/a.state.bad", dirA);
-        T_EQ(access(path, F_OK), 0);
+        struct six_stack *st = sim_stack(W, "a", 90 + i, 1024);
+        char err[512] = "";
+        T_EQ(ipsec_persist_open(st, dirA, err, sizeof err), -EBADMSG);
+        T_CHECK(strstr(err, "refusing to start") && strstr(err, "a.state"));
+        if (t_case_failed)
+            fprintf(stderr, "  case %u: %s\n", i, err);
+        T_EQ(ctr(st, "ipsec.state_file_bad"), 1);
+        T_EQ(access(path, F_OK), 0);   /* left for the operator */
+        sim_unregister_stack(W, st);
+        six_stack_destroy(st);
+        if (i == 5)
+            rmdir(path);
+        A = NULL;
         two_hosts_end();
     }
 }
@@ -583,7 +601,7 @@ int main(void)
     RUN(replay_window_starts_at_the_saved_top);
     RUN(sa_reset_by_hand_clears_the_window_and_its_saved_top);
     RUN(other_keys_start_fresh);
-    RUN(corrupt_or_cut_file_is_ignored);
+    RUN(corrupt_or_cut_file_refuses_to_start);
     RUN(write_failure_stops_at_the_saved_mark);
     RUN(second_stack_of_the_same_name_is_refused);
     RUN(hometun_server_crash_without_state_loses_the_client);
