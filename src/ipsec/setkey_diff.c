@@ -170,15 +170,22 @@ static bool has_equal_sp(const struct effect *e, const struct ipsec_sp *sp)
     return false;
 }
 
-/* The running SA the file's entry became: at the file's destination, or —
- * when NAT-T or hometun moved it since — the one with that protocol and SPI
- * that kept one of the file's two ends. */
-struct sa_hunt { const struct ipsec_sa_params *p; struct in6_addr src, dst; bool found; };
+/* The running SA the file's entry became: at the file's destination, or --
+ * when NAT-T or hometun moved it since -- the one with that protocol and SPI
+ * that kept one of the file's two ends. Either way only an SA with the
+ * entry's algorithms and keys: another peer's SA may share the SPI and our
+ * own end, and a reload must never take it. */
+struct sa_hunt { const struct ipsec_sa_params *p; uint8_t fp[32]; struct in6_addr src, dst; bool found; };
+
+static bool same_keys(const struct ipsec_sa *sa, const uint8_t fp[32])
+{
+    return CRYPTO_memcmp(sa->key_fp, fp, 32) == 0;
+}
 
 static void hunt_cb(void *arg, const struct ipsec_sa *sa)
 {
     struct sa_hunt *h = arg;
-    if (h->found || sa->proto != h->p->proto || sa->spi != h->p->spi)
+    if (h->found || sa->proto != h->p->proto || sa->spi != h->p->spi || !same_keys(sa, h->fp))
         return;
     if (in6_eq(&sa->src, &h->p->src) || in6_eq(&sa->dst, &h->p->dst)) {
         h->src = sa->src;
@@ -189,10 +196,11 @@ static void hunt_cb(void *arg, const struct ipsec_sa *sa)
 
 static bool delete_running_sa(struct six_stack *st, const struct ipsec_sa_params *p)
 {
-    struct ipsec_sa *sa = ipsec_sa_find(st, p->proto, &p->dst, p->spi);
-    if (sa)
-        return ipsec_sa_delete(st, p->proto, &sa->src, &sa->dst, p->spi) == 0;
     struct sa_hunt h = { .p = p };
+    ipsec_sa_key_fp(p, h.fp);
+    struct ipsec_sa *sa = ipsec_sa_find(st, p->proto, &p->dst, p->spi);
+    if (sa && same_keys(sa, h.fp))
+        return ipsec_sa_delete(st, p->proto, &sa->src, &sa->dst, p->spi) == 0;
     ipsec_sa_foreach(st, hunt_cb, &h);
     return h.found && ipsec_sa_delete(st, p->proto, &h.src, &h.dst, p->spi) == 0;
 }

@@ -568,6 +568,25 @@ TEST(static_neighbor_added_and_removed)
     teardown();
 }
 
+/* A removed file entry whose SA went (deleted by hand) must not take
+ * another SA that shares its SPI and our own end: a peer's SA added by
+ * hand with other keys stays. */
+TEST(removed_entry_never_takes_another_peers_sa)
+{
+    setup(true);
+    T_EQ(scene_cmd(A, NULL, "ipsec exec add 192.0.2.1 192.0.2.3 esp 0x2001 -m transport -E aes-gcm-16 %s;", KEY1),
+         0);
+    T_EQ(scene_cmd(A, NULL, "ipsec exec delete 192.0.2.1 192.0.2.2 esp 0x2001;"), 0);
+    T_CHECK(sa("192.0.2.3", 0x2001) && !sa("192.0.2.2", 0x2001));
+    write_setkey(KEY1, KEY2, false);    /* the 0x2001/0x2002 pair goes */
+    T_EQ(reload(NULL), 0);
+    if (t_case_failed)
+        fprintf(stderr, "  err: %s\n", err);
+    T_CHECK(sa("192.0.2.3", 0x2001) != NULL);
+    T_CHECK(!sa("192.0.2.1", 0x2002));
+    teardown();
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/six-test-reload.%d", (int)getpid());
@@ -589,6 +608,7 @@ int main(void)
     RUN(setters_put_back_and_refusals);
     RUN(reload_verb);
     RUN(static_neighbor_added_and_removed);
+    RUN(removed_entry_never_takes_another_peers_sa);
     unlink(cfg_path);
     unlink(sk_path);
     rmdir(dir);
