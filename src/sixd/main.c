@@ -111,9 +111,14 @@ static char *abspath(const char *path)
     return s;
 }
 
+/* A new file, never through a link: the pidfile's directory may belong to
+ * the user sixd runs as (-u), who could leave a symlink there for root to
+ * follow at the next start. */
 static int write_pidfile(const char *path)
 {
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
     char buf[32];

@@ -9,6 +9,7 @@
  * CAP_DAC_OVERRIDE, CAP_SETUID, ... -- goes, also from the bounding set, so
  * no later exec (there is none) could regain it. */
 #include <errno.h>
+#include <fcntl.h>
 #include <grp.h>
 #include <stddef.h>
 #include <pwd.h>
@@ -113,7 +114,8 @@ int sixd_drop_privileges(const char *user, const char *const *chown_paths, int n
         return fail(user, "only root can change to another user");
     }
     for (int i = 0; i < n_paths; i++)
-        if (chown_paths[i] && chown(chown_paths[i], uid, gid) < 0)
+        /* never through a link (the directory may be the user's own) */
+        if (chown_paths[i] && fchownat(AT_FDCWD, chown_paths[i], uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
             LOGW("-u %s: chown %s: %s", user, chown_paths[i], strerror(errno));
     if (bounding_drop_others() < 0)
         return fail(user, "PR_CAPBSET_DROP");

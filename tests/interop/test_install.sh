@@ -155,6 +155,17 @@ if nsrun "$HH" ping -6 -c 3 -i 0.3 -W 5 2001:db8:ffff:ff::2 >"$W/ping.log" 2>&1 
    nsrun "$HH" ping -6 -c 3 -i 0.3 -W 5 2001:db8:ffff:ff::2 >>"$W/ping.log" 2>&1; then
   ok "installed sixd (client as nobody, server) run the shipped hometun example: the home host pings the server side through ESP"
 else fail "hometun example with the installed sixd" "$(cat "$W/ping.log"; tail -5 "$W/hc.log")"; fi
+# a pidfile path that is a symlink (its directory may be the service
+# user's): sixd writes a new file, and chowns nothing through the link
+echo victim > "$W/victim"; ln -s "$W/victim" "$W/pl.pid"
+"$SIXD" -f -n pl -S - -u nobody -p "$W/pl.pid" -s "$W/pl.sock" >"$W/pl.log" 2>&1 &
+plpid=$!; track_pid $plpid
+for _ in $(seq 50); do [[ -S $W/pl.sock ]] && break; sleep 0.1; done
+if [[ $(cat "$W/victim") == victim && $(stat -c %U "$W/victim") == root && ! -L $W/pl.pid &&
+      $(cat "$W/pl.pid") == "$plpid" && $(stat -c %U "$W/pl.pid") == nobody ]]; then
+  ok "sixd -u -p through a planted symlink: a new pidfile, the link's target untouched"
+else fail "pidfile symlink" "$(ls -l "$W/victim" "$W/pl.pid"; cat "$W/victim"; tail -3 "$W/pl.log")"; fi
+kill "$plpid" 2>/dev/null; wait "$plpid" 2>/dev/null
 install -d -m 0700 "$W/root-state"
 out=$("$SIXD" -f -n rs -u nobody -S "$W/root-state" -s "$W/rs.sock" 2>&1); rc=$?
 [[ $rc != 0 && $out == *"state directory $W/root-state is not writable by nobody"* ]] &&
