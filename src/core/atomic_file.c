@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "core/atomic_file.h"
 
 static int write_all(int fd, const char *p, size_t len)
@@ -26,7 +27,11 @@ int atomic_file_write(int dirfd, const char *name, const void *data, size_t len,
     char tmp[256];
     if (snprintf(tmp, sizeof tmp, ".%s.tmp", name) >= (int)sizeof tmp)
         return -ENAMETOOLONG;
-    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+    /* A fresh file: whatever the directory's owner left under the temporary
+     * name (a link to another file, a FIFO) is removed, never written. */
+    if (unlinkat(dirfd, tmp, 0) < 0 && errno != ENOENT)
+        return -errno;
+    int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return -errno;
     int rc = write_all(fd, data, len);
@@ -45,9 +50,17 @@ int atomic_file_write(int dirfd, const char *name, const void *data, size_t len,
 
 int atomic_file_read(int dirfd, const char *name, size_t max, char **out, size_t *len)
 {
-    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    /* O_NONBLOCK: a FIFO planted there must not hang the start; only a
+     * regular file with one name is read (a hard link could be anything). */
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     if (fd < 0)
         return -errno;
+    struct stat sb;
+    int bad = fstat(fd, &sb) < 0 ? -errno : !S_ISREG(sb.st_mode) || sb.st_nlink != 1 ? -EINVAL : 0;
+    if (bad) {
+        close(fd);
+        return bad;
+    }
     size_t cap = 4096, n = 0;
     char *buf = malloc(cap + 1);
     int rc = buf ? 0 : -ENOMEM;

@@ -170,11 +170,51 @@ TEST(atomic_write_replaces_whole)
     T_EQ(rmdir(dir), 0);
 }
 
+/* What the directory's owner may plant: a hard link or a FIFO under the
+ * temporary name is replaced, never written through; a FIFO, a hard link
+ * or a directory under the file's own name is refused at once, not read
+ * (a FIFO would hang the start). */
+TEST(planted_files_are_not_followed)
+{
+    char dir[] = "/tmp/six-state-unit-XXXXXX";
+    T_CHECK(mkdtemp(dir) != NULL);
+    int dfd = open(dir, O_RDONLY | O_DIRECTORY);
+    T_CHECK(dfd >= 0);
+    int v = openat(dfd, "victim", O_WRONLY | O_CREAT, 0600);
+    T_CHECK(v >= 0 && write(v, "victim\n", 7) == 7);
+    close(v);
+    T_EQ(linkat(dfd, "victim", dfd, ".f.tmp", 0), 0);
+    T_EQ(atomic_file_write(dfd, "f", "state\n", 6, 0600), 0);
+    char *buf = NULL;
+    size_t len = 0;
+    T_EQ(atomic_file_read(dfd, "victim", 100, &buf, &len), 0);
+    T_CHECK(buf && !strcmp(buf, "victim\n"));
+    free(buf);
+    T_EQ(mkfifoat(dfd, ".f.tmp", 0600), 0);
+    T_EQ(atomic_file_write(dfd, "f", "state2\n", 7, 0600), 0);
+    T_EQ(linkat(dfd, "victim", dfd, "hl", 0), 0);
+    T_EQ(atomic_file_read(dfd, "hl", 100, &buf, &len), -EINVAL);
+    T_EQ(mkfifoat(dfd, "fifo", 0600), 0);
+    T_EQ(atomic_file_read(dfd, "fifo", 100, &buf, &len), -EINVAL);
+    T_EQ(mkdirat(dfd, "d", 0700), 0);
+    T_EQ(atomic_file_read(dfd, "d", 100, &buf, &len), -EINVAL);
+    T_EQ(atomic_file_read(dfd, "f", 100, &buf, &len), 0);
+    T_CHECK(buf && !strcmp(buf, "state2\n"));
+    free(buf);
+    const char *names[] = { "victim", "hl", "fifo", "f" };
+    for (unsigned i = 0; i < 4; i++)
+        unlinkat(dfd, names[i], 0);
+    unlinkat(dfd, "d", AT_REMOVEDIR);
+    close(dfd);
+    T_EQ(rmdir(dir), 0);
+}
+
 int main(void)
 {
     RUN(valid_file_and_round_trip);
     RUN(bad_lines);
     RUN(bad_files);
     RUN(atomic_write_replaces_whole);
+    RUN(planted_files_are_not_followed);
     return t_done();
 }
