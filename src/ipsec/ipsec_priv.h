@@ -102,6 +102,10 @@ void ipsec_sa_key_fp(const struct ipsec_sa_params *p, uint8_t fp[32]);
  * its outbound numbers go on above the saved high-water mark, its replay
  * window starts at the saved top. */
 void ipsec_persist_sa_added(struct six_stack *st, struct ipsec_sa *sa);
+/* sa_persist.c: an SA leaves the SAD (deleted, replaced by a reload or an
+ * update): its record keeps the live replay top, so an SA added again with
+ * the same keys does not reopen what the window had already seen. */
+void ipsec_persist_sa_leaving(struct ipsec_sa *sa);
 /* sa_persist.c: save (a clean exit: exact numbers) or not (a simulated
  * crash), then forget the state directory. */
 void ipsec_persist_close(struct six_stack *st, bool save);

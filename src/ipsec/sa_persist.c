@@ -182,6 +182,12 @@ static void restore_numbers(struct six_stack *st, struct ipsec_sa *sa, const str
              proto_name(sa->proto), sa->spi);
 }
 
+void ipsec_persist_sa_leaving(struct ipsec_sa *sa)
+{
+    if (sa->persist && sa->replay.top > sa->persist->f.replay_top)
+        sa->persist->f.replay_top = sa->replay.top;
+}
+
 void ipsec_persist_sa_added(struct six_stack *st, struct ipsec_sa *sa)
 {
     struct ipsec_state *is = st->ipsec;

@@ -151,6 +151,7 @@ static bool was_added_in_txn(const struct ipsec_state *is, const struct ipsec_sa
 
 static void sa_free(struct ipsec_state *is, struct ipsec_sa *sa)
 {
+    ipsec_persist_sa_leaving(sa);
     sa_unlink(is, sa);
     if (is->in_txn && !was_added_in_txn(is, sa)) {
         sa->next = is->sa_grave;

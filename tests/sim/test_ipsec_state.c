@@ -592,6 +592,26 @@ TEST(hometun_natt_client_crash_comes_back)
     hometun_end();
 }
 
+/* An SA deleted and added again with the same keys (what a reload does to
+ * an SA whose lifetimes changed) takes the live replay top from its record,
+ * not the one last written to the file (every 10 s): the window does not
+ * reopen. Attacker review, issue 11. */
+TEST(readded_sa_keeps_the_live_replay_top)
+{
+    two_hosts(141, true, false);
+    T_EQ(sim_udp_once(W, B, A, "192.0.2.2", "192.0.2.1", 7001) + sim_udp_once(W, B, A, "192.0.2.2", "192.0.2.1", 7001), 2);
+    struct ipsec_sa *in = sa_of(A, "192.0.2.1", 0x1002);
+    uint64_t top = in ? in->replay.top : 0;
+    T_CHECK(top >= 2);
+    T_EQ(scene_cmd(A, NULL, "ipsec exec delete 192.0.2.2 192.0.2.1 esp 0x1002;"), 0);
+    T_EQ(scene_cmd(A, NULL, "ipsec exec add 192.0.2.2 192.0.2.1 esp 0x1002 -m transport -bh 1000000000 -E aes-gcm-16 %s;", KEY2), 0);
+    in = sa_of(A, "192.0.2.1", 0x1002);
+    T_CHECK(in && in->replay.top == top);
+    if (t_case_failed && in)
+        fprintf(stderr, "  top %llu, was %llu\n", (unsigned long long)in->replay.top, (unsigned long long)top);
+    two_hosts_end();
+}
+
 int main(void)
 {
     RUN(restart_without_state_is_refused_as_replay);
@@ -602,6 +622,7 @@ int main(void)
     RUN(sa_reset_by_hand_clears_the_window_and_its_saved_top);
     RUN(other_keys_start_fresh);
     RUN(corrupt_or_cut_file_refuses_to_start);
+    RUN(readded_sa_keeps_the_live_replay_top);
     RUN(write_failure_stops_at_the_saved_mark);
     RUN(second_stack_of_the_same_name_is_refused);
     RUN(hometun_server_crash_without_state_loses_the_client);
