@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "../lib/t.h"
+#include "../lib/simstack.h"
 #include "ctl/scene.h"
 #include "ctl/cmd.h"
 #include "core/counters.h"
@@ -27,31 +28,11 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 
-static struct six_stack *mk(const char *name, uint64_t seed)
-{
-    struct six_stack_opts o = { .name = name, .clock = sim_clock(W), .tw = sim_wheel(W), .seed = seed,
-                                .n_small = 8192, .n_big = 8 };
-    struct six_stack *st = six_stack_create(&o);
-    sim_register_stack(W, st);
-    return st;
-}
-
 static void setup(uint64_t seed)
 {
     W = sim_world_create(seed);
-    A = mk("a", seed + 1);
-    B = mk("b", seed + 2);
     struct sim_link_params p = { .delay_ns = 2 * MS, .loss = 0.005 };
-    struct sim_link *L = sim_link_create(W, "l", &p);
-    sim_attach(L, A, "eth0", NULL);
-    sim_attach(L, B, "eth0", NULL);
-    T_EQ(scene_cmd(A, NULL, "link set eth0 up"), 0);
-    T_EQ(scene_cmd(B, NULL, "link set eth0 up"), 0);
-    T_EQ(scene_cmd(A, NULL, "addr add 2001:db8:1::a/64 dev eth0"), 0);
-    T_EQ(scene_cmd(B, NULL, "addr add 2001:db8:1::b/64 dev eth0"), 0);
-    T_EQ(scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0"), 0);
-    T_EQ(scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0"), 0);
-    sim_run_for(W, 3 * SEC);
+    sim_pair_dual(W, seed, 8192, &p, &A, &B);
 }
 
 static void teardown(void)

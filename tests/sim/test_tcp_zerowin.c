@@ -40,18 +40,7 @@ static void setup(uint64_t seed)
 {
     struct sim_link_params lp = { .delay_ns = LINK_DELAY };
     W = sim_world_create(seed);
-    A = sim_stack(W, "a", seed + 1, 8192);
-    B = sim_stack(W, "b", seed + 2, 8192);
-    L = sim_link_create(W, "l", &lp);
-    sim_attach(L, A, "eth0", NULL);
-    sim_attach(L, B, "eth0", NULL);
-    T_EQ(scene_cmd(A, NULL, "link set eth0 up"), 0);
-    T_EQ(scene_cmd(B, NULL, "link set eth0 up"), 0);
-    T_EQ(scene_cmd(A, NULL, "addr add 2001:db8:1::a/64 dev eth0"), 0);
-    T_EQ(scene_cmd(B, NULL, "addr add 2001:db8:1::b/64 dev eth0"), 0);
-    T_EQ(scene_cmd(A, NULL, "addr add 192.0.2.1/24 dev eth0"), 0);
-    T_EQ(scene_cmd(B, NULL, "addr add 192.0.2.2/24 dev eth0"), 0);
-    sim_run_for(W, 3 * SEC);
+    L = sim_pair_dual(W, seed, 8192, &lp, &A, &B);
 }
 
 /* b enforces the window it advertised, as Linux does: sixstack's own
