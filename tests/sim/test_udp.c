@@ -26,16 +26,7 @@ static void setup(void)
 {
     struct sim_link_params p = { .delay_ns = 1 * MS };
     W = sim_world_create(7);
-    A = sim_stack(W, "a", 1, 1024);
-    B = sim_stack(W, "b", 2, 1024);
-    struct sim_link *l = sim_link_create(W, "l", &p);
-    sim_attach(l, A, "eth0", NULL);
-    sim_attach(l, B, "eth0", NULL);
-    const char *ca[] = { "link set eth0 up", "addr add 2001:db8:1::a/64 dev eth0", "addr add 192.0.2.1/24 dev eth0", NULL };
-    const char *cb[] = { "link set eth0 up", "addr add 2001:db8:1::b/64 dev eth0", "addr add 192.0.2.2/24 dev eth0", NULL };
-    for (int i = 0; ca[i]; i++) T_EQ(scene_cmd(A, NULL, "%s", ca[i]), 0);
-    for (int i = 0; cb[i]; i++) T_EQ(scene_cmd(B, NULL, "%s", cb[i]), 0);
-    sim_run_for(W, 3 * SEC);
+    sim_pair_dual(W, 0, 1024, &p, &A, &B);   /* stack seeds 1 and 2 */
 }
 
 static void teardown(void)
