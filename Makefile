@@ -26,7 +26,7 @@ CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INC) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
 LDLIBS  += -lcrypto -lm
 
-LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/ctl/*.c src/ipsec/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/dhcp6/*.c src/ctl/*.c src/ipsec/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
 SIXKEY_SRC:= $(wildcard tools/sixkey/*.c)

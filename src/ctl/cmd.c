@@ -15,6 +15,7 @@
 #include "ctl/cmd_net.h"
 #include "ctl/cmd_socks.h"
 #include "ctl/cmd_dns.h"
+#include "ctl/cmd_dhcp6.h"
 #include "ctl/cmd_ipsec.h"
 #include "ctl/cmd_apps.h"
 #include "ctl/cmd_host.h"
@@ -608,6 +609,13 @@ static const struct cmd_verb verbs[] = {
     { "dns", cmd_dns, "server show cache",
       "dns server add|del ADDR [port N] | dns show | dns cache flush",
       "the stub resolver" },
+    { "dhcp6", cmd_dhcp6, "server client relay leases reconfigure",
+      "dhcp6 server dev IF pool A-B [pd-pool P/L delegate N] [dns ADDR] [rapid-commit on] [store FILE|postgresql://...]\n"
+      "dhcp6 server dev IF off | dhcp6 server show\n"
+      "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... | dhcp6 client dev IF off [release]\n"
+      "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] | dhcp6 relay dev IF off\n"
+      "dhcp6 leases | dhcp6 reconfigure DUID|ADDR",
+      "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },
     { "ipsec", cmd_ipsec, "load exec sa spd flush state",
       "ipsec load FILE | ipsec exec SETKEY-TEXT\n"
       "ipsec sa | ipsec spd | ipsec flush\n"

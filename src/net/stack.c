@@ -43,10 +43,26 @@ struct six_stack *six_stack_create(const struct six_stack_opts *o)
     return st;
 }
 
+int six_stack_on_destroy(struct six_stack *st, void (*fn)(struct six_stack *st))
+{
+    for (int i = 0; i < SIX_EXT_MAX; i++)
+        if (st->ext[i].destroy == fn)
+            return 0;
+    for (int i = 0; i < SIX_EXT_MAX; i++)
+        if (!st->ext[i].destroy) {
+            st->ext[i].destroy = fn;
+            return 0;
+        }
+    return -ENOSPC;
+}
+
 void six_stack_destroy(struct six_stack *st)
 {
     if (!st)
         return;
+    for (int i = SIX_EXT_MAX - 1; i >= 0; i--)
+        if (st->ext[i].destroy)
+            st->ext[i].destroy(st);
     apps_destroy(st);
     ipsec_destroy(st);
     resolver_destroy(st);

@@ -40,6 +40,8 @@ struct six_rng {
     uint64_t jitter[2];               /* xorshift128+ state, for timer jitter only */
 };
 
+#define SIX_EXT_MAX 8
+
 typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
 
 struct six_stack {
@@ -66,7 +68,19 @@ struct six_stack {
     void *trace_ctx;
     uint64_t created_ns;              /* six_now() at creation: `sixctl status` uptime */
     struct six_oplog oplog;           /* src/net/oplog.c: rate limits of operator warnings */
+    /* Upper layers (dhcp6, dns, dstm ...) hang their per-stack state here and
+     * register a teardown with six_stack_on_destroy, so that the stack names
+     * none of them (layers depend one way). Run last-registered first, before
+     * sockets and interfaces go. */
+    struct six_ext {
+        void (*destroy)(struct six_stack *st);
+    } ext[SIX_EXT_MAX];
+    struct dhcp6 *dhcp6;              /* src/dhcp6: client, server, relay; NULL until used */
 };
+
+/* Register fn to run at six_stack_destroy (once per fn: a second call with
+ * the same fn is a no-op). 0, or -ENOSPC past SIX_EXT_MAX. */
+int six_stack_on_destroy(struct six_stack *st, void (*fn)(struct six_stack *st));
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);
 void six_stack_destroy(struct six_stack *st);
