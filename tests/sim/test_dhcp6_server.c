@@ -555,7 +555,10 @@ TEST(restart_keeps_leases)
     T_CHECK(bind_client(50, &a));
     T_EQ(cmd(A, "dhcp6 server dev eth0 off"), 0);
     T_CHECK(!d6s_running(A));
-    T_EQ(serve(""), 0);
+    int rc = serve("");
+    if (rc)
+        fprintf(stderr, "  %s\n", ERR.buf);
+    T_EQ(rc, 0);
     T_EQ(cmd(A, "dhcp6 leases"), 0);
     char as[INET6_ADDRSTRLEN];
     inet_ntop(AF_INET6, &a, as, sizeof as);
