@@ -54,6 +54,14 @@ struct d6s_link *d6s_link_by_ifindex(struct d6_server *s, unsigned ifindex)
     return first;
 }
 
+struct d6s_link *d6s_link_by_pool(struct d6_server *s, uint32_t pool_id)
+{
+    for (unsigned i = 0; i < s->n_links; i++)
+        if (s->links[i].pool_id == pool_id)
+            return &s->links[i];
+    return NULL;
+}
+
 /* A config line's own entry: the same interface and the same `link`. */
 static struct d6s_link *link_of_cfg(struct d6_server *s, unsigned ifindex, const struct d6s_config *c)
 {

@@ -110,7 +110,8 @@ struct d6s_txn {
     struct sockaddr_in6 from;
     unsigned ifindex;
     bool relayed;
-    struct d6s_link *lk;
+    struct d6s_link *lk;           /* valid while handling; after a wait, found again by pool_id */
+    uint32_t pool_id;
     uint8_t reply_type;            /* DHCP6_ADVERTISE or DHCP6_REPLY */
     bool rapid;                    /* Reply to a rapid-commit Solicit */
     uint16_t top_status;
@@ -174,6 +175,7 @@ struct d6_server *d6s_get(struct six_stack *st);   /* NULL: not running */
 void d6s_send(struct d6_server *s, const void *buf, size_t len, const struct sockaddr_in6 *to);
 struct d6s_link *d6s_link_by_ifindex(struct d6_server *s, unsigned ifindex);
 struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a);
+struct d6s_link *d6s_link_by_pool(struct d6_server *s, uint32_t pool_id);   /* NULL: since removed */
 
 /* server_alloc.c */
 bool d6s_in_prefix(const struct in6_addr *a, const struct in6_addr *p, uint8_t plen);

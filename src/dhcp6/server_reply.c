@@ -569,6 +569,13 @@ static bool retry_item(struct d6_server *s, struct d6s_txn *t, struct d6s_ans_ia
 static void txn_finish(struct d6s_txn *t)
 {
     struct d6_server *s = t->s;
+    /* the link's entry may have moved or gone (a config line) while the
+     * commits ran: found again by its id */
+    if (!(t->lk = d6s_link_by_pool(s, t->pool_id))) {
+        CTR_INC(s->st, dhcp6s, drop_no_link);
+        txn_put(t);
+        return;
+    }
     if (t->failed) {
         /* no Reply; what did commit stays (durable), the client's
          * retransmission finds it as its binding */
@@ -634,7 +641,7 @@ static void commit_done(void *arg, enum lease_result r, const struct lease *l)
         CTR_INC(s->st, dhcp6s, commit_conflict);
         d6s_table_unbind(&s->tab, e);
         e->foreign = true;   /* another server's now: kept out of allocation until it expires */
-        e->l.expires = d6s_wall(s->st) + (int64_t)t->lk->cfg.valid;
+        e->l.expires = d6s_wall(s->st) + (int64_t)D6S_VALID_DEFAULT;
     } else {
         t->failed = true;
         undo_item(s, it);
@@ -764,6 +771,7 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
         return;
     }
     t->lk = lk;
+    t->pool_id = lk->pool_id;
     t->from = *from;
     t->ifindex = ifindex;
     t->relayed = n > 1;
