@@ -192,7 +192,9 @@ enum wire_reason dhcp6_parse(const uint8_t *p, size_t len, struct dhcp6_msg *m);
 /* Parse a relay chain from the outermost Relay-forw down to the client's
  * message: levels[0] is the outermost relay, levels[*n-1] the client
  * message.  Stops with DHCP6_RELAY_TOO_DEEP past DHCP6_RELAY_DEPTH_MAX
- * relay levels.  levels must hold DHCP6_RELAY_DEPTH_MAX + 1 entries. */
+ * relay levels.  levels must hold DHCP6_RELAY_DEPTH_MAX + 1 entries.
+ * *n: the levels parsed successfully (on an error, levels[*n] is the one
+ * that failed).  A Relay-forw holding a Relay-repl (or the reverse): BAD_TYPE. */
 enum wire_reason dhcp6_parse_chain(const uint8_t *p, size_t len, struct dhcp6_msg *levels, int *n);
 
 /* Role rules (RFC 9915 §16), after dhcp6_parse: what a server receives
@@ -233,6 +235,8 @@ void dhcp6_put_u16(struct dhcp6_builder *b, uint16_t code, uint16_t v);
 void dhcp6_put_u32(struct dhcp6_builder *b, uint16_t code, uint32_t v);
 void dhcp6_put_empty(struct dhcp6_builder *b, uint16_t code);         /* RAPID_COMMIT, RECONF_ACCEPT */
 void dhcp6_put_status(struct dhcp6_builder *b, uint16_t code, const char *text);
+/* the same with a counted text (what a parsed struct dhcp6_status holds) */
+void dhcp6_put_status_len(struct dhcp6_builder *b, uint16_t code, const void *text, size_t len);
 void dhcp6_put_addrs(struct dhcp6_builder *b, uint16_t code, const struct in6_addr *a, int n); /* DNS_SERVERS, S46_BR */
 void dhcp6_put_oro(struct dhcp6_builder *b, const uint16_t *codes, int n);
 /* names in dotted text; false (and b->err) if one is not a valid name */
