@@ -9,8 +9,8 @@
  *   - every option header and body inside its container (OPT_TRUNCATED), an
  *     option length that disagrees with its fixed format (BAD_OPT_LEN);
  *   - client/server identifiers: 2-octet DUID type + 1..128 octets
- *     (DHCP6_BAD_DUID; the known types LLT/EN/LL/UUID checked for their
- *     own minimum lengths);
+ *     (DHCP6_BAD_DUID; the known types checked for their own lengths:
+ *     LLT >= 9, EN >= 7, LL >= 5, UUID == 18; type 0 refused);
  *   - IA_NA/IA_TA/IA_PD, IAADDR, IAPREFIX (prefix length <= 128, else
  *     BAD_PREFIX_LEN), their nested options walked with the same rules;
  *   - relay messages: hop count and nesting depth <= DHCP6_RELAY_DEPTH_MAX
@@ -18,6 +18,11 @@
  *     RELAY_MSG (DHCP6_NO_RELAY_MSG / DUP_OPT);
  *   - a second CLIENTID, SERVERID, ORO, ELAPSED_TIME, PREFERENCE, AUTH,
  *     RECONF_MSG, RAPID_COMMIT... in one container: DUP_OPT;
+ *   - DOMAIN_LIST: uncompressed names, labels 1..63 of [A-Za-z0-9_-] (they
+ *     end up in a resolver's search list), names <= 255 octets, not the
+ *     root alone (DHCP6_BAD_DOMAIN);
+ *   - S46 (RFC 7598): prefix lengths <= 32 / 128 and ea-len <= 48
+ *     (BAD_PREFIX_LEN), prefixes in exactly ceil(len/8) octets;
  *   - unknown message types: BAD_TYPE; fewer than 4 bytes: TRUNCATED;
  *   - more IAs / addresses / DNS servers than the caps below: the extra ones
  *     are validated and then ignored (n_ignored++), never a buffer overrun.

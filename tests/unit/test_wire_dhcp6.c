@@ -991,14 +991,14 @@ TEST(builder_errors)
   for (int i = 0; i <= DHCP6_BUILDER_DEPTH; i++) dhcp6_begin_opt(&b, D6O_S46_CONT_LW);
   T_CHECK(b.err);
   /* an option body over 65535 */
-  static uint8_t huge[70000];
+  static uint8_t huge[70000], body[65536];
   dhcp6_build_init(&b, huge, sizeof huge);
   dhcp6_build_hdr(&b, DHCP6_REPLY, 1);
-  dhcp6_put_opt(&b, 999, huge + 10000, 65536);
+  dhcp6_put_opt(&b, 999, body, 65536);
   T_EQ(dhcp6_build_done(&b), 0);
   dhcp6_build_init(&b, huge, sizeof huge);
   dhcp6_begin_opt(&b, D6O_RELAY_MSG);
-  dhcp6_put_opt(&b, 999, huge + 10000, 65532);
+  dhcp6_put_opt(&b, 999, body, 65532);
   dhcp6_end(&b);
   T_EQ(dhcp6_build_done(&b), 0);
   /* NULL buffer */
