@@ -547,6 +547,13 @@ TEST(relay_rejects)
   r[38] = DHCP6_RELAY_FORW;
   T_EQ(dhcp6_parse_chain(r, len, lv, &n), WR_TRUNCATED);
   T_EQ(n, 1);
+  /* a RELAY_MSG one byte longer than the relay message */
+  len = raw_relays(r, sizeof r, 1, 0);
+  T_EQ(dhcp6_parse(r, len, &m), WR_OK);
+  wr16(r + 36, (uint16_t)(rd16(r + 36) + 1));
+  T_EQ(dhcp6_parse(r, len, &m), WR_OPT_TRUNCATED);
+  T_EQ(dhcp6_parse_chain(r, len, lv, &n), WR_OPT_TRUNCATED);
+  T_EQ(n, 0);
   /* the builder: hop count past the limit */
   struct dhcp6_builder b;
   struct in6_addr l = A("2001:db8::1");
