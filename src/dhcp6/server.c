@@ -25,7 +25,7 @@ int64_t d6s_wall(const struct six_stack *st)
 {
     if (!st->clock || st->clock->now == six_clock_mono_now)
         return (int64_t)time(NULL);
-    return D6S_SIM_EPOCH + (int64_t)(six_now(st) / NS_PER_SEC);
+    return (int64_t)(six_now(st) / NS_PER_SEC);   /* the simulator: its virtual seconds, as the store's */
 }
 
 struct d6_server *d6s_get(struct six_stack *st)

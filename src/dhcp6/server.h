@@ -105,7 +105,7 @@ typedef void (*d6s_lease_fn)(void *arg, const struct lease *l, const char *ifnam
 void d6s_foreach_lease(struct six_stack *st, d6s_lease_fn fn, void *arg);
 
 /* Wall-clock seconds (time(NULL) on a real clock; the simulator's virtual
- * time plus a fixed epoch), what lease times are in. */
+ * seconds), what lease times are in (the same as lease_wall_now()). */
 int64_t d6s_wall(const struct six_stack *st);
 
 #endif

@@ -23,7 +23,7 @@
 #define D6S_HASH_TRIES      16     /* hashes tried before a full scan (small pools) */
 #define D6S_SCAN_MAX        65536  /* a pool this small is scanned whole when hashing fails */
 #define D6S_TABLE_BITS      16     /* lease_table buckets: 2^16 per index */
-#define D6S_SIM_EPOCH       1767225600   /* 2026-01-01: the simulator's wall clock starts here */
+#define D6S_SIM_EPOCH       1767225600   /* 2026-01-01: the simulator's replay values start here */
 
 /* ------------------------------------------------------------ lease table */
 
