@@ -90,6 +90,7 @@ struct d6s_item {
     struct lease saved;            /* e's lease before this transaction (rollback) */
     bool was_new;                  /* e created by this transaction */
     bool committing;
+    bool omit;                     /* not in the Reply (its commit conflicted past the retries) */
     uint8_t result;                /* enum lease_result of its commit */
 };
 

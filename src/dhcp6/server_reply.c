@@ -594,7 +594,7 @@ static void txn_finish(struct d6s_txn *t)
                 } else {
                     it->e = NULL;
                     it->committing = false;
-                    it->pref = it->valid = 0;
+                    it->omit = true;
                     a->status = a->type == D6O_IA_PD ? D6S_NO_PREFIX_AVAIL : D6S_NO_ADDRS_AVAIL;
                 }
             }
@@ -606,7 +606,7 @@ static void txn_finish(struct d6s_txn *t)
         struct d6s_ans_ia *a = &t->ia[i];
         int kept = 0;
         for (int k = 0; k < a->n; k++)
-            if (a->it[k].e || a->it[k].valid == 0)
+            if (!a->it[k].omit && (a->it[k].e || a->it[k].valid == 0))
                 a->it[kept++] = a->it[k];
         a->n = kept;
     }

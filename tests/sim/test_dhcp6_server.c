@@ -18,6 +18,7 @@
 #include "../lib/simstack.h"
 #include "ctl/cmd.h"
 #include "dhcp6/server.h"
+#include "dhcp6/server_int.h"
 #include "link/ifnet.h"
 #include "link/sim.h"
 #include "net/stack.h"
@@ -700,6 +701,186 @@ TEST(duid_rate_cap)
     teardown();
 }
 
+
+/* ------------------------------------------------------------ a scripted store */
+
+/* Swapped in for the journal after the server started: commits wait until
+ * the test lets them go, and each gets the result the test chose. */
+#define FAKE_MAX 64
+struct fake_store {
+    struct lease_store base;
+    struct { struct lease l; lease_done_fn done; void *arg; } q[FAKE_MAX];
+    int n;
+    bool hold;                       /* flush runs nothing */
+    enum lease_result next;          /* result of the next released commit... */
+    int conflicts_left;              /* ...LEASE_CONFLICT for this many first */
+    int commits;
+};
+
+static void fake_commit(struct lease_store *ls, const struct lease *l, lease_done_fn done, void *arg)
+{
+    struct fake_store *f = (struct fake_store *)ls;
+    T_CHECK(f->n < FAKE_MAX);
+    f->q[f->n].l = *l;
+    f->q[f->n].done = done;
+    f->q[f->n].arg = arg;
+    f->n++;
+    f->commits++;
+}
+
+static void fake_flush(struct lease_store *ls)
+{
+    struct fake_store *f = (struct fake_store *)ls;
+    while (!f->hold && f->n) {
+        struct lease l = f->q[0].l;
+        lease_done_fn done = f->q[0].done;
+        void *arg = f->q[0].arg;
+        memmove(&f->q[0], &f->q[1], (size_t)(f->n - 1) * sizeof f->q[0]);
+        f->n--;
+        enum lease_result r = f->next;
+        if (f->conflicts_left > 0) {
+            f->conflicts_left--;
+            r = LEASE_CONFLICT;
+        }
+        done(arg, r, &l);
+    }
+}
+
+static void fake_close(struct lease_store *ls)
+{
+    struct fake_store *f = (struct fake_store *)ls;
+    f->hold = false;
+    f->next = LEASE_FAILED;
+    fake_flush(ls);
+    free(f);
+}
+
+static void fake_stats(const struct lease_store *ls, struct lease_store_stats *o) { memset(o, 0, sizeof *o); }
+
+static const struct lease_store_ops fake_ops = {
+    .name = "fake", .commit = fake_commit, .flush = fake_flush, .close = fake_close, .stats = fake_stats,
+};
+
+static struct fake_store *fake_swap(void)
+{
+    struct d6_server *s = d6s_get(A);
+    T_CHECK(s != NULL);
+    struct fake_store *f = calloc(1, sizeof *f);
+    f->base.ops = &fake_ops;
+    f->base.st = A;
+    lease_store_close(s->store);
+    s->store = &f->base;
+    return f;
+}
+
+TEST(reply_waits_for_the_commit)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    struct fake_store *f = fake_swap();
+    struct cm m = client(80, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    f->hold = true;
+    m = with_sid(client(80, DHCP6_REQUEST));
+    T_CHECK(!xchg(&m));                              /* committed not yet: no Reply */
+    T_EQ(f->n, 1);
+    struct d6s_info in;
+    d6s_info(A, &in);
+    T_EQ(in.pending, 1);
+    f->hold = false;
+    lease_store_flush(&f->base);                     /* durable now: the Reply goes */
+    T_CHECK(recv_on(CS, 10 * MS) > 0);
+    T_EQ(RM.type, DHCP6_REPLY);
+    T_EQ(RM.xid, m.xid);
+    d6s_info(A, &in);
+    T_EQ(in.pending, 0);
+    T_EQ(in.leases, 1);
+    teardown();
+}
+
+TEST(commit_failed_sends_nothing_and_undoes)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    struct fake_store *f = fake_swap();
+    f->next = LEASE_FAILED;
+    struct cm m = client(81, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    m = with_sid(client(81, DHCP6_REQUEST));
+    T_CHECK(!xchg(&m));
+    T_EQ(CTR_GET(A, dhcp6s, drop_commit_failed), 1);
+    struct d6s_info in;
+    d6s_info(A, &in);
+    T_EQ(in.leases, 0);                              /* the new entry undone */
+    T_EQ(in.pending, 0);
+    f->next = LEASE_OK;                              /* the client's retransmission */
+    T_CHECK(xchg(&m));
+    T_EQ(RM.type, DHCP6_REPLY);
+    teardown();
+}
+
+TEST(conflict_picks_another_address)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    struct fake_store *f = fake_swap();
+    struct cm m = client(82, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    struct in6_addr adv = ia_of(&RM, D6O_IA_NA)->item[0].addr;
+    f->conflicts_left = 2;                           /* two other servers took the first two */
+    m = with_sid(client(82, DHCP6_REQUEST));
+    T_CHECK(xchg(&m));
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->n_item == 1 && ia->item[0].valid > 0);
+    T_CHECK(memcmp(&ia->item[0].addr, &adv, 16) != 0);
+    T_EQ(f->commits, 3);
+    T_EQ(CTR_GET(A, dhcp6s, commit_conflict), 2);
+    T_EQ(cmd(A, "-j dhcp6 leases"), 0);              /* the conflicting ones are not listed as ours */
+    char as[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &adv, as, sizeof as);
+    T_CHECK(strstr(OUT.buf, as) == NULL);
+    T_CHECK(bind_client(83, NULL));                  /* nor given to anyone else */
+    T_EQ(cmd(A, "-j dhcp6 leases"), 0);
+    T_CHECK(strstr(OUT.buf, as) == NULL);
+    /* conflicts past the retry budget: NoAddrsAvail, never a Reply with an address not durable */
+    f->conflicts_left = 100;
+    m = client(84, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    m = with_sid(client(84, DHCP6_REQUEST));
+    T_CHECK(xchg(&m));
+    ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->status.present && ia->status.code == D6S_NO_ADDRS_AVAIL);
+    T_EQ(ia->n_item, 0);
+    teardown();
+}
+
+static const char *fake_state_dir(void *arg) { return arg; }
+
+TEST(default_store_in_the_state_directory)
+{
+    setup();
+    struct cmd_host host = { .arg = DIR_, .state_dir = fake_state_dir };
+    char line[] = "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff";
+    char *argv[CMD_MAX_ARGS];
+    const char *why;
+    int argc = cmd_split(line, argv, CMD_MAX_ARGS, &why);
+    cmd_out_reset(&OUT);
+    cmd_out_reset(&ERR);
+    struct cmd_ctx c = { .st = A, .out = &OUT, .err = &ERR, .host = &host };
+    T_EQ(six_cmd_exec(&c, argc, argv), 0);
+    struct d6s_info in;
+    d6s_info(A, &in);
+    char want[160];
+    snprintf(want, sizeof want, "%s/dhcp6-leases", DIR_);
+    T_STREQ(in.store, want);
+    T_CHECK(bind_client(90, NULL));
+    T_CHECK(access(want, F_OK) == 0);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -718,6 +899,10 @@ int main(void)
     RUN(reconfigure_with_key_and_retransmission);
     RUN(solicit_storm_holds_and_client_still_served);
     RUN(duid_rate_cap);
+    RUN(reply_waits_for_the_commit);
+    RUN(commit_failed_sends_nothing_and_undoes);
+    RUN(conflict_picks_another_address);
+    RUN(default_store_in_the_state_directory);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
