@@ -291,7 +291,11 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
     bool found = false;
     for (struct d6s_lease *e = d6s_table_find_bind(&s->tab, duid, dl, ia->iaid, kind, NULL); e;
          e = d6s_table_find_bind(&s->tab, duid, dl, ia->iaid, kind, e)) {
-        if (e->pending && mode != M_ADVERTISE)
+        /* a Release or Decline waits until the client's exchange under way
+         * is durable (its Reply may still name the address); a Request,
+         * Renew or Rebind may extend the binding meanwhile: the store keeps
+         * the commits in order */
+        if (e->pending && (mode == M_RELEASE || mode == M_DECLINE))
             return false;
         bool on = kind == LEASE_NA ? d6s_in_na_pool(lk, &e->l.addr) : d6s_in_pd_pool(lk, &e->l.addr, e->l.plen);
         if (!on)

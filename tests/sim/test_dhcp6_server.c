@@ -857,6 +857,45 @@ TEST(conflict_picks_another_address)
     teardown();
 }
 
+
+TEST(request_again_while_committing)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    struct fake_store *f = fake_swap();
+    struct cm m = client(85, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    f->hold = true;
+    m = with_sid(client(85, DHCP6_REQUEST));
+    T_CHECK(!xchg(&m));
+    T_CHECK(!xchg(&m));                               /* its retransmission: served too, not dropped */
+    T_EQ(f->n, 2);
+    T_EQ(CTR_GET(A, dhcp6s, drop_busy), 0);
+    struct cm r = with_sid(client(85, DHCP6_RELEASE)); /* a Release waits for the exchange under way */
+    T_CHECK(!xchg(&r));
+    T_EQ(CTR_GET(A, dhcp6s, drop_busy), 1);
+    f->hold = false;
+    lease_store_flush(&f->base);
+    sim_run_for(W, 10 * MS);
+    struct in6_addr got[2];
+    for (int i = 0; i < 2; i++) {                    /* two Replies, one address */
+        ssize_t n = six_recvfrom(B, CS, RX, sizeof RX, 0, NULL, NULL);
+        T_CHECK(n > 0);
+        T_EQ(dhcp6_parse_chain(RX, (size_t)n, LV, &NLV), WR_OK);
+        T_EQ(LV[0].type, DHCP6_REPLY);
+        const struct dhcp6_ia *ia = ia_of(&LV[0], D6O_IA_NA);
+        T_CHECK(ia && ia->n_item == 1);
+        got[i] = ia->item[0].addr;
+    }
+    T_MEMEQ(&got[0], &got[1], 16);
+    struct d6s_info in;
+    d6s_info(A, &in);
+    T_EQ(in.leases, 1);
+    T_EQ(in.pending, 0);
+    teardown();
+}
+
 static const char *fake_state_dir(void *arg) { return arg; }
 
 TEST(default_store_in_the_state_directory)
@@ -902,6 +941,7 @@ int main(void)
     RUN(reply_waits_for_the_commit);
     RUN(commit_failed_sends_nothing_and_undoes);
     RUN(conflict_picks_another_address);
+    RUN(request_again_while_committing);
     RUN(default_store_in_the_state_directory);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
