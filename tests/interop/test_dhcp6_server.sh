@@ -92,7 +92,7 @@ else fail "dhcp6c's Release frees its address and prefix" "$(ctl s stats dhcp6s.
 for mode in "" "-e address-and-prefix"; do
   name="perfdhcp -6 ${mode:-address only}: no drops"
   # shellcheck disable=SC2086
-  if out=$(nsrun "$C" timeout 40 perfdhcp -6 -l vc -r 100 -R 1000 -p 6 $mode 2>&1); then ok "$name"
+  if out=$(nsrun "$C" timeout 40 perfdhcp -6 -l vc -r 100 -R 1000 -p 6 -d 3 -W 3000000 $mode 2>&1); then ok "$name"
   else fail "$name" "$(grep -E 'drops|sent|received' <<<"$out" | head -8) / $(ctl s stats 2>/dev/null | grep -E 'dhcp6s|lease\.' | grep -v ' 0$' | tr '\n' ' ')"; fi
 done
 if n=$(no_dups); then ok "sixctl dhcp6 leases: no address or prefix twice ($n leases)"
