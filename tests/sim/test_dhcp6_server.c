@@ -31,6 +31,7 @@
 static struct sim_world *W;
 static struct six_stack *A, *B;
 static int CS = -1, RS = -1;            /* B's client (546) and relay (547) sockets */
+static struct six_stack *CLI;           /* the stack CS belongs to (B unless a test moves it) */
 static char DIR_[64], JOURNAL[128];
 static struct cmd_out OUT, ERR;
 
@@ -79,6 +80,7 @@ static void setup(void)
     snprintf(JOURNAL, sizeof JOURNAL, "%s/leases", DIR_);
     CS = udp_socket(B, DHCP6_CLIENT_PORT);
     RS = udp_socket(B, DHCP6_SERVER_PORT);
+    CLI = B;
 }
 
 static void teardown(void)
@@ -165,9 +167,10 @@ static void send_raw(int sd, const void *buf, size_t len, const char *to, uint16
 {
     struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(port) };
     inet_pton(AF_INET6, to, &sa.sin6_addr);
+    struct six_stack *st = sd == CS ? CLI : B;
     if (sa.sin6_addr.s6_addr[0] == 0xff)
-        sa.sin6_scope_id = if_find(B, "eth0")->index;
-    T_EQ(six_sendto(B, sd, buf, len, 0, (struct sockaddr *)&sa, sizeof sa), (long long)len);
+        sa.sin6_scope_id = if_find(st, "eth0")->index;
+    T_EQ(six_sendto(st, sd, buf, len, 0, (struct sockaddr *)&sa, sizeof sa), (long long)len);
 }
 
 static uint8_t RX[4096];
@@ -180,7 +183,7 @@ static int NLV;
 static size_t recv_on(int sd, uint64_t wait)
 {
     sim_run_for(W, wait);
-    ssize_t n = six_recvfrom(B, sd, RX, sizeof RX, 0, NULL, NULL);
+    ssize_t n = six_recvfrom(sd == CS ? CLI : B, sd, RX, sizeof RX, 0, NULL, NULL);
     if (n <= 0)
         return 0;
     RXLEN = (size_t)n;
@@ -192,7 +195,7 @@ static size_t recv_on(int sd, uint64_t wait)
 
 static void drain(int sd)
 {
-    while (six_recvfrom(B, sd, RX, sizeof RX, 0, NULL, NULL) > 0)
+    while (six_recvfrom(sd == CS ? CLI : B, sd, RX, sizeof RX, 0, NULL, NULL) > 0)
         ;
 }
 
@@ -702,6 +705,75 @@ TEST(duid_rate_cap)
 }
 
 
+TEST(two_interfaces_two_pools)
+{
+    setup();
+    struct sim_link_params p = { .delay_ns = 1 * MS };
+    struct sim_link *l2 = sim_link_create(W, "l2", &p);
+    struct six_stack *C = sim_stack(W, "c", 3, 1024);
+    T_CHECK(sim_attach(l2, A, "eth1", NULL) && sim_attach(l2, C, "eth0", NULL));
+    T_EQ(cmd(A, "link set eth1 up"), 0);
+    T_EQ(cmd(C, "link set eth0 up"), 0);
+    T_EQ(cmd(A, "addr add 2001:db8:2::a/64 dev eth1"), 0);
+    sim_run_for(W, 3 * SEC);
+    T_EQ(serve(""), 0);
+    T_EQ(cmd(A, "dhcp6 server dev eth1 pool 2001:db8:2::1000-2001:db8:2::1fff"), 0);
+    struct in6_addr a, c;
+    T_CHECK(bind_client(100, &a));                   /* B on eth0 */
+    int cs = udp_socket(C, DHCP6_CLIENT_PORT), bs = CS;
+    CS = cs;
+    CLI = C;
+    T_CHECK(bind_client(101, &c));                   /* C on eth1 */
+    CS = bs;
+    CLI = B;
+    T_CHECK(in_range(&a, "2001:db8:1::1000", "2001:db8:1::1fff"));
+    T_CHECK(in_range(&c, "2001:db8:2::1000", "2001:db8:2::1fff"));
+    T_EQ(cmd(A, "dhcp6 leases"), 0);
+    T_CHECK(strstr(OUT.buf, "dev eth0") && strstr(OUT.buf, "dev eth1"));
+    T_EQ(cmd(A, "dhcp6 server dev eth1 off"), 0);    /* eth0 goes on */
+    T_CHECK(d6s_running(A));
+    T_CHECK(bind_client(102, NULL));
+    six_stack_destroy(C);
+    teardown();
+}
+
+TEST(leases_expire)
+{
+    setup();
+    T_EQ(serve("valid 20 preferred 10"), 0);
+    struct in6_addr a;
+    T_CHECK(bind_client(110, &a));
+    T_EQ(cmd(A, "dhcp6 leases"), 0);
+    T_CHECK(strstr(OUT.buf, "bound") != NULL);
+    sim_run_for(W, 40 * SEC);                        /* past valid and a whole expiry scan */
+    T_EQ(cmd(A, "dhcp6 leases"), 0);
+    T_STREQ(OUT.buf, "");
+    T_EQ(CTR_GET(A, dhcp6s, expired), 1);
+    teardown();
+}
+
+TEST(rebind_without_binding_takes_its_address_back)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    struct in6_addr want;
+    inet_pton(AF_INET6, "2001:db8:1::1abc", &want);
+    struct cm m = client(120, DHCP6_REBIND);         /* e.g. a server that lost it */
+    m.na_addr = &want;
+    T_CHECK(xchg(&m));
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->n_item == 1 && ia->item[0].valid > 0);
+    T_MEMEQ(&ia->item[0].addr, &want, 16);
+    m = client(121, DHCP6_REBIND);                   /* another client naming the same: not given twice */
+    m.na_addr = &want;
+    T_CHECK(xchg(&m));
+    ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->n_item >= 1);
+    for (int i = 0; i < ia->n_item; i++)
+        T_CHECK(memcmp(&ia->item[i].addr, &want, 16) != 0 || ia->item[i].valid == 0);
+    teardown();
+}
+
 /* ------------------------------------------------------------ a scripted store */
 
 /* Swapped in for the journal after the server started: commits wait until
@@ -938,6 +1010,9 @@ int main(void)
     RUN(reconfigure_with_key_and_retransmission);
     RUN(solicit_storm_holds_and_client_still_served);
     RUN(duid_rate_cap);
+    RUN(two_interfaces_two_pools);
+    RUN(leases_expire);
+    RUN(rebind_without_binding_takes_its_address_back);
     RUN(reply_waits_for_the_commit);
     RUN(commit_failed_sends_nothing_and_undoes);
     RUN(conflict_picks_another_address);
