@@ -31,8 +31,7 @@ start_server || { fail "sixd starts with a DHCPv6 server"; finish; }
 sleep 1.5
 
 nsrun "$C" tshark -q -i vc -f "udp dst port 546" -w "$W/replies.pcap" >"$W/tshark.log" 2>&1 &
-tpid=$!   # ip netns exec execs tshark: this is tshark's own pid
-track_pid "$tpid"
+track_pid $!
 sleep 1.5
 nsrun "$C" timeout 50 perfdhcp -6 -l vc -r 550 -R 100000 -p 26 -d 2 >"$W/perfdhcp.log" 2>&1 &
 pf=$!
@@ -51,8 +50,14 @@ done
 wait "$pf"
 sleep 1
 note "$kills kills; perfdhcp: $(grep -E 'sent packets|received packets' "$W/perfdhcp.log" | tr '\n' ' ')"
-kill -TERM "$tpid" 2>/dev/null   # (SIGINT is ignored by a background job of a script)
-wait "$tpid" 2>/dev/null
+# `ip netns exec` forks: tshark itself is found in the client namespace
+for p in $(ip netns pids "$C"); do [[ $(cat "/proc/$p/comm" 2>/dev/null) == tshark ]] && kill -TERM "$p"; done
+for ((i = 0; i < 50; i++)); do
+  left=0
+  for p in $(ip netns pids "$C"); do [[ $(cat "/proc/$p/comm" 2>/dev/null) == tshark ]] && left=1; done
+  ((left)) || break
+  sleep 0.1
+done
 ((kills >= 3)) && ok "sixd killed -9 and restarted $kills times during perfdhcp" ||
   fail "sixd killed -9 and restarted during perfdhcp" "only $kills kills"
 
