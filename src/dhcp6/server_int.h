@@ -80,6 +80,17 @@ struct d6s_link {
 
 /* ------------------------------------------------------------ transactions */
 
+/* What an exchange changes of a lease it extends, releases or declines
+ * (the rest — address, client, kind — it never changes): kept to undo it
+ * when the store fails. */
+struct d6s_saved {
+    uint8_t state;
+    bool has_rkey;
+    uint32_t preferred, valid;
+    int64_t cltt, expires;
+    uint8_t rkey[16];
+};
+
 struct d6s_txn;
 struct d6s_item {
     struct d6s_txn *txn;
@@ -87,7 +98,7 @@ struct d6s_item {
     struct in6_addr addr;
     uint8_t plen;
     uint32_t pref, valid;
-    struct lease saved;            /* e's lease before this transaction (rollback) */
+    struct d6s_saved saved;        /* e's lease before this transaction (rollback) */
     bool was_new;                  /* e created by this transaction */
     bool committing;
     bool omit;                     /* not in the Reply (its commit conflicted past the retries) */

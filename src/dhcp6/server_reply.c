@@ -208,6 +208,28 @@ static struct d6s_lease *new_entry(struct d6_server *s, struct d6s_link *lk, con
     return e;
 }
 
+static void save_lease(struct d6s_saved *v, const struct lease *l)
+{
+    v->state = l->state;
+    v->has_rkey = l->has_rkey;
+    v->preferred = l->preferred;
+    v->valid = l->valid;
+    v->cltt = l->cltt;
+    v->expires = l->expires;
+    memcpy(v->rkey, l->rkey, sizeof v->rkey);
+}
+
+static void restore_lease(struct lease *l, const struct d6s_saved *v)
+{
+    l->state = v->state;
+    l->has_rkey = v->has_rkey;
+    l->preferred = v->preferred;
+    l->valid = v->valid;
+    l->cltt = v->cltt;
+    l->expires = v->expires;
+    memcpy(l->rkey, v->rkey, sizeof v->rkey);
+}
+
 static void add_item(struct d6s_ans_ia *a, struct d6s_lease *e, const struct in6_addr *addr, uint8_t plen,
                      uint32_t pref, uint32_t valid)
 {
@@ -221,7 +243,7 @@ static void add_item(struct d6s_ans_ia *a, struct d6s_lease *e, const struct in6
     it->pref = pref;
     it->valid = valid;
     if (e)
-        it->saved = e->l;
+        save_lease(&it->saved, &e->l);
 }
 
 /* ------------------------------------------------------------ answers */
@@ -510,7 +532,7 @@ static void undo_item(struct d6_server *s, struct d6s_item *it)
         d6s_table_remove(&s->tab, e);
     } else if (!it->was_new) {
         d6s_table_unbind(&s->tab, e);
-        e->l = it->saved;
+        restore_lease(&e->l, &it->saved);
         d6s_table_rebind(&s->tab, e);
     }
     it->e = NULL;

@@ -890,6 +890,15 @@ TEST(commit_failed_sends_nothing_and_undoes)
     f->next = LEASE_OK;                              /* the client's retransmission */
     T_CHECK(xchg(&m));
     T_EQ(RM.type, DHCP6_REPLY);
+    struct in6_addr a = ia_of(&RM, D6O_IA_NA)->item[0].addr;
+    sim_run_for(W, 100 * SEC);
+    f->next = LEASE_FAILED;                          /* a Renew the store fails: the lease as it was */
+    m = with_sid(client(81, DHCP6_RENEW));
+    m.na_addr = &a;
+    T_CHECK(!xchg(&m));
+    T_EQ(CTR_GET(A, dhcp6s, drop_commit_failed), 2);
+    T_EQ(cmd(A, "dhcp6 leases"), 0);
+    T_CHECK(strstr(OUT.buf, "bound expires in 7100s") != NULL);
     teardown();
 }
 
