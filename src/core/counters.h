@@ -123,7 +123,19 @@
     X(ctl, stream_aborted) X(ctl, stream_data_late) \
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
-    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused)
+    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
+    X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
+    X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
+    X(dhcp6c, out_failed) X(dhcp6c, in_advertise) X(dhcp6c, in_reply) X(dhcp6c, in_reconfigure) \
+    X(dhcp6c, bound) X(dhcp6c, renewed) X(dhcp6c, rebound) X(dhcp6c, expired) X(dhcp6c, declined) \
+    X(dhcp6c, released) X(dhcp6c, confirmed) X(dhcp6c, info_refreshed) X(dhcp6c, prefix_changed) \
+    X(dhcp6c, prefix_lost) X(dhcp6c, exchange_failed) X(dhcp6c, reconf_accepted) \
+    X(dhcp6c, drop_no_client) X(dhcp6c, drop_not_for_client) X(dhcp6c, drop_xid) X(dhcp6c, drop_clientid) \
+    X(dhcp6c, drop_serverid) X(dhcp6c, drop_state) X(dhcp6c, drop_adv_empty) X(dhcp6c, drop_reply_status) \
+    X(dhcp6c, drop_reconf_unknown_server) X(dhcp6c, drop_reconf_bad_auth) X(dhcp6c, drop_reconf_no_key) \
+    X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
+    X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
@@ -133,7 +145,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)
