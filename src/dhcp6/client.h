@@ -146,8 +146,7 @@ struct d6_client {
     uint16_t duid_len;                /* 0: not made yet */
     char duid_path[512];              /* where it was read or written ("": memory only) */
     struct d6c_if ifs[D6C_MAX_IFS];
-    uint8_t rbuf[65536];              /* received message (the HMAC check zeroes a copy's field) */
-    uint8_t hbuf[65536];
+    uint8_t rbuf[65536];              /* the message being read */
 };
 
 /* ---- client.c: the public calls (src/ctl/cmd_dhcp6_client.c) ---- */
