@@ -567,6 +567,10 @@ static void finish_release(struct d6c_if *c);
 
 static void back_to_bound(struct d6c_if *c)
 {
+    if (!c->n_na && !c->n_pd) {   /* a Decline took the last address: a new lease */
+        d6c_restart(c);
+        return;
+    }
     c->state = D6C_BOUND;
     timer_cancel(&c->rtx);
     arm_lease_timers(c);

@@ -674,6 +674,10 @@ TEST(dad_failure_declines_the_address)
             eq6(&dec.m.ia[0].item[0].addr, "2001:db8:1::100"));
     T_EQ(ctr("dhcp6c.declined"), 1);
     T_CHECK(!has_addr(CL, "eth0", "2001:db8:1::100"));
+    /* the Decline answered: nothing left of the lease, so a new Solicit */
+    struct offer none = { .preference = -1 };
+    srv_answer(&dec, DHCP6_REPLY, &none);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
     teardown();
 }
 
