@@ -50,8 +50,8 @@ static void show_one(struct cmd_ctx *c, const struct d6c_if *ci, bool first, uin
         cmd_printf(c->out, ",\"state\":\"%s\",\"server_duid\":\"%s\",\"t1\":%u,\"t2\":%u,\"t1_left\":%u,\"t2_left\":%u",
                    d6c_state_name(ci->state), duid, ci->t1, ci->t2, t1, t2);
     } else {
-        cmd_printf(c->out, "%s: %s%s%s server %s T1 %us T2 %us (left %us / %us)\n", ci->ifname,
-                   d6c_state_name(ci->state), ci->p.info_only ? " (info-only)" : "", "", *duid ? duid : "-",
+        cmd_printf(c->out, "%s: %s%s server %s T1 %us T2 %us (left %us / %us)\n", ci->ifname,
+                   d6c_state_name(ci->state), ci->p.info_only ? " (info-only)" : "", *duid ? duid : "-",
                    ci->t1, ci->t2, t1, t2);
     }
     show_items(c, "addresses", ci->na, ci->n_na, now);
@@ -81,8 +81,8 @@ static void show_one(struct cmd_ctx *c, const struct d6c_if *ci, bool first, uin
         if (c->json) {
             cmd_printf(c->out, "%s{\"dev\":", i ? "," : "");
             cmd_json_str(c->out, d->ifname);
-            cmd_printf(c->out, ",\"sla\":%u,\"prefix\":\"%s/64\",\"active\":%s}", d->sla,
-                       d->active ? a6(&d->cur, b) : "", d->active ? "true" : "false");
+            cmd_printf(c->out, ",\"sla\":%u,\"prefix\":\"%s%s\",\"active\":%s}", d->sla,
+                       d->active ? a6(&d->cur, b) : "", d->active ? "/64" : "", d->active ? "true" : "false");
         } else {
             cmd_printf(c->out, "  downstream %s sla %u: %s%s\n", d->ifname, d->sla,
                        d->active ? a6(&d->cur, b) : "none", d->active ? "/64" : "");

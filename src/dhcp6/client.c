@@ -19,6 +19,8 @@
 
 enum { PEND_DECLINE = 1, PEND_LINK_UP = 2 };
 
+static bool duid_is(const struct dhcp6_duid *d, const uint8_t *p, uint16_t len);
+
 static const char *ntop6(const struct in6_addr *a, char *b)
 {
     return inet_ntop(AF_INET6, a, b, INET6_ADDRSTRLEN);
@@ -539,6 +541,8 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
         d6c_restart(c);
         return;
     }
+    if (!duid_is(&m->serverid, c->srv_duid, c->srv_duid_len))
+        c->have_rkey = c->have_replay = false;   /* a key and counters are one server's */
     memcpy(c->srv_duid, m->serverid.p, m->serverid.len);
     c->srv_duid_len = m->serverid.len;
     if (m->auth.present && c->p.reconf_accept)

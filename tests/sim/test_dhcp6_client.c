@@ -278,6 +278,9 @@ static struct in6_ifaddr *lan_addr_in(const char *prefix)
 
 /* ------------------------------------------------------------ cases */
 
+static bool ra_with(const struct inj_capture *cap, unsigned from, const char *pfx, struct nd_prefix *out);
+static bool ra_rdnss(const struct inj_capture *cap, const char *dns, uint32_t *life);
+
 TEST(four_message_exchange_numbers_the_lan)
 {
     setup(100);
@@ -327,8 +330,18 @@ TEST(four_message_exchange_numbers_the_lan)
     char dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
     T_EQ(resolver_domains(CL, dom, RES_MAX_DOMAINS), 1);
     T_STREQ(dom[0], "example.com");
-    /* the LAN host configures an address from the delegated /64 */
+    /* the LAN host configures an address from the delegated /64; the RAs
+     * carry the lease's lifetimes counting down and its DNS server */
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, if_find(LAN, "eth0"), true);
     sim_run_for(W, 5 * SEC);
+    struct nd_prefix pi;
+    T_CHECK(ra_with(&cap, 0, "2001:db8:100:1::", &pi));
+    T_CHECK(pi.valid <= 300 && pi.valid >= 290 && pi.preferred <= 200 && pi.preferred >= 190 && pi.autonomous);
+    uint32_t rl = 0;
+    T_CHECK(ra_rdnss(&cap, "2001:db8::53", &rl));
+    T_CHECK(rl > 0 && rl <= 300);
+    inj_capture_stop(&cap);
     struct in6_ifaddr *la = lan_addr_in("2001:db8:100:1::");
     T_CHECK(la != NULL);
     T_CHECK(la && !(la->flags & IN6_IFF_DEPRECATED));
@@ -487,6 +500,23 @@ static bool ra_with(const struct inj_capture *cap, unsigned from, const char *pf
     return found;
 }
 
+static bool ra_rdnss(const struct inj_capture *cap, const char *dns, uint32_t *life)
+{
+    for (unsigned i = 0; i < cap->n; i++) {
+        struct inj_icmp6 ic;
+        struct nd_ra ra;
+        if (!inj_parse_icmp6(cap->f[i].d, cap->f[i].len, &ic) || ic.type != ND_ROUTER_ADVERT ||
+            nd_ra_parse(ic.body - 8, ic.body_len + 8, &ra) != WR_OK)
+            continue;
+        for (int k = 0; k < ra.opts.n_rdnss; k++)
+            if (eq6(&ra.opts.rdnss[k], dns)) {
+                *life = ra.opts.rdnss_lifetime;
+                return true;
+            }
+    }
+    return false;
+}
+
 TEST(prefix_change_deprecates_the_old_subnet_at_once)
 {
     setup(500);
@@ -619,6 +649,29 @@ TEST(reconfigure_without_key_is_refused)
     send_reconf(SRV_DUID, sizeof SRV_DUID, 1, KEY, false, 1);
     T_EQ(ctr("dhcp6c.drop_reconf_no_key"), 1);
     T_EQ(ctr("dhcp6c.reconf_accepted"), 0);
+    teardown();
+}
+
+TEST(rebind_to_another_server_forgets_the_key)
+{
+    setup(660);
+    struct rx req, reb;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.key = true;
+    o.replay = 1;
+    T_CHECK(bind_client("ia-na reconfigure-accept", o, &req));
+    T_CHECK(srv_wait(&reb, DHCP6_REBIND, 200 * SEC));   /* Renews unanswered */
+    o.key = false;
+    o.duid = OTHER_DUID;
+    o.duid_len = sizeof OTHER_DUID;
+    srv_answer(&reb, DHCP6_REPLY, &o);
+    sim_run_for(W, 50 * MS);
+    T_EQ(ctr("dhcp6c.rebound"), 1);
+    /* the first server's key is no key of the second's */
+    send_reconf(OTHER_DUID, sizeof OTHER_DUID, 2, KEY, false, 1);
+    T_EQ(ctr("dhcp6c.reconf_accepted"), 0);
+    T_EQ(ctr("dhcp6c.drop_reconf_no_key"), 1);
     teardown();
 }
 
@@ -799,6 +852,7 @@ int main(void)
     RUN(prefix_change_deprecates_the_old_subnet_at_once);
     RUN(reconfigure_needs_key_hmac_fresh_counter_and_our_server);
     RUN(reconfigure_without_key_is_refused);
+    RUN(rebind_to_another_server_forgets_the_key);
     RUN(wrong_xid_or_client_id_dropped);
     RUN(dad_failure_declines_the_address);
     RUN(link_down_up_confirms);
