@@ -131,7 +131,19 @@
     X(dhcp6s, drop_no_link) X(dhcp6s, drop_serverid) X(dhcp6s, drop_duid_rate) X(dhcp6s, drop_solicit_rate) \
     X(dhcp6s, drop_pending_full) X(dhcp6s, drop_busy) X(dhcp6s, drop_too_big) X(dhcp6s, drop_commit_failed) \
     X(dhcp6s, drop_confirm_empty) X(dhcp6s, drop_unexpected) X(dhcp6s, drop_build) X(dhcp6s, drop_send) \
-    X(dhcp6s, reconf_retrans) X(dhcp6s, reconf_done) X(dhcp6s, reconf_gave_up)
+    X(dhcp6s, reconf_retrans) X(dhcp6s, reconf_done) X(dhcp6s, reconf_gave_up) \
+    /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
+    X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
+    X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
+    X(dhcp6c, out_failed) X(dhcp6c, in_advertise) X(dhcp6c, in_reply) X(dhcp6c, in_reconfigure) \
+    X(dhcp6c, bound) X(dhcp6c, renewed) X(dhcp6c, rebound) X(dhcp6c, expired) X(dhcp6c, declined) \
+    X(dhcp6c, released) X(dhcp6c, confirmed) X(dhcp6c, info_refreshed) X(dhcp6c, prefix_changed) \
+    X(dhcp6c, prefix_lost) X(dhcp6c, exchange_failed) X(dhcp6c, reconf_accepted) \
+    X(dhcp6c, drop_no_client) X(dhcp6c, drop_not_for_client) X(dhcp6c, drop_xid) X(dhcp6c, drop_clientid) \
+    X(dhcp6c, drop_serverid) X(dhcp6c, drop_state) X(dhcp6c, drop_adv_empty) X(dhcp6c, drop_reply_status) \
+    X(dhcp6c, drop_reconf_unknown_server) X(dhcp6c, drop_reconf_bad_auth) X(dhcp6c, drop_reconf_no_key) \
+    X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
+    X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
@@ -141,7 +153,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6s)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c) X(dhcp6s)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

@@ -614,7 +614,8 @@ static const struct cmd_verb verbs[] = {
       "    [preference N] [valid S] [preferred S] [t1 S] [t2 S] [reconfigure on|off] [reserve DUID address A|prefix P/L]...\n"
       "    [store FILE|postgresql://...]\n"
       "dhcp6 server dev IF [link P/L] off | dhcp6 server show\n"
-      "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... | dhcp6 client dev IF off [release]\n"
+      "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... [rapid-commit] [reconfigure-accept]\n"
+      "  [info-only] [duid-file FILE] | dhcp6 client dev IF off [release] | dhcp6 client show\n"
       "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] | dhcp6 relay dev IF off\n"
       "dhcp6 leases | dhcp6 reconfigure DUID|ADDR [renew|rebind|information-request]",
       "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },
