@@ -17,6 +17,7 @@
 #include "../lib/t.h"
 #include "../lib/simstack.h"
 #include "ctl/cmd.h"
+#include "dhcp6/dhcp6.h"
 #include "dhcp6/server.h"
 #include "dhcp6/server_int.h"
 #include "link/ifnet.h"
@@ -977,20 +978,11 @@ TEST(request_again_while_committing)
     teardown();
 }
 
-static const char *fake_state_dir(void *arg) { return arg; }
-
 TEST(default_store_in_the_state_directory)
 {
     setup();
-    struct cmd_host host = { .arg = DIR_, .state_dir = fake_state_dir };
-    char line[] = "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff";
-    char *argv[CMD_MAX_ARGS];
-    const char *why;
-    int argc = cmd_split(line, argv, CMD_MAX_ARGS, &why);
-    cmd_out_reset(&OUT);
-    cmd_out_reset(&ERR);
-    struct cmd_ctx c = { .st = A, .out = &OUT, .err = &ERR, .host = &host };
-    T_EQ(six_cmd_exec(&c, argc, argv), 0);
+    T_EQ(dhcp6_set_state_dir(A, DIR_), 0);          /* what sixd -S does */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff"), 0);
     struct d6s_info in;
     d6s_info(A, &in);
     char want[160];
