@@ -1058,6 +1058,34 @@ TEST(request_again_while_committing)
     teardown();
 }
 
+TEST(config_change_while_committing)
+{
+    setup();
+    /* two pool sets: [0] a relayed link, [1] eth0's own */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:77::/64 pool 2001:db8:77::100-2001:db8:77::1ff store %s", JOURNAL), 0);
+    T_EQ(serve("dns 2001:db8::1"), 0);
+    struct fake_store *f = fake_swap();
+    struct cm m = client(86, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    f->hold = true;
+    m = with_sid(client(86, DHCP6_REQUEST));
+    m.oro_dns = true;
+    T_CHECK(!xchg(&m));
+    /* meanwhile: [0] removed (eth0's own moves down), a new set takes the old slot */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:77::/64 off"), 0);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:88::/64 pool 2001:db8:88::100-2001:db8:88::1ff dns 2001:db8::99"), 0);
+    f->hold = false;
+    lease_store_flush(&f->base);
+    T_CHECK(recv_on(CS, 10 * MS) > 0);
+    T_EQ(RM.type, DHCP6_REPLY);
+    struct in6_addr want;
+    inet_pton(AF_INET6, "2001:db8::1", &want);
+    T_EQ(RM.n_dns, 1);
+    T_MEMEQ(&RM.dns[0], &want, 16);                  /* the client's own link's options */
+    teardown();
+}
+
 TEST(default_store_in_the_state_directory)
 {
     setup();
@@ -1099,6 +1127,7 @@ int main(void)
     RUN(commit_failed_sends_nothing_and_undoes);
     RUN(conflict_picks_another_address);
     RUN(request_again_while_committing);
+    RUN(config_change_while_committing);
     RUN(default_store_in_the_state_directory);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
