@@ -123,7 +123,12 @@
     X(ctl, stream_aborted) X(ctl, stream_data_late) \
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
-    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused)
+    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
+     * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
+    X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \
+    X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
+    X(lease, drop_table_full) X(lease, drop_bad_lease)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
