@@ -546,7 +546,7 @@ static void journal_flush(struct lease_store *s)
     for (unsigned k = 0; k < run.n; k++) {
         struct jentry *e = &run.e[k];
         enum lease_result r = e->result != LEASE_OK ? e->result : failed_all;
-        if (r == LEASE_OK && lt_apply(&j->t, &e->l) < 0 && !j->failed) {
+        if (r == LEASE_OK && lj_apply(j, &e->l) < 0 && !j->failed) {
             /* On disk but not in memory: a compaction would lose it. */
             j->failed = true;
             six_event(s->st, LOG_ERR, "lease store %s: out of memory; the store is read-only until sixd restarts",
@@ -589,6 +589,7 @@ static void journal_close(struct lease_store *s)
     if (j->dirfd >= 0)
         close(j->dirfd);
     lt_free(&j->t);
+    lj_compact_free(j);
     free(j->pend.e), free(j->pend.buf), free(j->run.e), free(j->run.buf);
     free(j);
 }

@@ -1,29 +1,32 @@
-/* Compaction of the lease journal, in the background.
+/* Compaction of the lease journal, in the background (a thread).
  *
  * The order of the steps, and what a kill -9 between two of them leaves
  * (the state at open is FILE.snap, then every record of FILE over it):
  *
- *   0. (event loop) copy the live leases (one memcpy of the dense array)
- *      and note the journal's length O: the copy is exactly FILE.snap +
- *      FILE[0, O). Start the thread.
- *   1. (thread) write FILE.snap with the copy, atomically (.FILE.snap.tmp,
- *      fsync, rename, fsync the directory).
+ *   0. (event loop) drop expired leases from the table and note the
+ *      journal's length O: the table is exactly FILE.snap + FILE[0, O).
+ *      Start the thread; until it is done the event loop does not touch
+ *      the table (leases written meanwhile wait in the delta).
+ *   1. (thread) encode the table and write FILE.snap atomically
+ *      (.FILE.snap.tmp, fsync, rename, fsync the directory).
  *        crash before the rename: the old FILE.snap + the whole FILE.
- *        after: the new FILE.snap + the whole FILE. Replaying FILE[0, O)
+ *        after it: the new FILE.snap + the whole FILE. Replaying FILE[0, O)
  *        over a snapshot that already holds its result changes nothing
- *        (the last record of an address wins, and the snapshot holds
- *        each address's last state in FILE[0, O)); FILE[O, end) is newer
- *        and wins as it should.
- *   2. (event loop, when the thread is done) write FILE.new = header +
- *      FILE[O, end), fdatasync.  No commit is written meanwhile (one
- *      thread).  Crash: FILE.new is removed at open; as after step 1.
+ *        (the last record of an address wins, and the snapshot holds each
+ *        address's last state in FILE[0, O), or nothing when that state
+ *        is FREE or expired); FILE[O, end) is newer and wins as it should.
+ *   2. (event loop, once the thread is done) apply the delta, write
+ *      FILE.new = header + FILE[O, end), fdatasync. No commit is written
+ *      meanwhile (one thread). Crash: FILE.new is removed at open; the
+ *      state is as after step 1.
  *   3. rename FILE.new over FILE, fsync the directory.
  *        crash after: the new FILE.snap + the tail: everything.
  *
- * The event loop's share is the copy (step 0) and step 2-3 (a tail of the
- * commits made while the thread ran): the thread does the encoding and
- * the big write.  A failed step leaves the old files in use (a warning,
- * lease.compact_failed) and is retried when the journal has grown by the
+ * The event loop's share: step 0 (one pass over the table, no copy) and
+ * steps 2-3 (the tail, written since O, and two fsyncs: the new journal's
+ * and the directory's). The thread does the encoding and the big write.
+ * A failed step leaves the old files in use (a warning,
+ * lease.compact_failed); it is retried once the journal has grown by the
  * minimum again. */
 #include <errno.h>
 #include <stdlib.h>
@@ -34,7 +37,8 @@
 #include "core/log.h"
 #include "net/stack.h"
 
-#define POLL_NS (10 * NS_PER_MS)
+#define POLL_NS   (10 * NS_PER_MS)
+#define DELTA_MAX (1u << 16)   /* leases written during one compaction; past that the event loop waits */
 
 static void hook(struct journal *j, enum lease_journal_step step)
 {
@@ -69,7 +73,7 @@ static void *compact_thread(void *arg)
 {
     struct journal *j = arg;
     size_t len = 0;
-    uint8_t *buf = encode_snapshot(j->c.copy, j->c.n, &len);
+    uint8_t *buf = encode_snapshot(j->t.v, j->c.n, &len);
     int rc = buf ? atomic_file_write(j->dirfd, j->snap_name, buf, len, 0600) : -ENOMEM;
     free(buf);
     if (rc == 0)
@@ -92,6 +96,42 @@ void lj_compact_init(struct journal *j)
     timer_init(&j->c.poll, poll_fn, j);
 }
 
+void lj_compact_free(struct journal *j)
+{
+    free(j->c.delta);
+    j->c.delta = NULL;
+}
+
+int lj_apply(struct journal *j, const struct lease *l)
+{
+    if (!j->c.running)
+        return lt_apply(&j->t, l);
+    if (j->c.n_delta == j->c.delta_cap) {
+        uint32_t cap = j->c.delta_cap ? 2 * j->c.delta_cap : 256;
+        struct lease *d = cap <= DELTA_MAX ? realloc(j->c.delta, cap * sizeof *d) : NULL;
+        if (!d) {
+            /* A compaction that long (or no memory): wait for the thread. */
+            lj_compact_finish(j, true);
+            return lt_apply(&j->t, l);
+        }
+        j->c.delta = d;
+        j->c.delta_cap = cap;
+    }
+    j->c.delta[j->c.n_delta++] = *l;
+    return 0;
+}
+
+static void apply_delta(struct journal *j)
+{
+    for (uint32_t k = 0; k < j->c.n_delta; k++)
+        if (lt_apply(&j->t, &j->c.delta[k]) < 0 && !j->failed) {
+            j->failed = true;   /* on disk, not in the table: no compaction may drop it */
+            six_event(j->base.st, LOG_ERR, "lease store %s: out of memory; the store is read-only until sixd "
+                      "restarts", j->path);
+        }
+    j->c.n_delta = 0;
+}
+
 static int start(struct journal *j)
 {
     if (j->c.running || j->failed || j->fd < 0)
@@ -100,21 +140,15 @@ static int start(struct journal *j)
     uint64_t t0 = six_now(st);
     lt_drop_expired(&j->t, lease_wall_now(st));
     j->c.n = j->t.n;
-    j->c.copy = malloc((size_t)(j->c.n ? j->c.n : 1) * sizeof *j->c.copy);
-    if (!j->c.copy)
-        return -1;
-    memcpy(j->c.copy, j->t.v, (size_t)j->c.n * sizeof *j->c.copy);
+    j->c.n_delta = 0;
     j->c.off = j->jbytes;
     j->c.done = 0;
     j->c.rc = 0;
     j->c.started_ns = t0;
-    j->c.copy_ns = six_now(st) - t0;
+    j->c.start_ns = six_now(st) - t0;
     hook(j, LJ_STEP_START);
-    if (pthread_create(&j->c.th, NULL, compact_thread, j) != 0) {
-        free(j->c.copy);
-        j->c.copy = NULL;
+    if (pthread_create(&j->c.th, NULL, compact_thread, j) != 0)
         return -1;
-    }
     j->c.running = true;
     timer_arm(st->tw, &j->c.poll, POLL_NS);
     return 0;
@@ -168,13 +202,14 @@ void lj_compact_finish(struct journal *j, bool wait)
     pthread_join(j->c.th, NULL);
     j->c.running = false;
     timer_cancel(&j->c.poll);
-    free(j->c.copy);
-    j->c.copy = NULL;
     struct six_stack *st = j->base.st;
+    apply_delta(j);
     uint64_t before = j->jbytes;
     /* After a failed fsync the tail may hold records never acknowledged:
      * the old files stay (the snapshot written is consistent with them). */
+    uint64_t t0 = six_now(st);
     int rc = j->c.rc ? j->c.rc : j->failed ? -EIO : switch_journal(j);
+    j->c.switch_ns = six_now(st) - t0;
     if (rc < 0) {
         j->c.retry_at = j->jbytes + j->compact_min;
         CTR_INC(st, lease, compact_failed);
@@ -185,8 +220,9 @@ void lj_compact_finish(struct journal *j, bool wait)
     j->stats.compactions++;
     CTR_INC(st, lease, compactions);
     six_event(st, LOG_INFO, "lease store %s: compacted: %u leases in the snapshot, journal %llu -> %llu bytes "
-              "(copy %llu us, %llu ms in all)", j->path, j->c.n, (unsigned long long)before,
-              (unsigned long long)j->jbytes, (unsigned long long)(j->c.copy_ns / 1000),
+              "(event loop: start %llu us, switch %llu us; %llu ms in all)", j->path, j->c.n,
+              (unsigned long long)before, (unsigned long long)j->jbytes, (unsigned long long)(j->c.start_ns / 1000),
+              (unsigned long long)(j->c.switch_ns / 1000),
               (unsigned long long)((six_now(st) - j->c.started_ns) / NS_PER_MS));
 }
 

@@ -41,11 +41,16 @@ struct lj_compact {
     bool running;
     int done;                     /* set by the thread (atomic) */
     int rc;                       /* the thread's result: 0 or -errno */
-    struct lease *copy;           /* the live leases at the start */
-    uint32_t n;
+    /* While the thread reads the table, the event loop leaves it alone:
+     * leases written meanwhile wait here (in journal order) and are
+     * applied when the thread is done. */
+    struct lease *delta;
+    uint32_t n_delta, delta_cap;
+    uint32_t n;                   /* leases in the snapshot */
     uint64_t off;                 /* journal bytes the snapshot covers */
     uint64_t retry_at;            /* after a failure: not before the journal is this long */
-    uint64_t started_ns, copy_ns; /* six_now at the start; time the copy took */
+    uint64_t started_ns, start_ns; /* six_now at the start; time the start took */
+    uint64_t switch_ns;           /* time steps 2-3 took in the event loop (last compaction) */
     struct timer poll;
     void (*hook)(void *arg, enum lease_journal_step step);
     void *hook_arg;
@@ -78,7 +83,11 @@ int lj_new_journal(struct journal *j, const void *extra, size_t extra_len, void 
 
 /* lease_journal_compact.c */
 void lj_compact_init(struct journal *j);
+/* A lease now on disk into the table (or the delta while a compaction
+ * thread reads the table). 0 or -ENOMEM. */
+int lj_apply(struct journal *j, const struct lease *l);
 void lj_maybe_compact(struct journal *j);
+void lj_compact_free(struct journal *j);
 /* Complete a compaction whose thread is done (wait: join it first). */
 void lj_compact_finish(struct journal *j, bool wait);
 
