@@ -31,8 +31,9 @@ void lj_to_rec(const struct lease *l, struct leaserec_lease *r)
     memset(r, 0, sizeof *r);
     r->addr = l->addr;
     r->plen = l->plen, r->kind = l->kind, r->state = l->state;
-    r->duid_len = l->duid_len <= LEASEREC_DUID_MAX ? l->duid_len : 0;
-    memcpy(r->duid, l->duid, r->duid_len);
+    /* A DUID too long for a record stays too long: the emitter refuses it. */
+    r->duid_len = l->duid_len;
+    memcpy(r->duid, l->duid, l->duid_len <= LEASEREC_DUID_MAX ? l->duid_len : LEASEREC_DUID_MAX);
     r->iaid = l->iaid, r->preferred = l->preferred, r->valid = l->valid, r->pool_id = l->pool_id;
     r->cltt = l->cltt, r->expires = l->expires;
     r->has_rkey = l->has_rkey;
@@ -336,15 +337,17 @@ static int split_path(struct journal *j, const char *where, char *why, size_t wh
     const char *slash = strrchr(where, '/');
     const char *base = slash ? slash + 1 : where;
     char dir[PATH_MAX];
-    size_t dl = slash ? (size_t)(slash - where) : 1;
+    size_t dl = slash ? (size_t)(slash - where) : 0;
     if (!*base || strlen(base) + 6 > sizeof j->name || dl >= sizeof dir || strlen(where) + 6 > sizeof j->path) {
         snprintf(why, whyn, "lease store '%s': not a usable file name", where);
         return -1;
     }
-    if (slash)
-        memcpy(dir, where, dl), dir[dl ? dl : 1] = 0, dir[0] = dl ? dir[0] : '/';
-    else
+    if (!slash)
         strcpy(dir, ".");
+    else if (slash == where)
+        strcpy(dir, "/");
+    else
+        memcpy(dir, where, dl), dir[dl] = 0;
     snprintf(j->path, sizeof j->path, "%s", where);
     snprintf(j->snap_path, sizeof j->snap_path, "%s.snap", where);
     snprintf(j->name, sizeof j->name, "%s", base);
@@ -502,12 +505,14 @@ static void journal_commit(struct lease_store *s, const struct lease *l, lease_d
     arm_flush(j);
 }
 
-/* Write and fsync the batch; 0 or -errno. */
-static int write_batch(struct journal *j, const struct batch *b)
+/* Write and fsync the batch; 0 or -errno with *what the call that failed. */
+static int write_batch(struct journal *j, const struct batch *b, const char **what)
 {
+    *what = "write";
     int rc = lj_write_all(j->fd, b->buf, b->len);
     if (rc == 0) {
         j->jbytes += b->len;
+        *what = "fdatasync";
         if (fdatasync(j->fd) < 0)
             rc = -errno;
         j->stats.fsyncs++;
@@ -530,17 +535,17 @@ static void journal_flush(struct lease_store *s)
     j->pend.len = 0;
     enum lease_result failed_all = LEASE_OK;
     if (run.n_records) {
-        int rc = write_batch(j, &run);
+        const char *what;
+        int rc = write_batch(j, &run, &what);
         j->stats.batches++;
         CTR_INC(s->st, lease, batches);
         if (rc < 0) {
             j->failed = true;
             failed_all = LEASE_FAILED;
-            j->stats.failures += run.n_records;
             CTR_INC(s->st, lease, write_errors);
-            six_event(s->st, LOG_ERR, "lease store %s: %s failed: %s; the store is read-only until sixd restarts "
-                      "(no lease is given without being on disk)", j->path, run.len ? "write/fsync" : "fsync",
-                      strerror(-rc));
+            six_event(s->st, LOG_ERR, "lease store %s: %s failed: %s; %u commits refused, and the store is "
+                      "read-only until sixd restarts (no lease is given without being on disk)", j->path, what,
+                      strerror(-rc), run.n_records);
         }
     }
     for (unsigned k = 0; k < run.n; k++) {
@@ -551,8 +556,8 @@ static void journal_flush(struct lease_store *s)
             j->failed = true;
             six_event(s->st, LOG_ERR, "lease store %s: out of memory; the store is read-only until sixd restarts",
                       j->path);
-        } else if (e->result != LEASE_OK)
-            j->stats.failures++;
+        }
+        j->stats.failures += r != LEASE_OK;
     }
     for (unsigned k = 0; k < run.n; k++) {
         struct jentry *e = &run.e[k];

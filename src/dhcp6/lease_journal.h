@@ -17,8 +17,15 @@
 
 struct lease_store;
 
-#define LEASE_JOURNAL_MAX_PENDING   4096u         /* records waiting for one fsync */
-#define LEASE_JOURNAL_MAX_INFLIGHT  (16u * LEASE_JOURNAL_MAX_PENDING)  /* refused ones too */
+/* Records waiting for one fsync; a commit past that is refused (its
+ * callback gets LEASE_FAILED at the next flush). Refused commits wait for
+ * their callback too, up to MAX_INFLIGHT in all: a caller with more
+ * transactions in flight than that (or a failed allocation of a few KiB)
+ * gets its LEASE_FAILED inside lease_store_commit, logged at error — the
+ * one exception to lease.h's rule, for a caller that does not bound its
+ * transactions. */
+#define LEASE_JOURNAL_MAX_PENDING   4096u
+#define LEASE_JOURNAL_MAX_INFLIGHT  (16u * LEASE_JOURNAL_MAX_PENDING)
 #define LEASE_JOURNAL_MAX_LEASES    (1u << 20)    /* live leases in one store */
 #define LEASE_JOURNAL_COMPACT_MIN   (1u << 20)    /* bytes: never compact a smaller journal */
 

@@ -603,6 +603,15 @@ TEST(pending_cap_refuses_at_once_without_writing)
     T_EQ(d.failed, 5);
     T_EQ(d.called_inside, 0);
     T_EQ(CTR_GET(st, lease, drop_pending_full), 5);
+    /* A lease no record can hold: refused, counted, nothing written. */
+    struct lease bad = mk_lease(20, 20, LEASE_BOUND, T0 + 3600);
+    bad.duid_len = DHCP6_DUID_MAX + 1;
+    commit(s, &bad, &d);
+    bad.duid_len = 10, bad.state = 7;
+    commit(s, &bad, &d);
+    turn(st);
+    T_EQ(d.failed, 7);
+    T_EQ(CTR_GET(st, lease, drop_bad_lease), 2);
     struct lease_store_stats ss;
     lease_store_stats(s, &ss);
     T_EQ(ss.records, 10);
@@ -633,7 +642,7 @@ TEST(failed_write_makes_the_store_read_only)
     commit(s, &b, &d), commit(s, &c, &d);
     logcap_start(LOG_WARNING);
     turn(st);
-    T_EQ(logcap_count("err", "write/fsync failed", "read-only", NULL), 1);
+    T_EQ(logcap_count("err", "write failed", "No space left", "read-only", NULL), 1);
     logcap_stop();
     T_EQ(d.failed, 2);
     T_EQ(CTR_GET(st, lease, write_errors), 1);
@@ -646,6 +655,10 @@ TEST(failed_write_makes_the_store_read_only)
     T_EQ(CTR_GET(st, lease, drop_read_only), 1);
     T_EQ(CTR_GET(st, lease, write_errors), 1);
     T_EQ(d.called_inside, 0);
+    struct lease_store_stats ss;
+    lease_store_stats(s, &ss);
+    T_EQ(ss.failures, 3);
+    T_EQ(ss.records, 1);
     lease_store_close(s);
     six_stack_destroy(st);
 }
