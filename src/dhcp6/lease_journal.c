@@ -389,6 +389,12 @@ static int journal_open(struct lease_store *s, const char *where, char *why, siz
             return -1;
     }
     rc = atomic_file_read(j->dirfd, j->name, SIZE_MAX / 2, &buf, &len);
+    if (rc == 0 && len == 0) {
+        /* An empty file (made by hand: ours always hold their header) is a
+         * new journal; replaced by one with a header. */
+        free(buf);
+        rc = -ENOENT;
+    }
     if (rc == -ENOENT) {
         j->fd = lj_new_journal(j, NULL, 0, NULL);
         if (j->fd < 0) {

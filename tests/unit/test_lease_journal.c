@@ -567,6 +567,32 @@ TEST(damage_in_the_middle_refuses_to_open)
     six_stack_destroy(st);
 }
 
+TEST(an_empty_file_is_a_new_journal)
+{
+    char dir[256], path[512];
+    scratch_dir(dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/leases", dir);
+    close(open(path, O_WRONLY | O_CREAT, 0600));
+    struct six_stack *st = vstack();
+    struct lease_store *s = open_in(st, dir);
+    T_CHECK(s);
+    struct done_log d = { 0 };
+    static struct model m;
+    memset(&m, 0, sizeof m);
+    struct lease l = mk_lease(1, 1, LEASE_BOUND, T0 + 3600);
+    if (s)
+        commit(s, &l, &d);
+    model_apply(&m, &l);
+    lease_store_close(s);
+    T_EQ(d.ok, 1);
+    char why[512];
+    int rc = matches_model(st, dir, &m, why, sizeof why);
+    if (rc)
+        fprintf(stderr, "  %s\n", why);
+    T_EQ(rc, 0);
+    six_stack_destroy(st);
+}
+
 TEST(second_store_on_the_same_file_is_refused)
 {
     char dir[256], path[512], why[512];
@@ -1082,6 +1108,7 @@ int main(void)
     RUN(expired_leases_are_not_loaded);
     RUN(torn_tail_at_every_offset_of_the_last_record);
     RUN(damage_in_the_middle_refuses_to_open);
+    RUN(an_empty_file_is_a_new_journal);
     RUN(second_store_on_the_same_file_is_refused);
     RUN(pending_cap_refuses_at_once_without_writing);
     RUN(failed_write_makes_the_store_read_only);
