@@ -19,6 +19,7 @@
 #include "core/atomic_file.h"
 #include "core/log.h"
 #include "net/stack.h"
+#include "wire/bytes.h"
 
 static const struct lease_store_ops journal_ops;
 
@@ -286,10 +287,11 @@ static int replay_snapshot(struct journal *j, const uint8_t *buf, size_t len, ch
     return 0;
 }
 
-/* The journal: header, then lease records. A bad or cut record at the end
- * (nothing but zeros after it) is a write a crash cut: dropped, counted;
- * anywhere else it is damage, and the store refuses to open. *valid is
- * the length to keep. */
+/* The journal: header, then lease records. What a crash in the middle of
+ * a write leaves at the end — a record cut short, the last record with a
+ * bad CRC, or zeros (a file extended whose data never reached the disk) —
+ * is dropped and counted; anything else that does not parse is damage, and
+ * the store refuses to open. *valid is the length to keep. */
 static int replay_journal(struct journal *j, const uint8_t *buf, size_t len, size_t *valid, char *why, size_t whyn)
 {
     size_t off = 0, rl = 0;
@@ -304,9 +306,10 @@ static int replay_journal(struct journal *j, const uint8_t *buf, size_t len, siz
         }
         if (off == 0)
             continue;
-        bool torn = s == LEASEREC_SHORT ||
-                    (s == LEASEREC_BAD && (all_zero(buf + off, len - off) ||
-                                           (len - off >= 4 && off + (((size_t)buf[off + 2] << 8) | buf[off + 3]) == len)));
+        /* A record whose fields are wrong under a good CRC was written so:
+         * never a cut write, never dropped. */
+        bool torn = s == LEASEREC_SHORT || (s == LEASEREC_BAD_CRC && off + rd16(buf + off + 2) == len) ||
+                    (s != LEASEREC_OK && all_zero(buf + off, len - off));
         if (torn) {
             j->stats.torn_records++;
             CTR_INC(j->base.st, lease, torn_records);

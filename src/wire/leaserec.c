@@ -245,7 +245,7 @@ enum leaserec_status leaserec_parse(const uint8_t *buf, size_t len, struct lease
         return LEASEREC_SHORT;
     if (rd32(buf + rl - LEASEREC_CRC_LEN) != leaserec_crc32c(buf, rl - LEASEREC_CRC_LEN)) {
         *why = "bad CRC";
-        return LEASEREC_BAD;
+        return LEASEREC_BAD_CRC;
     }
     if ((*why = parse_body(buf, rl, r)))
         return LEASEREC_BAD;

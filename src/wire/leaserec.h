@@ -65,12 +65,13 @@ struct leaserec {
 enum leaserec_status {
     LEASEREC_OK = 0,
     LEASEREC_SHORT,       /* fewer bytes than the record needs: a cut (torn) record */
-    LEASEREC_BAD,         /* a whole record that is not valid (CRC, field) */
+    LEASEREC_BAD_CRC,     /* a whole record whose CRC is wrong: damaged, or a write cut and not zero-filled */
+    LEASEREC_BAD,         /* not a record (magic, version 0, length), or a field no record holds */
     LEASEREC_NEWER,       /* version above LEASEREC_VERSION: written by a newer sixd */
 };
 
 /* Parse the record at buf[0..len). OK: *r filled, *rec_len its length.
- * SHORT: the bytes end inside the record (or its header). BAD/NEWER: *why. */
+ * SHORT: the bytes end inside the record (or its header). Otherwise *why. */
 enum leaserec_status leaserec_parse(const uint8_t *buf, size_t len, struct leaserec *r, size_t *rec_len,
                                     const char **why);
 

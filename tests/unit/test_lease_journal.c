@@ -531,6 +531,22 @@ TEST(torn_tail_at_every_offset_of_the_last_record)
     copy_file(path, cpath);
     T_EQ(truncate(cpath, size + 300), 0);
     T_EQ(matches_model(st, cut, &all, why, sizeof why), 0);
+    /* A last record whose CRC is right but whose state no record holds
+     * was written so: refused, not dropped as torn. */
+    scratch_dir(cut, sizeof cut);
+    snprintf(cpath, sizeof cpath, "%s/leases", cut);
+    copy_file(path, cpath);
+    uint8_t rec[LEASEREC_MAX];
+    fd = open(cpath, O_RDWR);
+    T_EQ(pread(fd, rec, (size_t)(size - last), last), size - last);
+    rec[LEASEREC_HDR_LEN + 18] = 9;   /* state */
+    size_t rl = (size_t)(size - last);
+    rec[rl - 4] = (uint8_t)(leaserec_crc32c(rec, rl - 4) >> 24), rec[rl - 3] = (uint8_t)(leaserec_crc32c(rec, rl - 4) >> 16);
+    rec[rl - 2] = (uint8_t)(leaserec_crc32c(rec, rl - 4) >> 8), rec[rl - 1] = (uint8_t)leaserec_crc32c(rec, rl - 4);
+    T_EQ(pwrite(fd, rec, rl, last), (ssize_t)rl);
+    close(fd);
+    T_CHECK(matches_model(st, cut, &all, why, sizeof why) == -1 && strstr(why, "unknown lease state"));
+    T_EQ(file_size(cpath), size);
     logcap_stop();
     six_stack_destroy(st);
 }
