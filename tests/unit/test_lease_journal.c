@@ -300,6 +300,51 @@ TEST(record_round_trip_and_every_cut)
     T_EQ(leaserec_parse(buf, n, &p, &rl, &why), LEASEREC_NEWER);
 }
 
+/* The live table (dense array + open addressing with backward-shift
+ * deletion) against a plain array, through growth, deletes that move the
+ * last entry, and expiry sweeps. */
+TEST(live_table_matches_a_model_under_random_updates)
+{
+    static struct ltable t;
+    static struct model m;
+    memset(&t, 0, sizeof t);
+    memset(&m, 0, sizeof m);
+    srand(12345);
+    unsigned bad = 0;
+    for (unsigned i = 0; i < 60000 && !bad; i++) {
+        unsigned a = (unsigned)rand() % 3000;
+        struct lease l = mk_lease(a, i, rand() % 3 ? LEASE_BOUND : LEASE_FREE, T0 + rand() % 1000);
+        lt_apply(&t, &l);
+        model_apply(&m, &l);
+        if (i % 10000 == 9999) {
+            int64_t now = T0 + rand() % 1000;
+            lt_drop_expired(&t, now);
+            for (unsigned k = 0; k < 3000; k++)
+                m.live[k] = m.live[k] && m.l[k].expires > now;
+        }
+        if (i % 997 == 0 || i == 59999) {
+            unsigned live = 0;
+            for (unsigned k = 0; k < 3000; k++) {
+                struct lease probe = mk_lease(k, 0, LEASE_BOUND, 0);
+                const struct lease *f = lt_find(&t, LEASE_NA, &probe.addr);
+                live += m.live[k];
+                if (m.live[k] != (f != NULL) || (f && memcmp(f, &m.l[k], sizeof *f)))
+                    bad++;
+            }
+            if (live != t.n)
+                bad++;
+            uint64_t bytes = 0;
+            for (unsigned k = 0; k < t.n; k++)
+                bytes += leaserec_lease_len(t.v[k].duid_len);
+            if (bytes != t.rec_bytes)
+                bad++;
+        }
+    }
+    T_EQ(bad, 0);
+    free(t.v);
+    free(t.idx);
+}
+
 /* --- the store --- */
 
 TEST(round_trip_reopen_and_callbacks_after_fsync)
@@ -1118,6 +1163,7 @@ int main(void)
     mkdir(scratch_root, 0700);
     RUN(crc32c_check_value);
     RUN(record_round_trip_and_every_cut);
+    RUN(live_table_matches_a_model_under_random_updates);
     RUN(round_trip_reopen_and_callbacks_after_fsync);
     RUN(group_commit_100_commits_one_fsync);
     RUN(commit_from_a_callback_goes_to_the_next_batch);
