@@ -143,7 +143,12 @@
     X(dhcp6c, drop_serverid) X(dhcp6c, drop_state) X(dhcp6c, drop_adv_empty) X(dhcp6c, drop_reply_status) \
     X(dhcp6c, drop_reconf_unknown_server) X(dhcp6c, drop_reconf_bad_auth) X(dhcp6c, drop_reconf_no_key) \
     X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
-    X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth)
+    X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth) \
+    /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
+     * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
+    X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \
+    X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
+    X(lease, drop_table_full) X(lease, drop_bad_lease)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
