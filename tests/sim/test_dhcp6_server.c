@@ -369,6 +369,7 @@ TEST(renew_rebind_release)
     T_CHECK(xchg(&m));
     ia = ia_of(&RM, D6O_IA_NA);
     T_CHECK(ia && ia->status.present && ia->status.code == D6S_NO_BINDING);
+    T_EQ(ia->n_item, 0);                            /* RFC 9915 §18.3.4: no addresses with NoBinding */
     teardown();
 }
 
