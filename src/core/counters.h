@@ -123,7 +123,9 @@
     X(ctl, stream_aborted) X(ctl, stream_data_late) \
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
-    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused)
+    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
+    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
