@@ -52,6 +52,7 @@
 #define PG_MIGRATE_LOCK   0x5157ACC0DE6L  /* pg_advisory_xact_lock key: "sixstack schema" */
 #define PG_BATCH_MAX      256             /* statements per Sync (one transaction) */
 #define PG_POLL_NS        (1 * NS_PER_MS) /* while anything is outstanding */
+#define PG_PROBE_NS       (1 * NS_PER_SEC) /* idle: is the connection still there? */
 #define PG_RETRY_MIN_NS   (100 * NS_PER_MS)
 #define PG_RETRY_MAX_NS   (5 * NS_PER_SEC)
 #define PG_CLOSE_WAIT_MS  5000            /* close(): how long in-flight batches may take */
@@ -120,6 +121,7 @@ struct pg_store {
     bool ever_up;
     bool in_flush;
     uint64_t retry_at, retry_delay;
+    uint64_t probe_at;        /* idle: next look at the socket */
     struct op_list queued;    /* committed, not sent */
     struct op_list sent;      /* sent, in order; batches end at batch_end */
     struct pg_op *reading;    /* the op in `sent` whose result comes next */
@@ -254,13 +256,12 @@ static void pg_arm(struct pg_store *s)
     if (!st || !st->tw || !s->where)
         return;   /* no clock to arm, or never opened */
     if (pg_work_pending(s)) {
-        if (!timer_pending(&s->tick))
+        if (!timer_pending(&s->tick) || s->tick.expires > pg_now(s) + PG_POLL_NS)
             timer_arm(st->tw, &s->tick, PG_POLL_NS);
-    } else if (s->cs == PG_DOWN) {
-        uint64_t now = pg_now(s);
-        timer_arm(st->tw, &s->tick, s->retry_at > now ? s->retry_at - now : 0);
-    } else
-        timer_cancel(&s->tick);
+        return;
+    }
+    uint64_t now = pg_now(s), at = s->cs == PG_DOWN ? s->retry_at : s->probe_at;
+    timer_arm(st->tw, &s->tick, at > now ? at - now : 0);
 }
 
 /* ------------------------------------------------------------ connection */
@@ -323,6 +324,7 @@ static void pg_up(struct pg_store *s)
                PQhost(s->conn), PQdb(s->conn));
     s->in_outage = false;
     s->ever_up = true;
+    s->probe_at = pg_now(s) + PG_PROBE_NS;
 }
 
 static bool pg_socket_ready(PGconn *c, PostgresPollingStatusType want)
@@ -542,6 +544,22 @@ static void pg_read(struct pg_store *s)
 
 /* ------------------------------------------------------------ ops */
 
+/* Idle, once a second: a connection the server closed (restart,
+ * pg_terminate_backend) is noticed and re-opened before a client needs it.
+ * Readable while nothing is in flight means a notice or the end. */
+static void pg_probe(struct pg_store *s)
+{
+    uint64_t now = pg_now(s);
+    if (s->sent.n || now < s->probe_at)
+        return;
+    s->probe_at = now + PG_PROBE_NS;
+    struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+    if (poll(&p, 1, 0) == 0)
+        return;
+    if (!PQconsumeInput(s->conn) || PQstatus(s->conn) == CONNECTION_BAD)
+        pg_lost(s, "connection lost");
+}
+
 static void pg_flush(struct lease_store *ls)
 {
     struct pg_store *s = pg_of(ls);
@@ -549,6 +567,8 @@ static void pg_flush(struct lease_store *ls)
         return;
     s->in_flush = true;
     pg_drive_connection(s);
+    if (s->cs == PG_UP)
+        pg_probe(s);
     if (s->cs == PG_UP)
         pg_send(s);
     if (s->cs == PG_UP)

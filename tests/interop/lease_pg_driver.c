@@ -446,13 +446,26 @@ static void test_kill(const char *admin, const char *role)
           (unsigned long long)ctr("lease.pg_reconnects"));
     check(n_err == 1 && n_back == 1, "kill: one error line, one 'back' line (%d, %d)", n_err, n_back);
 
+    /* Idle: the loss is noticed and mended before the next commit. */
+    kill_backends(c);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    do {
+        turn(&s, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+    } while (t1.tv_sec - t0.tv_sec < 3);
+    check(n_err == 2 && n_back == 2 && ctr("lease.pg_reconnects") == 2,
+          "idle: a connection killed while idle is re-opened in the background (%d, %d, %llu)", n_err, n_back,
+          (unsigned long long)ctr("lease.pg_reconnects"));
+    l.cltt++;
+    EXPECT(s, l, LEASE_OK, "idle: the next commit after an idle kill");
+
     /* A longer outage: the server refuses the store's role for two seconds. */
     char q[256];
     snprintf(q, sizeof q, "ALTER ROLE \"%s\" NOLOGIN", role);
     sql(c, q);
     kill_backends(c);
     fails = 0;
-    struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     do {
         l.cltt++;
@@ -461,13 +474,13 @@ static void test_kill(const char *admin, const char *role)
         clock_gettime(CLOCK_MONOTONIC, &t1);
     } while (t1.tv_sec - t0.tv_sec < 2);
     check(fails >= 20, "outage: every commit fails while the server refuses the role (%d failed)", fails);
-    check(n_err == 2, "outage: logged at error once (%d error lines in all)", n_err);
+    check(n_err == 3, "outage: logged at error once (%d error lines in all)", n_err);
     snprintf(q, sizeof q, "ALTER ROLE \"%s\" LOGIN", role);
     sql(c, q);
     int fails2 = 0;
     t = commit_until_ok(s, &l, 15000, &fails2);
     check(t >= 0, "outage: commits succeed again %.2f s after the database accepts", t);
-    check(n_back == 2 && ctr("lease.pg_reconnects") == 2, "outage: 'back' logged once, reconnects %llu",
+    check(n_back == 3 && ctr("lease.pg_reconnects") == 3, "outage: 'back' logged once, reconnects %llu",
           (unsigned long long)ctr("lease.pg_reconnects"));
     struct lease_store_stats sst;
     s->ops->stats(s, &sst);
