@@ -137,5 +137,5 @@ fi
 # 4. connection killed, then a database refusing connections for a while.
 drive kill "$(conn kill sixd_lease)" "$(conn kill)" sixd_lease
 
-grep -v '^# log' "$W/driver.log" | head -n 20 | sed 's/^/# /' >&2
+((T_FAILED)) && grep -v '^# log' "$W/driver.log" | tail -n 30 | sed 's/^/# /' >&2
 finish
