@@ -56,6 +56,8 @@
 #define PG_RETRY_MIN_NS   (100 * NS_PER_MS)
 #define PG_RETRY_MAX_NS   (5 * NS_PER_SEC)
 #define PG_CLOSE_WAIT_MS  5000            /* close(): how long in-flight batches may take */
+#define PG_ANSWER_NS      (5 * NS_PER_SEC) /* a batch with no answer by then: the connection is dead */
+#define PG_MAX_OUTSTANDING 16384          /* commits queued + in flight; more fail at once */
 #define PG_CAS_NAME       "six_lease_cas"
 #define PG_NPARAMS        13
 
@@ -100,6 +102,7 @@ struct pg_op {
     void *arg;
     uint8_t r;                /* enum lease_result, once its result is in */
     bool batch_end;           /* the last statement before a Sync */
+    uint64_t sent_at;         /* pg_now() when its batch went out */
 };
 
 struct op_list {
@@ -120,6 +123,7 @@ struct pg_store {
     bool in_outage;           /* error logged, "back" not yet */
     bool ever_up;
     bool in_flush;
+    bool full_logged;         /* PG_MAX_OUTSTANDING reached: warned once */
     uint64_t retry_at, retry_delay;
     uint64_t probe_at;        /* idle: next look at the socket */
     struct op_list queued;    /* committed, not sent */
@@ -287,11 +291,12 @@ static void pg_outage_begins(struct pg_store *s, const char *what, const char *w
     s->in_outage = true;
 }
 
-/* The connection is gone: everything sent or queued fails; reconnect later. */
-static void pg_lost(struct pg_store *s, const char *what)
+/* The connection is gone (why: libpq's message if NULL): everything sent or
+ * queued fails; reconnect later. */
+static void pg_lost_why(struct pg_store *s, const char *what, const char *why)
 {
     char buf[256];
-    pg_outage_begins(s, what, pg_errmsg(s->conn, buf, sizeof buf));
+    pg_outage_begins(s, what, why ? why : pg_errmsg(s->conn, buf, sizeof buf));
     fail_list(s, &s->sent);
     fail_list(s, &s->queued);
     s->reading = NULL;
@@ -303,8 +308,17 @@ static void pg_lost(struct pg_store *s, const char *what)
     s->retry_at = pg_now(s) + s->retry_delay;
 }
 
+static void pg_lost(struct pg_store *s, const char *what)
+{
+    pg_lost_why(s, what, NULL);
+}
+
 static void pg_connect_failed(struct pg_store *s)
 {
+    if (s->in_outage && six_log_level() >= LOG_DEBUG) {
+        char buf[256];
+        pg_log(s, LOG_DEBUG, "lease store postgresql: reconnect failed: %s", pg_errmsg(s->conn, buf, sizeof buf));
+    }
     pg_lost(s, "cannot reconnect");
     s->retry_delay = s->retry_delay * 2 > PG_RETRY_MAX_NS ? PG_RETRY_MAX_NS : s->retry_delay * 2;
 }
@@ -420,11 +434,13 @@ static int pg_send_batch(struct pg_store *s)
         batch[n++] = list_pop(&s->queued);
     qsort(batch, n, sizeof batch[0], op_cmp);
     int rc = 0;
-    if (!s->prepared)
-        rc = pg_send_prepare(s);
+    uint64_t now = pg_now(s);
+    if (!s->prepared && (rc = pg_send_prepare(s)) == 0)
+        s->sent.tail->sent_at = now;
     for (unsigned i = 0; i < n; i++) {
         if (rc == 0)
             rc = pg_send_cas(s, &batch[i]->l);
+        batch[i]->sent_at = now;
         list_push(&s->sent, batch[i]);   /* failed sends fail with the connection */
     }
     s->sent.tail->batch_end = true;
@@ -553,11 +569,17 @@ static void pg_probe(struct pg_store *s)
     if (s->sent.n || now < s->probe_at)
         return;
     s->probe_at = now + PG_PROBE_NS;
-    struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
-    if (poll(&p, 1, 0) == 0)
-        return;
-    if (!PQconsumeInput(s->conn) || PQstatus(s->conn) == CONNECTION_BAD)
-        pg_lost(s, "connection lost");
+    /* A terminated backend sends its FATAL message, then closes: one read
+     * takes the message, the next finds the end (a few reads at most). */
+    for (int i = 0; i < 4; i++) {
+        struct pollfd p = {.fd = PQsocket(s->conn), .events = POLLIN};
+        if (poll(&p, 1, 0) <= 0)
+            return;
+        if (!PQconsumeInput(s->conn) || PQstatus(s->conn) == CONNECTION_BAD) {
+            pg_lost(s, "connection lost");
+            return;
+        }
+    }
 }
 
 static void pg_flush(struct lease_store *ls)
@@ -573,6 +595,10 @@ static void pg_flush(struct lease_store *ls)
         pg_send(s);
     if (s->cs == PG_UP)
         pg_read(s);
+    /* A database that stopped answering (a partition, a stuck server) looks
+     * like one that answers slowly: past PG_ANSWER_NS, give up on it. */
+    if (s->cs == PG_UP && s->sent.head && pg_now(s) - s->sent.head->sent_at > PG_ANSWER_NS)
+        pg_lost_why(s, "connection lost", "no answer for 5 s");
     if (s->cs != PG_UP)
         fail_list(s, &s->queued);   /* no queue across an outage: the clients retry */
     pg_run_callbacks(s);
@@ -602,7 +628,12 @@ static void pg_commit(struct lease_store *ls, const struct lease *l, lease_done_
     op->done = done;
     op->arg = arg;
     s->stats.commits++;
-    if (s->cs == PG_UP)
+    bool full = s->queued.n + s->sent.n >= PG_MAX_OUTSTANDING;
+    if (full && !s->full_logged)
+        pg_log(s, LOG_WARNING, "lease store postgresql: %d commits waiting for the database; more fail",
+               PG_MAX_OUTSTANDING);
+    s->full_logged = full || (s->full_logged && s->sent.n);
+    if (s->cs == PG_UP && !full)
         list_push(&s->queued, op);
     else
         op_finish(s, op, LEASE_FAILED);

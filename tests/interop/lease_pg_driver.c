@@ -13,6 +13,8 @@
  *                                      ROLE refused for 2 s (ADMIN: a
  *                                      superuser's connection string):
  *                                      LEASE_FAILED, then recovery
+ *   lease_pg_driver stall CONN         the database stops answering: the cap,
+ *                                      the answer timeout, then recovery
  *   lease_pg_driver open CONN          open (migrates) and load; prints the count
  *
  * Prints "ok - NAME" / "not ok - NAME" lines; exit status 1 if any failed. */
@@ -376,7 +378,9 @@ static int n_err, n_back;
 
 static void log_hook(void *ctx, int level, const char *name, const char *msg)
 {
-    fprintf(stderr, "# log %d: %s\n", level, msg);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    fprintf(stderr, "# log %d %ld.%03ld: %s\n", level, (long)ts.tv_sec, ts.tv_nsec / 1000000, msg);
     if (!strstr(msg, "lease store postgresql"))
         return;
     n_err += level == LOG_ERR;
@@ -453,10 +457,11 @@ static void test_kill(const char *admin, const char *role)
     do {
         turn(&s, 1);
         clock_gettime(CLOCK_MONOTONIC, &t1);
-    } while (t1.tv_sec - t0.tv_sec < 3);
-    check(n_err == 2 && n_back == 2 && ctr("lease.pg_reconnects") == 2,
-          "idle: a connection killed while idle is re-opened in the background (%d, %d, %llu)", n_err, n_back,
-          (unsigned long long)ctr("lease.pg_reconnects"));
+    } while (n_back < 2 && t1.tv_sec - t0.tv_sec < 5);
+    double idle_s = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+    check(n_err == 2 && n_back == 2 && ctr("lease.pg_reconnects") == 2 && idle_s < 3.0,
+          "idle: a connection killed while idle is re-opened in the background in %.2f s (%d, %d, %llu)", idle_s,
+          n_err, n_back, (unsigned long long)ctr("lease.pg_reconnects"));
     l.cltt++;
     EXPECT(s, l, LEASE_OK, "idle: the next commit after an idle kill");
 
@@ -492,6 +497,62 @@ static void test_kill(const char *admin, const char *role)
     six_log_set_hook(NULL, NULL);
 }
 
+/* ---------------------------------------------------------------- stall */
+
+#define STALL_N (16384 + 10)   /* lease_pg.c PG_MAX_OUTSTANDING + 10 */
+
+/* The database stops answering (a transaction holds the table locked):
+ * past the cap commits fail at once, the batches in flight after 5 s; when
+ * the lock goes, commits succeed again. */
+static void test_stall(void)
+{
+    struct lease_store *s = store_open();
+    PGconn *c = PQconnectdb(conninfo);
+    check(s && PQstatus(c) == CONNECTION_OK, "stall: open");
+    if (!s || PQstatus(c) != CONNECTION_OK)
+        return;
+    int64_t now = time(NULL);
+    struct lease l = mk(LEASE_NA, "2001:db8:57::1", 128, 1, 1, LEASE_BOUND, now, 3600);
+    EXPECT(s, l, LEASE_OK, "stall: a commit before");
+    sql(c, "BEGIN");
+    sql(c, "LOCK TABLE sixstack_leases IN ACCESS EXCLUSIVE MODE");
+    static struct result res[STALL_N];
+    for (int i = 0; i < STALL_N; i++) {
+        char a[64];
+        snprintf(a, sizeof a, "2001:db8:57:%x::1", i);
+        struct lease li = mk(LEASE_NA, a, 128, 2, (uint32_t)i, LEASE_BOUND, now, 3600);
+        commit(s, &li, &res[i]);
+    }
+    for (int i = 0; i < 200; i++)
+        turn(&s, 1);
+    int early = 0, pending = 0;
+    for (int i = 0; i < STALL_N; i++) {
+        early += res[i].called && res[i].r == LEASE_FAILED;
+        pending += !res[i].called;
+    }
+    check(early == 10 && pending == STALL_N - 10, "stall: past the cap, commits fail at once (%d failed, %d wait)",
+          early, pending);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!res[STALL_N - 11].called) {
+        turn(&s, 1);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        if (t1.tv_sec - t0.tv_sec > 15)
+            break;
+    }
+    int late = 0;
+    for (int i = 0; i < STALL_N; i++)
+        late += res[i].called && res[i].r == LEASE_FAILED;
+    check(late == STALL_N, "stall: the rest fail when the database gives no answer for 5 s (%d of %d)", late, STALL_N);
+    sql(c, "ROLLBACK");
+    int fails = 0;
+    l.cltt++;
+    double t = commit_until_ok(s, &l, 10000, &fails);
+    check(t >= 0, "stall: commits succeed again %.2f s after the lock goes", t);
+    PQfinish(c);
+    s->ops->close(s);
+}
+
 /* ---------------------------------------------------------------- main */
 
 static void on_count(void *arg, const struct lease *l) { ++*(int *)arg; }
@@ -503,7 +564,7 @@ int main(int argc, char **argv)
         return 2;
     }
     conninfo = argv[2];
-    six_log_open("lease_pg_driver", LOG_INFO, false);
+    six_log_open("lease_pg_driver", LOG_DEBUG, false);
     struct six_stack_opts o = {.name = "drv", .seed = 1};
     st = six_stack_create(&o);
     if (!st)
@@ -515,6 +576,8 @@ int main(int argc, char **argv)
         test_stress(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6]);
     else if (!strcmp(cmd, "check") && argc > 3)
         test_check(argc - 3, argv + 3);
+    else if (!strcmp(cmd, "stall"))
+        test_stall();
     else if (!strcmp(cmd, "kill") && argc == 5)
         test_kill(argv[3], argv[4]);
     else if (!strcmp(cmd, "open")) {

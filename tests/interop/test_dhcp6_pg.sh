@@ -11,6 +11,9 @@
 #     every OK commit the address's owner, every conflict against another;
 #   - schema migration from a hand-made version-1 table; two servers
 #     migrating one fresh database at the same moment; a newer schema refused;
+#   - a database that stops answering (a transaction holds the table
+#     locked): commits past the cap fail at once, the rest after 5 s, and
+#     commits go on when the lock goes;
 #   - pg_terminate_backend, and the server refusing the store's role for 2 s
 #     (ALTER ROLE NOLOGIN): LEASE_FAILED, one error line per outage, then
 #     recovery.
@@ -56,7 +59,7 @@ ok "throw-away cluster on $PGD (unix socket only)"
 # kill runs as an ordinary role owning its database (PostgreSQL 15: only the
 # owner creates in schema public), which the test can refuse for a while.
 psql_q postgres -c "CREATE ROLE sixd_lease LOGIN" || fail "create role"
-for db in cas stress kill mig mig2 newer; do
+for db in cas stress kill stall mig mig2 newer; do
   owner=postgres; [[ $db == kill ]] && owner=sixd_lease
   as_pg "$PGBIN/createdb" -h "$PGD" -p "$PORT" -O "$owner" "$db" || fail "createdb $db"
 done
@@ -136,6 +139,9 @@ fi
 
 # 4. connection killed, then a database refusing connections for a while.
 drive kill "$(conn kill sixd_lease)" "$(conn kill)" sixd_lease
+
+# 5. the database stops answering.
+drive stall "$(conn stall)"
 
 ((T_FAILED)) && grep -v '^# log' "$W/driver.log" | tail -n 30 | sed 's/^/# /' >&2
 finish
