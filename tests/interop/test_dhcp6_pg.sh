@@ -18,50 +18,23 @@
 #     (ALTER ROLE NOLOGIN): LEASE_FAILED, one error line per outage, then
 #     recovery.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/pg_cluster.sh"
 need_root
 
 BUILD=${BUILD:-build}
 DRIVER=$BUILD/tests/interop/lease_pg_driver
 [[ -x $DRIVER ]] || { fail "$T_NAME" "$DRIVER not built: make tests"; finish; }
-PGBIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
-if [[ -z $PGBIN || ! -x $PGBIN/initdb ]] || ! id postgres >/dev/null 2>&1; then
-  fail "$T_NAME" "PostgreSQL server binaries or the postgres user missing (scripts/deps: postgresql)"
-  finish
-fi
-
-# The cluster: $W is root's and 0700; postgres needs to reach its own folder.
-chmod 711 "$W"
-PGD=$W/pg
-PORT=$((20000 + RANDOM % 20000))
-mkdir -p "$PGD" && chown postgres: "$PGD" && chmod 700 "$PGD"
-pg_cleanup() {
-  local rc=$?
-  if [[ -f $PGD/data/postmaster.pid ]]; then
-    runuser -u postgres -- "$PGBIN/pg_ctl" -D "$PGD/data" stop -m fast -w >/dev/null 2>&1
-  fi
-  (exit $rc)
-  six_cleanup
-}
-trap pg_cleanup EXIT
-
-as_pg() { runuser -u postgres -- "$@"; }
-psql_q() { local db=$1; shift; as_pg "$PGBIN/psql" -X -q -A -t -h "$PGD" -p "$PORT" -d "$db" -v ON_ERROR_STOP=1 "$@"; }
-conn() { echo "postgresql:///$1?host=$PGD&port=$PORT&user=${2:-postgres}"; }
-
-if ! as_pg "$PGBIN/initdb" -D "$PGD/data" -A trust -U postgres --no-sync >"$W/initdb.log" 2>&1; then
-  fail "$T_NAME" "initdb: $(tail -n 5 "$W/initdb.log")"; finish
-fi
-if ! as_pg "$PGBIN/pg_ctl" -D "$PGD/data" -l "$PGD/server.log" -w -t 30 \
-     -o "-k $PGD -h '' -p $PORT -c fsync=off -c max_connections=40" start >"$W/pg_ctl.log" 2>&1; then
-  fail "$T_NAME" "pg_ctl start: $(tail -n 5 "$PGD/server.log" 2>/dev/null)"; finish
-fi
+pg_cluster_start
 ok "throw-away cluster on $PGD (unix socket only)"
+conn() { pg_conn "$@"; }
+psql_q() { pg_sql "$@"; }
+
 # kill runs as an ordinary role owning its database (PostgreSQL 15: only the
 # owner creates in schema public), which the test can refuse for a while.
 psql_q postgres -c "CREATE ROLE sixd_lease LOGIN" || fail "create role"
 for db in cas stress kill stall mig mig2 newer; do
   owner=postgres; [[ $db == kill ]] && owner=sixd_lease
-  as_pg "$PGBIN/createdb" -h "$PGD" -p "$PORT" -O "$owner" "$db" || fail "createdb $db"
+  pg_createdb "$db" "$owner" || fail "createdb $db"
 done
 
 # Driver lines come out as they are ("ok - ..." / "not ok - ...").
