@@ -123,7 +123,13 @@
     X(ctl, stream_aborted) X(ctl, stream_data_late) \
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
-    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused)
+    X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 relay agent (src/dhcp6/relay.c); wire rejections are dhcp6r.drop.<reason> */ \
+    X(dhcp6r, in_client) X(dhcp6r, in_relay_forw) X(dhcp6r, in_relay_repl) X(dhcp6r, in_unknown_type) \
+    X(dhcp6r, out_relay_forw) X(dhcp6r, out_to_client) X(dhcp6r, out_to_relay) \
+    X(dhcp6r, drop_not_relay_if) X(dhcp6r, drop_hop_limit) X(dhcp6r, drop_server_msg) \
+    X(dhcp6r, drop_unknown_server) X(dhcp6r, drop_no_iface) X(dhcp6r, drop_inner_type) \
+    X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
@@ -133,7 +139,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6r)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)
