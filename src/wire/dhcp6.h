@@ -9,8 +9,8 @@
  *   - every option header and body inside its container (OPT_TRUNCATED), an
  *     option length that disagrees with its fixed format (BAD_OPT_LEN);
  *   - client/server identifiers: 2-octet DUID type + 1..128 octets
- *     (DHCP6_BAD_DUID; the known types LLT/EN/LL/UUID checked for their
- *     own minimum lengths);
+ *     (DHCP6_BAD_DUID; the known types checked for their own lengths:
+ *     LLT >= 9, EN >= 7, LL >= 5, UUID == 18; type 0 refused);
  *   - IA_NA/IA_TA/IA_PD, IAADDR, IAPREFIX (prefix length <= 128, else
  *     BAD_PREFIX_LEN), their nested options walked with the same rules;
  *   - relay messages: hop count and nesting depth <= DHCP6_RELAY_DEPTH_MAX
@@ -18,6 +18,11 @@
  *     RELAY_MSG (DHCP6_NO_RELAY_MSG / DUP_OPT);
  *   - a second CLIENTID, SERVERID, ORO, ELAPSED_TIME, PREFERENCE, AUTH,
  *     RECONF_MSG, RAPID_COMMIT... in one container: DUP_OPT;
+ *   - DOMAIN_LIST: uncompressed names, labels 1..63 of [A-Za-z0-9_-] (they
+ *     end up in a resolver's search list), names <= 255 octets, not the
+ *     root alone (DHCP6_BAD_DOMAIN);
+ *   - S46 (RFC 7598): prefix lengths <= 32 / 128 and ea-len <= 48
+ *     (BAD_PREFIX_LEN), prefixes in exactly ceil(len/8) octets;
  *   - unknown message types: BAD_TYPE; fewer than 4 bytes: TRUNCATED;
  *   - more IAs / addresses / DNS servers than the caps below: the extra ones
  *     are validated and then ignored (n_ignored++), never a buffer overrun.
@@ -192,7 +197,9 @@ enum wire_reason dhcp6_parse(const uint8_t *p, size_t len, struct dhcp6_msg *m);
 /* Parse a relay chain from the outermost Relay-forw down to the client's
  * message: levels[0] is the outermost relay, levels[*n-1] the client
  * message.  Stops with DHCP6_RELAY_TOO_DEEP past DHCP6_RELAY_DEPTH_MAX
- * relay levels.  levels must hold DHCP6_RELAY_DEPTH_MAX + 1 entries. */
+ * relay levels.  levels must hold DHCP6_RELAY_DEPTH_MAX + 1 entries.
+ * *n: the levels parsed successfully (on an error, levels[*n] is the one
+ * that failed).  A Relay-forw holding a Relay-repl (or the reverse): BAD_TYPE. */
 enum wire_reason dhcp6_parse_chain(const uint8_t *p, size_t len, struct dhcp6_msg *levels, int *n);
 
 /* Role rules (RFC 9915 §16), after dhcp6_parse: what a server receives
@@ -233,6 +240,8 @@ void dhcp6_put_u16(struct dhcp6_builder *b, uint16_t code, uint16_t v);
 void dhcp6_put_u32(struct dhcp6_builder *b, uint16_t code, uint32_t v);
 void dhcp6_put_empty(struct dhcp6_builder *b, uint16_t code);         /* RAPID_COMMIT, RECONF_ACCEPT */
 void dhcp6_put_status(struct dhcp6_builder *b, uint16_t code, const char *text);
+/* the same with a counted text (what a parsed struct dhcp6_status holds) */
+void dhcp6_put_status_len(struct dhcp6_builder *b, uint16_t code, const void *text, size_t len);
 void dhcp6_put_addrs(struct dhcp6_builder *b, uint16_t code, const struct in6_addr *a, int n); /* DNS_SERVERS, S46_BR */
 void dhcp6_put_oro(struct dhcp6_builder *b, const uint16_t *codes, int n);
 /* names in dotted text; false (and b->err) if one is not a valid name */

@@ -62,7 +62,17 @@
   X(BAD_POLICY, "bad_policy") \
   X(BAD_REQ, "bad_req") \
   X(BAD_REQ_LEN, "bad_req_len") \
-  X(TOO_MANY_REQ, "too_many_req")
+  X(TOO_MANY_REQ, "too_many_req") \
+  X(DHCP6_BAD_DUID, "bad_duid") \
+  X(DHCP6_RELAY_TOO_DEEP, "relay_too_deep") \
+  X(DHCP6_NO_RELAY_MSG, "no_relay_msg") \
+  X(DHCP6_UNEXPECTED_SERVERID, "unexpected_server_id") \
+  X(DHCP6_MISSING_SERVERID, "missing_server_id") \
+  X(DHCP6_MISSING_CLIENTID, "missing_client_id") \
+  X(DHCP6_UNEXPECTED_IA, "unexpected_ia") \
+  X(DHCP6_BAD_RECONF_MSG, "bad_reconf_msg") \
+  X(DHCP6_MISSING_AUTH, "missing_auth") \
+  X(DHCP6_BAD_DOMAIN, "bad_domain")
 
 enum wire_reason {
 #define WIRE_REASON_ENUM(n, s) WR_##n,

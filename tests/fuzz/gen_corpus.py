@@ -324,6 +324,56 @@ seed('fuzz_gif', 'plain_6in4_4in6_6in6', b'\2' + grec(ghow(G_PLAIN, 0, 2), gudp6
      + grec(ghow(G_PLAIN, 0, 3), ip6('2001:db8:ff03::2', '2001:db8:2::1', 41, gudp6('2001:db8:3000::1', '2001:db8:2::1')))
      + grec(ghow(G_PLAIN, 0, 2), ip6('2001:db8:ff02::2', '2001:db8:9::1', 4, inner4)))
 
+# --- DHCPv6 (RFC 9915, RFC 3646, RFC 7598): UDP payloads
+def d6o(code, body=b''): return struct.pack('!HH', code, len(body)) + body
+def d6msg(t, xid, *opts): return bytes([t]) + xid.to_bytes(3, 'big') + b''.join(opts)
+def d6relay(t, hops, link, peer, inner, *opts):
+    return bytes([t, hops]) + a6(link) + a6(peer) + b''.join(opts) + d6o(9, inner)
+def dname(n): return b''.join(bytes([len(l)]) + l.encode() for l in n.split('.')) + b'\0'
+def pfx(p, plen): return a6(p)[:(plen + 7) // 8]
+D6_CID = d6o(1, struct.pack('!HH', 3, 1) + MAC)                       # DUID-LL
+D6_SID = d6o(2, struct.pack('!HHI', 1, 1, 0x2a3b4c5d) + MAC)          # DUID-LLT
+D6_EN = d6o(2, struct.pack('!HI', 2, 32473) + b'sixd')                # DUID-EN
+D6_UUID = d6o(1, struct.pack('!H', 4) + bytes(range(16)))
+d6_iana = d6o(3, struct.pack('!III', 1, 1800, 2880) + d6o(5, a6('2001:db8::100') + struct.pack('!II', 3600, 7200)
+              + d6o(13, struct.pack('!H', 0) + b'ok')))
+d6_iata = d6o(4, struct.pack('!I', 2) + d6o(5, a6('2001:db8::200') + struct.pack('!II', 10, 20)))
+d6_iapd = d6o(25, struct.pack('!III', 3, 1000, 1600) + d6o(26, struct.pack('!IIB', 3000, 4000, 56) + a6('2001:db8:aa00::')))
+d6_oro = d6o(6, struct.pack('!6H', 23, 24, 82, 83, 94, 96))
+d6_sol = d6msg(1, 0x123456, D6_CID, d6o(8, b'\0\0'), d6_oro, d6o(3, struct.pack('!III', 1, 0, 0)),
+               d6o(25, struct.pack('!III', 3, 0, 0)), d6o(14), d6o(20))
+seed('fuzz_dhcp6', 'solicit', d6_sol)
+seed('fuzz_dhcp6', 'advertise', d6msg(2, 0x123456, D6_CID, D6_SID, d6o(7, b'\xff'), d6_iana, d6_iapd,
+                                      d6o(13, struct.pack('!H', 0) + b'hello')))
+for t, name in [(3, 'request'), (5, 'renew'), (8, 'release'), (9, 'decline')]:
+    seed('fuzz_dhcp6', name, d6msg(t, 0x10 + t, D6_CID, D6_SID, d6o(8, b'\0\x10'), d6_iana, d6_iapd))
+for t, name in [(4, 'confirm'), (6, 'rebind')]:
+    seed('fuzz_dhcp6', name, d6msg(t, 0x20 + t, D6_UUID, d6o(8, b'\0\x10'), d6_iana, d6_iata))
+seed('fuzz_dhcp6', 'inforeq', d6msg(11, 0x99, D6_CID, d6_oro, d6o(15, b'\0\3abc'), d6o(16, struct.pack('!IH', 9, 2) + b'hi')))
+auth = d6o(11, struct.pack('!BBBQ', 3, 1, 0, 5) + bytes([1]) + bytes(range(16)))
+seed('fuzz_dhcp6', 'reply_full', d6msg(7, 0x654321, D6_CID, D6_SID, d6_iana, d6_iata, d6_iapd, auth,
+     d6o(23, a6('2001:db8::53') + a6('2001:db8::35')), d6o(24, dname('example.com') + dname('lab.example.org')),
+     d6o(32, struct.pack('!I', 86400)), d6o(82, struct.pack('!I', 3600)), d6o(83, struct.pack('!I', 3600)),
+     d6o(12, a6('2001:db8::547')), d6o(17, struct.pack('!I', 9) + struct.pack('!HH', 1, 1) + b'x'),
+     d6o(13, struct.pack('!H', 0) + b'done'), d6o(14), d6o(20), d6o(37, b'remote')))
+hmac = d6o(11, struct.pack('!BBBQ', 3, 1, 0, 6) + bytes([2]) + bytes(16))
+seed('fuzz_dhcp6', 'reconfigure', d6msg(10, 0, D6_CID, D6_EN, d6o(19, b'\5'), hmac))
+rule = d6o(89, struct.pack('!BBB', 1, 16, 24) + a4('192.0.2.0') + bytes([40]) + pfx('2001:db8:ab00::', 40)
+           + d6o(93, struct.pack('!BBH', 6, 8, 0x34)))
+seed('fuzz_dhcp6', 's46_mape', d6msg(7, 1, D6_CID, D6_SID, d6o(94, rule + d6o(90, a6('2001:db8::b1')))))
+seed('fuzz_dhcp6', 's46_mapt', d6msg(7, 1, D6_CID, D6_SID, d6o(95, rule + d6o(91, bytes([96]) + pfx('64:ff9b::', 96)))))
+seed('fuzz_dhcp6', 's46_lw', d6msg(7, 1, D6_CID, D6_SID, d6o(96, d6o(90, a6('2001:db8::b1'))
+     + d6o(92, a4('198.51.100.7') + bytes([64]) + pfx('2001:db8:1:2::', 64) + d6o(93, struct.pack('!BBH', 0, 6, 5))))))
+seed('fuzz_dhcp6', 'dhcpv4_query', d6msg(20, 0x800000, d6o(87, bytes([1, 1, 6, 0]) + bytes(236))))
+fw1 = d6relay(12, 0, '2001:db8:1::1', 'fe80::211:22ff:fe33:4455', d6_sol, d6o(18, b'eth0'))
+seed('fuzz_dhcp6', 'relay_forw_1', fw1)
+fw = d6_sol
+for i in range(8): fw = d6relay(12, i, '::', 'fe80::%x' % (i + 1), fw)
+seed('fuzz_dhcp6', 'relay_forw_8', fw)
+seed('fuzz_dhcp6', 'relay_forw_9', d6relay(12, 8, '::', 'fe80::9', fw))
+seed('fuzz_dhcp6', 'relay_repl_2', d6relay(13, 1, '2001:db8:2::1', 'fe80::2', d6relay(13, 0, '2001:db8:1::1',
+     'fe80::1', d6msg(7, 0x123456, D6_CID, D6_SID, d6_iana), d6o(18, b'eth0')), d6o(18, b'up0')))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
