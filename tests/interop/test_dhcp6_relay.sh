@@ -4,7 +4,8 @@
 # sees only Relay-forward messages, picks the subnet by the relay's
 # link-address ("relay": {"ip-addresses": [...]}) and answers; dhclient gets
 # its address and its /56; Kea's lease file holds both; the relay's counters
-# saw the exchange.
+# saw the exchange; tshark reads the Relay-forw's fields. Then Kea again with
+# a subnet it can find only by the relay's interface-id.
 #
 #   ns c: dhclient (c0) ── br0 ── tap0 [sixd relay, ns r] tap1 ── br1 ── (k0) ns k: Kea
 . "$(dirname "$0")/lib.sh"
@@ -56,24 +57,33 @@ cat > "$W/kea-dhcp6.conf" <<CONF
                    "output_options": [ { "output": "$W/kea.log" } ] } ]
 } }
 CONF
-(KEA_PIDFILE_DIR=$W KEA_LOCKFILE_DIR=$W exec ip netns exec "$K" kea-dhcp6 -c "$W/kea-dhcp6.conf" \
-   >"$W/kea.out" 2>&1) &
-track_pid $!
-for _ in $(seq 1 50); do nsrun "$K" ss -lun | grep -q '2001:db8:2::2\]:547' && break; sleep 0.1; done
-nsrun "$K" ss -lun | grep -q '2001:db8:2::2\]:547' || { fail "kea listens" "$(cat "$W/kea.out")"; finish; }
+# kea_start: Kea with $W/kea-dhcp6.conf, waits for its unicast socket; sets KEA_PID
+kea_start() {
+  (KEA_PIDFILE_DIR=$W KEA_LOCKFILE_DIR=$W exec ip netns exec "$K" kea-dhcp6 -c "$W/kea-dhcp6.conf" \
+     >>"$W/kea.out" 2>&1) &
+  KEA_PID=$!
+  track_pid $KEA_PID
+  for _ in $(seq 1 50); do nsrun "$K" ss -lun | grep -q '2001:db8:2::2\]:547' && return 0; sleep 0.1; done
+  return 1
+}
+kea_start || { fail "kea listens" "$(cat "$W/kea.out")"; finish; }
 sleep 1   # the bridges forward, sixd's addresses past DAD
 
-# dhclient: no hook script (PEERS.md: never touch the machine's configuration), every file in $W
-(exec ip netns exec "$C" dhclient -6 -N -P -d -v -sf /bin/true -lf "$W/dhclient6.leases" \
-   -pf "$W/dhclient6.pid" c0 >"$W/dhclient.log" 2>&1) &
-track_pid $!
+# dhclient_run LEASES: dhclient -6 -N -P until LEASES holds an address and a prefix (20 s);
+# no hook script (PEERS.md: never touch the machine's configuration), every file in $W
+dhclient_run() {
+  (exec ip netns exec "$C" dhclient -6 -N -P -d -v -sf /bin/true -lf "$1" \
+     -pf "$W/dhclient6.pid" c0 >>"$W/dhclient.log" 2>&1) &
+  DHCLIENT_PID=$!
+  track_pid $DHCLIENT_PID
+  for _ in $(seq 1 200); do
+    grep -q iaaddr "$1" 2>/dev/null && grep -q iaprefix "$1" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 got=0
-for _ in $(seq 1 200); do
-  if grep -q iaaddr "$W/dhclient6.leases" 2>/dev/null && grep -q iaprefix "$W/dhclient6.leases" 2>/dev/null; then
-    got=1; break
-  fi
-  sleep 0.1
-done
+dhclient_run "$W/dhclient6.leases" && got=1
 if ((got)); then ok "dhclient gets an address and a prefix through sixd's relay"
 else fail "dhclient gets an address and a prefix through sixd's relay" \
   "$(tail -20 "$W/dhclient.log"; ctl r stats | grep dhcp6r; tail -5 "$W/kea.log")"; finish; fi
@@ -110,6 +120,25 @@ fields=$(tshark -r "$W/r-tap1.pcap" -Y "dhcpv6.msgtype == 12" -T fields -e dhcpv
 if [[ $fields == "$(printf '0\t2001:db8:1::1\t%s\t74617030' "$cll")" ]]
 then ok "tshark: Relay-forw hop-count 0, link-address 2001:db8:1::1, peer $cll, interface-id tap0"
 else fail "tshark: Relay-forw fields" "got: $fields (client $cll)"; fi
+
+# --- the same with a subnet Kea can only find by the relay's interface-id
+kill "$DHCLIENT_PID" "$KEA_PID" 2>/dev/null
+wait "$DHCLIENT_PID" "$KEA_PID" 2>/dev/null
+"$PY" - "$W/kea-dhcp6.conf" <<'PY'
+import json, sys
+f = sys.argv[1]
+c = json.load(open(f))
+c["Dhcp6"]["subnet6"] = [{ "id": 2, "subnet": "2001:db8:5::/64", "interface-id": "tap0",
+    "pools": [{ "pool": "2001:db8:5::100-2001:db8:5::1ff" }],
+    "pd-pools": [{ "prefix": "2001:db8:500::", "prefix-len": 48, "delegated-len": 56 }] }]
+json.dump(c, open(f, "w"), indent=1)
+PY
+kea_start || { fail "kea listens (interface-id subnet)" "$(tail -5 "$W/kea.out")"; finish; }
+if dhclient_run "$W/dhclient6-ifid.leases" && grep -q "iaaddr 2001:db8:5::" "$W/dhclient6-ifid.leases" \
+   && grep -q "iaprefix 2001:db8:500:" "$W/dhclient6-ifid.leases"
+then ok "Kea selects a subnet by the relay's interface-id (tap0): address and prefix from it"
+else fail "Kea selects a subnet by the relay's interface-id" \
+  "$(cat "$W/dhclient6-ifid.leases" 2>/dev/null; grep -i "subnet" "$W/kea.log" | tail -3)"; fi
 
 sixd_stop r
 finish
