@@ -515,6 +515,84 @@ TEST(multicast_to_all_servers)
     teardown(&e);
 }
 
+/* What the server side can get wrong, each dropped under its own name and
+ * nothing delivered: an interface-id that names no relay interface, a client
+ * message inside, a multicast peer-address, a Relay-repl whose RELAY_MSG
+ * lies about its length, a datagram shorter than a header; and a client
+ * message on an interface without relay. */
+static size_t repl_with(uint8_t *buf, size_t cap, const char *ifid, const struct in6_addr *peer, uint8_t inner)
+{
+    struct dhcp6_builder b;
+    struct in6_addr link = A("2001:db8:1::1");
+    dhcp6_build_init(&b, buf, cap);
+    dhcp6_build_relay_hdr(&b, DHCP6_RELAY_REPL, 0, &link, peer);
+    dhcp6_put_opt(&b, D6O_INTERFACE_ID, ifid, strlen(ifid));
+    dhcp6_begin_opt(&b, D6O_RELAY_MSG);
+    dhcp6_build_hdr(&b, inner, XID);
+    dhcp6_end(&b);
+    return dhcp6_build_done(&b);
+}
+
+TEST(bad_relay_repl_each_counted)
+{
+    struct env e;
+    uint8_t buf[512];
+    struct sockaddr_in6 from;
+    setup(&e, false, "");
+    struct sockaddr_in6 to = SA("2001:db8:2::1", DHCP6_SERVER_PORT, 0);
+    struct in6_addr cll = linklocal(e.cli, "eth0"), mc = A("ff02::1");
+    struct { const char *ifid; const struct in6_addr *peer; uint8_t inner; const char *ctr; } cases[] = {
+        { "eth9", &cll, DHCP6_REPLY, "dhcp6r.drop_no_iface" },
+        { "lan0", &cll, DHCP6_SOLICIT, "dhcp6r.drop_inner_type" },
+        { "lan0", &cll, DHCP6_RELAY_FORW, "dhcp6r.drop_inner_type" },
+        { "lan0", &mc, DHCP6_REPLY, "dhcp6r.drop_bad_peer" },
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint64_t before = C(e.r1, cases[i].ctr);
+        size_t n = repl_with(buf, sizeof buf, cases[i].ifid, cases[i].peer, cases[i].inner);
+        if (cases[i].inner == DHCP6_RELAY_FORW) {   /* a Relay-forw header inside: 34 octets, no options */
+            struct dhcp6_builder b;
+            struct in6_addr link = A("2001:db8:1::1");
+            dhcp6_build_init(&b, buf, sizeof buf);
+            dhcp6_build_relay_hdr(&b, DHCP6_RELAY_REPL, 0, &link, &cll);
+            dhcp6_put_opt(&b, D6O_INTERFACE_ID, "lan0", 4);
+            uint8_t fw[DHCP6_RELAY_HDR_LEN + 8] = { DHCP6_RELAY_FORW };
+            fw[DHCP6_RELAY_HDR_LEN + 1] = D6O_RELAY_MSG;    /* RELAY_MSG of 4 octets: a Solicit header */
+            fw[DHCP6_RELAY_HDR_LEN + 3] = 4;
+            fw[DHCP6_RELAY_HDR_LEN + 4] = DHCP6_SOLICIT;
+            dhcp6_put_opt(&b, D6O_RELAY_MSG, fw, sizeof fw);
+            n = dhcp6_build_done(&b);
+        }
+        T_CHECK(n > 0);
+        T_EQ(six_sendto(e.srv, e.srv_sd, buf, n, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)n);
+        sim_run_for(e.w, 50 * MS);
+        if (C(e.r1, cases[i].ctr) != before + 1)
+            fprintf(stderr, "  case %zu: %s did not move\n", i, cases[i].ctr);
+        T_EQ(C(e.r1, cases[i].ctr), before + 1);
+    }
+    /* RELAY_MSG says 200 octets, 4 follow */
+    size_t n = repl_with(buf, sizeof buf, "lan0", &cll, DHCP6_REPLY);
+    buf[n - 5] = 200;                               /* low octet of the RELAY_MSG length */
+    uint64_t before = C(e.r1, "dhcp6r.drop.opt_truncated");
+    T_EQ(six_sendto(e.srv, e.srv_sd, buf, n, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)n);
+    T_EQ(six_sendto(e.srv, e.srv_sd, buf, 3, 0, (struct sockaddr *)&to, sizeof to), 3);
+    sim_run_for(e.w, 50 * MS);
+    T_EQ(C(e.r1, "dhcp6r.drop.opt_truncated"), before + 1);
+    T_EQ(C(e.r1, "dhcp6r.drop.truncated"), 1);
+    T_CHECK(!client_got_reply(&e, XID, &from));
+    T_EQ(C(e.r1, "dhcp6r.out_to_client"), 0);
+    T_EQ(C(e.r1, "dhcp6r.out_to_relay"), 0);
+    /* a Solicit that reaches the relay on its upstream interface (no relay there) */
+    struct dhcp6_builder b;
+    dhcp6_build_init(&b, buf, sizeof buf);
+    dhcp6_build_hdr(&b, DHCP6_SOLICIT, XID);
+    n = dhcp6_build_done(&b);
+    T_EQ(six_sendto(e.srv, e.srv_sd, buf, n, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)n);
+    sim_run_for(e.w, 50 * MS);
+    T_EQ(C(e.r1, "dhcp6r.drop_not_relay_if"), 1);
+    teardown(&e);
+}
+
 int main(void)
 {
     RUN(solicit_relayed_and_reply_delivered);
@@ -526,5 +604,6 @@ int main(void)
     RUN(two_relays_in_a_chain);
     RUN(refusals);
     RUN(multicast_to_all_servers);
+    RUN(bad_relay_repl_each_counted);
     return t_done();
 }
