@@ -72,11 +72,15 @@ struct d6r_rx {
 
 /* ------------------------------------------------------------ tables */
 
+static struct ifnet *rif_ifp(struct d6_relay *r, const struct d6r_if *rif);
+
+/* The relay interface a datagram came in on; not one whose interface was
+ * deleted and whose index now belongs to another. */
 static struct d6r_if *if_by_index(struct d6_relay *r, unsigned ifindex)
 {
     for (int i = 0; i < D6R_MAX_IFS; i++)
         if (r->ifs[i].in_use && r->ifs[i].ifindex == ifindex)
-            return &r->ifs[i];
+            return rif_ifp(r, &r->ifs[i]) ? &r->ifs[i] : NULL;
     return NULL;
 }
 

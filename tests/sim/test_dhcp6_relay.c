@@ -32,6 +32,7 @@
 struct env {
     struct sim_world *w;
     struct six_stack *cli, *r1, *r2, *srv, *rogue;
+    struct sim_link *lan;
     int cli_sd;                 /* client: [::]:546 */
     int srv_sd;                 /* scripted server: [::]:547 */
     bool chain;
@@ -85,6 +86,7 @@ static void setup(struct env *e, bool chain, const char *relay_opts)
     struct sim_link_params p = { .delay_ns = 1 * MS };
     struct sim_link *lan = sim_link_create(e->w, "lan", &p), *wan = sim_link_create(e->w, "wan", &p);
     struct sim_link *mid = chain ? sim_link_create(e->w, "mid", &p) : NULL;
+    e->lan = lan;
     e->cli = sim_stack(e->w, "cli", 1, 512);
     e->r1 = sim_stack(e->w, "r1", 2, 512);
     e->r2 = chain ? sim_stack(e->w, "r2", 3, 512) : NULL;
@@ -593,6 +595,31 @@ TEST(bad_relay_repl_each_counted)
     teardown(&e);
 }
 
+/* The relay interface is removed and another takes its index: what comes in
+ * there is not relayed under the old name. */
+TEST(removed_interface_index_reused)
+{
+    struct env e;
+    uint8_t sol[256];
+    struct got g;
+    setup(&e, false, "");
+    unsigned old = ifindex(e.r1, "lan0");
+    sim_detach(if_find(e.r1, "lan0"));
+    struct ifnet *nifp = sim_attach(e.lan, e.r1, "lan9", NULL);
+    T_CHECK(nifp && nifp->index == old);
+    up(e.r1, "lan9", NULL);
+    sim_run_for(e.w, 3 * SEC);
+    struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT),
+                               .sin6_addr = linklocal(e.r1, "lan9"), .sin6_scope_id = ifindex(e.cli, "eth0") };
+    size_t n = build_solicit(sol, sizeof sol, XID);
+    T_EQ(six_sendto(e.cli, e.cli_sd, sol, n, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)n);
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(!server_recv(&e, &g));
+    T_EQ(C(e.r1, "dhcp6r.drop_not_relay_if"), 1);
+    T_EQ(C(e.r1, "dhcp6r.out_relay_forw"), 0);
+    teardown(&e);
+}
+
 int main(void)
 {
     RUN(solicit_relayed_and_reply_delivered);
@@ -605,5 +632,6 @@ int main(void)
     RUN(refusals);
     RUN(multicast_to_all_servers);
     RUN(bad_relay_repl_each_counted);
+    RUN(removed_interface_index_reused);
     return t_done();
 }
