@@ -99,27 +99,30 @@ static struct ifnet *rif_ifp(struct d6_relay *r, const struct d6r_if *rif)
     return ifp && !strcmp(ifp->name, rif->name) ? ifp : NULL;
 }
 
-/* A usable global-scope address of ifp (preferred first), or :: . */
+/* A global-scope address of ifp for the link-address, or :: . It only names
+ * the link to the server (it is never a source here), so a deprecated or
+ * still tentative address serves too, after a preferred one: a relay that
+ * just came up need not send :: for a second. */
 static struct in6_addr global_addr(struct ifnet *ifp)
 {
-    struct in6_addr any = { 0 }, deprecated = { 0 };
-    bool have_deprecated = false;
+    struct in6_addr any = { 0 }, second = { 0 };
+    bool have_second = false;
     if (!ifp || !ifp->in6)
         return any;
     for (int i = 0; i < IN6_MAX_ADDRS_PER_IF; i++) {
         const struct in6_ifaddr *ia = &ifp->in6->addrs[i];
-        if (!ia->in_use || (ia->flags & (IN6_IFF_TENTATIVE | IN6_IFF_DUPLICATED | IN6_IFF_ANYCAST)) ||
+        if (!ia->in_use || (ia->flags & (IN6_IFF_DUPLICATED | IN6_IFF_ANYCAST)) ||
             in6_is_linklocal(&ia->addr) || in6_is_multicast(&ia->addr) || in6_is_loopback(&ia->addr) ||
             in6_is_unspecified(&ia->addr) || in6_is_v4mapped(&ia->addr))
             continue;
-        if (!(ia->flags & IN6_IFF_DEPRECATED))
+        if (!(ia->flags & (IN6_IFF_DEPRECATED | IN6_IFF_TENTATIVE)))
             return ia->addr;
-        if (!have_deprecated) {
-            deprecated = ia->addr;
-            have_deprecated = true;
+        if (!have_second) {
+            second = ia->addr;
+            have_second = true;
         }
     }
-    return have_deprecated ? deprecated : any;
+    return have_second ? second : any;
 }
 
 static bool is_server_msg(uint8_t t)

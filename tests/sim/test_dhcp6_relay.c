@@ -432,6 +432,14 @@ TEST(interface_id_off_uses_link_address)
     server_answer(&e, &g, true);
     sim_run_for(e.w, 50 * MS);
     T_CHECK(client_got_reply(&e, XID + 1, &from));
+    /* an address still in DAD names the link already (it is not a source here) */
+    T_EQ(scene_cmd(e.r1, NULL, "addr add 2001:db8:1::2/64 dev lan0"), 0);
+    client_send(&e, sol, build_solicit(sol, sizeof sol, XID + 2));
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(server_recv(&e, &g));
+    struct in6_addr tentative = A("2001:db8:1::2");
+    T_MEMEQ(&g.lv[0].link_addr, &tentative, 16);
+    T_CHECK(!g.lv[0].interface_id.p);            /* a link-address: interface-id off holds again */
     teardown(&e);
 }
 
