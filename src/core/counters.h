@@ -129,7 +129,24 @@
     X(dhcp6r, out_relay_forw) X(dhcp6r, out_to_client) X(dhcp6r, out_to_relay) \
     X(dhcp6r, drop_not_relay_if) X(dhcp6r, drop_hop_limit) X(dhcp6r, drop_server_msg) \
     X(dhcp6r, drop_unknown_server) X(dhcp6r, drop_no_iface) X(dhcp6r, drop_inner_type) \
-    X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed)
+    X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed) \
+    /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
+    X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
+    X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
+    X(dhcp6c, out_failed) X(dhcp6c, in_advertise) X(dhcp6c, in_reply) X(dhcp6c, in_reconfigure) \
+    X(dhcp6c, bound) X(dhcp6c, renewed) X(dhcp6c, rebound) X(dhcp6c, expired) X(dhcp6c, declined) \
+    X(dhcp6c, released) X(dhcp6c, confirmed) X(dhcp6c, info_refreshed) X(dhcp6c, prefix_changed) \
+    X(dhcp6c, prefix_lost) X(dhcp6c, exchange_failed) X(dhcp6c, reconf_accepted) \
+    X(dhcp6c, drop_no_client) X(dhcp6c, drop_not_for_client) X(dhcp6c, drop_xid) X(dhcp6c, drop_clientid) \
+    X(dhcp6c, drop_serverid) X(dhcp6c, drop_state) X(dhcp6c, drop_adv_empty) X(dhcp6c, drop_reply_status) \
+    X(dhcp6c, drop_reconf_unknown_server) X(dhcp6c, drop_reconf_bad_auth) X(dhcp6c, drop_reconf_no_key) \
+    X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
+    X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth) \
+    /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
+     * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
+    X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \
+    X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
+    X(lease, drop_table_full) X(lease, drop_bad_lease)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
@@ -139,7 +156,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6r)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6r) X(dhcp6c)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

@@ -612,7 +612,8 @@ static const struct cmd_verb verbs[] = {
     { "dhcp6", cmd_dhcp6, "server client relay leases reconfigure",
       "dhcp6 server dev IF pool A-B [pd-pool P/L delegate N] [dns ADDR] [rapid-commit on] [store FILE|postgresql://...]\n"
       "dhcp6 server dev IF off | dhcp6 server show\n"
-      "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... | dhcp6 client dev IF off [release]\n"
+      "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... [rapid-commit] [reconfigure-accept]\n"
+      "  [info-only] [duid-file FILE] | dhcp6 client dev IF off [release] | dhcp6 client show\n"
       "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] [interface-id on|off] | dhcp6 relay dev IF off | dhcp6 relay show\n"
       "dhcp6 leases | dhcp6 reconfigure DUID|ADDR",
       "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },

@@ -9,6 +9,7 @@ static const struct {
     int (*fn)(struct cmd_ctx *c, int argc, char **argv);
 } subverbs[] = {
     /* one line per part: { "server", cmd_dhcp6_server }, ... */
+    { "client", cmd_dhcp6_client },
     { "relay", cmd_dhcp6_relay },
     { NULL, NULL },
 };

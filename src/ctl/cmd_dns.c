@@ -145,9 +145,9 @@ static int dns_show(struct cmd_ctx *c)
         srv_text(&s[i].addr, b, sizeof b);
         if (c->json)
             cmd_printf(c->out, "%s{\"addr\":\"%s\",\"port\":%u,\"source\":\"%s\"}", i ? "," : "", b, s[i].port,
-                       s[i].from_ra ? "ra" : "config");
+                       s[i].from_ra ? "ra" : s[i].from_dhcp6 ? "dhcp6" : "config");
         else
-            cmd_printf(c->out, "server %s port %u (%s)\n", b, s[i].port, s[i].from_ra ? "rdnss" : "config");
+            cmd_printf(c->out, "server %s port %u (%s)\n", b, s[i].port, s[i].from_ra ? "rdnss" : s[i].from_dhcp6 ? "dhcpv6" : "config");
     }
     if (c->json)
         cmd_printf(c->out, "],\"cache\":{\"positive\":%u,\"negative\":%u,\"max_positive\":%d,\"max_negative\":%d},"

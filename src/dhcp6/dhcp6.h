@@ -17,9 +17,15 @@ struct dhcp6 {
     void (*cli_free)(struct dhcp6 *d);
     struct d6_relay *relay;
     void (*relay_free)(struct dhcp6 *d);
+    char *state_dir;          /* sixd -S: where the client keeps its DUID; NULL: none */
 };
 
 /* Created on first use (NULL only when out of memory); freed with the stack. */
 struct dhcp6 *dhcp6_get(struct six_stack *st);
+
+/* sixd's state directory (-S), for what must survive a restart (the
+ * client's DUID). 0, or -ENOMEM; dir NULL forgets it. */
+int dhcp6_set_state_dir(struct six_stack *st, const char *dir);
+const char *dhcp6_state_dir(struct six_stack *st);   /* NULL: none */
 
 #endif

@@ -105,4 +105,9 @@ void lease_store_close(struct lease_store *s);
 void lease_store_stats(const struct lease_store *s, struct lease_store_stats *out);
 const char *lease_store_kind(const struct lease_store *s);
 
+/* Wall-clock seconds for lease times: time(NULL) when st runs on the
+ * monotonic clock (sixd), the virtual clock's seconds in the simulator
+ * (lease_store.c). */
+int64_t lease_wall_now(const struct six_stack *st);
+
 #endif

@@ -100,11 +100,13 @@ int if_set_up(struct ifnet *ifp, bool up)
         ifp->flags |= IFF6_UP;
         six_event(ifp->st, LOG_INFO, "%s: link up", ifp->name);
         net_if_up(ifp);          /* may send (RS, DAD): the flag is already set */
+        six_net_event(ifp->st, ifp, SIX_NE_LINK_UP, NULL);
     } else {
         net_if_down(ifp);        /* may send goodbyes (MLD done): still up here */
         if_flush(ifp);
         ifp->flags &= ~IFF6_UP;
         six_event(ifp->st, LOG_INFO, "%s: link down", ifp->name);
+        six_net_event(ifp->st, ifp, SIX_NE_LINK_DOWN, NULL);
     }
     return 0;
 }

@@ -305,6 +305,24 @@ int in6_addr_del(struct ifnet *ifp, const struct in6_addr *a)
     return 0;
 }
 
+int in6_addr_set_lifetimes(struct ifnet *ifp, const struct in6_addr *a, uint32_t valid_s, uint32_t preferred_s)
+{
+    struct in6_ifaddr *ia = in6_ifaddr_find(ifp, a);
+
+    if (!ia)
+        return -ENOENT;
+    if (preferred_s > valid_s)
+        return -EINVAL;
+    ia->valid_until = life_deadline(ifp->st, valid_s);
+    ia->preferred_until = life_deadline(ifp->st, preferred_s);
+    if (preferred_s == 0)
+        ia->flags |= IN6_IFF_DEPRECATED;
+    else
+        ia->flags &= ~IN6_IFF_DEPRECATED;
+    life_rearm(ia);
+    return 0;
+}
+
 /* --- DAD --- */
 
 static void dad_timer_fn(struct timer *t, void *arg)
@@ -344,6 +362,7 @@ static void dad_conflict(struct in6_ifaddr *ia)
     ia->flags &= ~IN6_IFF_TENTATIVE;
     six_event(ifp->st, LOG_WARNING, "%s: DAD failed: address %s is a duplicate, not used", ifp->name,
               ntop(&ia->addr, b));
+    six_net_event(ifp->st, ifp, SIX_NE_DAD_FAILED, &ia->addr);
     bool regen = (ia->flags & IN6_IFF_AUTOCONF) || in6_is_linklocal(&ia->addr);
     if (!regen || ifp->in6->addrgen != ADDRGEN_STABLE || ia->dad_counter + 1 >= IDGEN_RETRIES)
         return;

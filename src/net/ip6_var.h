@@ -82,7 +82,13 @@ struct in6_group {
     uint8_t reports_left;                     /* unsolicited reports still to send */
 };
 
-struct ra_prefix_cfg { struct in6_addr prefix; uint8_t plen; bool onlink, autonomous; uint32_t valid, preferred; };
+struct ra_prefix_cfg {
+    struct in6_addr prefix; uint8_t plen; bool onlink, autonomous; uint32_t valid, preferred;
+    /* Lifetimes that count down (a DHCPv6-delegated prefix): when valid_until
+     * is set (absolute ns), each RA announces the time left instead of
+     * valid / preferred, and the prefix is left out once valid_until passed. */
+    uint64_t valid_until, preferred_until;
+};
 
 struct ra_cfg {
     bool enabled;
@@ -232,6 +238,8 @@ struct net6 {
 int  in6_addr_add(struct ifnet *ifp, const struct in6_addr *a, unsigned plen, uint32_t flags,
                   uint32_t valid_s, uint32_t preferred_s);
 int  in6_addr_del(struct ifnet *ifp, const struct in6_addr *a);
+/* New lifetimes for an address of ifp (DHCPv6 renewals): 0, -ENOENT, -EINVAL. */
+int  in6_addr_set_lifetimes(struct ifnet *ifp, const struct in6_addr *a, uint32_t valid_s, uint32_t preferred_s);
 struct in6_ifaddr *in6_ifaddr_find(struct ifnet *ifp, const struct in6_addr *a);
 /* An address of ours on any interface (any state), or NULL. */
 struct in6_ifaddr *in6_ifaddr_lookup(struct six_stack *st, const struct in6_addr *a);
@@ -289,6 +297,9 @@ void nd6_rs_start(struct ifnet *ifp);
 void nd6_ra_start(struct ifnet *ifp);
 void nd6_ra_stop(struct ifnet *ifp);
 int  nd6_ra_configure(struct ifnet *ifp, const struct ra_cfg *cfg);
+/* One RA now, outside the schedule (RFC 9096: a prefix withdrawn must be
+ * announced at once with preferred lifetime 0). */
+void nd6_ra_send_now(struct ifnet *ifp);
 /* Default router selection (RFC 4861 §6.3.6, RFC 4191 preferences). NULL if none. */
 struct nd_router *nd6_defrouter_select(struct six_stack *st);
 bool nd6_is_onlink(struct six_stack *st, const struct in6_addr *a, struct ifnet **ifp);

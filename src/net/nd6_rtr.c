@@ -330,6 +330,14 @@ void nd6_rs_input(struct ifnet *ifp, struct pkt *p, const struct ip6_info *ip, c
         timer_arm_at(st->tw, &ii->ra_timer, at);
 }
 
+static uint32_t secs_left(uint64_t until, uint64_t now)
+{
+    if (until == UINT64_MAX)
+        return UINT32_MAX;
+    uint64_t s = (until - now) / NS_PER_SEC;
+    return s >= UINT32_MAX ? UINT32_MAX - 1 : (uint32_t)s;
+}
+
 static size_t build_ra(struct ifnet *ifp, uint8_t *msg, size_t cap)
 {
     struct in6_ifinfo *ii = ifp->in6;
@@ -339,13 +347,22 @@ static size_t build_ra(struct ifnet *ifp, uint8_t *msg, size_t cap)
                            .rdnss = ii->ra.rdnss, .n_rdnss = ii->ra.n_rdnss,
                            .rdnss_lifetime = ii->ra.rdnss_lifetime };
 
+    uint64_t now = six_now(ifp->st);
+    int n = 0;
     for (int i = 0; i < ii->ra.n_pfx; i++) {
         const struct ra_prefix_cfg *c = &ii->ra.pfx[i];
-        pi[i] = (struct nd_prefix){ .plen = c->plen, .onlink = c->onlink, .autonomous = c->autonomous,
-                                    .valid = c->valid, .preferred = c->preferred, .prefix = c->prefix };
+        uint32_t valid = c->valid, preferred = c->preferred;
+        if (c->valid_until) {
+            if (c->valid_until <= now)
+                continue;   /* its time ran out: no longer announced */
+            valid = secs_left(c->valid_until, now);
+            preferred = c->preferred_until > now ? secs_left(c->preferred_until, now) : 0;
+        }
+        pi[n++] = (struct nd_prefix){ .plen = c->plen, .onlink = c->onlink, .autonomous = c->autonomous,
+                                      .valid = valid, .preferred = preferred, .prefix = c->prefix };
     }
     o.pi = pi;
-    o.n_pi = ii->ra.n_pfx;
+    o.n_pi = n;
     nd6_if_lladdr(ifp, &o.slla, &o.slla_len);
     return nd_ra_emit(msg, cap, &o);
 }
@@ -410,6 +427,12 @@ void nd6_ra_stop(struct ifnet *ifp)
     }
     ii->ra.enabled = false;
     timer_cancel(&ii->ra_timer);
+}
+
+void nd6_ra_send_now(struct ifnet *ifp)
+{
+    if (ifp->in6->ra.enabled && (ifp->flags & IFF6_UP) && ifp->st->fwd6)
+        ra_send(ifp);
 }
 
 int nd6_ra_configure(struct ifnet *ifp, const struct ra_cfg *cfg)

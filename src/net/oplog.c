@@ -8,6 +8,7 @@
 static const char *const kind_name[SIX_WARN_KINDS] = {
     [SIX_WARN_REPLAY] = "replay", [SIX_WARN_ICV] = "ICV", [SIX_WARN_POLICY] = "policy", [SIX_WARN_SPOOF] = "spoof",
     [SIX_WARN_DUPADDR] = "duplicate address",
+    [SIX_WARN_DHCP6] = "DHCPv6",
 };
 
 static void vemit(struct six_stack *st, int level, const char *fmt, va_list ap, uint32_t missed)

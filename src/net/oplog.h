@@ -11,7 +11,7 @@
 
 struct six_stack;
 
-enum six_warn_kind { SIX_WARN_REPLAY, SIX_WARN_ICV, SIX_WARN_POLICY, SIX_WARN_SPOOF, SIX_WARN_DUPADDR, SIX_WARN_KINDS };
+enum six_warn_kind { SIX_WARN_REPLAY, SIX_WARN_ICV, SIX_WARN_POLICY, SIX_WARN_SPOOF, SIX_WARN_DUPADDR, SIX_WARN_DHCP6, SIX_WARN_KINDS };
 
 #define SIX_WARN_BURST       5                  /* lines per window and kind */
 #define SIX_WARN_INTERVAL_NS 5000000000ull      /* the window */

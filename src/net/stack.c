@@ -56,6 +56,32 @@ int six_stack_on_destroy(struct six_stack *st, void (*fn)(struct six_stack *st))
     return -ENOSPC;
 }
 
+int six_net_hook_add(struct six_stack *st, void (*fn)(void *arg, struct ifnet *ifp, int ev,
+                                                      const struct in6_addr *a), void *arg)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (!st->net_hooks[i].fn) {
+            st->net_hooks[i] = (struct six_net_hook){ fn, arg };
+            return 0;
+        }
+    return -ENOSPC;
+}
+
+void six_net_hook_del(struct six_stack *st, void (*fn)(void *arg, struct ifnet *ifp, int ev,
+                                                       const struct in6_addr *a), void *arg)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (st->net_hooks[i].fn == fn && st->net_hooks[i].arg == arg)
+            st->net_hooks[i] = (struct six_net_hook){ 0 };
+}
+
+void six_net_event(struct six_stack *st, struct ifnet *ifp, enum six_net_event ev, const struct in6_addr *a)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (st->net_hooks[i].fn)
+            st->net_hooks[i].fn(st->net_hooks[i].arg, ifp, (int)ev, a);
+}
+
 void six_stack_destroy(struct six_stack *st)
 {
     if (!st)

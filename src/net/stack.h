@@ -41,6 +41,15 @@ struct six_rng {
 };
 
 #define SIX_EXT_MAX 8
+#define SIX_NET_HOOKS_MAX 4
+
+/* Events of the network layer an upper layer may want (the DHCPv6 client:
+ * Decline after DAD fails, Confirm after the link comes back). */
+enum six_net_event {
+    SIX_NE_DAD_FAILED,   /* a: the address DAD found duplicated on ifp */
+    SIX_NE_LINK_UP,      /* ifp set up (a NULL) */
+    SIX_NE_LINK_DOWN,    /* ifp set down (a NULL) */
+};
 
 typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
 
@@ -76,11 +85,25 @@ struct six_stack {
         void (*destroy)(struct six_stack *st);
     } ext[SIX_EXT_MAX];
     struct dhcp6 *dhcp6;              /* src/dhcp6: client, server, relay; NULL until used */
+    struct six_net_hook {             /* six_net_hook_add: upper layers told of DAD failures, link changes */
+        void (*fn)(void *arg, struct ifnet *ifp, int ev, const struct in6_addr *a);
+        void *arg;
+    } net_hooks[SIX_NET_HOOKS_MAX];
 };
 
 /* Register fn to run at six_stack_destroy (once per fn: a second call with
  * the same fn is a no-op). 0, or -ENOSPC past SIX_EXT_MAX. */
 int six_stack_on_destroy(struct six_stack *st, void (*fn)(struct six_stack *st));
+
+/* Be told of network-layer events (enum six_net_event): 0, or -ENOSPC past
+ * SIX_NET_HOOKS_MAX; del removes the (fn, arg) pair. Called synchronously
+ * from the layer that saw the event: a hook defers real work to a timer. */
+struct in6_addr;
+int  six_net_hook_add(struct six_stack *st, void (*fn)(void *arg, struct ifnet *ifp, int ev,
+                                                       const struct in6_addr *a), void *arg);
+void six_net_hook_del(struct six_stack *st, void (*fn)(void *arg, struct ifnet *ifp, int ev,
+                                                       const struct in6_addr *a), void *arg);
+void six_net_event(struct six_stack *st, struct ifnet *ifp, enum six_net_event ev, const struct in6_addr *a);
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);
 void six_stack_destroy(struct six_stack *st);

@@ -12,6 +12,7 @@
 #include "sixd/sixd.h"
 #include "core/log.h"
 #include "ipsec/sa_persist.h"
+#include "dhcp6/dhcp6.h"
 
 #define SIXD_STATE_DIR_DEFAULT "/var/lib/sixstack"
 
@@ -54,7 +55,9 @@ int sixd_state_open(struct sixd *d, const char *arg)
         return -1;
     }
     d->state_dir = strdup(dir);
-    return d->state_dir ? 0 : -1;
+    if (!d->state_dir || dhcp6_set_state_dir(d->st, dir) < 0)   /* the DHCPv6 client's DUID lives there too */
+        return -1;
+    return 0;
 }
 
 int sixd_state_check_writable(const struct sixd *d, const char *user)

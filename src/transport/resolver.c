@@ -129,6 +129,10 @@ struct resolver {
     struct six_stack *st;
     struct srv srv[RES_MAX_SERVERS];
     int nsrv;
+    struct in6_addr d6srv[RES_MAX_SERVERS];   /* from DHCPv6 */
+    int nd6srv;
+    char d6dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
+    int nd6dom;
     struct cent *pos, *neg;
     uint64_t tick;
     struct req head;
@@ -290,7 +294,32 @@ int resolver_configured(struct six_stack *st, struct resolver_server_info *out, 
     struct resolver *r = R(st);
     int n = 0;
     for (int i = 0; r && i < r->nsrv && n < max; i++, n++)
-        out[n] = (struct resolver_server_info){ r->srv[i].addr, r->srv[i].port, false };
+        out[n] = (struct resolver_server_info){ .addr = r->srv[i].addr, .port = r->srv[i].port };
+    return n;
+}
+
+void resolver_dhcp6_set(struct six_stack *st, const struct in6_addr *servers, int n,
+                        const char *const *domains, int ndom)
+{
+    struct resolver *r = R(st);
+    if (!r)
+        return;
+    r->nd6srv = 0;
+    for (int i = 0; i < n && r->nd6srv < RES_MAX_SERVERS; i++)
+        if (!in6_is_unspecified(&servers[i]) && !in6_is_multicast(&servers[i]))
+            r->d6srv[r->nd6srv++] = servers[i];
+    r->nd6dom = 0;
+    for (int i = 0; i < ndom && r->nd6dom < RES_MAX_DOMAINS; i++)
+        if (domains[i] && strlen(domains[i]) < RES_DOMAIN_LEN)
+            strcpy(r->d6dom[r->nd6dom++], domains[i]);
+}
+
+int resolver_domains(struct six_stack *st, char (*out)[RES_DOMAIN_LEN], int max)
+{
+    struct resolver *r = R(st);
+    int n = 0;
+    for (int i = 0; r && i < r->nd6dom && n < max; i++)
+        memcpy(out[n++], r->d6dom[i], RES_DOMAIN_LEN);
     return n;
 }
 
@@ -299,13 +328,18 @@ int resolver_servers(struct six_stack *st, struct resolver_server_info *out, int
     int n = resolver_configured(st, out, max);
     if (n)
         return n;
+    struct resolver *r = R(st);
+    for (int i = 0; r && i < r->nd6srv && n < max; i++)
+        out[n++] = (struct resolver_server_info){ .addr = r->d6srv[i], .port = 53, .from_dhcp6 = true };
+    if (n)
+        return n;
     struct net6 *n6 = st->net6;
     if (!n6 || !n6->n_rdnss || n6->rdnss_expires_ns <= six_now(st))
         return 0;
     for (int i = 0; i < n6->n_rdnss && n < max && i < RES_MAX_SERVERS; i++) {
         if (in6_is_unspecified(&n6->rdnss[i]) || in6_is_multicast(&n6->rdnss[i]))
             continue;   /* link-local ones need a scope the RDNSS list does not keep: route6 refuses them */
-        out[n++] = (struct resolver_server_info){ n6->rdnss[i], 53, true };
+        out[n++] = (struct resolver_server_info){ .addr = n6->rdnss[i], .port = 53, .from_ra = true };
     }
     return n;
 }

@@ -31,11 +31,21 @@ void resolver_destroy(struct six_stack *st);
 int  resolver_server_add(struct six_stack *st, const struct in6_addr *addr, uint16_t port);
 int  resolver_server_del(struct six_stack *st, const struct in6_addr *addr, uint16_t port);
 
-struct resolver_server_info { struct in6_addr addr; uint16_t port; bool from_ra; };
-/* The servers queries use now (configured ones, else RDNSS); returns how
- * many (at most max) and whether they came from RAs. */
+struct resolver_server_info { struct in6_addr addr; uint16_t port; bool from_ra; bool from_dhcp6; };
+/* The servers queries use now (configured ones, else those a DHCPv6 lease
+ * gave, else RDNSS); returns how many (at most max) and where they came from. */
 int  resolver_servers(struct six_stack *st, struct resolver_server_info *out, int max);
 int  resolver_configured(struct six_stack *st, struct resolver_server_info *out, int max);
+
+/* Learned from DHCPv6 (RFC 3646 DNS_SERVERS, DOMAIN_LIST), like RDNSS: not
+ * configured, replaced by each lease, cleared (n 0) when the lease goes.
+ * At most RES_MAX_SERVERS servers and RES_MAX_DOMAINS names are kept. */
+#define RES_MAX_DOMAINS 6
+#define RES_DOMAIN_LEN  254
+void resolver_dhcp6_set(struct six_stack *st, const struct in6_addr *servers, int n,
+                        const char *const *domains, int ndom);
+/* The DHCPv6 domain list: how many names (at most max) were copied to out. */
+int  resolver_domains(struct six_stack *st, char (*out)[RES_DOMAIN_LEN], int max);
 
 struct resolver_stats { unsigned cache_pos, cache_neg, in_flight; };
 void resolver_stats(struct six_stack *st, struct resolver_stats *s);

@@ -1,0 +1,202 @@
+/* The DHCPv6 client (RFC 9915 §18.2): one instance per interface, all of a
+ * stack's instances sharing one UDP socket on port 546.
+ *
+ * Files: client.c the state machine (Solicit/Advertise/Request/Reply,
+ * Renew, Rebind, Release, Decline, Confirm, Information-request; §15
+ * retransmission), client_io.c the socket, client_pd.c the downstream
+ * numbering from a delegated prefix (router mode, RFC 9096 on change),
+ * client_auth.c the Reconfigure checks (§18.2.11, §20.4), duid.c the DUID
+ * (made once, kept in the state directory).
+ *
+ * Simplifications, on purpose: one IA_NA and one IA_PD per interface; the
+ * client renews all of its IAs together at the smallest T1 of those it holds
+ * (and rebinds at the smallest T2), as RFC 9915 §18.2.4 allows ("the client
+ * MAY include all IAs in one Renew").
+ *
+ * Caps: D6C_MAX_IFS client interfaces per stack, D6C_MAX_PD_TO downstream
+ * links per client, DHCP6_MAX_IA_ITEMS addresses / prefixes per IA. */
+#ifndef SIX_DHCP6_CLIENT_H
+#define SIX_DHCP6_CLIENT_H
+#include <stdbool.h>
+#include <stdint.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include "core/timer.h"
+#include "apps/apps.h"
+#include "wire/dhcp6.h"
+
+struct six_stack;
+struct ifnet;
+
+#define D6C_MAX_IFS        8
+#define D6C_MAX_PD_TO      8
+#define D6C_MAX_DOMAINS    4
+#define D6C_DOMAIN_LEN     254
+#define D6C_PKT_MAX        1500       /* what the client sends; received messages may be larger */
+#define D6C_RFC9096_VALID  7200       /* s: the old /64's valid lifetime after a change, at most */
+
+/* RFC 9915 §7.6 transmission and retransmission parameters (s) */
+#define D6C_SOL_MAX_DELAY   1
+#define D6C_SOL_TIMEOUT     1
+#define D6C_SOL_MAX_RT      3600
+#define D6C_REQ_TIMEOUT     1
+#define D6C_REQ_MAX_RT      30
+#define D6C_REQ_MAX_RC      10
+#define D6C_CNF_MAX_DELAY   1
+#define D6C_CNF_TIMEOUT     1
+#define D6C_CNF_MAX_RT      4
+#define D6C_CNF_MAX_RD      10
+#define D6C_REN_TIMEOUT     10
+#define D6C_REN_MAX_RT      600
+#define D6C_REB_TIMEOUT     10
+#define D6C_REB_MAX_RT      600
+#define D6C_INF_MAX_DELAY   1
+#define D6C_INF_TIMEOUT     1
+#define D6C_INF_MAX_RT      3600
+#define D6C_REL_TIMEOUT     1
+#define D6C_REL_MAX_RC      4
+#define D6C_DEC_TIMEOUT     1
+#define D6C_DEC_MAX_RC      4
+#define D6C_IRT_DEFAULT     86400
+#define D6C_IRT_MINIMUM     600
+#define D6C_MAX_RT_MIN      60        /* SOL_MAX_RT / INF_MAX_RT from a server: within 60..86400 */
+#define D6C_MAX_RT_MAX      86400
+
+enum d6c_state {
+    D6C_IDLE,        /* off, or an info-only client between refreshes */
+    D6C_SOLICIT, D6C_REQUEST, D6C_BOUND, D6C_RENEW, D6C_REBIND,
+    D6C_CONFIRM, D6C_DECLINE, D6C_RELEASE, D6C_INFOREQ,
+};
+
+/* What `dhcp6 client dev IF ...` asks for. */
+struct d6c_params {
+    bool ia_na, ia_pd, rapid_commit, reconf_accept, info_only;
+    uint8_t pd_hint;                  /* 0: no hint */
+    struct { char ifname[IFNAMSIZ]; uint32_t sla; } pd_to[D6C_MAX_PD_TO];
+    int n_pd_to;
+    char duid_file[256];              /* "": the state directory's */
+};
+
+/* An address or prefix held, with the instant its lifetimes started. */
+struct d6c_item {
+    struct in6_addr addr;
+    uint8_t plen;
+    uint32_t preferred, valid;        /* s, as the server gave them */
+    uint64_t got_ns;
+};
+
+/* One downstream link numbered from the delegated prefix. */
+struct d6c_pd_to {
+    char ifname[IFNAMSIZ];
+    uint32_t sla;
+    bool active;                      /* cur is configured on the link */
+    struct in6_addr cur;              /* the /64 announced now */
+    uint64_t valid_until;             /* its lifetimes (absolute ns), for RFC 9096 when it goes */
+};
+
+struct d6c_if {
+    struct d6_client *cli;
+    bool in_use;
+    char ifname[IFNAMSIZ];
+    unsigned ifindex;
+    struct d6c_params p;
+    uint32_t iaid;
+    enum d6c_state state;
+    /* the exchange under way (§15) */
+    uint32_t xid;
+    uint64_t ex_start_ns;             /* for ELAPSED_TIME and MRD */
+    uint32_t rt_ms, irt_ms, mrt_ms, mrc, mrd_ms;
+    uint32_t rc;                      /* transmissions so far */
+    bool first_rt_over;               /* Solicit: Advertises are collected until it is */
+    struct timer rtx;
+    /* Solicit: the best Advertise so far */
+    bool have_adv;
+    uint8_t adv_pref;
+    uint8_t adv_duid[DHCP6_DUID_MAX]; uint16_t adv_duid_len;
+    struct d6c_item adv_na[DHCP6_MAX_IA_ITEMS]; int n_adv_na;
+    struct d6c_item adv_pd[DHCP6_MAX_IA_ITEMS]; int n_adv_pd;
+    /* the lease */
+    uint8_t srv_duid[DHCP6_DUID_MAX]; uint16_t srv_duid_len;   /* 0: not bound */
+    struct d6c_item na[DHCP6_MAX_IA_ITEMS]; int n_na;
+    struct d6c_item pd[DHCP6_MAX_IA_ITEMS]; int n_pd;
+    uint32_t t1, t2;                  /* s, of the last Reply */
+    uint64_t bound_ns;                /* when the last Reply came */
+    struct timer t1_timer, t2_timer, expire_timer;
+    struct in6_addr dns[DHCP6_MAX_DNS]; int n_dns;
+    char domains[D6C_MAX_DOMAINS][D6C_DOMAIN_LEN]; int n_domains;
+    uint32_t sol_max_rt, inf_max_rt;  /* s, as the server set them (or the defaults) */
+    uint32_t info_refresh;            /* s, info-only: INFORMATION_REFRESH_TIME */
+    struct in6_addr decline_addr;     /* D6C_DECLINE: the address DAD refused */
+    /* Reconfigure (§20.4) */
+    bool have_rkey;
+    uint8_t rkey[16];
+    bool have_replay;
+    uint64_t last_replay;             /* the highest replay counter seen from the bound server */
+    enum d6c_state after_release;     /* D6C_IDLE: off; else what follows */
+    struct timer link_timer;          /* Decline, Confirm / Rebind after a network event (deferred) */
+    uint8_t pending;                  /* what link_timer is to do */
+    struct d6c_pd_to pd_to[D6C_MAX_PD_TO];
+    struct d6c_item deleg;            /* the delegated prefix the links are numbered from (plen 0: none) */
+};
+
+struct d6_client {
+    struct six_stack *st;
+    struct app_sock sock;             /* UDP [::]:546, sd -1 when closed */
+    uint8_t duid[DHCP6_DUID_MAX];
+    uint16_t duid_len;                /* 0: not made yet */
+    char duid_path[512];              /* where it was read or written ("": memory only) */
+    struct d6c_if ifs[D6C_MAX_IFS];
+    uint8_t rbuf[65536];              /* the message being read */
+};
+
+/* ---- client.c: the public calls (src/ctl/cmd_dhcp6_client.c) ---- */
+/* Start (or restart with new parameters) the client on ifname. 0, or -errno
+ * with a reason in why. */
+int  d6c_start(struct six_stack *st, const char *ifname, const struct d6c_params *p, char *why, size_t whyn);
+/* Stop it; release: send a Release first (and drop the lease either way). */
+int  d6c_stop(struct six_stack *st, const char *ifname, bool release);
+struct d6_client *d6c_get(struct six_stack *st);    /* NULL when no client ever ran */
+const char *d6c_state_name(enum d6c_state s);
+/* Seconds left of an item's lifetime (preferred or valid) at now. */
+uint32_t d6c_left(const struct d6c_item *it, uint32_t life, uint64_t now);
+
+/* ---- client.c internals shared by the other files ---- */
+void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from);
+struct d6c_if *d6c_by_ifindex(struct d6_client *cli, unsigned ifindex);
+void d6c_restart(struct d6c_if *c);    /* drop the lease and Solicit again */
+
+/* ---- client_io.c ---- */
+int  d6c_io_open(struct d6_client *cli);
+void d6c_io_close(struct d6_client *cli);
+/* To All_DHCP_Relay_Agents_and_Servers on c's link. 0 or -errno. */
+int  d6c_io_send(struct d6c_if *c, const void *msg, size_t len);
+
+/* ---- client_pd.c ---- */
+/* The delegated prefixes of the lease changed (or went: n_pd 0): number
+ * the downstream links, deprecate what is gone (RFC 9096). */
+void d6c_pd_apply(struct d6c_if *c);
+/* Withdraw everything (client stopped): deprecate at once like a loss. */
+void d6c_pd_withdraw(struct d6c_if *c);
+/* PREFIX (plen <= 64) + SLA ID → the /64; false if sla does not fit. */
+bool d6c_pd_subnet(const struct in6_addr *prefix, uint8_t plen, uint32_t sla, struct in6_addr *out);
+
+/* ---- client_auth.c ---- */
+/* Store the reconfigure key of a Reply's AUTH (protocol 3, HMAC-MD5, RDM 0,
+ * type 1); false (and counted) if the AUTH is not a reconfigure key. */
+bool d6c_auth_take_key(struct d6c_if *c, const struct dhcp6_msg *m);
+/* A Reconfigure: true if it may be acted on (from the bound server, a valid
+ * HMAC under our key, a replay counter above the last one); else counted
+ * under its reason and false. buf is the message (not modified). */
+bool d6c_auth_check_reconf(struct d6c_if *c, const struct dhcp6_msg *m, const uint8_t *buf, size_t len);
+/* HMAC-MD5 of msg with the 16 octets at hmac_off zeroed (test hook too). */
+bool d6c_hmac_md5(const uint8_t key[16], const uint8_t *msg, size_t len, size_t hmac_off, uint8_t out[16]);
+
+/* ---- duid.c ---- */
+/* Our DUID: read from path (p->duid_file, else STATE_DIR/NAME.dhcp6c-duid),
+ * else made from ifp (DUID-LLT: its MAC and the time; DUID-UUID for a link
+ * without a MAC) and written there. 0, or -errno with why. */
+int  d6c_duid_load(struct d6_client *cli, struct ifnet *ifp, const char *duid_file, char *why, size_t whyn);
+/* "00:01:00:01:..." */
+void d6c_duid_text(const uint8_t *d, size_t len, char *out, size_t outn);
+
+#endif
