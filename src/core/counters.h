@@ -124,6 +124,12 @@
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
     X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 relay agent (src/dhcp6/relay.c); wire rejections are dhcp6r.drop.<reason> */ \
+    X(dhcp6r, in_client) X(dhcp6r, in_relay_forw) X(dhcp6r, in_relay_repl) X(dhcp6r, in_unknown_type) \
+    X(dhcp6r, out_relay_forw) X(dhcp6r, out_to_client) X(dhcp6r, out_to_relay) \
+    X(dhcp6r, drop_not_relay_if) X(dhcp6r, drop_hop_limit) X(dhcp6r, drop_server_msg) \
+    X(dhcp6r, drop_unknown_server) X(dhcp6r, drop_no_iface) X(dhcp6r, drop_inner_type) \
+    X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed) \
     /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
     X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
     X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
@@ -152,7 +158,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6r) X(dhcp6c)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

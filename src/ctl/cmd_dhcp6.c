@@ -10,6 +10,7 @@ static const struct {
 } subverbs[] = {
     /* one line per part: { "server", cmd_dhcp6_server }, ... */
     { "client", cmd_dhcp6_client },
+    { "relay", cmd_dhcp6_relay },
     { NULL, NULL },
 };
 
