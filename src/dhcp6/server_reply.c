@@ -765,6 +765,8 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     enum wire_reason r = dhcp6_parse_chain(pkt, len, s->lv, &s->n_lv);
     if (r == WR_OK)
         r = dhcp6_check_client_msg(&s->lv[s->n_lv - 1]);
+    if (r == WR_OK && s->n_lv > 1 && s->lv[0].type != DHCP6_RELAY_FORW)
+        r = WR_BAD_TYPE;   /* a Relay-reply is a server's message to a relay, never one for us */
     if (r != WR_OK) {
         WIRE_DROP(st, dhcp6s, r);
         return;

@@ -399,6 +399,23 @@ TEST(server_messages_at_the_server)
     teardown();
 }
 
+/* A Relay-reply is what a server sends to a relay: at a server it is no
+ * client's message, whatever it carries (was: the Solicit inside answered
+ * in a Relay-reply chain). */
+TEST(relay_reply_at_the_server)
+{
+    setup(365);
+    struct msg in = client_msg(DHCP6_SOLICIT, 12, false, NULL, 0), m = relay_wrap(&in, 1);
+    m.b[0] = DHCP6_RELAY_REPL;
+    refused(RS, &m, "bad_type");
+    m = relay_wrap(&in, 3);                         /* a Relay-reply inside Relay-forws */
+    m.b[38 + 38] = DHCP6_RELAY_REPL;
+    T_EQ(m.b[38] , DHCP6_RELAY_FORW);
+    refused(RS, &m, "bad_type");
+    T_EQ(CTR_GET(A, dhcp6s, out_advertise), 0);
+    teardown();
+}
+
 /* After every kind of bad input the server still serves a good client. */
 TEST(still_serving_after_the_bad_ones)
 {
@@ -525,6 +542,7 @@ int main(void)
     RUN(server_id_on_solicit_none_on_request);
     RUN(unknown_message_types);
     RUN(server_messages_at_the_server);
+    RUN(relay_reply_at_the_server);
     RUN(still_serving_after_the_bad_ones);
     RUN(solicit_storm_from_1e5_duids);
     cmd_out_free(&OUT);
