@@ -5,6 +5,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "ctl/cmd_dhcp6.h"
+#include "dhcp6/dhcp6.h"
 #include "dhcp6/server.h"
 
 #define D6S_STORE_FILE "dhcp6-leases"   /* in sixd's state directory when no store is named */
@@ -200,11 +201,12 @@ static int parse_word(struct cmd_ctx *c, struct d6s_config *cfg, int argc, char 
     return 0;
 }
 
+/* No store named: a journal in sixd's state directory (sixd -S), if any. */
 static void default_store(struct cmd_ctx *c, struct d6s_config *cfg)
 {
-    if (cfg->store[0] || d6s_running(c->st) || !c->host || !c->host->state_dir)
+    if (cfg->store[0] || d6s_running(c->st))
         return;
-    const char *dir = c->host->state_dir(c->host->arg);
+    const char *dir = dhcp6_state_dir(c->st);
     if (dir && *dir)
         snprintf(cfg->store, sizeof cfg->store, "%s/%s", dir, D6S_STORE_FILE);
 }

@@ -5,7 +5,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <openssl/core_names.h>
 #include "dhcp6/dhcp6.h"
 #include "dhcp6/server_int.h"
@@ -23,9 +22,7 @@ static uint8_t rxbuf[65536];      /* one datagram at a time, consumed before the
 
 int64_t d6s_wall(const struct six_stack *st)
 {
-    if (!st->clock || st->clock->now == six_clock_mono_now)
-        return (int64_t)time(NULL);
-    return (int64_t)(six_now(st) / NS_PER_SEC);   /* the simulator: its virtual seconds, as the store's */
+    return lease_wall_now(st);   /* the store's clock: lease times mean the same to both */
 }
 
 struct d6_server *d6s_get(struct six_stack *st)

@@ -349,6 +349,10 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
             a->type = 0;   /* answered by the top-level status only */
         return true;
     }
+    if (mode == M_RENEW && !found) {
+        a->status = D6S_NO_BINDING;   /* RFC 9915 §18.3.4: the IA with no addresses, NoBinding */
+        return true;
+    }
     if (mode == M_RENEW || (mode == M_REBIND && found)) {
         /* what the client names that is not its binding here: lifetimes 0 */
         for (int i = 0; i < ia->n_item; i++) {
@@ -359,8 +363,6 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
             if (!ours)
                 add_item(a, NULL, &ci->addr, ci->plen, 0, 0);
         }
-        if (!found && mode == M_RENEW)
-            a->status = D6S_NO_BINDING;
         return true;
     }
     if (found)

@@ -6,7 +6,8 @@
 # perfdhcp -6 (address only, then address and prefix) without a single
 # drop; afterwards
 # `sixctl -j dhcp6 leases` lists no address or prefix twice, and a restart
-# of sixd on the same journal still holds every lease.
+# of sixd on the same journal (sixd's state directory: no store named)
+# still holds every lease.
 . "$(dirname "$0")/lib.sh"
 need_root
 
@@ -25,7 +26,7 @@ cat > "$W/s.conf" <<CONF
 link add tap0 type tap
 link set tap0 up
 addr add 2001:db8:1::2/64 dev tap0
-dhcp6 server dev tap0 pool 2001:db8:1::1000-2001:db8:1::ffff pd-pool 2001:db8:100::/40 delegate 56 dns 2001:db8:1::53 domain example.test reconfigure on store $W/leases
+dhcp6 server dev tap0 pool 2001:db8:1::1000-2001:db8:1::ffff pd-pool 2001:db8:100::/40 delegate 56 dns 2001:db8:1::53 domain example.test reconfigure on
 CONF
 start_server() {
   sixd_start s "$S" "$W/s.conf" || return 1
@@ -33,6 +34,8 @@ start_server() {
 }
 start_server || { fail "sixd starts with a DHCPv6 server"; finish; }
 sleep 2   # sixd's DAD, the bridge's ports forwarding
+# no store named: the journal in sixd's state directory ($STATE_DIRECTORY, lib.sh)
+check "the lease journal is in sixd's state directory" test -f "$W/state/dhcp6-leases"
 
 leases_json() { ctl s -j dhcp6 leases; }
 # ns_kill NS COMM: SIGTERM to the processes named COMM inside NS (only

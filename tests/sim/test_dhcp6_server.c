@@ -17,10 +17,12 @@
 #include "../lib/t.h"
 #include "../lib/simstack.h"
 #include "ctl/cmd.h"
+#include "dhcp6/dhcp6.h"
 #include "dhcp6/server.h"
 #include "dhcp6/server_int.h"
 #include "link/ifnet.h"
 #include "link/sim.h"
+#include "net/ip6_var.h"
 #include "net/stack.h"
 #include "six/socket.h"
 #include "wire/dhcp6.h"
@@ -367,6 +369,7 @@ TEST(renew_rebind_release)
     T_CHECK(xchg(&m));
     ia = ia_of(&RM, D6O_IA_NA);
     T_CHECK(ia && ia->status.present && ia->status.code == D6S_NO_BINDING);
+    T_EQ(ia->n_item, 0);                            /* RFC 9915 §18.3.4: no addresses with NoBinding */
     teardown();
 }
 
@@ -774,6 +777,85 @@ TEST(rebind_without_binding_takes_its_address_back)
     teardown();
 }
 
+/* A Reconfigure to B's client from A, as a forger would make it: key and
+ * replay value of the test's choosing. */
+static void forged_reconf(const uint8_t *sid, size_t sidl, const uint8_t *cid, size_t cidl, const uint8_t key[16],
+                          uint64_t replay)
+{
+    uint8_t buf[512];
+    struct dhcp6_builder b;
+    dhcp6_build_init(&b, buf, sizeof buf);
+    dhcp6_build_hdr(&b, DHCP6_RECONFIGURE, 0);
+    dhcp6_put_opt(&b, D6O_SERVERID, sid, sidl);
+    dhcp6_put_opt(&b, D6O_CLIENTID, cid, cidl);
+    dhcp6_put_u8(&b, D6O_RECONF_MSG, DHCP6_RENEW);
+    uint8_t info[DHCP6_RKAP_INFO_LEN] = { DHCP6_RKAP_HMAC };
+    size_t off = 0;
+    dhcp6_put_auth(&b, DHCP6_AUTH_PROTO_RKAP, DHCP6_AUTH_ALG_HMAC_MD5, DHCP6_AUTH_RDM_MONOTONIC, replay, info,
+                   sizeof info, &off);
+    size_t len = dhcp6_build_done(&b);
+    T_CHECK(len > 0);
+    T_EQ(hmac_md5(key, buf, len, buf + off + 1), 0);
+    int sd = six_socket(A, AF_INET6, SOCK_DGRAM, 0);
+    const struct in6_addr *llp = in6_linklocal(if_find(B, "eth0"));
+    T_CHECK(llp != NULL);
+    struct in6_addr ll = *llp;
+    struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_CLIENT_PORT), .sin6_addr = ll,
+                               .sin6_scope_id = if_find(A, "eth0")->index };
+    T_EQ(six_sendto(A, sd, buf, len, 0, (struct sockaddr *)&to, sizeof to), (long long)len);
+    six_close(A, sd);
+    sim_run_for(W, 20 * MS);
+}
+
+struct key_find { uint8_t key[16]; bool found; uint8_t duid[DHCP6_DUID_MAX]; size_t dl; };
+static void find_key(void *arg, const struct lease *l, const char *ifname, int64_t now)
+{
+    struct key_find *k = arg;
+    if (l->has_rkey && !k->found) {
+        memcpy(k->key, l->rkey, 16);
+        memcpy(k->duid, l->duid, l->duid_len);
+        k->dl = l->duid_len;
+        k->found = true;
+    }
+}
+
+TEST(sixd_client_reconfigured_by_sixd_server)
+{
+    setup();
+    six_close(B, CS);                                /* port 546 is the client's now */
+    six_close(B, RS);
+    T_EQ(serve("reconfigure on"), 0);
+    T_EQ(cmd(B, "dhcp6 client dev eth0 ia-na reconfigure-accept"), 0);
+    sim_run_for(W, 5 * SEC);
+    T_EQ(CTR_GET(B, dhcp6c, bound), 1);
+    struct key_find k = { .found = false };
+    d6s_foreach_lease(A, find_key, &k);
+    T_CHECK(k.found);                                /* the client accepted: it has a key */
+    char hex[2 * DHCP6_DUID_MAX + 1];
+    for (size_t i = 0; i < k.dl; i++)
+        snprintf(hex + 2 * i, 3, "%02x", k.duid[i]);
+    uint64_t renews = CTR_GET(B, dhcp6c, out_renew);
+    T_EQ(cmd(A, "dhcp6 reconfigure %s", hex), 0);
+    sim_run_for(W, 1 * SEC);
+    T_EQ(CTR_GET(B, dhcp6c, reconf_accepted), 1);
+    T_EQ(CTR_GET(B, dhcp6c, out_renew), renews + 1);
+    T_EQ(CTR_GET(A, dhcp6s, reconf_done), 1);
+    T_EQ(CTR_GET(A, dhcp6s, reconf_retrans), 0);
+    /* forgeries: another key; the right key with an old replay value */
+    struct d6s_info in;
+    d6s_info(A, &in);
+    uint8_t bad[16];
+    memcpy(bad, k.key, 16);
+    bad[3] ^= 0x40;
+    forged_reconf(in.duid, in.duid_len, k.duid, k.dl, bad, d6s_get(A)->replay + 1000);
+    T_EQ(CTR_GET(B, dhcp6c, drop_reconf_bad_hmac), 1);
+    forged_reconf(in.duid, in.duid_len, k.duid, k.dl, k.key, 1);
+    T_EQ(CTR_GET(B, dhcp6c, drop_reconf_replay), 1);
+    T_EQ(CTR_GET(B, dhcp6c, reconf_accepted), 1);
+    T_EQ(CTR_GET(B, dhcp6c, out_renew), renews + 1);
+    teardown();
+}
+
 /* ------------------------------------------------------------ a scripted store */
 
 /* Swapped in for the journal after the server started: commits wait until
@@ -977,20 +1059,39 @@ TEST(request_again_while_committing)
     teardown();
 }
 
-static const char *fake_state_dir(void *arg) { return arg; }
+TEST(config_change_while_committing)
+{
+    setup();
+    /* two pool sets: [0] a relayed link, [1] eth0's own */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:77::/64 pool 2001:db8:77::100-2001:db8:77::1ff store %s", JOURNAL), 0);
+    T_EQ(serve("dns 2001:db8::1"), 0);
+    struct fake_store *f = fake_swap();
+    struct cm m = client(86, DHCP6_SOLICIT);
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    f->hold = true;
+    m = with_sid(client(86, DHCP6_REQUEST));
+    m.oro_dns = true;
+    T_CHECK(!xchg(&m));
+    /* meanwhile: [0] removed (eth0's own moves down), a new set takes the old slot */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:77::/64 off"), 0);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 link 2001:db8:88::/64 pool 2001:db8:88::100-2001:db8:88::1ff dns 2001:db8::99"), 0);
+    f->hold = false;
+    lease_store_flush(&f->base);
+    T_CHECK(recv_on(CS, 10 * MS) > 0);
+    T_EQ(RM.type, DHCP6_REPLY);
+    struct in6_addr want;
+    inet_pton(AF_INET6, "2001:db8::1", &want);
+    T_EQ(RM.n_dns, 1);
+    T_MEMEQ(&RM.dns[0], &want, 16);                  /* the client's own link's options */
+    teardown();
+}
 
 TEST(default_store_in_the_state_directory)
 {
     setup();
-    struct cmd_host host = { .arg = DIR_, .state_dir = fake_state_dir };
-    char line[] = "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff";
-    char *argv[CMD_MAX_ARGS];
-    const char *why;
-    int argc = cmd_split(line, argv, CMD_MAX_ARGS, &why);
-    cmd_out_reset(&OUT);
-    cmd_out_reset(&ERR);
-    struct cmd_ctx c = { .st = A, .out = &OUT, .err = &ERR, .host = &host };
-    T_EQ(six_cmd_exec(&c, argc, argv), 0);
+    T_EQ(dhcp6_set_state_dir(A, DIR_), 0);          /* what sixd -S does */
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff"), 0);
     struct d6s_info in;
     d6s_info(A, &in);
     char want[160];
@@ -1022,10 +1123,12 @@ int main(void)
     RUN(two_interfaces_two_pools);
     RUN(leases_expire);
     RUN(rebind_without_binding_takes_its_address_back);
+    RUN(sixd_client_reconfigured_by_sixd_server);
     RUN(reply_waits_for_the_commit);
     RUN(commit_failed_sends_nothing_and_undoes);
     RUN(conflict_picks_another_address);
     RUN(request_again_while_committing);
+    RUN(config_change_while_committing);
     RUN(default_store_in_the_state_directory);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
