@@ -5,13 +5,15 @@
  * Scenes: SLAAC and DAD from the router's advertisements, ND, pings across
  * the router, a fragmented ping, a Packet Too Big from the narrow link and
  * the path MTU that follows; then two sites joined by an ESP tunnel, and a
- * hometun client whose IPv4 address changes under a TCP transfer. Prints a
+ * hometun client whose IPv4 address changes under a TCP transfer, and a
+ * home router numbered by DHCPv6 prefix delegation. Prints a
  * readable trace on the virtual clock and writes one pcap per link into the
  * output folder (default demo-out/). */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include "ctl/scene.h"
 #include "link/sim.h"
@@ -333,6 +335,88 @@ static int hometun_scene(const char *out)
     return fails;
 }
 
+/* DHCPv6 with prefix delegation, through a relay: the ISP's server (isp6)
+ * sits on its core link; the access router (bras) relays for the access
+ * link. The server gives the home router (home6) an address (IA_NA) and a
+ * /56 (IA_PD); home6 numbers its LAN with the /64 of SLA ID 1 and announces
+ * it; the PC there configures itself by SLAAC and reaches the server. The
+ * server does not route delegated prefixes: the scene adds the access
+ * router's route to the /56 from what the lease says. */
+static struct six_stack *d6_stacks[4];
+
+static bool first_global(struct six_stack *st, const char *ifname, bool autoconf, struct in6_addr *out)
+{
+    struct ifnet *ifp = if_find(st, ifname);
+    for (int i = 0; ifp && i < IN6_MAX_ADDRS_PER_IF; i++) {
+        const struct in6_ifaddr *ia = &ifp->in6->addrs[i];
+        if (ia->in_use && !in6_is_linklocal(&ia->addr) && !(ia->flags & IN6_IFF_TENTATIVE) &&
+            (!autoconf || (ia->flags & IN6_IFF_AUTOCONF))) {
+            *out = ia->addr;
+            return true;
+        }
+    }
+    return false;
+}
+
+static int dhcp6_scene(const char *out)
+{
+    int fails = 0;
+    char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], cmd[600], ccmd[600];
+    scene("DHCPv6: the ISP's server, through the access router's relay, gives the home router an address and a /56; "
+          "the home router numbers its LAN from it; a PC there takes an address by SLAAC and reaches the server");
+    struct six_stack *isp = host("isp6", 31), *bras = host("bras", 34), *hr = host("home6", 32), *pc = host("pc", 33);
+    if (!isp || !bras || !hr || !pc)
+        return 1;
+    d6_stacks[0] = isp, d6_stacks[1] = bras, d6_stacks[2] = hr, d6_stacks[3] = pc;
+    struct sim_link_params lp = { .delay_ns = 2 * MS };
+    struct sim_link *core = sim_link_create(world, "core6", &lp), *acc = sim_link_create(world, "access6", &lp);
+    struct sim_link *lan = sim_link_create(world, "lan6", &lp);
+    sim_attach(core, isp, "eth0", NULL);
+    sim_attach(core, bras, "eth0", NULL);
+    sim_attach(acc, bras, "eth1", NULL);
+    sim_attach(acc, hr, "wan0", NULL);
+    sim_attach(lan, hr, "lan0", NULL);
+    sim_attach(lan, pc, "eth0", NULL);
+    snprintf(cmd, sizeof cmd, "%s/dhcp6-isp.leases", out);
+    unlink(cmd);   /* the same scene every run: no leases from the last one */
+    fails += scene_cmd(bras, NULL, "capture eth0 %s/dhcp6-core.pcap", out) != 0;
+    fails += scene_cmd(bras, NULL, "capture eth1 %s/dhcp6-access.pcap", out) != 0;
+    snprintf(cmd, sizeof cmd, "dhcp6 server dev eth0 link 2001:db8:ff::/64 pool 2001:db8:ff::1000-2001:db8:ff::1fff "
+             "pd-pool 2001:db8:8000::/40 delegate 56 dns 2001:db8:ff::53 store %s/dhcp6-isp.leases", out);
+    const char *const ci[] = { "link set eth0 up", "addr add 2001:db8:fe::1/64 dev eth0",
+                               "route add default via 2001:db8:fe::2", cmd, NULL };
+    const char *const cb[] = { "set forwarding on", "link set eth0 up", "link set eth1 up",
+                               "addr add 2001:db8:fe::2/64 dev eth0", "addr add 2001:db8:ff::1/64 dev eth1",
+                               "addr add fe80::1/64 dev eth1",
+                               "ra dev eth1 prefix 2001:db8:ff::/64 managed other interval 3 10",
+                               "dhcp6 relay dev eth1 server 2001:db8:fe::1 upstream eth0", NULL };
+    snprintf(ccmd, sizeof ccmd, "dhcp6 client dev wan0 ia-na ia-pd pd-to lan0 sla 1 duid-file %s/home6.duid", out);
+    const char *const ch[] = { "set forwarding on", "link set wan0 up", "link set lan0 up",
+                               "route add default via fe80::1 dev wan0", ccmd, NULL };
+    fails += run_all(isp, ci) + run_all(bras, cb) + run_all(hr, ch);
+    fails += run_all(pc, (const char *const[]){ "link set eth0 up", NULL });
+    sim_run_for(world, 15 * SEC);
+    fails += show(hr, "dhcp6 client show") != 0;
+    fails += show(isp, "dhcp6 leases") != 0;
+    fails += show(bras, "dhcp6 relay show") != 0;
+    struct in6_addr wan, pcaddr;
+    if (!first_global(hr, "wan0", false, &wan) || !first_global(pc, "eth0", true, &pcaddr)) {
+        fprintf(stderr, "sixdemo: DHCPv6 scene: no lease or no SLAAC address\n");
+        return fails + 1;
+    }
+    show(pc, "addr show");
+    struct in6_addr p56 = pcaddr;
+    memset(&p56.s6_addr[7], 0, 9);
+    printf("  pc: SLAAC address %s in the delegated /56 %s/56 (SLA 1)\n", inet_ntop(AF_INET6, &pcaddr, a, sizeof a),
+           inet_ntop(AF_INET6, &p56, b, sizeof b));
+    snprintf(cmd, sizeof cmd, "route add %s/56 via %s", b, inet_ntop(AF_INET6, &wan, a, sizeof a));
+    fails += run_all(bras, (const char *const[]){ cmd, NULL });
+    fails += ping(pc, "2001:db8:fe::1 -c 3 -i 300") != 0;
+    printf("  captures: %s/dhcp6-access.pcap (Solicit, Advertise, Request, Reply between home6 and the relay), "
+           "%s/dhcp6-core.pcap (the same in Relay-forw / Relay-repl)\n", out, out);
+    return fails;
+}
+
 int main(int argc, char **argv)
 {
     const char *out = argc > 1 ? argv[1] : "demo-out";
@@ -398,6 +482,7 @@ int main(int argc, char **argv)
 
     fails += ipsec_sites(out);
     fails += hometun_scene(out);
+    fails += dhcp6_scene(out);
 
     char esp_sa[512];
     snprintf(esp_sa, sizeof esp_sa, "%s/esp_sa", out);
@@ -409,9 +494,12 @@ int main(int argc, char **argv)
     for (unsigned i = 0; i < sizeof sites / sizeof sites[0]; i++)
         if (sites[i])
             six_stack_destroy(sites[i]);
+    for (unsigned i = 0; i < sizeof d6_stacks / sizeof d6_stacks[0]; i++)
+        if (d6_stacks[i])
+            six_stack_destroy(d6_stacks[i]);
     sim_world_destroy(world);
-    printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap %s/hometun.pcap (open with tshark or wireshark)\n", out, out,
-           out, out);
+    printf("  pcaps: %s/l1.pcap %s/l2.pcap %s/wan.pcap %s/hometun.pcap %s/dhcp6-access.pcap %s/dhcp6-core.pcap\n"
+           "  (open with tshark or wireshark)\n", out, out, out, out, out, out);
     printf("  ESP keys for Wireshark: %s (copy to ~/.config/wireshark/esp_sa; see docs/IPSEC.md)\n", esp_sa);
     printf("  %s\n", fails ? "SOME SCENES FAILED" : "all scenes ran as expected");
     return fails ? 1 : 0;

@@ -132,6 +132,12 @@
     X(dhcp6s, drop_pending_full) X(dhcp6s, drop_busy) X(dhcp6s, drop_too_big) X(dhcp6s, drop_commit_failed) \
     X(dhcp6s, drop_confirm_empty) X(dhcp6s, drop_unexpected) X(dhcp6s, drop_build) X(dhcp6s, drop_send) \
     X(dhcp6s, reconf_retrans) X(dhcp6s, reconf_done) X(dhcp6s, reconf_gave_up) \
+    /* DHCPv6 relay agent (src/dhcp6/relay.c); wire rejections are dhcp6r.drop.<reason> */ \
+    X(dhcp6r, in_client) X(dhcp6r, in_relay_forw) X(dhcp6r, in_relay_repl) X(dhcp6r, in_unknown_type) \
+    X(dhcp6r, out_relay_forw) X(dhcp6r, out_to_client) X(dhcp6r, out_to_relay) \
+    X(dhcp6r, drop_not_relay_if) X(dhcp6r, drop_hop_limit) X(dhcp6r, drop_server_msg) \
+    X(dhcp6r, drop_unknown_server) X(dhcp6r, drop_no_iface) X(dhcp6r, drop_inner_type) \
+    X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed) \
     /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
     X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
     X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
@@ -160,7 +166,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c) X(dhcp6s)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6r) X(dhcp6c) X(dhcp6s)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

@@ -51,6 +51,9 @@ enum cfg_class cfg_classify(const struct cfg_line *l)
         return is_show(l) ? CFG_ONESHOT : is(v, "start") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "dns"))
         return is_show(l) || is(v, "cache") ? CFG_ONESHOT : is(v, "server") ? CFG_INVERSE : CFG_FIXED;
+    if (is(o, "dhcp6") && is(v, "relay"))   /* dhcp6 relay dev IF ...: taken back by dhcp6 relay dev IF off */
+        return l->argc < 3 || is(l->argv[2], "show") ? CFG_ONESHOT
+               : l->argc >= 5 && is(l->argv[2], "dev") && !is(l->argv[4], "off") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "metrics"))            /* sixd's endpoint: a removed listen line turns it off */
         return is_show(l) ? CFG_ONESHOT : is(v, "listen") ? CFG_INVERSE : CFG_FIXED;
     if (is(o, "ipsec"))
@@ -197,6 +200,8 @@ bool cfg_inverse(const struct cfg_line *l, char *buf, size_t n)
         return (size_t)snprintf(buf, n, "socks5 stop") < n;
     if (is(o, "metrics"))
         return (size_t)snprintf(buf, n, "metrics listen off") < n;
+    if (is(o, "dhcp6") && is(v, "relay") && l->argc >= 4)
+        return (size_t)snprintf(buf, n, "dhcp6 relay dev %s off", l->argv[3]) < n;
     if ((is(o, "neigh") || is(o, "neighbor")) && l->argc >= 3) {
         for (int i = 3; i + 1 < l->argc; i++)
             if (is(l->argv[i], "dev"))

@@ -616,7 +616,7 @@ static const struct cmd_verb verbs[] = {
       "dhcp6 server dev IF [link P/L] off | dhcp6 server show\n"
       "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... [rapid-commit] [reconfigure-accept]\n"
       "  [info-only] [duid-file FILE] | dhcp6 client dev IF off [release] | dhcp6 client show\n"
-      "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] | dhcp6 relay dev IF off\n"
+      "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] [interface-id on|off] | dhcp6 relay dev IF off | dhcp6 relay show\n"
       "dhcp6 leases | dhcp6 reconfigure DUID|ADDR [renew|rebind|information-request]",
       "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },
     { "ipsec", cmd_ipsec, "load exec sa spd flush state",

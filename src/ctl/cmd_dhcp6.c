@@ -11,6 +11,7 @@ static const struct {
     /* one line per part: { "server", cmd_dhcp6_server }, ... */
     { "client", cmd_dhcp6_client },
     { "server", cmd_dhcp6_server }, { "leases", cmd_dhcp6_leases }, { "reconfigure", cmd_dhcp6_reconfigure },
+    { "relay", cmd_dhcp6_relay },
     { NULL, NULL },
 };
 

@@ -791,7 +791,7 @@ static int pg_load(struct lease_store *ls, lease_load_fn fn, void *arg)
     }
     PQsetNoticeProcessor(c, pg_notice, NULL);
     char now[24];
-    snprintf(now, sizeof now, "%lld", (long long)time(NULL));
+    snprintf(now, sizeof now, "%lld", (long long)lease_wall_now(s->base.st));
     const char *const v[1] = {now};
     int n = 0, bad = 0, rc = 0;
     if (!PQsendQueryParams(c, pg_load_sql, 1, NULL, v, NULL, NULL, 0) || !PQsetSingleRowMode(c)) {

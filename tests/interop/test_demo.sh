@@ -121,6 +121,28 @@ for p in wan hometun; do
     else fail "demo esp_sa ($how) decrypts $p.pcap" "$good of $total ICV good"; fi
   done
 done
+# DHCPv6 scene: home6 gets an address and a /56 through bras's relay, the PC
+# SLAACs from the /56 and pings the server; on the access link the four
+# messages, on the core link the same in Relay-forw / Relay-repl naming eth1
+re='home6 wan0: DHCPv6 prefix 2001:db8:8[0-9a-f]{3}:[0-9a-f]{0,2}00::/56 delegated'
+if grep -qE "$re" "$W/demo.txt"; then ok "demo trace: home6 gets a /56 from the ISP's pool"
+else fail "demo trace: home6 gets a /56 from the ISP's pool" "$(grep -F 'home6' "$W/demo.txt" | tail -5)"; fi
+if grep -qE '^  pc: SLAAC address 2001:db8:8[0-9a-f:]+ in the delegated /56' "$W/demo.txt" &&
+   grep -A5 'pc\$ ping 2001:db8:fe::1' "$W/demo.txt" | grep -qF "3 packets transmitted, 3 received"
+then ok "demo: the PC SLAACs from the delegated prefix and reaches the DHCPv6 server"
+else fail "demo: the PC SLAACs from the delegated prefix and reaches the DHCPv6 server"; fi
+for f in "$W/out/dhcp6-access.pcap" "$W/out/dhcp6-core.pcap"; do
+  if msg=$(pcap_clean "$f"); then ok "tshark: demo $(basename "$f") is clean"
+  else fail "tshark: demo $(basename "$f") is clean" "$msg"; fi
+done
+types=$(tshark -n -r "$W/out/dhcp6-access.pcap" -Y dhcpv6 -T fields -e dhcpv6.msgtype 2>/dev/null | sort -nu | tr '\n' ' ')
+if [[ $types == "1 2 3 7 " ]]; then ok "demo dhcp6-access.pcap: Solicit, Advertise, Request, Reply"
+else fail "demo dhcp6-access.pcap: Solicit, Advertise, Request, Reply" "types: $types"; fi
+relayed=$(tshark -n -r "$W/out/dhcp6-core.pcap" -Y dhcpv6 -E occurrence=f -T fields -e dhcpv6.msgtype \
+  -e dhcpv6.interface_id -e dhcpv6.linkaddr 2>/dev/null | sort -u | tr '\t\n' ' |')
+if [[ $relayed == "12 65746831 2001:db8:ff::1|13 65746831 2001:db8:ff::1|" ]]
+then ok "demo dhcp6-core.pcap: Relay-forw and Relay-repl, interface-id eth1, link-address 2001:db8:ff::1"
+else fail "demo dhcp6-core.pcap: Relay-forw and Relay-repl" "$relayed"; fi
 EX=${BUILD:-build}/examples/hello_tcp
 [[ $EX == /* ]] || EX=$PWD/$EX
 out=$("$EX" 2>&1)

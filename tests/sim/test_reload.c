@@ -26,6 +26,7 @@
 #include "net/ip4_var.h"
 #include "ipsec/ipsec.h"
 #include "six/socket.h"
+#include "dhcp6/relay.h"
 
 #define MS 1000000ull
 #define KEY1 "0x0102030405060708090a0b0c0d0e0f1011121314"
@@ -587,6 +588,37 @@ TEST(removed_entry_never_takes_another_peers_sa)
     teardown();
 }
 
+/* dhcp6 relay: a line added starts the relay, a changed one replaces its
+ * servers, a removed one stops it (its inverse is dhcp6 relay dev IF off). */
+static bool relay_server_is(const char *server)
+{
+    struct d6r_if_info in;
+    struct in6_addr a;
+    inet_pton(AF_INET6, server, &a);
+    return d6_relay_info(A, 0, &in) && in.cfg.n_server == 1 && in6_eq(&in.cfg.server[0], &a);
+}
+
+TEST(dhcp6_relay_added_changed_removed)
+{
+    setup(false);
+    char with[2048];
+    for (int i = 0; i < 2; i++) {
+        snprintf(with, sizeof with, "%sdhcp6 relay dev eth0 server %s\n", base_cfg,
+                 i ? "2001:db8:1::c" : "2001:db8:1::b");
+        write_cfg(with);
+        T_EQ(reload(NULL), 0);
+        if (t_case_failed)
+            fprintf(stderr, "  err: %s\n", err);
+        T_CHECK(relay_server_is(i ? "2001:db8:1::c" : "2001:db8:1::b"));
+    }
+    write_cfg(base_cfg);
+    T_EQ(reload(NULL), 0);
+    struct d6r_if_info in;
+    T_CHECK(!d6_relay_info(A, 0, &in));
+    T_CHECK(route6("2001:db8:50::", 48));
+    teardown();
+}
+
 int main(void)
 {
     snprintf(dir, sizeof dir, "/tmp/six-test-reload.%d", (int)getpid());
@@ -608,6 +640,7 @@ int main(void)
     RUN(setters_put_back_and_refusals);
     RUN(reload_verb);
     RUN(static_neighbor_added_and_removed);
+    RUN(dhcp6_relay_added_changed_removed);
     RUN(removed_entry_never_takes_another_peers_sa);
     unlink(cfg_path);
     unlink(sk_path);

@@ -27,15 +27,6 @@
 #include "net/stack.h"
 #include "wire/leaserec.h"
 
-/* Until the PostgreSQL backend (lease_pg.c) is in libsix: this binary
- * never opens a postgresql:// store, and a definition here keeps the
- * archive's one (if any) out of the link. */
-struct lease_store *lease_pg_create(struct six_stack *st)
-{
-    (void)st;
-    return NULL;
-}
-
 #define T0 1700000000ll            /* virtual wall clock at the start (s) */
 
 static uint64_t vnow = (uint64_t)T0 * NS_PER_SEC;
