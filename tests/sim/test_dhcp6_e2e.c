@@ -157,8 +157,8 @@ static void teardown(void)
 struct view {                /* what the two sides say about the client's lease */
     char duid[300];          /* the client's own DUID (client show), hex without colons */
     char state[16];
-    char addr[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 4], lan[INET6_ADDRSTRLEN + 4];
-    char s_addr[INET6_ADDRSTRLEN], s_prefix[INET6_ADDRSTRLEN + 4], s_duid[300];
+    char addr[INET6_ADDRSTRLEN], prefix[INET6_ADDRSTRLEN + 16], lan[INET6_ADDRSTRLEN + 4];
+    char s_addr[INET6_ADDRSTRLEN], s_prefix[INET6_ADDRSTRLEN + 16], s_duid[300];
     int s_n;                 /* leases the server lists */
 };
 
@@ -306,7 +306,7 @@ TEST(server_and_client_bind_renew_reconfigure_restart)
     struct in6_addr a = inj_a6(v.addr), lo = inj_a6("2001:db8:1::1000"), hi = inj_a6("2001:db8:1::1fff");
     T_CHECK(memcmp(&a, &lo, 16) >= 0 && memcmp(&a, &hi, 16) <= 0);
     /* a /56 out of the pd-pool 2001:db8:100::/40 */
-    char p56s[INET6_ADDRSTRLEN + 4];
+    char p56s[INET6_ADDRSTRLEN + 16];
     snprintf(p56s, sizeof p56s, "%s", v.prefix);
     char *slash = strchr(p56s, '/');
     T_CHECK(slash && !strcmp(slash, "/56"));

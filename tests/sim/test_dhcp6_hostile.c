@@ -546,7 +546,8 @@ TEST(solicit_storm_from_1e5_duids)
     T_CHECK(CTR_GET(A, dhcp6s, out_advertise) <= 6 * D6S_SOLICIT_RATE_TEST);
     /* nothing allocated per DUID: 9 x 10^4 more DUIDs cost less than 1 MiB
      * (12 bytes each would be more). RSS is shown, not checked: it grows
-     * when preallocated tables are first touched (the client's binding) */
+     * when preallocated tables are first touched (the client's binding);
+     * under ASan mallinfo2 reports nothing and this holds trivially */
     T_CHECK(r.heap1 - r.heap10k < 1024);
     sim_run_for(W, 10 * SEC);
     T_CHECK(c_bound(r.C));
