@@ -14,6 +14,7 @@
 #define D6S_DUID_RATE       10     /* messages per DUID per second (hashed slots) */
 #define D6S_RATE_SLOTS      4096
 #define D6S_SOLICIT_RATE    2000   /* Solicits per second in all */
+#define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (client or innermost relay peer) */
 #define D6S_DECLINE_S       3600   /* quarantine of a declined address */
 #define D6S_MAX_RECONF      64     /* Reconfigures being retransmitted */
 #define D6S_REC_TIMEOUT_MS  2000   /* RFC 9915 §7.6 REC_TIMEOUT */

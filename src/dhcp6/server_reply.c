@@ -46,7 +46,7 @@ static void log_lease(struct d6_server *s, const char *what, const struct lease 
         six_event(s->st, LOG_INFO, "dhcp6 server: lease %s %s duid %s iaid %u", a, what, d, l->iaid);
 }
 
-static bool rate_ok(struct d6_server *s, const void *key, size_t n)
+static bool rate_ok(struct d6_server *s, const void *key, size_t n, unsigned limit)
 {
     uint32_t h = d6s_hash(key, n, s->rate_seed);
     struct d6s_rate *r = &s->rate[h % D6S_RATE_SLOTS];
@@ -56,11 +56,18 @@ static bool rate_ok(struct d6_server *s, const void *key, size_t n)
         r->sec = sec;
         r->n = 0;
     }
-    return ++r->n <= D6S_DUID_RATE;
+    return ++r->n <= limit;
 }
 
-static bool solicit_ok(struct d6_server *s)
+/* One source (the sender, or the client behind relays) gets at most a share
+ * of the Solicit budget, so that a host storming with many DUIDs cannot
+ * starve the others' Solicits; the key is tagged apart from DUID keys. */
+static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
 {
+    uint8_t key[1 + sizeof *src] = { 'S' };
+    memcpy(key + 1, src, sizeof *src);
+    if (!rate_ok(s, key, sizeof key, D6S_SOLICIT_SHARE))
+        return false;
     uint64_t sec = six_now(s->st) / NS_PER_SEC;
     if (sec != s->solicit_sec) {
         s->solicit_sec = sec;
@@ -752,8 +759,8 @@ static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhc
 
 static bool rate_check(struct d6_server *s, const struct dhcp6_msg *m, const struct sockaddr_in6 *from)
 {
-    bool ok = m->clientid.p ? rate_ok(s, m->clientid.p, m->clientid.len)
-                            : rate_ok(s, &from->sin6_addr, sizeof from->sin6_addr);
+    bool ok = m->clientid.p ? rate_ok(s, m->clientid.p, m->clientid.len, D6S_DUID_RATE)
+                            : rate_ok(s, &from->sin6_addr, sizeof from->sin6_addr, D6S_DUID_RATE);
     if (!ok)
         CTR_INC(s->st, dhcp6s, drop_duid_rate);
     return ok;
@@ -767,6 +774,8 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     enum wire_reason r = dhcp6_parse_chain(pkt, len, s->lv, &s->n_lv);
     if (r == WR_OK)
         r = dhcp6_check_client_msg(&s->lv[s->n_lv - 1]);
+    if (r == WR_OK && s->n_lv > 1 && s->lv[0].type != DHCP6_RELAY_FORW)
+        r = WR_BAD_TYPE;   /* a Relay-reply is a server's message to a relay, never one for us */
     if (r != WR_OK) {
         WIRE_DROP(st, dhcp6s, r);
         return;
@@ -786,7 +795,7 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     }
     if (!rate_check(s, m, from))
         return;
-    if (m->type == DHCP6_SOLICIT && !solicit_ok(s)) {
+    if (m->type == DHCP6_SOLICIT && !solicit_ok(s, n > 1 ? &s->lv[n - 2].peer_addr : &from->sin6_addr)) {
         CTR_INC(st, dhcp6s, drop_solicit_rate);
         return;
     }
