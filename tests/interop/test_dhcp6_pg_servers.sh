@@ -41,11 +41,6 @@ start_server() {
   ip -n "${!v}" link set tap0 master br0 && ip -n "${!v}" link set tap0 up
 }
 if ! start_server 1; then
-  # Until the DHCPv6 server (d6srv) and the store's dispatcher (d6store) are
-  # merged, this sixd has no `dhcp6 server`: say so instead of failing.
-  if grep -q "unknown sub-verb 'server'" "$W/s1.log"; then
-    skip "$T_NAME" "this sixd has no DHCPv6 server yet (d6srv not merged)"; exit 0
-  fi
   fail "two sixd with a DHCPv6 server on one PostgreSQL store"; finish
 fi
 start_server 2 || { fail "two sixd with a DHCPv6 server on one PostgreSQL store"; finish; }
@@ -63,7 +58,7 @@ given_twice() {
   { leases s1 2>/dev/null; leases s2 2>/dev/null; } | sort -u | awk '{n[$1]++} END {for (a in n) if (n[a] > 1) print a}'
 }
 perf() {  # perf NS TAG ARGS: perfdhcp -6 address + prefix; exit 0 = nothing dropped
-  nsrun "$1" timeout 60 perfdhcp -6 -l vc -e address-and-prefix -W 2000000 "${@:3}" >"$W/perf-$2.log" 2>&1
+  nsrun "$1" timeout 60 perfdhcp -6 -l vc -e address-and-prefix -d 3 -W 2000000 "${@:3}" >"$W/perf-$2.log" 2>&1
 }
 counters() { ctl "$1" stats 2>/dev/null | grep -E "dhcp6s|lease\." | grep -v " 0$" | tr '\n' ' '; }
 
