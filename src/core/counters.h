@@ -124,6 +124,14 @@
     /* sixd's Prometheus endpoint (sixd/metrics.c): scrapes answered, requests refused, connections closed */ \
     X(metrics, scrapes) X(metrics, http_not_found) X(metrics, http_bad_method) X(metrics, http_bad_request) \
     X(metrics, http_too_long) X(metrics, http_timeout) X(metrics, http_evicted) X(metrics, http_refused) \
+    /* DHCPv6 server (src/dhcp6/server*.c): messages, leases, drops, Reconfigure */ \
+    X(dhcp6s, in_msgs) X(dhcp6s, relayed_in) X(dhcp6s, out_advertise) X(dhcp6s, out_reply) \
+    X(dhcp6s, out_reconfigure) X(dhcp6s, bound) X(dhcp6s, renewed) X(dhcp6s, released) X(dhcp6s, declined) \
+    X(dhcp6s, expired) X(dhcp6s, no_addrs) X(dhcp6s, commit_conflict) X(dhcp6s, table_full) \
+    X(dhcp6s, drop_no_link) X(dhcp6s, drop_serverid) X(dhcp6s, drop_duid_rate) X(dhcp6s, drop_solicit_rate) \
+    X(dhcp6s, drop_pending_full) X(dhcp6s, drop_busy) X(dhcp6s, drop_too_big) X(dhcp6s, drop_commit_failed) \
+    X(dhcp6s, drop_confirm_empty) X(dhcp6s, drop_unexpected) X(dhcp6s, drop_build) X(dhcp6s, drop_send) \
+    X(dhcp6s, reconf_retrans) X(dhcp6s, reconf_done) X(dhcp6s, reconf_gave_up) \
     /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
     X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
     X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
@@ -150,7 +158,7 @@ enum six_ctr {
 };
 
 /* Protocols that parse wire formats; wire rejections are counted per (proto, reason). */
-#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c)
+#define SIX_WPROTOS(X) X(eth) X(arp) X(ip4) X(ip6) X(ip6ext) X(icmp4) X(icmp6) X(nd6) X(mld6) X(udp) X(tcp) X(frag6) X(frag4) X(esp) X(ah) X(pfkey) X(dhcp6c) X(dhcp6s)
 enum six_wproto {
 #define SIX_WP_ENUM(p) WP_##p,
     SIX_WPROTOS(SIX_WP_ENUM)

@@ -610,12 +610,14 @@ static const struct cmd_verb verbs[] = {
       "dns server add|del ADDR [port N] | dns show | dns cache flush",
       "the stub resolver" },
     { "dhcp6", cmd_dhcp6, "server client relay leases reconfigure",
-      "dhcp6 server dev IF pool A-B [pd-pool P/L delegate N] [dns ADDR] [rapid-commit on] [store FILE|postgresql://...]\n"
-      "dhcp6 server dev IF off | dhcp6 server show\n"
+      "dhcp6 server dev IF pool A-B [link P/L] [pd-pool P/L delegate N] [dns ADDR]... [domain NAME]... [rapid-commit on|off]\n"
+      "    [preference N] [valid S] [preferred S] [t1 S] [t2 S] [reconfigure on|off] [reserve DUID address A|prefix P/L]...\n"
+      "    [store FILE|postgresql://...]\n"
+      "dhcp6 server dev IF [link P/L] off | dhcp6 server show\n"
       "dhcp6 client dev IF [ia-na] [ia-pd [hint /N]] [pd-to IF sla N]... [rapid-commit] [reconfigure-accept]\n"
       "  [info-only] [duid-file FILE] | dhcp6 client dev IF off [release] | dhcp6 client show\n"
       "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] | dhcp6 relay dev IF off\n"
-      "dhcp6 leases | dhcp6 reconfigure DUID|ADDR",
+      "dhcp6 leases | dhcp6 reconfigure DUID|ADDR [renew|rebind|information-request]",
       "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },
     { "ipsec", cmd_ipsec, "load exec sa spd flush state",
       "ipsec load FILE | ipsec exec SETKEY-TEXT\n"

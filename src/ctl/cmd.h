@@ -39,6 +39,9 @@ struct cmd_host {
     int (*metrics_listen)(void *arg, const struct sockaddr *sa, unsigned salen, char *why, size_t whylen);
     /* The address the endpoint listens on ("ADDR:PORT", "[ADDR]:PORT"), "" when off. */
     void (*metrics_addr)(void *arg, char *buf, size_t n);
+    /* sixd's state directory (sixd -S), NULL when it keeps none: where
+     * the DHCPv6 server keeps its leases when no store is named. */
+    const char *(*state_dir)(void *arg);
 };
 
 struct cmd_ctx {

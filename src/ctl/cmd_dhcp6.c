@@ -10,6 +10,7 @@ static const struct {
 } subverbs[] = {
     /* one line per part: { "server", cmd_dhcp6_server }, ... */
     { "client", cmd_dhcp6_client },
+    { "server", cmd_dhcp6_server }, { "leases", cmd_dhcp6_leases }, { "reconfigure", cmd_dhcp6_reconfigure },
     { NULL, NULL },
 };
 

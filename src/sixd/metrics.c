@@ -473,6 +473,12 @@ static void hook_addr(void *arg, char *buf, size_t n)
     snprintf(buf, n, "%s", m->lfd >= 0 ? m->addr_str : "");
 }
 
+static const char *hook_state_dir(void *arg)
+{
+    const struct sixd_metrics *m = arg;
+    return m->d->state_dir;
+}
+
 int sixd_metrics_init(struct sixd *d)
 {
     struct sixd_metrics *m = calloc(1, sizeof *m);
@@ -481,7 +487,7 @@ int sixd_metrics_init(struct sixd *d)
     m->d = d;
     m->lfd = -1;
     m->host = (struct cmd_host){ .arg = m, .metrics_listen = hook_listen,
-                                 .metrics_addr = hook_addr };
+                                 .metrics_addr = hook_addr, .state_dir = hook_state_dir };
     timer_init(&m->timer, on_timer, m);
     d->metrics = m;
     d->host = &m->host;
