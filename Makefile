@@ -24,7 +24,10 @@ endif
 
 CFLAGS  += $(CSTD) $(WARN) $(OPT) $(INC) $(SANFLAGS) -MMD -MP
 LDFLAGS += $(SANFLAGS)
-LDLIBS  += -lcrypto -lm
+# libpq (Debian's libpq-dev) for the PostgreSQL lease store, src/dhcp6/lease_pg.c
+PG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/include/postgresql)
+PG_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
+LDLIBS  += $(PG_LIBS) -lcrypto -lm
 
 LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/dhcp6/*.c src/ctl/*.c src/ipsec/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
@@ -38,6 +41,8 @@ BENCH_SH  := $(wildcard bench/bench_*.sh)
 DEMO_SRC  := $(wildcard examples/demo/*.c)
 EXAMPLE_SRC := $(wildcard examples/sockets/*.c)
 FUZZ_SRC  := $(wildcard tests/fuzz/fuzz_*.c)
+# C helper programs of the interop tests (tests/interop/*.c → build/tests/interop/)
+INTEROP_SRC := $(wildcard tests/interop/*.c)
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 
@@ -50,16 +55,20 @@ EXAMPLES := $(patsubst examples/sockets/%.c,$(BUILD)/examples/%,$(EXAMPLE_SRC))
 UNITS    := $(patsubst tests/unit/%.c,$(BUILD)/tests/unit/%,$(UNIT_SRC))
 SIMS     := $(patsubst tests/sim/%.c,$(BUILD)/tests/sim/%,$(SIM_SRC))
 BENCHES  := $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+INTEROP_PROGS := $(patsubst tests/interop/%.c,$(BUILD)/tests/interop/%,$(INTEROP_SRC))
 
 .PHONY: all tests check demo fuzz fuzz-build bench clean deps install uninstall FORCE
 # keep object files of test and bench programs between runs
 .SECONDARY:
 all: $(LIB) $(SIXD) $(SIXCTL) $(SIXKEY) $(DEMO) $(EXAMPLES)
-tests: all $(UNITS) $(SIMS)
+tests: all $(UNITS) $(SIMS) $(INTEROP_PROGS)
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/src/dhcp6/lease_pg.o: CFLAGS += $(PG_CFLAGS)
+$(BUILD)/obj/tests/interop/%.o: CFLAGS += $(PG_CFLAGS)
 
 # The version: `git describe` at build time, BASE_VERSION where there is no
 # git (a release tarball). Only src/core/version.c sees it; a stamp file
@@ -100,6 +109,10 @@ $(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(call obj,$(TESTLIB)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(TESTLIB)) $(LIB) $(LDLIBS)
 
+$(BUILD)/tests/interop/%: $(BUILD)/obj/tests/interop/%.o $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+
 $(BUILD)/examples/%: $(BUILD)/obj/examples/sockets/%.o $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
@@ -124,7 +137,7 @@ demo: deps all
 # libFuzzer targets: clang, ASan+UBSan, separate object tree.
 FUZZ_BUILD := build/fuzz
 FUZZ_CC    := clang
-FUZZ_CFLAGS:= $(CSTD) -g -O1 $(INC) -fsanitize=fuzzer-no-link,address,undefined -DSIX_FUZZ -MMD -MP
+FUZZ_CFLAGS:= $(CSTD) -g -O1 $(INC) $(PG_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -DSIX_FUZZ -MMD -MP
 FUZZ_LIBOBJ:= $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,$(LIB_SRC))
 FUZZERS    := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(FUZZ_SRC))
 
@@ -167,10 +180,10 @@ $(BUILD)/sixstack.pc: $(VERSION_STAMP) Makefile
 	  'Name: sixstack' 'Description: userspace IPv6/IPv4 dual-stack network stack (libsix)' \
 	  'URL: https://example.invalid/sixstack' 'Version: $(VERSION)' \
 	  'Cflags: -I$${includedir}' \
-	  'Libs: -L$${libdir} -lsix -lcrypto -lm' \
-	  'Libs.private: -lcrypto -lm' > $@
+	  'Libs: -L$${libdir} -lsix $(PG_LIBS) -lcrypto -lm' \
+	  'Libs.private: $(PG_LIBS) -lcrypto -lm' > $@
 
-# libsix is installed as a static library only: -lcrypto -lm are in Libs
+# libsix is installed as a static library only: -lpq -lcrypto -lm are in Libs
 # too, so `pkg-config --libs sixstack` links without --static.
 install: $(LIB) $(SIXD) $(SIXCTL) $(SIXKEY) $(BUILD)/sixstack.pc
 	$(INSTALL) -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBDIR) $(DESTDIR)$(PKGCONFIGDIR) \
