@@ -19,7 +19,7 @@
 # Method: perfdhcp -6 -R 10000000 (every Solicit a new client, four-message
 # exchanges: Solicit, Advertise, Request, Reply) at increasing rates,
 # BD_STEP seconds each (default 3): 1000, then x1.5 while the step stays
-# clean. A step is clean when perfdhcp's drops (Advertises and Replies it
+# clean (when 1000/s is not clean: 333, then 111). A step is clean when perfdhcp's drops (Advertises and Replies it
 # never got, -d 2 s) are at most BD_TOL percent (default 0.1) of what it sent.
 # Reported per server: the highest clean rate ("clean/s") and the highest
 # completed-exchange rate perfdhcp measured in any step ("peak/s"). Each
@@ -35,8 +35,8 @@
 # Run as root: `bench/bench_dhcp6.sh` (from `make bench`, or alone with
 # SIXD=path/to/sixd). BD_ONLY="mem pg" picks the store kinds; BD_MODES
 # ("na na+pd"); BD_KEEP=1 keeps the scratch folder; BD_PERF=1 records
-# `perf record -g` of sixd during its address-only memfile... journal run
-# (to BD_PERF_OUT); SIXD_ALT=path runs a second sixd build as "sixd-alt"
+# `perf record -g` of sixd's address-only run with that store (BD_PERF=sixdmem,
+# sixdpg, sixd-altmem ...; to BD_PERF_OUT); SIXD_ALT=path runs a second sixd build as "sixd-alt"
 # (to compare a change).
 set -uo pipefail
 
@@ -52,7 +52,7 @@ BD_STEP=${BD_STEP:-3}
 BD_TOL=${BD_TOL:-0.1}
 BD_START=${BD_START:-1000}
 BD_MAXSTEPS=${BD_MAXSTEPS:-8}
-BD_SERVERS=${BD_SERVERS:-sixd kea}
+BD_SERVERS=${BD_SERVERS:-sixd kea kea-mt}
 PFX="bd-$$-"
 C=${PFX}c S6=${PFX}s6 SK=${PFX}sk
 
@@ -154,16 +154,18 @@ CONF
   done
   fail "sixd did not start: $(tail -5 "$W/sixd.log")"; return 1
 }
+KEA_MT=0
 kea_up() {   # memfile | pgsql DB
-  local db i
+  local db i mt=""
   if [[ $1 == memfile ]]; then
     rm -f "$W/kea-leases6.csv"*
     db="{ \"type\": \"memfile\", \"persist\": true, \"name\": \"$W/kea-leases6.csv\", \"lfc-interval\": 0 }"
   else
     db="{ \"type\": \"postgresql\", \"name\": \"$2\", \"host\": \"$PGD\", \"port\": $PORT, \"user\": \"postgres\" }"
   fi
+  ((KEA_MT)) && mt='"multi-threading": { "enable-multi-threading": true, "thread-pool-size": 4, "packet-queue-size": 256 },'
   cat > "$W/kea-dhcp6.conf" <<CONF
-{ "Dhcp6": {
+{ "Dhcp6": { $mt
   "interfaces-config": { "interfaces": [ "vsk" ] },
   "data-directory": "$W",
   "lease-database": $db,
@@ -212,16 +214,22 @@ warm() {
 declare -A CLEAN PEAK STEPS
 # ramp NAME IF MODE: the rates, step by step; CLEAN/PEAK[NAME/MODE]
 ramp() {
-  local name=$1 ifc=$2 mode=$3 rate=$BD_START n sent drops ex clean=0 peak=0 trail=""
+  local name=$1 ifc=$2 mode=$3 rate=$BD_START n sent drops ex clean=0 peak=0 trail="" down=0
   warm "$ifc"
   for ((n = 0; n < BD_MAXSTEPS; n++)); do
     read -r sent drops ex < <(step "$ifc" "$mode" "$rate" "$name-$mode")
     ((ex > peak)) && peak=$ex
     local ok; ok=$(awk -v s="$sent" -v d="$drops" -v t="$BD_TOL" 'BEGIN { print (s > 0 && d * 100 <= s * t) ? 1 : 0 }')
     trail+=" $rate:$ex$( ((ok)) || echo "(drops $drops/$sent)")"
-    ((ok)) || break
-    clean=$rate
-    rate=$((rate * 3 / 2))
+    if ((ok)); then
+      clean=$rate
+      ((down)) && break
+      rate=$((rate * 3 / 2))
+    else
+      # not clean at the first rate: down by thirds (at most twice) to a clean one
+      ((clean == 0 && down < 2 && rate >= 150)) || break
+      down=$((down + 1)) rate=$((rate / 3))
+    fi
   done
   CLEAN[$name/$mode]=$clean PEAK[$name/$mode]=$peak STEPS[$name/$mode]=$trail
   printf '  %-14s %-6s clean %6d/s  peak %6d exchanges/s  [offered:done/s%s]\n' "$name" "$mode" "$clean" "$peak" "$trail"
@@ -243,25 +251,36 @@ perf_start() { command -v perf >/dev/null || return 0
   perf record -F 999 -g -o "${BD_PERF_OUT:-/tmp/bd-sixd.perf.data}" -p "$1" >"$W/perf.log" 2>&1 & PERF_PID=$!; sleep 0.2; }
 perf_stop() { [[ -n $PERF_PID ]] || return 0; kill -INT "$PERF_PID" 2>/dev/null; wait "$PERF_PID" 2>/dev/null; PERF_PID=; }
 
+HZ=$(getconf CLK_TCK)
+cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+rss_kib() { awk '/^VmRSS:/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+per_lease() { awk -v a="$1" -v b="$2" -v n="$3" 'BEGIN { if (n > 0) printf "%.0f", (b - a) * 1024 / n; else print "n/a" }'; }
+
 sixctr() { "$SIXCTL" -s "$W/sixd.sock" stats "$1" 2>/dev/null | awk '{print $NF}'; }
 
 bench_sixd() {   # NAME BIN STORE-KIND MODE
   local name=$1 bin=$2 kind=$3 mode=$4 store
   if [[ $kind == mem ]]; then rm -f "$W/leases"*; store=$W/leases; else store=$(pg_conn "six$RUN"); fi
   sixd_up "$bin" "$store" || return 1
-  [[ ${BD_PERF:-} == 1 && $kind == mem && $mode == na && $name == sixd ]] && perf_start "$SPID"
+  local rss0; rss0=$(rss_kib "$SPID")
+  [[ -n ${BD_PERF:-} && $mode == na && $name$kind == "$BD_PERF" ]] && perf_start "$SPID"
+  local t0; t0=$(cpu_ticks "$SPID")
   ramp "$name${kind/mem/}" vc6 "$mode"
+  echo "                 CPU $(( ($(cpu_ticks "$SPID") - t0) * 1000 / HZ )) ms over the ramp"
   perf_stop
   local b f c
   b=$(sixctr lease.batches) f=$(sixctr lease.fsyncs) c=$(sixctr lease.commits)
+  local nl; nl=$("$SIXCTL" -s "$W/sixd.sock" -j dhcp6 leases | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')
+  echo "                 $nl leases; RSS $rss0 -> $(rss_kib "$SPID") KiB: $(per_lease "$rss0" "$(rss_kib "$SPID")" "$nl") B/lease"
   [[ $kind == mem ]] && echo "                 journal: $c commits in $b batches, $f fsyncs; drops: $("$SIXCTL" -s "$W/sixd.sock" stats | grep -E '^dhcp6s\.drop|^lease\.drop' | awk '$2 > 0' | tr '\n' ' ')"
   [[ ${BD_STATS:-} == 1 ]] && "$SIXCTL" -s "$W/sixd.sock" stats | awk '$2 > 0' | grep -E '^(dhcp6s|lease|udp|ip6|if|host|nd6)' | tr '\n' ' '
   [[ $kind == pg ]] && echo "                 postgresql: $(sixctr lease.pg_queries) statements, $(sixctr lease.pg_conflicts) conflicts, $(sixctr lease.pg_errors) errors"
   server_down
 }
 KEA_SYNC=
-bench_kea() {   # STORE-KIND MODE
-  local kind=$1 mode=$2
+bench_kea() {   # NAME STORE-KIND MODE (NAME kea-mt: Kea's multi-threading on)
+  local name=$1 kind=$2 mode=$3
+  KEA_MT=0; [[ $name == kea-mt ]] && KEA_MT=1
   if [[ $kind == mem ]]; then kea_up memfile || return 1
   else
     pg_createdb "kea$RUN" && kea-admin db-init pgsql -n "kea$RUN" -u postgres -h "$PGD" -P "$PORT" >"$W/kea-admin.log" 2>&1 ||
@@ -269,8 +288,11 @@ bench_kea() {   # STORE-KIND MODE
     kea_up pgsql "kea$RUN" || return 1
   fi
   [[ $kind == mem && -z $KEA_SYNC ]] && KEA_SYNC=$(kea_fsyncs)
-  ramp "kea${kind/mem/}" vck "$mode"
-  [[ $kind == mem ]] && echo "                 lease file: $(wc -l < "$W/kea-leases6.csv") lines"
+  local rss0 nl; rss0=$(rss_kib "$SPID")
+  ramp "$name${kind/mem/}" vck "$mode"
+  if [[ $kind == mem ]]; then nl=$(($(wc -l < "$W/kea-leases6.csv") - 1))
+  else nl=$(pg_sql "kea$RUN" -c "select count(*) from lease6"); fi
+  echo "                 $nl leases; RSS $rss0 -> $(rss_kib "$SPID") KiB: $(per_lease "$rss0" "$(rss_kib "$SPID")" "$nl") B/lease"
   server_down
 }
 
@@ -291,7 +313,8 @@ for kind in $BD_ONLY; do
     [[ $kind == pg ]] && { pg_createdb "six$RUN" || { failed=1; continue; }; }
     [[ " $BD_SERVERS " == *" sixd "* ]] && { bench_sixd sixd "$SIXD" "$kind" "$mode" || failed=1; }
     [[ -n $SIXD_ALT ]] && { RUN=$((RUN + 1)); [[ $kind == pg ]] && pg_createdb "six$RUN"; bench_sixd sixd-alt "$SIXD_ALT" "$kind" "$mode" || failed=1; }
-    [[ " $BD_SERVERS " == *" kea "* ]] && { bench_kea "$kind" "$mode" || failed=1; }
+    [[ " $BD_SERVERS " == *" kea "* ]] && { RUN=$((RUN + 1)); bench_kea kea "$kind" "$mode" || failed=1; }
+    [[ " $BD_SERVERS " == *" kea-mt "* ]] && { RUN=$((RUN + 1)); bench_kea kea-mt "$kind" "$mode" || failed=1; }
   done
   [[ $kind == pg ]] && pg_stop
 done
@@ -308,6 +331,9 @@ for kind in $BD_ONLY; do
     printf '| %s | %s | %s | %s | %s | %s | %s | %s |\n' "$([[ $kind == mem ]] && echo "journal / memfile" || echo postgresql)" "$mode" \
       "${CLEAN[$s/$mode]}" "${CLEAN[$k/$mode]:-}" "$(ratio "${CLEAN[$s/$mode]}" "${CLEAN[$k/$mode]:-0}")" \
       "${PEAK[$s/$mode]}" "${PEAK[$k/$mode]:-}" "$(ratio "${PEAK[$s/$mode]}" "${PEAK[$k/$mode]:-0}")"
+    [[ -n ${PEAK[kea-mt${kind/mem/}/$mode]:-} ]] && printf '| %s | %s | %s | %s (Kea MT) | %s | %s | %s (Kea MT) | %s |\n' "$kind" "$mode" \
+      "${CLEAN[$s/$mode]}" "${CLEAN[kea-mt${kind/mem/}/$mode]}" "$(ratio "${CLEAN[$s/$mode]}" "${CLEAN[kea-mt${kind/mem/}/$mode]}")" \
+      "${PEAK[$s/$mode]}" "${PEAK[kea-mt${kind/mem/}/$mode]}" "$(ratio "${PEAK[$s/$mode]}" "${PEAK[kea-mt${kind/mem/}/$mode]}")"
     [[ -n ${PEAK[sixd-alt${kind/mem/}/$mode]:-} ]] && printf '| %s (sixd-alt) | %s | %s | | | %s | | |\n' "$kind" "$mode" \
       "${CLEAN[sixd-alt${kind/mem/}/$mode]}" "${PEAK[sixd-alt${kind/mem/}/$mode]}"
   done
