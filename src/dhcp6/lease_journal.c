@@ -502,9 +502,7 @@ static void journal_commit(struct lease_store *s, const struct lease *l, lease_d
     } else if (b->n_records >= j->max_pending) {
         e->result = LEASE_FAILED;
         CTR_INC(s->st, lease, drop_pending_full);
-    } else if (is_new && l->state != LEASE_FREE &&
-               j->t.n + b->n_records + (j->sync.busy ? j->run.n_records : 0) >= LEASE_JOURNAL_MAX_LEASES) {
-        /* (the batch the sync thread writes is not in the table yet) */
+    } else if (is_new && l->state != LEASE_FREE && j->t.n + b->n_records >= LEASE_JOURNAL_MAX_LEASES) {
         e->result = LEASE_FAILED;
         CTR_INC(s->st, lease, drop_table_full);
     } else if (leaserec_emit_lease(&r, b->buf + b->len, b->buf_cap - b->len) != rl) {
