@@ -17,7 +17,6 @@
 #include <sys/stat.h>
 #include "dhcp6/lease_journal_priv.h"
 #include "core/atomic_file.h"
-#include "core/clock.h"
 #include "core/log.h"
 #include "net/stack.h"
 #include "wire/bytes.h"
@@ -515,119 +514,38 @@ static void journal_commit(struct lease_store *s, const struct lease *l, lease_d
     arm_flush(j);
 }
 
-/* Write and fsync the batch; 0 or -errno with *what the call that failed,
- * *wrote whether the write went through. Touches nothing but the file: it
- * runs in the sync thread too. */
-static int write_batch(int fd, const struct batch *b, const char **what, bool *wrote)
+/* Write and fsync the batch; 0 or -errno with *what the call that failed. */
+static int write_batch(struct journal *j, const struct batch *b, const char **what)
 {
     *what = "write";
-    *wrote = false;
-    int rc = lj_write_all(fd, b->buf, b->len);
+    int rc = lj_write_all(j->fd, b->buf, b->len);
     if (rc == 0) {
-        *wrote = true;
+        j->jbytes += b->len;
         *what = "fdatasync";
-        if (fdatasync(fd) < 0)
+        if (fdatasync(j->fd) < 0)
             rc = -errno;
+        j->stats.fsyncs++;
+        CTR_INC(j->base.st, lease, fsyncs);
     }
     return rc;
 }
 
-/* --- the sync thread --- */
-
-#define SYNC_POLL_NS (1 * NS_PER_MS)   /* how soon the loop looks for a finished fsync */
-
-static void *sync_thread(void *arg)
+static void journal_flush(struct lease_store *s)
 {
-    struct journal *j = arg;
-    struct lj_sync *y = &j->sync;
-    pthread_mutex_lock(&y->mu);
-    for (;;) {
-        while (!y->want && !y->stop)
-            pthread_cond_wait(&y->cv, &y->mu);
-        if (!y->want)
-            break;
-        y->want = false;
-        pthread_mutex_unlock(&y->mu);
-        const char *what;
-        bool wrote;
-        int rc = write_batch(j->fd, &j->run, &what, &wrote);
-        pthread_mutex_lock(&y->mu);
-        y->rc = rc, y->what = what, y->wrote = wrote;
-        __atomic_store_n(&y->done, 1, __ATOMIC_RELEASE);
-        pthread_cond_broadcast(&y->cv);
-    }
-    pthread_mutex_unlock(&y->mu);
-    return NULL;
-}
-
-static void sync_poll_fn(struct timer *t, void *arg)
-{
-    struct journal *j = arg;
-    lease_store_flush(&j->base);
-    if (j->sync.busy)
-        timer_arm(j->base.st->tw, t, SYNC_POLL_NS);
-}
-
-/* Hand j->run to the thread; -1 when no thread could be started. */
-static int sync_handover(struct journal *j)
-{
-    struct lj_sync *y = &j->sync;
-    if (!y->started) {
-        if (pthread_create(&y->th, NULL, sync_thread, j) != 0)
-            return -1;
-        y->started = true;
-    }
-    y->busy = true;
-    y->done = 0;
-    pthread_mutex_lock(&y->mu);
-    y->want = true;
-    pthread_cond_signal(&y->cv);
-    pthread_mutex_unlock(&y->mu);
-    timer_arm(j->base.st->tw, &y->poll, SYNC_POLL_NS);
-    return 0;
-}
-
-/* Wait for the batch in flight to be on disk (close). */
-static void sync_wait(struct journal *j)
-{
-    struct lj_sync *y = &j->sync;
-    pthread_mutex_lock(&y->mu);
-    while (!__atomic_load_n(&y->done, __ATOMIC_ACQUIRE))
-        pthread_cond_wait(&y->cv, &y->mu);
-    pthread_mutex_unlock(&y->mu);
-}
-
-static void sync_stop(struct journal *j)
-{
-    struct lj_sync *y = &j->sync;
-    timer_cancel(&y->poll);
-    if (y->started) {
-        pthread_mutex_lock(&y->mu);
-        y->stop = true;
-        pthread_cond_signal(&y->cv);
-        pthread_mutex_unlock(&y->mu);
-        pthread_join(y->th, NULL);
-        y->started = false;
-    }
-}
-
-/* --- completing a batch --- */
-
-/* j->run has been written (rc, what, wrote: write_batch's results): the
- * table, the callbacks, then the next batch and compaction. */
-static void finish_batch(struct journal *j, int rc, const char *what, bool wrote)
-{
-    struct lease_store *s = &j->base;
-    struct batch *run = &j->run;
-    j->sync.busy = false;
+    struct journal *j = J(s);
+    if (j->in_flush || !j->pend.n)
+        return;
     j->in_flush = true;
+    timer_cancel(&j->flush_timer);
+    /* Callbacks may commit again: those go to the (now empty) pending batch. */
+    struct batch run = j->pend;
+    j->pend = j->run;
+    j->pend.n = j->pend.n_records = 0;
+    j->pend.len = 0;
     enum lease_result failed_all = LEASE_OK;
-    if (run->n_records) {
-        if (wrote) {
-            j->jbytes += run->len;
-            j->stats.fsyncs++;
-            CTR_INC(s->st, lease, fsyncs);
-        }
+    if (run.n_records) {
+        const char *what;
+        int rc = write_batch(j, &run, &what);
         j->stats.batches++;
         CTR_INC(s->st, lease, batches);
         if (rc < 0) {
@@ -636,11 +554,11 @@ static void finish_batch(struct journal *j, int rc, const char *what, bool wrote
             CTR_INC(s->st, lease, write_errors);
             six_event(s->st, LOG_ERR, "lease store %s: %s failed: %s; %u commits refused, and the store is "
                       "read-only until sixd restarts (no lease is given without being on disk)", j->path, what,
-                      strerror(-rc), run->n_records);
+                      strerror(-rc), run.n_records);
         }
     }
-    for (unsigned k = 0; k < run->n; k++) {
-        struct jentry *e = &run->e[k];
+    for (unsigned k = 0; k < run.n; k++) {
+        struct jentry *e = &run.e[k];
         enum lease_result r = e->result != LEASE_OK ? e->result : failed_all;
         if (r == LEASE_OK && lj_apply(j, &e->l) < 0 && !j->failed) {
             /* On disk but not in memory: a compaction would lose it. */
@@ -650,14 +568,14 @@ static void finish_batch(struct journal *j, int rc, const char *what, bool wrote
         }
         j->stats.failures += r != LEASE_OK;
     }
-    /* Callbacks may commit again: those go to the pending batch. */
-    for (unsigned k = 0; k < run->n; k++) {
-        struct jentry *e = &run->e[k];
+    for (unsigned k = 0; k < run.n; k++) {
+        struct jentry *e = &run.e[k];
         enum lease_result r = e->result != LEASE_OK ? e->result : failed_all;
         e->done(e->arg, r, &e->l);
     }
-    run->n = run->n_records = 0;
-    run->len = 0;
+    run.n = run.n_records = 0;
+    run.len = 0;
+    j->run = run;
     j->in_flush = false;
     if (j->pend.n)
         arm_flush(j);
@@ -667,60 +585,10 @@ static void finish_batch(struct journal *j, int rc, const char *what, bool wrote
     }
 }
 
-static void journal_flush(struct lease_store *s)
-{
-    struct journal *j = J(s);
-    if (j->in_flush)
-        return;
-    if (j->sync.busy) {
-        /* One batch in flight at a time; the next one grows meanwhile. */
-        if (!__atomic_load_n(&j->sync.done, __ATOMIC_ACQUIRE))
-            return;
-        pthread_mutex_lock(&j->sync.mu);   /* pairs with the thread's writes of rc, what, wrote */
-        int rc = j->sync.rc;
-        const char *what = j->sync.what;
-        bool wrote = j->sync.wrote;
-        pthread_mutex_unlock(&j->sync.mu);
-        finish_batch(j, rc, what, wrote);
-        if (j->in_flush)
-            return;
-    }
-    if (!j->pend.n)
-        return;
-    timer_cancel(&j->flush_timer);
-    /* The pending batch becomes the one written; the emptied one collects. */
-    struct batch run = j->pend;
-    j->pend = j->run;
-    j->pend.n = j->pend.n_records = 0;
-    j->pend.len = 0;
-    j->run = run;
-    if (run.n_records && j->async && !j->closing && !j->failed && sync_handover(j) == 0)
-        return;
-    const char *what = NULL;
-    bool wrote = false;
-    int rc = run.n_records ? write_batch(j->fd, &j->run, &what, &wrote) : 0;
-    finish_batch(j, rc, what, wrote);
-}
-
-void lease_journal_set_async(struct lease_store *s, bool on)
-{
-    struct journal *j = J(s);
-    if (!on && j->sync.busy) {
-        sync_wait(j);
-        journal_flush(s);
-    }
-    j->async = on;
-}
-
 static void journal_close(struct lease_store *s)
 {
     struct journal *j = J(s);
     j->closing = true;
-    if (j->sync.busy) {
-        sync_wait(j);
-        journal_flush(s);   /* completes it */
-    }
-    sync_stop(j);
     journal_flush(s);
     lj_compact_finish(j, true);
     timer_cancel(&j->flush_timer);
@@ -737,8 +605,6 @@ static void journal_close(struct lease_store *s)
     lt_free(&j->t);
     lj_compact_free(j);
     free(j->pend.e), free(j->pend.buf), free(j->run.e), free(j->run.buf);
-    pthread_mutex_destroy(&j->sync.mu);
-    pthread_cond_destroy(&j->sync.cv);
     free(j);
 }
 
@@ -773,12 +639,6 @@ struct lease_store *lease_journal_create(struct six_stack *st)
     j->compact_min = LEASE_JOURNAL_COMPACT_MIN;
     timer_init(&j->flush_timer, flush_timer_fn, &j->base);
     lj_compact_init(j);
-    pthread_mutex_init(&j->sync.mu, NULL);
-    pthread_cond_init(&j->sync.cv, NULL);
-    timer_init(&j->sync.poll, sync_poll_fn, j);
-    /* sixd (the real clock): fsyncs off the event loop; the simulator's
-     * virtual time would not wait for a thread. */
-    j->async = st && (st->clock == &six_clock_mono || st->clock->now == six_clock_mono_now);
     return &j->base;
 }
 

@@ -13,7 +13,6 @@
  * record of an address wins). See docs/DHCPV6.md "## Lease store". */
 #ifndef SIX_DHCP6_LEASE_JOURNAL_H
 #define SIX_DHCP6_LEASE_JOURNAL_H
-#include <stdbool.h>
 #include <stdint.h>
 
 struct lease_store;
@@ -34,10 +33,6 @@ struct lease_store;
  * live records, min_bytes) (defaults 4 and LEASE_JOURNAL_COMPACT_MIN). */
 void lease_journal_set_compaction(struct lease_store *s, unsigned factor, uint64_t min_bytes);
 void lease_journal_set_max_pending(struct lease_store *s, unsigned n);
-/* Write + fdatasync each batch in a thread of the store, the event loop
- * going on meanwhile (on by default when the stack runs on the real clock,
- * as in sixd; off in the simulator, where flush completes the batch). */
-void lease_journal_set_async(struct lease_store *s, bool on);
 
 /* Tests: start a compaction now / wait until the running one is finished
  * (0 when it completed, -1 when it failed or none ran). */

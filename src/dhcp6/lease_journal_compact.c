@@ -86,10 +86,7 @@ static void *compact_thread(void *arg)
 static void poll_fn(struct timer *t, void *arg)
 {
     struct journal *j = arg;
-    /* Never switch files under a batch the sync thread is writing: the
-     * flush that completes it finishes the compaction instead. */
-    if (!j->sync.busy)
-        lj_compact_finish(j, false);
+    lj_compact_finish(j, false);
     if (j->c.running)
         timer_arm(j->base.st->tw, t, POLL_NS);
 }

@@ -56,23 +56,6 @@ struct lj_compact {
     void *hook_arg;
 };
 
-/* Asynchronous group commit (sixd: a stack on the real clock): a thread
- * writes and fdatasyncs the batch in flight (journal.run) while the event
- * loop goes on reading packets and collecting the next batch (pend); the
- * loop completes the batch (table, callbacks) when the thread is done. */
-struct lj_sync {
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool started, stop, want;     /* under mu */
-    bool busy;                    /* event loop: run is the thread's until completed */
-    int done;                     /* set by the thread (atomic, and under mu) */
-    int rc;                       /* the thread's result: 0 or -errno */
-    bool wrote;                   /* the write went through (jbytes grows even if fdatasync failed) */
-    const char *what;             /* the call that failed */
-    struct timer poll;
-};
-
 struct journal {
     struct lease_store base;
     char path[4096], snap_path[4096 + 8];
@@ -88,8 +71,6 @@ struct journal {
     int64_t open_now;
     struct lease_store_stats stats;
     struct lj_compact c;
-    struct lj_sync sync;
-    bool async;                   /* sync thread on (real clock); off: write + fsync inside flush */
 };
 
 void lj_to_rec(const struct lease *l, struct leaserec_lease *r);

@@ -922,8 +922,6 @@ TEST(commits_per_second_with_fsync_batch_of_64)
         T_CHECK(s);
         return;
     }
-    /* flush completes each batch (the simulator's way): fsyncs per batch counted exactly */
-    lease_journal_set_async(s, false);
     struct done_log d = { 0 };
     int64_t far = (int64_t)time(NULL) + 86400;
     unsigned n = 0;
@@ -955,7 +953,6 @@ TEST(compaction_of_100k_leases_event_loop_share)
         T_CHECK(s);
         return;
     }
-    lease_journal_set_async(s, false);   /* flush completes each batch: the whole table before compacting */
     struct done_log d = { 0 };
     int64_t far = (int64_t)time(NULL) + 86400;
     for (unsigned i = 0; i < 100000; i++) {
@@ -1007,14 +1004,12 @@ static struct lease kill_rec(unsigned j, int64_t far)
 }
 
 static int kill_wfd;
-static unsigned kill_completed;   /* callbacks run in the child */
 
 /* Told at once, from the callback: what a server would send a Reply for. */
 static void kill_done(void *arg, enum lease_result r, const struct lease *l)
 {
     unsigned j = (unsigned)(uintptr_t)arg;
     (void)l;
-    kill_completed++;
     if (r == LEASE_OK && write(kill_wfd, &j, sizeof j) != sizeof j)
         _exit(4);
 }
@@ -1027,22 +1022,13 @@ static void kill_child(const char *dir, int wfd, unsigned j, int64_t far)
         _exit(3);
     lease_journal_set_compaction(s, 4, 32768);   /* compactions every ~100 batches */
     kill_wfd = wfd;
-    unsigned committed = 0;
     for (;;) {
         for (unsigned i = 0; i < KBATCH; i++, j++) {
             struct lease l = kill_rec(j, far);
             lease_store_commit(s, &l, kill_done, (void *)(uintptr_t)j);
         }
-        committed += KBATCH;
         lease_store_flush(s);
         six_stack_poll(st);
-        /* The real clock: the fsync runs in the store's thread. Like a
-         * server bounding its transactions: at most two batches waiting
-         * (one being written, the next collecting). */
-        while (committed - kill_completed > KBATCH) {
-            lease_store_flush(s);
-            six_stack_poll(st);
-        }
     }
 }
 
@@ -1100,52 +1086,6 @@ static int kill_verify(struct six_stack *st, const char *dir, const struct kill_
     return 0;
 }
 
-/* sixd's way (the real clock): flush hands the batch to the store's thread
- * and returns; the callbacks run from a later turn of the event loop, once
- * the batch is on disk; meanwhile the next batch collects. */
-TEST(real_clock_fsync_runs_off_the_event_loop)
-{
-    char dir[256];
-    scratch_dir(dir, sizeof dir);
-    struct six_stack *st = real_stack();
-    struct lease_store *s = open_in(st, dir);
-    if (!s) {
-        T_CHECK(s);
-        six_stack_destroy(st);
-        return;
-    }
-    struct done_log d = { 0 };
-    int64_t far = (int64_t)time(NULL) + 86400;
-    for (unsigned i = 0; i < 10; i++) {
-        struct lease l = mk_lease(i, i, LEASE_BOUND, far);
-        commit(s, &l, &d);
-    }
-    lease_store_flush(s);
-    T_EQ(d.ok, 0);                       /* not inside flush: the thread writes it */
-    for (unsigned i = 10; i < 20; i++) {  /* the next batch, while the first is being written */
-        struct lease l = mk_lease(i, i, LEASE_BOUND, far);
-        commit(s, &l, &d);
-    }
-    double t0 = mono_s();
-    while (d.ok < 20 && mono_s() - t0 < 5) {
-        lease_store_flush(s);
-        six_stack_poll(st);
-    }
-    T_EQ(d.ok, 20);
-    struct lease_store_stats ss;
-    lease_store_stats(s, &ss);
-    T_EQ(ss.batches, 2);
-    T_EQ(ss.fsyncs, 2);
-    lease_store_close(s);
-    s = open_in(st, dir);
-    if (s) {
-        lease_store_stats(s, &ss);
-        T_EQ(ss.records, 20);
-        lease_store_close(s);
-    }
-    six_stack_destroy(st);
-}
-
 TEST(kill_9_at_random_times_loses_no_acknowledged_lease)
 {
     char dir[256];
@@ -1200,10 +1140,8 @@ TEST(kill_9_at_random_times_loses_no_acknowledged_lease)
             fprintf(stderr, "  round %u: the child exited with %d\n", r, WEXITSTATUS(status));
             bad++;
         }
-        /* At most two batches past the last acknowledged one reached the
-         * disk: the one whose callbacks were running, and the next one, in
-         * the sync thread's hands. */
-        ks.round_max[r] = (got ? maxj : next) + 2 * KBATCH;
+        /* At most one batch past the last acknowledged one reached the disk. */
+        ks.round_max[r] = (got ? maxj : next) + KBATCH;
         next = ks.round_max[r] + 1;
         acked_total += got;
         char why[512];
@@ -1240,7 +1178,6 @@ int main(void)
     RUN(compaction_starts_by_itself_past_the_threshold);
     RUN(commits_per_second_with_fsync_batch_of_64);
     RUN(compaction_of_100k_leases_event_loop_share);
-    RUN(real_clock_fsync_runs_off_the_event_loop);
     RUN(kill_9_at_random_times_loses_no_acknowledged_lease);
     rm_tree(scratch_root);
     return t_done();
