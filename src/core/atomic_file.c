@@ -8,8 +8,9 @@
 #include <sys/stat.h>
 #include "core/atomic_file.h"
 
-static int write_all(int fd, const char *p, size_t len)
+int fd_write_all(int fd, const void *buf, size_t len)
 {
+    const char *p = buf;
     while (len) {
         ssize_t k = write(fd, p, len);
         if (k < 0 && errno == EINTR)
@@ -34,7 +35,7 @@ int atomic_file_write(int dirfd, const char *name, const void *data, size_t len,
     int fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0)
         return -errno;
-    int rc = write_all(fd, data, len);
+    int rc = fd_write_all(fd, data, len);
     if (!rc && fsync(fd) < 0)
         rc = -errno;
     if (close(fd) < 0 && !rc)

@@ -10,6 +10,9 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+/* write(2) all of buf, through EINTR and short writes: 0 or -errno. */
+int fd_write_all(int fd, const void *buf, size_t len);
+
 /* dirfd: an open directory (O_DIRECTORY). 0, or -errno (nothing replaced). */
 int atomic_file_write(int dirfd, const char *name, const void *data, size_t len, mode_t mode);
 

@@ -187,21 +187,6 @@ static void lt_free(struct ltable *t)
 
 /* --- files --- */
 
-int lj_write_all(int fd, const void *buf, size_t len)
-{
-    const uint8_t *p = buf;
-    while (len) {
-        ssize_t k = write(fd, p, len);
-        if (k < 0 && errno == EINTR)
-            continue;
-        if (k < 0)
-            return -errno;
-        p += k;
-        len -= (size_t)k;
-    }
-    return 0;
-}
-
 /* A new journal under tmpname holding header + extra, fsynced, renamed to
  * the journal's name, directory fsynced. The open descriptor, or -errno. */
 int lj_new_journal(struct journal *j, const void *extra, size_t extra_len, void (*before_rename)(struct journal *))
@@ -214,9 +199,9 @@ int lj_new_journal(struct journal *j, const void *extra, size_t extra_len, void 
     int fd = openat(j->dirfd, j->new_name, O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd < 0)
         return -errno;
-    int rc = lj_write_all(fd, hdr, sizeof hdr);
+    int rc = fd_write_all(fd, hdr, sizeof hdr);
     if (!rc && extra_len)
-        rc = lj_write_all(fd, extra, extra_len);
+        rc = fd_write_all(fd, extra, extra_len);
     if (!rc && fdatasync(fd) < 0)
         rc = -errno;
     if (!rc && before_rename)
@@ -518,7 +503,7 @@ static void journal_commit(struct lease_store *s, const struct lease *l, lease_d
 static int write_batch(struct journal *j, const struct batch *b, const char **what)
 {
     *what = "write";
-    int rc = lj_write_all(j->fd, b->buf, b->len);
+    int rc = fd_write_all(j->fd, b->buf, b->len);
     if (rc == 0) {
         j->jbytes += b->len;
         *what = "fdatasync";

@@ -78,7 +78,6 @@ void lj_from_rec(const struct leaserec_lease *r, struct lease *l);
 struct lease *lt_find(const struct ltable *t, uint8_t kind, const struct in6_addr *a);
 int lt_apply(struct ltable *t, const struct lease *l);
 void lt_drop_expired(struct ltable *t, int64_t now);
-int lj_write_all(int fd, const void *buf, size_t len);
 int lj_new_journal(struct journal *j, const void *extra, size_t extra_len, void (*before_rename)(struct journal *));
 
 /* lease_journal_compact.c */
