@@ -108,6 +108,22 @@ sixd_stop() {
 # ctl NAME ARGS...: sixctl against sixd NAME's socket.
 ctl() { local name=$1; shift; "$SIXCTL" -s "$W/$name.sock" "$@"; }
 
+# tap_bridges NS IF0 [IF1 ...]: in NS, bridge brI joins sixd's tapI and IFI
+# (the namespace's end of a veth), all up, so that the veth's frames reach
+# sixd's TAP (sixd must hold the TAPs open already).
+tap_bridges() {
+  local ns=$1 i=0 peer
+  shift
+  for peer in "$@"; do
+    nsrun "$ns" ip link add br$i type bridge
+    nsrun "$ns" ip link set tap$i master br$i
+    nsrun "$ns" ip link set tap$i up
+    nsrun "$ns" ip link set br$i up
+    nsrun "$ns" ip link set "$peer" master br$i
+    i=$((i + 1))
+  done
+}
+
 # is_json: stdin parses as JSON.
 is_json() { "$PY" -c 'import json,sys; json.load(sys.stdin)'; }
 

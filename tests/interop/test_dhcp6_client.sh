@@ -21,14 +21,7 @@ link set tap0 up
 link set tap1 up
 CONF
 sixd_start r "$R" "$W/r.conf" -S "$W/state" || { fail "sixd starts"; finish; }
-for i in 0 1; do
-  nsrun "$R" ip link add br$i type bridge
-  nsrun "$R" ip link set tap$i master br$i
-  nsrun "$R" ip link set tap$i up
-  nsrun "$R" ip link set br$i up
-done
-nsrun "$R" ip link set rs0 master br0
-nsrun "$R" ip link set rh0 master br1
+tap_bridges "$R" rs0 rh0
 nsrun "$S" ip addr add 2001:db8:1::1/64 dev s0 nodad
 nsrun "$H" sysctl -qw net.ipv6.conf.h0.accept_ra=2 net.ipv6.conf.h0.autoconf=1
 sleep 2

@@ -30,14 +30,7 @@ addr add 2001:db8:2::1/64 dev tap1
 dhcp6 relay dev tap0 server 2001:db8:2::2 upstream tap1
 CONF
 sixd_start r "$R" "$W/r.conf" || { fail "sixd starts"; finish; }
-for i in 0 1; do
-  nsrun "$R" ip link add br$i type bridge
-  nsrun "$R" ip link set tap$i master br$i
-  nsrun "$R" ip link set tap$i up
-  nsrun "$R" ip link set br$i up
-done
-nsrun "$R" ip link set rc0 master br0
-nsrun "$R" ip link set rk0 master br1
+tap_bridges "$R" rc0 rk0
 nsrun "$K" ip addr add 2001:db8:2::2/64 dev k0 nodad
 
 cat > "$W/kea-dhcp6.conf" <<CONF

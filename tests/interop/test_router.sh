@@ -25,14 +25,7 @@ addr add 198.51.100.1/24 dev tap1
 set forwarding on
 CONF
 sixd_start r "$R" "$W/r.conf" || { fail "sixd starts"; finish; }
-for i in 0 1; do
-  nsrun "$R" ip link add br$i type bridge
-  nsrun "$R" ip link set tap$i master br$i
-  nsrun "$R" ip link set tap$i up
-  nsrun "$R" ip link set br$i up
-done
-nsrun "$R" ip link set ra0 master br0
-nsrun "$R" ip link set rb0 master br1
+tap_bridges "$R" ra0 rb0
 nsrun "$A" ip addr add 2001:db8:1::10/64 dev a0 nodad
 nsrun "$A" ip addr add 192.0.2.10/24 dev a0
 nsrun "$A" ip -6 route add default via 2001:db8:1::1
