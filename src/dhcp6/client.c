@@ -479,19 +479,28 @@ static const struct dhcp6_ia *find_ia(const struct dhcp6_msg *m, uint16_t type, 
     return NULL;
 }
 
+/* off moved on by what snprintf wrote, never past the end: its return is
+ * what it would have written, which can exceed the room left. */
+static size_t clamp_add(size_t off, int w, size_t cap)
+{
+    if (w < 0)
+        return off;
+    return off + (size_t)w >= cap ? cap - 1 : off + (size_t)w;
+}
+
 static void log_lease(struct d6c_if *c, const char *what)
 {
     struct six_stack *st = c->cli->st;
     char duid[3 * DHCP6_DUID_MAX], a[INET6_ADDRSTRLEN], line[512];
-    int off = 0;
+    size_t off = 0;
+    line[0] = 0;
     d6c_duid_text(c->srv_duid, c->srv_duid_len, duid, sizeof duid);
-    for (int i = 0; i < c->n_na && off < (int)sizeof line - 64; i++)
-        off += snprintf(line + off, sizeof line - (size_t)off, " address %s (valid %us)", ntop6(&c->na[i].addr, a),
-                        c->na[i].valid);
-    for (int i = 0; i < c->n_pd && off < (int)sizeof line - 64; i++)
-        off += snprintf(line + off, sizeof line - (size_t)off, " prefix %s/%u (valid %us)",
-                        ntop6(&c->pd[i].addr, a), c->pd[i].plen, c->pd[i].valid);
-    line[off] = 0;
+    for (int i = 0; i < c->n_na && off < sizeof line - 1; i++)
+        off = clamp_add(off, snprintf(line + off, sizeof line - off, " address %s (valid %us)",
+                                      ntop6(&c->na[i].addr, a), c->na[i].valid), sizeof line);
+    for (int i = 0; i < c->n_pd && off < sizeof line - 1; i++)
+        off = clamp_add(off, snprintf(line + off, sizeof line - off, " prefix %s/%u (valid %us)",
+                                      ntop6(&c->pd[i].addr, a), c->pd[i].plen, c->pd[i].valid), sizeof line);
     six_event(st, LOG_INFO, "%s: DHCPv6 %s, server %s:%s, T1 %us T2 %us", c->ifname, what, duid, line, c->t1, c->t2);
 }
 

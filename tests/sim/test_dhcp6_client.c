@@ -842,6 +842,49 @@ TEST(pd_subnet_arithmetic)
     T_CHECK(eq6(&out, "2001:db8:0:abcd::"));
 }
 
+/* The bound line logs every address: 8 IAADDRs of long text overran its
+ * 512-byte buffer (found under ASan: stack-buffer-overflow in log_lease). */
+TEST(log_lease_with_eight_long_addresses)
+{
+    setup(1300);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    for (int round = 0; round < 2; round++) {
+        struct rx *rq = round ? &req : &sol;
+        uint8_t b[1500];
+        struct dhcp6_builder bd;
+        dhcp6_build_init(&bd, b, sizeof b);
+        dhcp6_build_hdr(&bd, round ? DHCP6_REPLY : DHCP6_ADVERTISE, rq->m.xid);
+        dhcp6_put_opt(&bd, D6O_CLIENTID, rq->m.clientid.p, rq->m.clientid.len);
+        dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+        if (!round)
+            dhcp6_put_u8(&bd, D6O_PREFERENCE, 255);
+        dhcp6_begin_ia(&bd, D6O_IA_NA, ia_iaid(&rq->m, D6O_IA_NA), 0, 0);
+        for (int i = 0; i < 8; i++) {
+            char s[64];
+            uint32_t valid = 4000000000u;
+            if (i == 6) {   /* one short one puts the offset just under the old guard before the last */
+                snprintf(s, sizeof s, "2001:db8:1::100");
+                valid = 12345;
+            } else {
+                snprintf(s, sizeof s, "2001:abcd:1111:2222:3333:4444:5555:66%02x", 0x10 + i);
+            }
+            struct in6_addr a = inj_a6(s);
+            dhcp6_begin_iaaddr(&bd, &a, 1000, valid);
+            dhcp6_end(&bd);
+        }
+        dhcp6_end(&bd);
+        srv_sendto(&rq->from, b, dhcp6_build_done(&bd));
+        if (!round)
+            T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    }
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->n_na, 8);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -859,5 +902,6 @@ int main(void)
     RUN(release_only_when_asked_and_duid_kept);
     RUN(info_only_asks_information_request);
     RUN(command_errors);
+    RUN(log_lease_with_eight_long_addresses);
     return t_done();
 }
