@@ -189,13 +189,13 @@ static void set_params(struct d6c_if *c)
     case D6C_RENEW: {
         uint64_t t2 = c->bound_ns + (uint64_t)c->t2 * NS_PER_SEC;
         c->irt_ms = D6C_REN_TIMEOUT * 1000; c->mrt_ms = D6C_REN_MAX_RT * 1000;
-        c->mrd_ms = c->t2 == UINT32_MAX ? 0 : t2 > now ? (uint32_t)((t2 - now) / 1000000u) : 1;
+        c->mrd_ms = c->t2 == UINT32_MAX ? 0 : t2 > now ? (t2 - now) / 1000000u : 1;
         break;
     }
     case D6C_REBIND: {
         uint64_t end = lease_valid_end(c);
         c->irt_ms = D6C_REB_TIMEOUT * 1000; c->mrt_ms = D6C_REB_MAX_RT * 1000;
-        c->mrd_ms = end == UINT64_MAX ? 0 : end > now ? (uint32_t)((end - now) / 1000000u) : 1;
+        c->mrd_ms = end == UINT64_MAX ? 0 : end > now ? (end - now) / 1000000u : 1;
         break;
     }
     case D6C_INFOREQ: c->irt_ms = D6C_INF_TIMEOUT * 1000; c->mrt_ms = c->inf_max_rt * 1000; break;
@@ -234,7 +234,7 @@ static uint32_t next_rt(struct d6c_if *c)
     if (c->mrd_ms) {   /* the last wait ends with the MRD */
         uint64_t spent = c->rc ? (six_now(st) - c->ex_start_ns) / 1000000u : 0;
         if (spent + (uint64_t)rt > c->mrd_ms)
-            rt = (int64_t)(c->mrd_ms > spent ? c->mrd_ms - spent : 1);
+            rt = c->mrd_ms > spent ? (int64_t)(c->mrd_ms - spent) : 1;
     }
     return rt < 1 ? 1 : (uint32_t)rt;
 }
@@ -271,7 +271,7 @@ static void rtx_fn(struct timer *t, void *arg)
                 return;
             }
         }
-        if ((c->mrc && c->rc >= c->mrc) || (c->mrd_ms && now - c->ex_start_ns >= (uint64_t)c->mrd_ms * 1000000u)) {
+        if ((c->mrc && c->rc >= c->mrc) || (c->mrd_ms && now - c->ex_start_ns >= c->mrd_ms * 1000000u)) {
             ex_failed(c);
             return;
         }

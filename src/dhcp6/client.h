@@ -105,7 +105,8 @@ struct d6c_if {
     /* the exchange under way (§15) */
     uint32_t xid;
     uint64_t ex_start_ns;             /* for ELAPSED_TIME and MRD */
-    uint32_t rt_ms, irt_ms, mrt_ms, mrc, mrd_ms;
+    uint32_t rt_ms, irt_ms, mrt_ms, mrc;
+    uint64_t mrd_ms;                  /* 0: none; 64 bits: a Rebind's MRD runs to the end of a lease of years */
     uint32_t rc;                      /* transmissions so far */
     bool first_rt_over;               /* Solicit: Advertises are collected until it is */
     struct timer rtx;

@@ -885,6 +885,29 @@ TEST(log_lease_with_eight_long_addresses)
     teardown();
 }
 
+/* A lease of a year with T2 of two days and the server gone: the Rebind's
+ * MRD (the rest of the valid lifetime, ~363 days) overflowed 32-bit
+ * milliseconds (49.7 days), so the lease was dropped ~15 days after T2. */
+TEST(rebind_mrd_of_a_long_lease)
+{
+    setup(1400);
+    struct rx req;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.t1 = 86400;
+    o.t2 = 2 * 86400;
+    o.pref = o.valid = 365u * 86400;
+    T_CHECK(bind_client("ia-na", o, &req));
+    sim_run_for(W, 2 * 86400ull * SEC + 60 * SEC);
+    T_EQ(CI()->state, D6C_REBIND);
+    T_CHECK(CI()->mrd_ms > 360ull * 86400 * 1000);
+    sim_run_for(W, 30ull * 86400 * SEC);
+    T_EQ(ctr("dhcp6c.expired"), 0);
+    T_EQ(CI()->state, D6C_REBIND);
+    T_CHECK(has_addr(CL, "eth0", "2001:db8:1::100"));
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -903,5 +926,6 @@ int main(void)
     RUN(info_only_asks_information_request);
     RUN(command_errors);
     RUN(log_lease_with_eight_long_addresses);
+    RUN(rebind_mrd_of_a_long_lease);
     return t_done();
 }
