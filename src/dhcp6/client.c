@@ -396,15 +396,37 @@ static bool status_ok(const struct dhcp6_status *s)
     return !s->present || s->code == D6S_SUCCESS;
 }
 
+/* A delegated prefix we must not number downstream links from: counted,
+ * and a (rate-limited) warning says why. */
+static bool pd_refused(struct d6c_if *c, const struct dhcp6_ia_item *x, const struct d6c_item *na, int n_na)
+{
+    const char *why = d6c_pd_refusal(c, &x->addr, x->plen, na, n_na);
+    if (!why)
+        return false;
+    CTR_INC(c->cli->st, dhcp6c, drop_bad_prefix);
+    SIX_WARN(c->cli->st, SIX_WARN_DHCP6, "%s: DHCPv6 delegated prefix %s/%u ignored: %s", c->ifname,
+             ntop6(&x->addr, (char[INET6_ADDRSTRLEN]){ 0 }), x->plen, why);
+    return true;
+}
+
 /* Merge the items of a Reply's IA into held ones: a valid lifetime 0 takes
  * an item away, others are updated or added (RFC 9915 §18.2.10.1: what the
- * Reply leaves out is kept until its own lifetime runs out). */
-static void merge_items(struct d6c_item *held, int *n, const struct dhcp6_ia *ia, uint64_t now)
+ * Reply leaves out is kept until its own lifetime runs out). An IA_PD's
+ * prefixes are checked against na / n_na, the IA_NA addresses of the
+ * same message (d6c_pd_refusal). */
+static void merge_items(struct d6c_if *c, struct d6c_item *held, int *n, const struct dhcp6_ia *ia, uint64_t now,
+                        const struct d6c_item *na, int n_na)
 {
     for (int k = 0; k < ia->n_item; k++) {
         const struct dhcp6_ia_item *x = &ia->item[k];
-        if (!status_ok(&x->status) || x->preferred > x->valid)
-            continue;   /* §21.6: preferred above valid: the item is ignored */
+        if (!status_ok(&x->status))
+            continue;
+        if (x->preferred > x->valid) {   /* §21.6, §21.22: preferred above valid: the item is discarded */
+            CTR_INC(c->cli->st, dhcp6c, drop_bad_lifetime);
+            continue;
+        }
+        if (ia->type == D6O_IA_PD && x->valid && pd_refused(c, x, na, n_na))
+            continue;
         int j;
         for (j = 0; j < *n; j++)
             if (held[j].plen == x->plen && in6_eq(&held[j].addr, &x->addr))
@@ -471,11 +493,20 @@ static void choose_t1_t2(struct d6c_if *c, const struct dhcp6_msg *m)
     c->t2 = t2 > c->t1 ? t2 : c->t1;
 }
 
-static const struct dhcp6_ia *find_ia(const struct dhcp6_msg *m, uint16_t type, uint32_t iaid)
+/* Our IA of a type in m; an IA_NA / IA_PD with T1 > T2 (both non-zero) is
+ * discarded as if the server had not sent it (RFC 9915 §21.4, §21.21). */
+static const struct dhcp6_ia *find_ia(struct d6c_if *c, const struct dhcp6_msg *m, uint16_t type)
 {
-    for (int i = 0; i < m->n_ia; i++)
-        if (m->ia[i].type == type && m->ia[i].iaid == iaid)
-            return &m->ia[i];
+    for (int i = 0; i < m->n_ia; i++) {
+        const struct dhcp6_ia *ia = &m->ia[i];
+        if (ia->type != type || ia->iaid != c->iaid)
+            continue;
+        if (ia->t1 && ia->t2 && ia->t1 > ia->t2) {
+            CTR_INC(c->cli->st, dhcp6c, drop_bad_ia);
+            continue;
+        }
+        return ia;
+    }
     return NULL;
 }
 
@@ -510,8 +541,8 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
     struct six_stack *st = c->cli->st;
     uint64_t now = six_now(st);
     enum d6c_state was = c->state;
-    const struct dhcp6_ia *na = c->p.ia_na ? find_ia(m, D6O_IA_NA, c->iaid) : NULL;
-    const struct dhcp6_ia *pd = c->p.ia_pd ? find_ia(m, D6O_IA_PD, c->iaid) : NULL;
+    const struct dhcp6_ia *na = c->p.ia_na ? find_ia(c, m, D6O_IA_NA) : NULL;
+    const struct dhcp6_ia *pd = c->p.ia_pd ? find_ia(c, m, D6O_IA_PD) : NULL;
 
     /* §18.2.10.1: NoBinding for an IA we renew → Request it again from that server */
     if ((was == D6C_RENEW || was == D6C_REBIND) &&
@@ -539,11 +570,11 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
         c->n_pd = 0;
     }
     if (na && status_ok(&na->status))
-        merge_items(c->na, &c->n_na, na, now);
+        merge_items(c, c->na, &c->n_na, na, now, NULL, 0);
     if (pd && pd->status.present && pd->status.code == D6S_NO_PREFIX_AVAIL)
         c->n_pd = 0;   /* the prefix is gone: deprecated downstream at once (client_pd.c) */
     else if (pd && status_ok(&pd->status))
-        merge_items(c->pd, &c->n_pd, pd, now);
+        merge_items(c, c->pd, &c->n_pd, pd, now, c->na, c->n_na);
     if (!c->n_na && !c->n_pd) {   /* nothing given: back to Solicit (its rate limits apply) */
         CTR_INC(st, dhcp6c, drop_adv_empty);
         addrs_sync(c, old_na, n_old_na);
@@ -673,10 +704,10 @@ static void handle_advertise(struct d6c_if *c, const struct dhcp6_msg *m)
     struct d6c_item na[DHCP6_MAX_IA_ITEMS], pd[DHCP6_MAX_IA_ITEMS];
     int n_na = 0, n_pd = 0;
     const struct dhcp6_ia *ia;
-    if (c->p.ia_na && (ia = find_ia(m, D6O_IA_NA, c->iaid)) && status_ok(&ia->status))
-        merge_items(na, &n_na, ia, 0);
-    if (c->p.ia_pd && (ia = find_ia(m, D6O_IA_PD, c->iaid)) && status_ok(&ia->status))
-        merge_items(pd, &n_pd, ia, 0);
+    if (c->p.ia_na && (ia = find_ia(c, m, D6O_IA_NA)) && status_ok(&ia->status))
+        merge_items(c, na, &n_na, ia, 0, NULL, 0);
+    if (c->p.ia_pd && (ia = find_ia(c, m, D6O_IA_PD)) && status_ok(&ia->status))
+        merge_items(c, pd, &n_pd, ia, 0, na, n_na);
     if (!n_na && !n_pd) {
         CTR_INC(st, dhcp6c, drop_adv_empty);
         return;

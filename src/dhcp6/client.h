@@ -34,6 +34,13 @@ struct ifnet;
 #define D6C_DOMAIN_LEN     254
 #define D6C_PKT_MAX        1500       /* what the client sends; received messages may be larger */
 #define D6C_RFC9096_VALID  7200       /* s: the old /64's valid lifetime after a change, at most */
+/* A delegated prefix is numbered downstream only if its length is within
+ * these bounds (a /64 per downstream link needs plen <= 64; shorter than
+ * /8 is no delegation any ISP makes, only a forgery such as ::/0). */
+#define D6C_PD_PLEN_MIN    8
+#define D6C_PD_PLEN_MAX    64
+#define D6C_STR_(x)        #x
+#define D6C_STR(x)         D6C_STR_(x)
 
 /* RFC 9915 §7.6 transmission and retransmission parameters (s) */
 #define D6C_SOL_MAX_DELAY   1
@@ -178,6 +185,12 @@ int  d6c_io_send(struct d6c_if *c, const void *msg, size_t len);
 void d6c_pd_apply(struct d6c_if *c);
 /* Withdraw everything (client stopped): deprecate at once like a loss. */
 void d6c_pd_withdraw(struct d6c_if *c);
+/* Why a delegated prefix must be ignored (NULL: it may be used): length
+ * outside D6C_PD_PLEN_MIN..MAX, touching ::, ::1, ::ffff:0:0/96,
+ * fe80::/10 or ff00::/8, or overlapping the upstream link (an address or
+ * on-link prefix of c's interface, or one of the IA_NA addresses na). */
+const char *d6c_pd_refusal(struct d6c_if *c, const struct in6_addr *p, uint8_t plen, const struct d6c_item *na,
+                           int n_na);
 /* PREFIX (plen <= 64) + SLA ID → the /64; false if sla does not fit. */
 bool d6c_pd_subnet(const struct in6_addr *prefix, uint8_t plen, uint32_t sla, struct in6_addr *out);
 

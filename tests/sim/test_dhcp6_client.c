@@ -908,6 +908,102 @@ TEST(rebind_mrd_of_a_long_lease)
     teardown();
 }
 
+struct pfx { const char *p; uint8_t plen; uint32_t pref, valid; };
+
+/* Answer rq (type) with an IA_NA holding addr (NULL: none) and an IA_PD
+ * holding the n prefixes, T1/T2 of both IAs as given. */
+static void answer_items(const struct rx *rq, uint8_t type, const char *addr, uint32_t a_pref, uint32_t a_valid,
+                         const struct pfx *px, int n, uint32_t t1, uint32_t t2)
+{
+    uint8_t b[1500];
+    struct dhcp6_builder bd;
+    dhcp6_build_init(&bd, b, sizeof b);
+    dhcp6_build_hdr(&bd, type, rq->m.xid);
+    dhcp6_put_opt(&bd, D6O_CLIENTID, rq->m.clientid.p, rq->m.clientid.len);
+    dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+    if (type == DHCP6_ADVERTISE)
+        dhcp6_put_u8(&bd, D6O_PREFERENCE, 255);
+    if (addr) {
+        struct in6_addr a = inj_a6(addr);
+        dhcp6_begin_ia(&bd, D6O_IA_NA, ia_iaid(&rq->m, D6O_IA_NA), t1, t2);
+        dhcp6_begin_iaaddr(&bd, &a, a_pref, a_valid);
+        dhcp6_end(&bd);
+        dhcp6_end(&bd);
+    }
+    if (n) {
+        dhcp6_begin_ia(&bd, D6O_IA_PD, ia_iaid(&rq->m, D6O_IA_PD), t1, t2);
+        for (int i = 0; i < n; i++) {
+            struct in6_addr a = inj_a6(px[i].p);
+            dhcp6_begin_iaprefix(&bd, &a, px[i].plen, px[i].pref, px[i].valid);
+            dhcp6_end(&bd);
+        }
+        dhcp6_end(&bd);
+    }
+    srv_sendto(&rq->from, b, dhcp6_build_done(&bd));
+}
+
+/* Delegated prefixes that must not number the LAN: ::/0, too short or too
+ * long, reserved ranges, the upstream link's own /64 (the IA_NA address is
+ * in it) and a prefix covering an address configured on the upstream link. */
+TEST(bad_delegated_prefixes_ignored)
+{
+    setup(1500);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "addr add 2001:db8:7::5/64 dev eth0"), 0);
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na ia-pd pd-to eth1 sla 0"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    const struct pfx px[] = {
+        { "::", 0, 900, 1000 },               /* the whole address space */
+        { "2000::", 4, 900, 1000 },           /* shorter than /8 */
+        { "2001:db8:300::", 72, 900, 1000 },  /* longer than /64 */
+        { "fe80::", 16, 900, 1000 },          /* link-local */
+        { "ff05::", 16, 900, 1000 },          /* multicast */
+        { "2001:db8:1::", 64, 900, 1000 },    /* the IA_NA address's /64 */
+        { "2001:db8::", 40, 900, 1000 },      /* covers 2001:db8:7::5/64 on eth0 */
+        { "2001:db8:200::", 56, 100, 1000 },  /* good, and the least preferred */
+    };
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 900, 1000, px, 8, 0, 0);
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    T_CHECK(req.m.n_ia == 2 && req.m.ia[1].n_item == 1);   /* only the good prefix is asked for */
+    answer_items(&req, DHCP6_REPLY, "2001:db8:1::100", 900, 1000, px, 8, 0, 0);
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->n_pd, 1);
+    T_EQ(ctr("dhcp6c.drop_bad_prefix"), 14);   /* seven in each of Advertise and Reply */
+    T_CHECK(has_addr(CL, "eth1", "2001:db8:200::1"));
+    T_CHECK(!has_addr(CL, "eth1", "2001:db8:1::1"));
+    T_CHECK(!has_addr(CL, "eth1", "::1"));
+    T_CHECK(!has_addr(CL, "eth1", "2001:db8::1"));
+    teardown();
+}
+
+/* RFC 9915 §21.4/§21.21: an IA with T1 > T2 (both non-zero) is discarded;
+ * §21.6/§21.22: an item with preferred > valid is discarded. */
+TEST(ia_t1_above_t2_and_preferred_above_valid_discarded)
+{
+    setup(1600);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na ia-pd"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    const struct pfx good = { "2001:db8:200::", 56, 500, 1000 }, bad = { "2001:db8:200::", 56, 1001, 1000 };
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 500, 1000, &good, 1, 300, 200);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_bad_ia"), 2);
+    T_EQ(ctr("dhcp6c.drop_adv_empty"), 1);
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 1001, 1000, &bad, 1, 0, 0);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_bad_lifetime"), 2);
+    T_EQ(ctr("dhcp6c.drop_adv_empty"), 2);
+    T_EQ(CI()->state, D6C_SOLICIT);
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 500, 1000, &good, 1, 200, 300);
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    answer_items(&req, DHCP6_REPLY, "2001:db8:1::100", 500, 1000, &good, 1, 300, 200);   /* T1 > T2 */
+    sim_run_for(W, 50 * MS);
+    T_CHECK(CI()->state != D6C_BOUND);
+    T_CHECK(!has_addr(CL, "eth0", "2001:db8:1::100"));
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -927,5 +1023,7 @@ int main(void)
     RUN(command_errors);
     RUN(log_lease_with_eight_long_addresses);
     RUN(rebind_mrd_of_a_long_lease);
+    RUN(bad_delegated_prefixes_ignored);
+    RUN(ia_t1_above_t2_and_preferred_above_valid_discarded);
     return t_done();
 }
