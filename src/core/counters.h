@@ -143,6 +143,7 @@
     X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
     X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth) \
     X(dhcp6c, drop_bad_prefix) X(dhcp6c, drop_bad_ia) X(dhcp6c, drop_bad_lifetime) \
+    X(dhcp6c, drop_offlink) \
     /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
      * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
     X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \

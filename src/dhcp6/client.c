@@ -754,12 +754,24 @@ static void handle_reconfigure(struct d6c_if *c, const struct dhcp6_msg *m, cons
     ex_begin(c, m->reconf_msg == DHCP6_RENEW ? D6C_RENEW : m->reconf_msg == DHCP6_REBIND ? D6C_REBIND : D6C_INFOREQ, 0);
 }
 
-void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from)
+void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from,
+               const struct in6_addr *dst)
 {
     struct six_stack *st = cli->st;
     struct dhcp6_msg m;
     enum wire_reason r;
     (void)from;
+
+    /* Servers and relays answer to the link-local source our messages
+     * carry (RFC 9915 §13.1, §19.3). An Advertise / Reply to any other
+     * address (a global one of the router's, port 546) comes from off the
+     * link: with a 24-bit xid that stays the same through a long Rebind or
+     * Solicit, it could be guessed. A Reconfigure may come to a global
+     * address (§18.3.11); its HMAC is the check. */
+    if (len && (buf[0] == DHCP6_ADVERTISE || buf[0] == DHCP6_REPLY) && !in6_is_linklocal(dst)) {
+        CTR_INC(st, dhcp6c, drop_offlink);
+        return;
+    }
 
     if ((r = dhcp6_parse(buf, len, &m)) != WR_OK || (r = dhcp6_check_server_msg(&m)) != WR_OK) {
         WIRE_DROP(st, dhcp6c, r);

@@ -169,7 +169,9 @@ const char *d6c_state_name(enum d6c_state s);
 uint32_t d6c_left(const struct d6c_item *it, uint32_t life, uint64_t now);
 
 /* ---- client.c internals shared by the other files ---- */
-void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from);
+/* A message from `from` to `dst` (IPV6_PKTINFO) that came in on c's interface. */
+void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from,
+               const struct in6_addr *dst);
 struct d6c_if *d6c_by_ifindex(struct d6_client *cli, unsigned ifindex);
 void d6c_restart(struct d6c_if *c);    /* drop the lease and Solicit again */
 

@@ -1004,6 +1004,50 @@ TEST(ia_t1_above_t2_and_preferred_above_valid_discarded)
     teardown();
 }
 
+/* An Advertise / Reply must come to our link-local address: one sent to a
+ * global address of the router (from anywhere that routes to it) is off-link
+ * and dropped; a Reconfigure to a global address is still looked at. */
+TEST(advertise_or_reply_to_a_global_address_dropped)
+{
+    setup(1700);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "addr add 2001:db8:9::1/64 dev eth0"), 0);
+    T_EQ(scene_cmd(SRV, NULL, "addr add 2001:db8:9::2/64 dev eth0"), 0);
+    sim_run_for(W, 3 * SEC);
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    struct rx glob = sol;
+    glob.from.sin6_addr = inj_a6("2001:db8:9::1");
+    glob.from.sin6_scope_id = 0;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.preference = 255;
+    srv_answer(&glob, DHCP6_ADVERTISE, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 1);
+    T_EQ(ctr("dhcp6c.in_advertise"), 0);
+    T_EQ(CI()->state, D6C_SOLICIT);
+    o.rapid = true;   /* not asked for, but the drop comes first */
+    srv_answer(&glob, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 2);
+    o.rapid = false;
+    srv_answer(&sol, DHCP6_ADVERTISE, &o);   /* to the link-local source: taken */
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    glob = req;
+    glob.from.sin6_addr = inj_a6("2001:db8:9::1");
+    glob.from.sin6_scope_id = 0;
+    o.preference = -1;
+    srv_answer(&glob, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 3);
+    T_EQ(CI()->state, D6C_REQUEST);
+    srv_answer(&req, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -1025,5 +1069,6 @@ int main(void)
     RUN(rebind_mrd_of_a_long_lease);
     RUN(bad_delegated_prefixes_ignored);
     RUN(ia_t1_above_t2_and_preferred_above_valid_discarded);
+    RUN(advertise_or_reply_to_a_global_address_dropped);
     return t_done();
 }
