@@ -296,12 +296,16 @@ static void rtx_fn(struct timer *t, void *arg)
 
 /* ------------------------------------------------------------ the lease */
 
+_Static_assert(D6C_MAX_IFS <= RES_DHCP6_IFS, "the resolver keeps one DHCPv6 source per client interface");
+
+/* This interface's DNS servers and domains, in the resolver's slot for it
+ * (the other interfaces' stay as they are). */
 static void resolver_update(struct d6c_if *c)
 {
     const char *dom[D6C_MAX_DOMAINS];
     for (int i = 0; i < c->n_domains; i++)
         dom[i] = c->domains[i];
-    resolver_dhcp6_set(c->cli->st, c->dns, c->n_dns, dom, c->n_domains);
+    resolver_dhcp6_set(c->cli->st, c->ifindex, c->order, c->dns, c->n_dns, dom, c->n_domains);
 }
 
 static void take_dns(struct d6c_if *c, const struct dhcp6_msg *m)
@@ -1085,6 +1089,7 @@ int d6c_start(struct six_stack *st, const char *ifname, const struct d6c_params 
     c->ifindex = ifp->index;
     c->p = *p;
     c->iaid = iaid_of(ifname);
+    c->order = cli->next_order++;
     c->sol_max_rt = D6C_SOL_MAX_RT;
     c->inf_max_rt = D6C_INF_MAX_RT;
     for (int i = 0; i < p->n_pd_to; i++) {

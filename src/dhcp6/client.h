@@ -145,6 +145,7 @@ struct d6c_if {
     uint8_t pending;                  /* what link_timer is to do */
     struct d6c_pd_to pd_to[D6C_MAX_PD_TO];
     struct d6c_item deleg;            /* the delegated prefix the links are numbered from (plen 0: none) */
+    uint32_t order;                   /* when it was configured: its DNS comes in this order (resolver) */
 };
 
 struct d6_client {
@@ -155,6 +156,7 @@ struct d6_client {
     char duid_path[512];              /* where it was read or written ("": memory only) */
     struct d6c_if ifs[D6C_MAX_IFS];
     uint8_t rbuf[65536];              /* the message being read */
+    uint32_t next_order;              /* d6c_if.order of the next client started */
 };
 
 /* ---- client.c: the public calls (src/ctl/cmd_dhcp6_client.c) ---- */

@@ -205,7 +205,8 @@ static void apply_one(struct d6c_if *c, struct d6c_pd_to *d, bool have, uint64_t
     /* RDNSS: the lease's DNS servers, as long as the prefix lives */
     cfg.n_rdnss = 0;
     for (int i = 0; want && i < c->n_dns && cfg.n_rdnss < ND_RDNSS_MAX; i++)
-        cfg.rdnss[cfg.n_rdnss++] = c->dns[i];
+        if (!in6_is_linklocal(&c->dns[i]) && !reserved_overlap(&c->dns[i], 128))   /* upstream's link-local means nothing downstream */
+            cfg.rdnss[cfg.n_rdnss++] = c->dns[i];
     uint32_t life = want ? secs_until(d->valid_until, now) : 0;
     cfg.rdnss_lifetime = life == UINT32_MAX ? UINT32_MAX : life;
     if (restart) {

@@ -160,6 +160,8 @@ struct offer {
     size_t duid_len;
     uint32_t xid_delta;        /* a wrong xid */
     bool wrong_clientid;
+    const char *dns[4];        /* a Reply's DNS servers (none: 2001:db8::53) */
+    const char *domain;        /* its domain (NULL: example.com) */
 };
 
 static uint32_t ia_iaid(const struct dhcp6_msg *m, uint16_t type)
@@ -216,9 +218,14 @@ static void srv_answer(const struct rx *req, uint8_t type, const struct offer *o
         dhcp6_end(&bd);
     }
     if (type == DHCP6_REPLY) {
-        struct in6_addr dns = inj_a6("2001:db8::53");
-        dhcp6_put_addrs(&bd, D6O_DNS_SERVERS, &dns, 1);
-        const char *dom[] = { "example.com" };
+        struct in6_addr dns[4] = { inj_a6("2001:db8::53") };
+        int nd = 0;
+        while (nd < 4 && o->dns[nd]) {
+            dns[nd] = inj_a6(o->dns[nd]);
+            nd++;
+        }
+        dhcp6_put_addrs(&bd, D6O_DNS_SERVERS, dns, nd ? nd : 1);
+        const char *dom[] = { o->domain ? o->domain : "example.com" };
         dhcp6_put_domains(&bd, dom, 1);
     }
     if (o->key) {
@@ -1048,6 +1055,67 @@ TEST(advertise_or_reply_to_a_global_address_dropped)
     teardown();
 }
 
+/* Two client interfaces, each with its lease's DNS servers and domains:
+ * both are used (in the order the clients were configured, a link-local
+ * server scoped to its interface, unusable addresses refused), and one
+ * lease ending leaves the other's. */
+TEST(dns_of_two_client_interfaces_kept_apart)
+{
+    setup(1800);
+    struct rx req, sol2, req2;
+    struct offer o = full_offer();
+    o.pd = false;
+    T_CHECK(bind_client("ia-na", o, &req));
+    /* the LAN host is a second scripted server, on eth1's link */
+    struct six_stack *srv0 = SRV;
+    int ssd0 = SSD;
+    int lsd = six_socket(LAN, AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT) };
+    T_EQ(six_bind(LAN, lsd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct ipv6_mreq mr = { .ipv6mr_multiaddr = DHCP6_ALL_AGENTS_INIT, .ipv6mr_interface = if_find(LAN, "eth0")->index };
+    T_EQ(six_setsockopt(LAN, lsd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr), 0);
+    SRV = LAN;
+    SSD = lsd;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth1 ia-na"), 0);
+    T_CHECK(srv_wait(&sol2, DHCP6_SOLICIT, 3 * SEC));
+    struct offer o2 = o;
+    o2.addr = "2001:db8:2::100";
+    o2.preference = 255;
+    srv_answer(&sol2, DHCP6_ADVERTISE, &o2);
+    T_CHECK(srv_wait(&req2, DHCP6_REQUEST, 3 * SEC));
+    o2.preference = -1;
+    o2.dns[0] = "::1";
+    o2.dns[1] = "fe80::53";
+    o2.dns[2] = "::ffff:192.0.2.53";
+    o2.dns[3] = "2001:db8:2::53";
+    o2.domain = "lan.example";
+    srv_answer(&req2, DHCP6_REPLY, &o2);
+    sim_run_for(W, 50 * MS);
+    SRV = srv0;
+    SSD = ssd0;
+    unsigned eth1 = if_find(CL, "eth1")->index;
+    struct resolver_server_info rs[8];
+    int n = resolver_servers(CL, rs, 8);
+    T_EQ(n, 3);
+    T_CHECK(n >= 1 && eq6(&rs[0].addr, "2001:db8::53") && rs[0].scope == 0);
+    T_CHECK(n >= 2 && eq6(&rs[1].addr, "fe80::53") && rs[1].scope == eth1);
+    T_CHECK(n >= 3 && eq6(&rs[2].addr, "2001:db8:2::53") && rs[2].scope == 0);
+    char dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
+    T_EQ(resolver_domains(CL, dom, RES_MAX_DOMAINS), 2);
+    T_STREQ(dom[0], "example.com");
+    T_STREQ(dom[1], "lan.example");
+    /* eth0's lease ends: eth1's servers and domain stay */
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 off"), 0);
+    n = resolver_servers(CL, rs, 8);
+    T_EQ(n, 2);
+    T_CHECK(n >= 1 && eq6(&rs[0].addr, "fe80::53") && rs[0].scope == eth1);
+    T_EQ(resolver_domains(CL, dom, RES_MAX_DOMAINS), 1);
+    T_STREQ(dom[0], "lan.example");
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth1 off"), 0);
+    T_EQ(resolver_servers(CL, rs, 8), 0);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -1070,5 +1138,6 @@ int main(void)
     RUN(bad_delegated_prefixes_ignored);
     RUN(ia_t1_above_t2_and_preferred_above_valid_discarded);
     RUN(advertise_or_reply_to_a_global_address_dropped);
+    RUN(dns_of_two_client_interfaces_kept_apart);
     return t_done();
 }
