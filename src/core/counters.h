@@ -39,7 +39,7 @@
     X(nd6, drop_rs_router_only) X(nd6, drop_queue_full) X(nd6, drop_unreachable) X(nd6, drop_cache_full) \
     X(nd6, cache_evicted) X(nd6, override_applied) X(nd6, dad_conflict) X(nd6, dad_ok) X(nd6, drop_na_dad_tentative) \
     X(nd6, drop_ignored_ra_router) X(nd6, prefix_list_full) X(nd6, router_list_full) X(nd6, drop_no_lla) \
-    X(nd6, drop_flushed) \
+    X(nd6, drop_flushed) X(nd6, ra_deferred) \
     /* MLD */ \
     X(mld6, in_query) X(mld6, in_report) X(mld6, out_report) X(mld6, drop_bad_src) X(mld6, drop_hlim) \
     /* address autoconfiguration */ \

@@ -1116,6 +1116,53 @@ TEST(dns_of_two_client_interfaces_kept_apart)
     teardown();
 }
 
+/* A delegated prefix that changes at every Reply (five Reconfigure →
+ * Renew → Reply rounds within 200 ms) makes no RA flood downstream: RFC
+ * 4861 MIN_DELAY_BETWEEN_RAS, 3 s between multicast RAs; the deferred RA
+ * then tells the last prefix. */
+TEST(flapping_prefix_rate_limits_ras)
+{
+    setup(1900);
+    struct rx req, ren;
+    struct offer o = full_offer();
+    o.na = false;
+    o.key = true;
+    o.replay = 1;
+    T_CHECK(bind_client("ia-pd pd-to eth1 sla 1 reconfigure-accept", o, &req));
+    sim_run_for(W, 10 * SEC);   /* the first RAs of the new router are out */
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, if_find(LAN, "eth0"), true);
+    static const char *const pfx[] = { "2001:db8:201::", "2001:db8:202::", "2001:db8:203::", "2001:db8:204::",
+                                       "2001:db8:205::" };
+    o.key = false;
+    uint64_t t0 = sim_now(W);
+    for (int i = 0; i < 5; i++) {
+        send_reconf(SRV_DUID, sizeof SRV_DUID, 2 + (uint64_t)i, KEY, false, 1);
+        T_CHECK(srv_wait(&ren, DHCP6_RENEW, 1 * SEC));
+        o.prefix = pfx[i];
+        srv_answer(&ren, DHCP6_REPLY, &o);
+        sim_run_for(W, 5 * MS);
+    }
+    T_EQ(ctr("dhcp6c.prefix_changed"), 5);
+    sim_run_for(W, t0 + 2900 * MS - sim_now(W));
+    unsigned ras = 0;
+    for (unsigned i = 0; i < cap.n; i++) {
+        struct inj_icmp6 ic;
+        ras += inj_parse_icmp6(cap.f[i].d, cap.f[i].len, &ic) && ic.type == ND_ROUTER_ADVERT;
+    }
+    T_EQ(ras, 1);   /* the first change at once, the others wait */
+    T_CHECK(ctr("nd6.ra_deferred") >= 1);
+    inj_capture_clear(&cap);
+    sim_run_for(W, 400 * MS);
+    struct nd_prefix last, first;
+    T_CHECK(ra_with(&cap, 0, "2001:db8:205:1::", &last));
+    T_CHECK(last.preferred > 0);
+    T_CHECK(ra_with(&cap, 0, "2001:db8:201:1::", &first));
+    T_EQ(first.preferred, 0);
+    inj_capture_stop(&cap);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -1139,5 +1186,6 @@ int main(void)
     RUN(ia_t1_above_t2_and_preferred_above_valid_discarded);
     RUN(advertise_or_reply_to_a_global_address_dropped);
     RUN(dns_of_two_client_interfaces_kept_apart);
+    RUN(flapping_prefix_rate_limits_ras);
     return t_done();
 }
