@@ -469,11 +469,25 @@ static void addrs_sync(struct d6c_if *c, const struct d6c_item *old, int n_old)
     }
 }
 
-/* T1/T2 (§21.4): the smallest non-zero of the IAs; none given: 0.5 and 0.8
- * of the shortest preferred lifetime (§18.2.4 leaves the choice to us). */
+/* The shortest lifetime (preferred or valid) of what the lease holds. */
+static uint32_t shortest(const struct d6c_if *c, bool valid)
+{
+    uint32_t m = UINT32_MAX;
+    for (int i = 0; i < c->n_na; i++)
+        m = (valid ? c->na[i].valid : c->na[i].preferred) < m ? (valid ? c->na[i].valid : c->na[i].preferred) : m;
+    for (int i = 0; i < c->n_pd; i++)
+        m = (valid ? c->pd[i].valid : c->pd[i].preferred) < m ? (valid ? c->pd[i].valid : c->pd[i].preferred) : m;
+    return m;
+}
+
+/* T1/T2 (§21.4): the smallest non-zero of the IAs; none given (T1/T2 0 is
+ * the client's choice): 0.5 and 0.8 of the shortest preferred lifetime, or
+ * of the shortest valid one when something is already deprecated
+ * (preferred 0 — else a Renew every second), and T1 no less than
+ * D6C_T1_FLOOR unless half the valid lifetime is shorter still. */
 static void choose_t1_t2(struct d6c_if *c, const struct dhcp6_msg *m)
 {
-    uint32_t t1 = UINT32_MAX, t2 = UINT32_MAX, pref = UINT32_MAX;
+    uint32_t t1 = UINT32_MAX, t2 = UINT32_MAX;
     bool given = false;
     for (int i = 0; i < m->n_ia; i++) {
         const struct dhcp6_ia *ia = &m->ia[i];
@@ -485,13 +499,14 @@ static void choose_t1_t2(struct d6c_if *c, const struct dhcp6_msg *m)
             t2 = ia->t2 < t2 ? ia->t2 : t2;
         }
     }
-    for (int i = 0; i < c->n_na; i++)
-        pref = c->na[i].preferred < pref ? c->na[i].preferred : pref;
-    for (int i = 0; i < c->n_pd; i++)
-        pref = c->pd[i].preferred < pref ? c->pd[i].preferred : pref;
-    if (!given && pref != UINT32_MAX) {
-        t1 = pref / 2;
-        t2 = (uint32_t)((uint64_t)pref * 4 / 5);
+    uint32_t pref = shortest(c, false), valid = shortest(c, true);
+    uint32_t base = pref ? pref : valid;
+    if (!given && base != UINT32_MAX) {
+        uint32_t floor = valid == UINT32_MAX || valid / 2 >= D6C_T1_FLOOR ? D6C_T1_FLOOR : valid / 2;
+        t1 = base / 2 > floor ? base / 2 : floor;
+        t2 = (uint32_t)((uint64_t)base * 4 / 5);
+        if (t2 < t1)   /* the floor moved T1: T2 between it and the end of the valid lifetime */
+            t2 = valid == UINT32_MAX ? t1 : t1 + (valid - t1) * 3 / 5;
     }
     c->t1 = t1 ? t1 : 1;
     c->t2 = t2 > c->t1 ? t2 : c->t1;

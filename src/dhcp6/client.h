@@ -34,6 +34,7 @@ struct ifnet;
 #define D6C_DOMAIN_LEN     254
 #define D6C_PKT_MAX        1500       /* what the client sends; received messages may be larger */
 #define D6C_RFC9096_VALID  7200       /* s: the old /64's valid lifetime after a change, at most */
+#define D6C_T1_FLOOR        60        /* s: T1 of our choosing is no shorter (unless valid/2 is) */
 /* A delegated prefix is numbered downstream only if its length is within
  * these bounds (a /64 per downstream link needs plen <= 64; shorter than
  * /8 is no delegation any ISP makes, only a forgery such as ::/0). */

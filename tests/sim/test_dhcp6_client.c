@@ -1163,6 +1163,34 @@ TEST(flapping_prefix_rate_limits_ras)
     teardown();
 }
 
+/* No T1/T2 from the server (0: the client's choice) and preferred lifetime
+ * 0: T1 came out as 1 s, a Renew every second. Now half the valid lifetime
+ * (and T1 never below 60 s unless half the valid lifetime is less). */
+TEST(t1_t2_of_our_choosing_have_floors)
+{
+    setup(2000);
+    struct rx req, ren;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.t1 = o.t2 = 0;
+    o.pref = 0;
+    o.valid = 1000;
+    T_CHECK(bind_client("ia-na", o, &req));
+    T_EQ(CI()->t1, 500);
+    T_EQ(CI()->t2, 800);
+    T_CHECK(!srv_wait(&ren, DHCP6_RENEW, 60 * SEC));
+    T_EQ(ctr("dhcp6c.out_renew"), 0);
+    T_EQ(ctr("dhcp6c.out_rebind"), 0);   /* T1 = T2 = 1 s went straight to Rebind */
+    T_CHECK(srv_wait(&ren, DHCP6_RENEW, 500 * SEC));
+    o.pref = 10;   /* a short preferred lifetime: T1 60 s, not 5 s */
+    srv_answer(&ren, DHCP6_REPLY, &o);
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->t1, 60);
+    T_CHECK(CI()->t2 > 60 && CI()->t2 < 1000);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -1187,5 +1215,6 @@ int main(void)
     RUN(advertise_or_reply_to_a_global_address_dropped);
     RUN(dns_of_two_client_interfaces_kept_apart);
     RUN(flapping_prefix_rate_limits_ras);
+    RUN(t1_t2_of_our_choosing_have_floors);
     return t_done();
 }
