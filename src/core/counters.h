@@ -39,7 +39,7 @@
     X(nd6, drop_rs_router_only) X(nd6, drop_queue_full) X(nd6, drop_unreachable) X(nd6, drop_cache_full) \
     X(nd6, cache_evicted) X(nd6, override_applied) X(nd6, dad_conflict) X(nd6, dad_ok) X(nd6, drop_na_dad_tentative) \
     X(nd6, drop_ignored_ra_router) X(nd6, prefix_list_full) X(nd6, router_list_full) X(nd6, drop_no_lla) \
-    X(nd6, drop_flushed) \
+    X(nd6, drop_flushed) X(nd6, ra_deferred) \
     /* MLD */ \
     X(mld6, in_query) X(mld6, in_report) X(mld6, out_report) X(mld6, drop_bad_src) X(mld6, drop_hlim) \
     /* address autoconfiguration */ \
@@ -138,6 +138,7 @@
     X(dhcp6r, drop_not_relay_if) X(dhcp6r, drop_hop_limit) X(dhcp6r, drop_server_msg) \
     X(dhcp6r, drop_unknown_server) X(dhcp6r, drop_no_iface) X(dhcp6r, drop_inner_type) \
     X(dhcp6r, drop_bad_peer) X(dhcp6r, drop_too_big) X(dhcp6r, drop_send_failed) \
+    X(dhcp6r, drop_repl_from_client_side) X(dhcp6r, drop_repl_rpf) \
     /* DHCPv6 client (src/dhcp6/client*.c): messages, exchanges, drops by reason */ \
     X(dhcp6c, out_solicit) X(dhcp6c, out_request) X(dhcp6c, out_renew) X(dhcp6c, out_rebind) \
     X(dhcp6c, out_release) X(dhcp6c, out_decline) X(dhcp6c, out_confirm) X(dhcp6c, out_inforeq) \
@@ -150,6 +151,8 @@
     X(dhcp6c, drop_reconf_unknown_server) X(dhcp6c, drop_reconf_bad_auth) X(dhcp6c, drop_reconf_no_key) \
     X(dhcp6c, drop_reconf_bad_hmac) X(dhcp6c, drop_reconf_replay) X(dhcp6c, drop_reconf_bad_msg) \
     X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth) \
+    X(dhcp6c, drop_bad_prefix) X(dhcp6c, drop_bad_ia) X(dhcp6c, drop_bad_lifetime) \
+    X(dhcp6c, drop_offlink) \
     /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
      * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
     X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \

@@ -141,8 +141,11 @@ static int dns_show(struct cmd_ctx *c)
     else if (!n)
         cmd_printf(c->out, "servers: none\n");
     for (int i = 0; i < n; i++) {
-        char b[INET6_ADDRSTRLEN];
-        srv_text(&s[i].addr, b, sizeof b);
+        char b[INET6_ADDRSTRLEN + IF_NAMESIZE + 1];
+        srv_text(&s[i].addr, b, INET6_ADDRSTRLEN);
+        struct ifnet *sifp = s[i].scope ? if_byindex(c->st, s[i].scope) : NULL;
+        if (sifp)   /* a link-local server from DHCPv6: fe80::53%eth0 */
+            snprintf(b + strlen(b), sizeof b - strlen(b), "%%%s", sifp->name);
         if (c->json)
             cmd_printf(c->out, "%s{\"addr\":\"%s\",\"port\":%u,\"source\":\"%s\"}", i ? "," : "", b, s[i].port,
                        s[i].from_ra ? "ra" : s[i].from_dhcp6 ? "dhcp6" : "config");

@@ -189,13 +189,13 @@ static void set_params(struct d6c_if *c)
     case D6C_RENEW: {
         uint64_t t2 = c->bound_ns + (uint64_t)c->t2 * NS_PER_SEC;
         c->irt_ms = D6C_REN_TIMEOUT * 1000; c->mrt_ms = D6C_REN_MAX_RT * 1000;
-        c->mrd_ms = c->t2 == UINT32_MAX ? 0 : t2 > now ? (uint32_t)((t2 - now) / 1000000u) : 1;
+        c->mrd_ms = c->t2 == UINT32_MAX ? 0 : t2 > now ? (t2 - now) / 1000000u : 1;
         break;
     }
     case D6C_REBIND: {
         uint64_t end = lease_valid_end(c);
         c->irt_ms = D6C_REB_TIMEOUT * 1000; c->mrt_ms = D6C_REB_MAX_RT * 1000;
-        c->mrd_ms = end == UINT64_MAX ? 0 : end > now ? (uint32_t)((end - now) / 1000000u) : 1;
+        c->mrd_ms = end == UINT64_MAX ? 0 : end > now ? (end - now) / 1000000u : 1;
         break;
     }
     case D6C_INFOREQ: c->irt_ms = D6C_INF_TIMEOUT * 1000; c->mrt_ms = c->inf_max_rt * 1000; break;
@@ -234,7 +234,7 @@ static uint32_t next_rt(struct d6c_if *c)
     if (c->mrd_ms) {   /* the last wait ends with the MRD */
         uint64_t spent = c->rc ? (six_now(st) - c->ex_start_ns) / 1000000u : 0;
         if (spent + (uint64_t)rt > c->mrd_ms)
-            rt = (int64_t)(c->mrd_ms > spent ? c->mrd_ms - spent : 1);
+            rt = c->mrd_ms > spent ? (int64_t)(c->mrd_ms - spent) : 1;
     }
     return rt < 1 ? 1 : (uint32_t)rt;
 }
@@ -271,7 +271,7 @@ static void rtx_fn(struct timer *t, void *arg)
                 return;
             }
         }
-        if ((c->mrc && c->rc >= c->mrc) || (c->mrd_ms && now - c->ex_start_ns >= (uint64_t)c->mrd_ms * 1000000u)) {
+        if ((c->mrc && c->rc >= c->mrc) || (c->mrd_ms && now - c->ex_start_ns >= c->mrd_ms * 1000000u)) {
             ex_failed(c);
             return;
         }
@@ -296,12 +296,16 @@ static void rtx_fn(struct timer *t, void *arg)
 
 /* ------------------------------------------------------------ the lease */
 
+_Static_assert(D6C_MAX_IFS <= RES_DHCP6_IFS, "the resolver keeps one DHCPv6 source per client interface");
+
+/* This interface's DNS servers and domains, in the resolver's slot for it
+ * (the other interfaces' stay as they are). */
 static void resolver_update(struct d6c_if *c)
 {
     const char *dom[D6C_MAX_DOMAINS];
     for (int i = 0; i < c->n_domains; i++)
         dom[i] = c->domains[i];
-    resolver_dhcp6_set(c->cli->st, c->dns, c->n_dns, dom, c->n_domains);
+    resolver_dhcp6_set(c->cli->st, c->ifindex, c->order, c->dns, c->n_dns, dom, c->n_domains);
 }
 
 static void take_dns(struct d6c_if *c, const struct dhcp6_msg *m)
@@ -396,15 +400,37 @@ static bool status_ok(const struct dhcp6_status *s)
     return !s->present || s->code == D6S_SUCCESS;
 }
 
+/* A delegated prefix we must not number downstream links from: counted,
+ * and a (rate-limited) warning says why. */
+static bool pd_refused(struct d6c_if *c, const struct dhcp6_ia_item *x, const struct d6c_item *na, int n_na)
+{
+    const char *why = d6c_pd_refusal(c, &x->addr, x->plen, na, n_na);
+    if (!why)
+        return false;
+    CTR_INC(c->cli->st, dhcp6c, drop_bad_prefix);
+    SIX_WARN(c->cli->st, SIX_WARN_DHCP6, "%s: DHCPv6 delegated prefix %s/%u ignored: %s", c->ifname,
+             ntop6(&x->addr, (char[INET6_ADDRSTRLEN]){ 0 }), x->plen, why);
+    return true;
+}
+
 /* Merge the items of a Reply's IA into held ones: a valid lifetime 0 takes
  * an item away, others are updated or added (RFC 9915 §18.2.10.1: what the
- * Reply leaves out is kept until its own lifetime runs out). */
-static void merge_items(struct d6c_item *held, int *n, const struct dhcp6_ia *ia, uint64_t now)
+ * Reply leaves out is kept until its own lifetime runs out). An IA_PD's
+ * prefixes are checked against na / n_na, the IA_NA addresses of the
+ * same message (d6c_pd_refusal). */
+static void merge_items(struct d6c_if *c, struct d6c_item *held, int *n, const struct dhcp6_ia *ia, uint64_t now,
+                        const struct d6c_item *na, int n_na)
 {
     for (int k = 0; k < ia->n_item; k++) {
         const struct dhcp6_ia_item *x = &ia->item[k];
-        if (!status_ok(&x->status) || x->preferred > x->valid)
-            continue;   /* §21.6: preferred above valid: the item is ignored */
+        if (!status_ok(&x->status))
+            continue;
+        if (x->preferred > x->valid) {   /* §21.6, §21.22: preferred above valid: the item is discarded */
+            CTR_INC(c->cli->st, dhcp6c, drop_bad_lifetime);
+            continue;
+        }
+        if (ia->type == D6O_IA_PD && x->valid && pd_refused(c, x, na, n_na))
+            continue;
         int j;
         for (j = 0; j < *n; j++)
             if (held[j].plen == x->plen && in6_eq(&held[j].addr, &x->addr))
@@ -443,11 +469,25 @@ static void addrs_sync(struct d6c_if *c, const struct d6c_item *old, int n_old)
     }
 }
 
-/* T1/T2 (§21.4): the smallest non-zero of the IAs; none given: 0.5 and 0.8
- * of the shortest preferred lifetime (§18.2.4 leaves the choice to us). */
+/* The shortest lifetime (preferred or valid) of what the lease holds. */
+static uint32_t shortest(const struct d6c_if *c, bool valid)
+{
+    uint32_t m = UINT32_MAX;
+    for (int i = 0; i < c->n_na; i++)
+        m = (valid ? c->na[i].valid : c->na[i].preferred) < m ? (valid ? c->na[i].valid : c->na[i].preferred) : m;
+    for (int i = 0; i < c->n_pd; i++)
+        m = (valid ? c->pd[i].valid : c->pd[i].preferred) < m ? (valid ? c->pd[i].valid : c->pd[i].preferred) : m;
+    return m;
+}
+
+/* T1/T2 (§21.4): the smallest non-zero of the IAs; none given (T1/T2 0 is
+ * the client's choice): 0.5 and 0.8 of the shortest preferred lifetime, or
+ * of the shortest valid one when something is already deprecated
+ * (preferred 0 — else a Renew every second), and T1 no less than
+ * D6C_T1_FLOOR unless half the valid lifetime is shorter still. */
 static void choose_t1_t2(struct d6c_if *c, const struct dhcp6_msg *m)
 {
-    uint32_t t1 = UINT32_MAX, t2 = UINT32_MAX, pref = UINT32_MAX;
+    uint32_t t1 = UINT32_MAX, t2 = UINT32_MAX;
     bool given = false;
     for (int i = 0; i < m->n_ia; i++) {
         const struct dhcp6_ia *ia = &m->ia[i];
@@ -459,39 +499,58 @@ static void choose_t1_t2(struct d6c_if *c, const struct dhcp6_msg *m)
             t2 = ia->t2 < t2 ? ia->t2 : t2;
         }
     }
-    for (int i = 0; i < c->n_na; i++)
-        pref = c->na[i].preferred < pref ? c->na[i].preferred : pref;
-    for (int i = 0; i < c->n_pd; i++)
-        pref = c->pd[i].preferred < pref ? c->pd[i].preferred : pref;
-    if (!given && pref != UINT32_MAX) {
-        t1 = pref / 2;
-        t2 = (uint32_t)((uint64_t)pref * 4 / 5);
+    uint32_t pref = shortest(c, false), valid = shortest(c, true);
+    uint32_t base = pref ? pref : valid;
+    if (!given && base != UINT32_MAX) {
+        uint32_t floor = valid == UINT32_MAX || valid / 2 >= D6C_T1_FLOOR ? D6C_T1_FLOOR : valid / 2;
+        t1 = base / 2 > floor ? base / 2 : floor;
+        t2 = (uint32_t)((uint64_t)base * 4 / 5);
+        if (t2 < t1)   /* the floor moved T1: T2 between it and the end of the valid lifetime */
+            t2 = valid == UINT32_MAX ? t1 : t1 + (valid - t1) * 3 / 5;
     }
     c->t1 = t1 ? t1 : 1;
     c->t2 = t2 > c->t1 ? t2 : c->t1;
 }
 
-static const struct dhcp6_ia *find_ia(const struct dhcp6_msg *m, uint16_t type, uint32_t iaid)
+/* Our IA of a type in m; an IA_NA / IA_PD with T1 > T2 (both non-zero) is
+ * discarded as if the server had not sent it (RFC 9915 §21.4, §21.21). */
+static const struct dhcp6_ia *find_ia(struct d6c_if *c, const struct dhcp6_msg *m, uint16_t type)
 {
-    for (int i = 0; i < m->n_ia; i++)
-        if (m->ia[i].type == type && m->ia[i].iaid == iaid)
-            return &m->ia[i];
+    for (int i = 0; i < m->n_ia; i++) {
+        const struct dhcp6_ia *ia = &m->ia[i];
+        if (ia->type != type || ia->iaid != c->iaid)
+            continue;
+        if (ia->t1 && ia->t2 && ia->t1 > ia->t2) {
+            CTR_INC(c->cli->st, dhcp6c, drop_bad_ia);
+            continue;
+        }
+        return ia;
+    }
     return NULL;
+}
+
+/* off moved on by what snprintf wrote, never past the end: its return is
+ * what it would have written, which can exceed the room left. */
+static size_t clamp_add(size_t off, int w, size_t cap)
+{
+    if (w < 0)
+        return off;
+    return off + (size_t)w >= cap ? cap - 1 : off + (size_t)w;
 }
 
 static void log_lease(struct d6c_if *c, const char *what)
 {
     struct six_stack *st = c->cli->st;
     char duid[3 * DHCP6_DUID_MAX], a[INET6_ADDRSTRLEN], line[512];
-    int off = 0;
+    size_t off = 0;
+    line[0] = 0;
     d6c_duid_text(c->srv_duid, c->srv_duid_len, duid, sizeof duid);
-    for (int i = 0; i < c->n_na && off < (int)sizeof line - 64; i++)
-        off += snprintf(line + off, sizeof line - (size_t)off, " address %s (valid %us)", ntop6(&c->na[i].addr, a),
-                        c->na[i].valid);
-    for (int i = 0; i < c->n_pd && off < (int)sizeof line - 64; i++)
-        off += snprintf(line + off, sizeof line - (size_t)off, " prefix %s/%u (valid %us)",
-                        ntop6(&c->pd[i].addr, a), c->pd[i].plen, c->pd[i].valid);
-    line[off] = 0;
+    for (int i = 0; i < c->n_na && off < sizeof line - 1; i++)
+        off = clamp_add(off, snprintf(line + off, sizeof line - off, " address %s (valid %us)",
+                                      ntop6(&c->na[i].addr, a), c->na[i].valid), sizeof line);
+    for (int i = 0; i < c->n_pd && off < sizeof line - 1; i++)
+        off = clamp_add(off, snprintf(line + off, sizeof line - off, " prefix %s/%u (valid %us)",
+                                      ntop6(&c->pd[i].addr, a), c->pd[i].plen, c->pd[i].valid), sizeof line);
     six_event(st, LOG_INFO, "%s: DHCPv6 %s, server %s:%s, T1 %us T2 %us", c->ifname, what, duid, line, c->t1, c->t2);
 }
 
@@ -501,8 +560,8 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
     struct six_stack *st = c->cli->st;
     uint64_t now = six_now(st);
     enum d6c_state was = c->state;
-    const struct dhcp6_ia *na = c->p.ia_na ? find_ia(m, D6O_IA_NA, c->iaid) : NULL;
-    const struct dhcp6_ia *pd = c->p.ia_pd ? find_ia(m, D6O_IA_PD, c->iaid) : NULL;
+    const struct dhcp6_ia *na = c->p.ia_na ? find_ia(c, m, D6O_IA_NA) : NULL;
+    const struct dhcp6_ia *pd = c->p.ia_pd ? find_ia(c, m, D6O_IA_PD) : NULL;
 
     /* §18.2.10.1: NoBinding for an IA we renew → Request it again from that server */
     if ((was == D6C_RENEW || was == D6C_REBIND) &&
@@ -530,11 +589,11 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
         c->n_pd = 0;
     }
     if (na && status_ok(&na->status))
-        merge_items(c->na, &c->n_na, na, now);
+        merge_items(c, c->na, &c->n_na, na, now, NULL, 0);
     if (pd && pd->status.present && pd->status.code == D6S_NO_PREFIX_AVAIL)
         c->n_pd = 0;   /* the prefix is gone: deprecated downstream at once (client_pd.c) */
     else if (pd && status_ok(&pd->status))
-        merge_items(c->pd, &c->n_pd, pd, now);
+        merge_items(c, c->pd, &c->n_pd, pd, now, c->na, c->n_na);
     if (!c->n_na && !c->n_pd) {   /* nothing given: back to Solicit (its rate limits apply) */
         CTR_INC(st, dhcp6c, drop_adv_empty);
         addrs_sync(c, old_na, n_old_na);
@@ -664,10 +723,10 @@ static void handle_advertise(struct d6c_if *c, const struct dhcp6_msg *m)
     struct d6c_item na[DHCP6_MAX_IA_ITEMS], pd[DHCP6_MAX_IA_ITEMS];
     int n_na = 0, n_pd = 0;
     const struct dhcp6_ia *ia;
-    if (c->p.ia_na && (ia = find_ia(m, D6O_IA_NA, c->iaid)) && status_ok(&ia->status))
-        merge_items(na, &n_na, ia, 0);
-    if (c->p.ia_pd && (ia = find_ia(m, D6O_IA_PD, c->iaid)) && status_ok(&ia->status))
-        merge_items(pd, &n_pd, ia, 0);
+    if (c->p.ia_na && (ia = find_ia(c, m, D6O_IA_NA)) && status_ok(&ia->status))
+        merge_items(c, na, &n_na, ia, 0, NULL, 0);
+    if (c->p.ia_pd && (ia = find_ia(c, m, D6O_IA_PD)) && status_ok(&ia->status))
+        merge_items(c, pd, &n_pd, ia, 0, na, n_na);
     if (!n_na && !n_pd) {
         CTR_INC(st, dhcp6c, drop_adv_empty);
         return;
@@ -714,12 +773,24 @@ static void handle_reconfigure(struct d6c_if *c, const struct dhcp6_msg *m, cons
     ex_begin(c, m->reconf_msg == DHCP6_RENEW ? D6C_RENEW : m->reconf_msg == DHCP6_REBIND ? D6C_REBIND : D6C_INFOREQ, 0);
 }
 
-void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from)
+void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from,
+               const struct in6_addr *dst)
 {
     struct six_stack *st = cli->st;
     struct dhcp6_msg m;
     enum wire_reason r;
     (void)from;
+
+    /* Servers and relays answer to the link-local source our messages
+     * carry (RFC 9915 §13.1, §19.3). An Advertise / Reply to any other
+     * address (a global one of the router's, port 546) comes from off the
+     * link: with a 24-bit xid that stays the same through a long Rebind or
+     * Solicit, it could be guessed. A Reconfigure may come to a global
+     * address (§18.3.11); its HMAC is the check. */
+    if (len && (buf[0] == DHCP6_ADVERTISE || buf[0] == DHCP6_REPLY) && !in6_is_linklocal(dst)) {
+        CTR_INC(st, dhcp6c, drop_offlink);
+        return;
+    }
 
     if ((r = dhcp6_parse(buf, len, &m)) != WR_OK || (r = dhcp6_check_server_msg(&m)) != WR_OK) {
         WIRE_DROP(st, dhcp6c, r);
@@ -1033,6 +1104,7 @@ int d6c_start(struct six_stack *st, const char *ifname, const struct d6c_params 
     c->ifindex = ifp->index;
     c->p = *p;
     c->iaid = iaid_of(ifname);
+    c->order = cli->next_order++;
     c->sol_max_rt = D6C_SOL_MAX_RT;
     c->inf_max_rt = D6C_INF_MAX_RT;
     for (int i = 0; i < p->n_pd_to; i++) {

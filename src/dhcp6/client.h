@@ -34,6 +34,14 @@ struct ifnet;
 #define D6C_DOMAIN_LEN     254
 #define D6C_PKT_MAX        1500       /* what the client sends; received messages may be larger */
 #define D6C_RFC9096_VALID  7200       /* s: the old /64's valid lifetime after a change, at most */
+#define D6C_T1_FLOOR        60        /* s: T1 of our choosing is no shorter (unless valid/2 is) */
+/* A delegated prefix is numbered downstream only if its length is within
+ * these bounds (a /64 per downstream link needs plen <= 64; shorter than
+ * /8 is no delegation any ISP makes, only a forgery such as ::/0). */
+#define D6C_PD_PLEN_MIN    8
+#define D6C_PD_PLEN_MAX    64
+#define D6C_STR_(x)        #x
+#define D6C_STR(x)         D6C_STR_(x)
 
 /* RFC 9915 §7.6 transmission and retransmission parameters (s) */
 #define D6C_SOL_MAX_DELAY   1
@@ -105,7 +113,8 @@ struct d6c_if {
     /* the exchange under way (§15) */
     uint32_t xid;
     uint64_t ex_start_ns;             /* for ELAPSED_TIME and MRD */
-    uint32_t rt_ms, irt_ms, mrt_ms, mrc, mrd_ms;
+    uint32_t rt_ms, irt_ms, mrt_ms, mrc;
+    uint64_t mrd_ms;                  /* 0: none; 64 bits: a Rebind's MRD runs to the end of a lease of years */
     uint32_t rc;                      /* transmissions so far */
     bool first_rt_over;               /* Solicit: Advertises are collected until it is */
     struct timer rtx;
@@ -137,6 +146,7 @@ struct d6c_if {
     uint8_t pending;                  /* what link_timer is to do */
     struct d6c_pd_to pd_to[D6C_MAX_PD_TO];
     struct d6c_item deleg;            /* the delegated prefix the links are numbered from (plen 0: none) */
+    uint32_t order;                   /* when it was configured: its DNS comes in this order (resolver) */
 };
 
 struct d6_client {
@@ -147,6 +157,7 @@ struct d6_client {
     char duid_path[512];              /* where it was read or written ("": memory only) */
     struct d6c_if ifs[D6C_MAX_IFS];
     uint8_t rbuf[65536];              /* the message being read */
+    uint32_t next_order;              /* d6c_if.order of the next client started */
 };
 
 /* ---- client.c: the public calls (src/ctl/cmd_dhcp6_client.c) ---- */
@@ -161,7 +172,9 @@ const char *d6c_state_name(enum d6c_state s);
 uint32_t d6c_left(const struct d6c_item *it, uint32_t life, uint64_t now);
 
 /* ---- client.c internals shared by the other files ---- */
-void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from);
+/* A message from `from` to `dst` (IPV6_PKTINFO) that came in on c's interface. */
+void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len, const struct in6_addr *from,
+               const struct in6_addr *dst);
 struct d6c_if *d6c_by_ifindex(struct d6_client *cli, unsigned ifindex);
 void d6c_restart(struct d6c_if *c);    /* drop the lease and Solicit again */
 
@@ -177,6 +190,12 @@ int  d6c_io_send(struct d6c_if *c, const void *msg, size_t len);
 void d6c_pd_apply(struct d6c_if *c);
 /* Withdraw everything (client stopped): deprecate at once like a loss. */
 void d6c_pd_withdraw(struct d6c_if *c);
+/* Why a delegated prefix must be ignored (NULL: it may be used): length
+ * outside D6C_PD_PLEN_MIN..MAX, touching ::, ::1, ::ffff:0:0/96,
+ * fe80::/10 or ff00::/8, or overlapping the upstream link (an address or
+ * on-link prefix of c's interface, or one of the IA_NA addresses na). */
+const char *d6c_pd_refusal(struct d6c_if *c, const struct in6_addr *p, uint8_t plen, const struct d6c_item *na,
+                           int n_na);
 /* PREFIX (plen <= 64) + SLA ID → the /64; false if sla does not fit. */
 bool d6c_pd_subnet(const struct in6_addr *prefix, uint8_t plen, uint32_t sla, struct in6_addr *out);
 

@@ -1,7 +1,9 @@
 /* The DHCPv6 client's socket: UDP [::]:546 shared by every client interface
  * of a stack, IPV6_RECVPKTINFO telling which interface a message came in on;
  * sends go to ff02::1:2 port 547 scoped to the client's interface, from its
- * link-local address (RFC 9915 §13.1). Open while a client runs. */
+ * link-local address (RFC 9915 §13.1). Open while a client runs. The
+ * destination each message was sent to (IPV6_PKTINFO) goes with it to
+ * d6c_input, which takes Advertise / Reply only at a link-local one. */
 #include <errno.h>
 #include <poll.h>
 #include <string.h>
@@ -24,18 +26,20 @@ static void sock_ev(struct app_sock *as, short rev)
         if (n < 0)
             return;
         unsigned ifindex = 0;
+        struct in6_addr dst = { 0 };
         for (struct cmsghdr *c = CMSG_FIRSTHDR(&msg); c; c = CMSG_NXTHDR(&msg, c))
             if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
                 struct in6_pktinfo pi;
                 memcpy(&pi, CMSG_DATA(c), sizeof pi);
                 ifindex = pi.ipi6_ifindex;
+                dst = pi.ipi6_addr;
             }
         struct d6c_if *ci = ifindex ? d6c_by_ifindex(cli, ifindex) : NULL;
         if (!ci) {
             CTR_INC(st, dhcp6c, drop_no_client);
             continue;
         }
-        d6c_input(cli, ci, cli->rbuf, (size_t)n, &from.sin6_addr);
+        d6c_input(cli, ci, cli->rbuf, (size_t)n, &from.sin6_addr, &dst);
     }
     app_sock_kick(as);   /* more may wait: next pass */
 }

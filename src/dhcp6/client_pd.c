@@ -34,6 +34,67 @@ bool d6c_pd_subnet(const struct in6_addr *prefix, uint8_t plen, uint32_t sla, st
     return true;
 }
 
+/* Do p/pl and q/ql share an address? (the shorter prefix covers the other) */
+static bool overlaps(const struct in6_addr *p, uint8_t pl, const struct in6_addr *q, uint8_t ql)
+{
+    return in6_prefix_eq(p, q, pl < ql ? pl : ql);
+}
+
+/* Ranges no delegated prefix may touch: ::/128, ::1/128, ::ffff:0:0/96,
+ * fe80::/10, ff00::/8. */
+static bool reserved_overlap(const struct in6_addr *p, uint8_t plen)
+{
+    static const struct { struct in6_addr a; uint8_t l; } r[] = {
+        { { { { 0 } } }, 128 },
+        { { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1 } } }, 128 },
+        { { { { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0 } } }, 96 },
+        { { { { 0xfe, 0x80 } } }, 10 },
+        { { { { 0xff } } }, 8 },
+    };
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (overlaps(p, plen, &r[i].a, r[i].l))
+            return true;
+    return false;
+}
+
+/* Is p/plen in use on the upstream link: one of its addresses (with its
+ * prefix length), an on-link prefix an RA gave it, a connected route
+ * through it, or an IA_NA address of the lease? */
+static bool upstream_overlap(struct d6c_if *c, const struct in6_addr *p, uint8_t plen, const struct d6c_item *na,
+                             int n_na)
+{
+    struct six_stack *st = c->cli->st;
+    struct ifnet *up = if_find(st, c->ifname);
+    for (int i = 0; i < n_na; i++)
+        if (overlaps(p, plen, &na[i].addr, 128))
+            return true;
+    if (!up || !up->in6)
+        return false;
+    for (int i = 0; i < IN6_MAX_ADDRS_PER_IF; i++) {
+        const struct in6_ifaddr *ia = &up->in6->addrs[i];
+        if (ia->in_use && overlaps(p, plen, &ia->addr, ia->plen ? ia->plen : 128))
+            return true;
+    }
+    for (int i = 0; st->net6 && i < ND_PREFIXES_MAX; i++) {
+        const struct nd_prefix_entry *e = &st->net6->prefixes[i];
+        if (e->in_use && e->ifp == up && overlaps(p, plen, &e->prefix, e->plen))
+            return true;
+    }
+    return false;
+}
+
+const char *d6c_pd_refusal(struct d6c_if *c, const struct in6_addr *p, uint8_t plen, const struct d6c_item *na,
+                           int n_na)
+{
+    if (plen < D6C_PD_PLEN_MIN || plen > D6C_PD_PLEN_MAX)
+        return "prefix length outside /" D6C_STR(D6C_PD_PLEN_MIN) "../" D6C_STR(D6C_PD_PLEN_MAX);
+    if (reserved_overlap(p, plen))
+        return "unspecified, loopback, v4-mapped, link-local or multicast";
+    if (upstream_overlap(c, p, plen, na, n_na))
+        return "overlaps the upstream link";
+    return NULL;
+}
+
 static uint32_t secs_until(uint64_t until, uint64_t now)
 {
     if (until == UINT64_MAX)
@@ -144,7 +205,8 @@ static void apply_one(struct d6c_if *c, struct d6c_pd_to *d, bool have, uint64_t
     /* RDNSS: the lease's DNS servers, as long as the prefix lives */
     cfg.n_rdnss = 0;
     for (int i = 0; want && i < c->n_dns && cfg.n_rdnss < ND_RDNSS_MAX; i++)
-        cfg.rdnss[cfg.n_rdnss++] = c->dns[i];
+        if (!in6_is_linklocal(&c->dns[i]) && !reserved_overlap(&c->dns[i], 128))   /* upstream's link-local means nothing downstream */
+            cfg.rdnss[cfg.n_rdnss++] = c->dns[i];
     uint32_t life = want ? secs_until(d->valid_until, now) : 0;
     cfg.rdnss_lifetime = life == UINT32_MAX ? UINT32_MAX : life;
     if (restart) {

@@ -13,11 +13,16 @@
  *    relay below must parse as a whole chain and is dropped when its
  *    hop-count or its nesting already reaches HOP_COUNT_LIMIT
  *    (dhcp6r.drop_hop_limit), so what we send up always parses at the server;
- *  - from the server side: a Relay-repl is taken only from a configured
- *    server address, and only through the upstream interface when one is
+ *  - from the server side: a Relay-repl never comes in through a relay
+ *    (client-side) interface unless that is a configured upstream
+ *    (dhcp6r.drop_repl_from_client_side), nor, without an upstream, through
+ *    an interface the route back to its source does not leave by
+ *    (dhcp6r.drop_repl_rpf); it is taken only from a configured server
+ *    address, and only through the upstream interface when one is
  *    configured (always in multicast mode, where any server may answer), so
  *    a host on a client link cannot make the relay deliver forged
- *    Advertise/Reply messages to its neighbours; it must parse; the
+ *    Advertise/Reply messages to its neighbours by taking the server's
+ *    address; it must parse; the
  *    interface comes from our own INTERFACE_ID (exact match with a relay
  *    interface's name) or from the link-address (one of our global
  *    addresses); the inner message must be a server message or a Relay-repl
@@ -266,11 +271,51 @@ static bool is_server_of(const struct d6r_if *rif, const struct sockaddr_in6 *fr
     return false;
 }
 
-/* May this datagram be a Relay-repl meant for rif? */
+/* Is ifindex the configured upstream of some relay interface? */
+static bool is_upstream(struct d6_relay *r, unsigned ifindex)
+{
+    for (int i = 0; i < D6R_MAX_IFS; i++)
+        if (r->ifs[i].in_use && r->ifs[i].upstream == ifindex)
+            return true;
+    return false;
+}
+
+/* Would a packet to the source leave through the interface this one came
+ * in on? (reverse path: a server address spoofed from another link fails) */
+static bool route_back_through_ingress(struct d6_relay *r, const struct d6r_rx *rx)
+{
+    struct ifnet *in = if_byindex(r->st, rx->ifindex), *out = NULL;
+    struct in6_addr nh;
+    if (!in)
+        return false;
+    return route6_resolve(r->st, &rx->from.sin6_addr, in, &out, &nh) == 0 && out == in;
+}
+
+/* Where may a Relay-repl come in? Never through a relay (client-side)
+ * interface unless it is the configured upstream: a host on a client link
+ * could else pose as the server by taking its address. Without an upstream,
+ * only where the route back to its source leaves. Counted here. */
+static bool ingress_allowed(struct d6_relay *r, const struct d6r_rx *rx)
+{
+    if (if_by_index(r, rx->ifindex) && !is_upstream(r, rx->ifindex)) {
+        CTR_INC(r->st, dhcp6r, drop_repl_from_client_side);
+        drop(if_by_index(r, rx->ifindex));
+        return false;
+    }
+    if (!is_upstream(r, rx->ifindex) && !route_back_through_ingress(r, rx)) {
+        CTR_INC(r->st, dhcp6r, drop_repl_rpf);
+        return false;
+    }
+    return true;
+}
+
+/* May this datagram be a Relay-repl meant for rif? (ingress_allowed first) */
 static bool server_allowed(const struct d6r_if *rif, const struct d6r_rx *rx)
 {
     if (rif->upstream && rx->ifindex != rif->upstream)
         return false;
+    if (!rif->upstream && rx->ifindex == rif->ifindex)
+        return false;   /* not even when the relay interface is another's upstream */
     return rif->cfg.n_server == 0 ? rif->upstream != 0 : is_server_of(rif, &rx->from);
 }
 
@@ -312,6 +357,8 @@ static void from_server_side(struct d6_relay *r, const struct d6r_rx *rx)
     struct dhcp6_msg m;
 
     CTR_INC(st, dhcp6r, in_relay_repl);
+    if (!ingress_allowed(r, rx))
+        return;
     if (!any_server_allowed(r, rx)) {
         CTR_INC(st, dhcp6r, drop_unknown_server);
         return;

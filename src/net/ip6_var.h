@@ -298,7 +298,9 @@ void nd6_ra_start(struct ifnet *ifp);
 void nd6_ra_stop(struct ifnet *ifp);
 int  nd6_ra_configure(struct ifnet *ifp, const struct ra_cfg *cfg);
 /* One RA now, outside the schedule (RFC 9096: a prefix withdrawn must be
- * announced at once with preferred lifetime 0). */
+ * announced at once with preferred lifetime 0) — or, within
+ * MIN_DELAY_BETWEEN_RAS of the last one, as soon as that is over
+ * (nd6.ra_deferred). */
 void nd6_ra_send_now(struct ifnet *ifp);
 /* Default router selection (RFC 4861 §6.3.6, RFC 4191 preferences). NULL if none. */
 struct nd_router *nd6_defrouter_select(struct six_stack *st);

@@ -406,6 +406,14 @@ static void ra_timer_fn(struct timer *t, void *arg)
     timer_arm(st->tw, t, next * NS_PER_MS);
 }
 
+/* RFC 4861 §6.2.4/§6.2.6: at most one multicast RA per
+ * MIN_DELAY_BETWEEN_RAS; the earliest instant the next may go. */
+static uint64_t ra_earliest(struct in6_ifinfo *ii, uint64_t at)
+{
+    uint64_t e = ii->last_ra_ns + (uint64_t)ND_MIN_DELAY_BETWEEN_RAS * NS_PER_MS;
+    return ii->last_ra_ns && at < e ? e : at;
+}
+
 void nd6_ra_start(struct ifnet *ifp)
 {
     struct in6_ifinfo *ii = ifp->in6;
@@ -414,7 +422,11 @@ void nd6_ra_start(struct ifnet *ifp)
         return;
     ii->ra_initial_left = ND_MAX_INITIAL_RTR_ADVERTS;
     timer_init(&ii->ra_timer, ra_timer_fn, ifp);
-    timer_arm(ifp->st->tw, &ii->ra_timer, (uint64_t)six_random_jitter_below(ifp->st, 500) * NS_PER_MS);
+    /* a configuration changed over and over (a flapping DHCPv6 prefix)
+     * restarts the schedule each time: still one RA per 3 s at most */
+    uint64_t now = six_now(ifp->st);
+    timer_arm_at(ifp->st->tw, &ii->ra_timer,
+                 ra_earliest(ii, now + (uint64_t)six_random_jitter_below(ifp->st, 500) * NS_PER_MS));
 }
 
 void nd6_ra_stop(struct ifnet *ifp)
@@ -431,8 +443,23 @@ void nd6_ra_stop(struct ifnet *ifp)
 
 void nd6_ra_send_now(struct ifnet *ifp)
 {
-    if (ifp->in6->ra.enabled && (ifp->flags & IFF6_UP) && ifp->st->fwd6)
+    struct in6_ifinfo *ii = ifp->in6;
+    if (!ii->ra.enabled || !(ifp->flags & IFF6_UP) || !ifp->st->fwd6)
+        return;
+    uint64_t now = six_now(ifp->st), at = ra_earliest(ii, now);
+    if (at <= now) {
         ra_send(ifp);
+        /* the scheduled one (a restart armed it within 500 ms) waits its 3 s too */
+        uint64_t next = ra_earliest(ii, now);
+        if (timer_pending(&ii->ra_timer) && ii->ra_timer.expires < next)
+            timer_arm_at(ifp->st->tw, &ii->ra_timer, next);
+        return;
+    }
+    /* too soon after the last one: it goes when MIN_DELAY_BETWEEN_RAS is
+     * over, with whatever the configuration holds then */
+    CTR_INC(ifp->st, nd6, ra_deferred);
+    if (!timer_pending(&ii->ra_timer) || ii->ra_timer.expires > at)
+        timer_arm_at(ifp->st->tw, &ii->ra_timer, at);
 }
 
 int nd6_ra_configure(struct ifnet *ifp, const struct ra_cfg *cfg)

@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <arpa/inet.h>
 #include <net/if.h>
 #include "transport/resolver.h"
@@ -56,7 +57,7 @@
 
 #define RQ_QUERY_MAX (DNS_HDR_LEN + DNS_MAX_NAME + 4 + 11)   /* header, question, OPT */
 
-struct srv { struct in6_addr addr; uint16_t port; };
+struct srv { struct in6_addr addr; uint16_t port; uint32_t scope; };
 
 enum { CE_FREE, CE_POS, CE_NXDOMAIN, CE_NODATA };
 
@@ -125,14 +126,22 @@ struct req {
     char numhost[INET6_ADDRSTRLEN + IF_NAMESIZE + 2], serv[8];
 };
 
+/* What one DHCPv6 client interface's lease gave. */
+struct d6src {
+    bool in_use;
+    unsigned ifindex;
+    uint32_t order;
+    struct in6_addr srv[RES_MAX_SERVERS];
+    int nsrv;
+    char dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
+    int ndom;
+};
+
 struct resolver {
     struct six_stack *st;
     struct srv srv[RES_MAX_SERVERS];
     int nsrv;
-    struct in6_addr d6srv[RES_MAX_SERVERS];   /* from DHCPv6 */
-    int nd6srv;
-    char d6dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
-    int nd6dom;
+    struct d6src d6[RES_DHCP6_IFS];           /* from DHCPv6, one per client interface */
     struct cent *pos, *neg;
     uint64_t tick;
     struct req head;
@@ -195,6 +204,7 @@ static void srv_sockaddr(const struct srv *s, struct sockaddr_storage *ss, sockl
         sin6->sin6_family = AF_INET6;
         sin6->sin6_port = htons(s->port);
         sin6->sin6_addr = s->addr;
+        sin6->sin6_scope_id = s->scope;
         *len = sizeof *sin6;
     }
 }
@@ -270,7 +280,7 @@ int resolver_server_add(struct six_stack *st, const struct in6_addr *addr, uint1
             return -EEXIST;
     if (r->nsrv >= RES_MAX_SERVERS)
         return -ENOSPC;
-    r->srv[r->nsrv++] = (struct srv){ *addr, port };
+    r->srv[r->nsrv++] = (struct srv){ *addr, port, 0 };
     return 0;
 }
 
@@ -298,28 +308,91 @@ int resolver_configured(struct six_stack *st, struct resolver_server_info *out, 
     return n;
 }
 
-void resolver_dhcp6_set(struct six_stack *st, const struct in6_addr *servers, int n,
-                        const char *const *domains, int ndom)
+static bool d6_server_ok(const struct in6_addr *a)
+{
+    return !in6_is_unspecified(a) && !in6_is_loopback(a) && !in6_is_v4mapped(a) && !in6_is_multicast(a);
+}
+
+/* ifindex's slot, or a free one (NULL when every slot is taken). */
+static struct d6src *d6_slot(struct resolver *r, unsigned ifindex)
+{
+    struct d6src *free_slot = NULL;
+    for (int i = 0; i < RES_DHCP6_IFS; i++) {
+        if (r->d6[i].in_use && r->d6[i].ifindex == ifindex)
+            return &r->d6[i];
+        if (!r->d6[i].in_use && !free_slot)
+            free_slot = &r->d6[i];
+    }
+    return free_slot;
+}
+
+void resolver_dhcp6_set(struct six_stack *st, unsigned ifindex, uint32_t order, const struct in6_addr *servers,
+                        int n, const char *const *domains, int ndom)
 {
     struct resolver *r = R(st);
-    if (!r)
+    struct d6src *d = r ? d6_slot(r, ifindex) : NULL;
+    if (!d)
         return;
-    r->nd6srv = 0;
-    for (int i = 0; i < n && r->nd6srv < RES_MAX_SERVERS; i++)
-        if (!in6_is_unspecified(&servers[i]) && !in6_is_multicast(&servers[i]))
-            r->d6srv[r->nd6srv++] = servers[i];
-    r->nd6dom = 0;
-    for (int i = 0; i < ndom && r->nd6dom < RES_MAX_DOMAINS; i++)
+    memset(d, 0, sizeof *d);
+    for (int i = 0; i < n && d->nsrv < RES_MAX_SERVERS; i++)
+        if (d6_server_ok(&servers[i]))
+            d->srv[d->nsrv++] = servers[i];
+    for (int i = 0; i < ndom && d->ndom < RES_MAX_DOMAINS; i++)
         if (domains[i] && strlen(domains[i]) < RES_DOMAIN_LEN)
-            strcpy(r->d6dom[r->nd6dom++], domains[i]);
+            strcpy(d->dom[d->ndom++], domains[i]);
+    d->in_use = d->nsrv || d->ndom;   /* nothing left: the slot is free */
+    d->ifindex = ifindex;
+    d->order = order;
+}
+
+/* The DHCPv6 sources in their merge order (insertion sort of at most RES_DHCP6_IFS). */
+static int d6_sorted(struct resolver *r, const struct d6src **out)
+{
+    int n = 0;
+    for (int i = 0; r && i < RES_DHCP6_IFS; i++) {
+        const struct d6src *d = &r->d6[i];
+        if (!d->in_use)
+            continue;
+        int j = n++;
+        while (j > 0 && (out[j - 1]->order > d->order || (out[j - 1]->order == d->order && out[j - 1]->ifindex > d->ifindex))) {
+            out[j] = out[j - 1];
+            j--;
+        }
+        out[j] = d;
+    }
+    return n;
 }
 
 int resolver_domains(struct six_stack *st, char (*out)[RES_DOMAIN_LEN], int max)
 {
-    struct resolver *r = R(st);
-    int n = 0;
-    for (int i = 0; r && i < r->nd6dom && n < max; i++)
-        memcpy(out[n++], r->d6dom[i], RES_DOMAIN_LEN);
+    const struct d6src *src[RES_DHCP6_IFS];
+    int ns = d6_sorted(R(st), src), n = 0;
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < src[k]->ndom && n < max && n < RES_MAX_DOMAINS; i++) {
+            bool dup = false;
+            for (int j = 0; j < n && !dup; j++)
+                dup = !strcasecmp(out[j], src[k]->dom[i]);
+            if (!dup)
+                memcpy(out[n++], src[k]->dom[i], RES_DOMAIN_LEN);
+        }
+    return n;
+}
+
+/* The DHCPv6 servers merged; link-local ones scoped to their interface. */
+static int d6_servers(struct resolver *r, struct resolver_server_info *out, int n, int max)
+{
+    const struct d6src *src[RES_DHCP6_IFS];
+    int ns = d6_sorted(r, src), first = n;
+    for (int k = 0; k < ns; k++)
+        for (int i = 0; i < src[k]->nsrv && n < max && n - first < RES_MAX_SERVERS; i++) {
+            uint32_t scope = in6_is_linklocal(&src[k]->srv[i]) ? src[k]->ifindex : 0;
+            bool dup = false;
+            for (int j = first; j < n && !dup; j++)
+                dup = in6_eq(&out[j].addr, &src[k]->srv[i]) && out[j].scope == scope;
+            if (!dup)
+                out[n++] = (struct resolver_server_info){ .addr = src[k]->srv[i], .port = 53, .from_dhcp6 = true,
+                                                          .scope = scope };
+        }
     return n;
 }
 
@@ -329,8 +402,7 @@ int resolver_servers(struct six_stack *st, struct resolver_server_info *out, int
     if (n)
         return n;
     struct resolver *r = R(st);
-    for (int i = 0; r && i < r->nd6srv && n < max; i++)
-        out[n++] = (struct resolver_server_info){ .addr = r->d6srv[i], .port = 53, .from_dhcp6 = true };
+    n = d6_servers(r, out, n, max);
     if (n)
         return n;
     struct net6 *n6 = st->net6;
@@ -1187,7 +1259,7 @@ static int req_start(struct req *rq, const uint16_t types[2])
     }
     int nsrv = need[0] || need[1] ? resolver_servers(r->st, si, RES_MAX_SERVERS) : 0;
     for (int i = 0; i < nsrv; i++)
-        srv[i] = (struct srv){ si[i].addr, si[i].port };
+        srv[i] = (struct srv){ si[i].addr, si[i].port, si[i].scope };
     req_link(rq);
     for (int i = 0; i < 2; i++) {
         if (!need[i])

@@ -31,19 +31,26 @@ void resolver_destroy(struct six_stack *st);
 int  resolver_server_add(struct six_stack *st, const struct in6_addr *addr, uint16_t port);
 int  resolver_server_del(struct six_stack *st, const struct in6_addr *addr, uint16_t port);
 
-struct resolver_server_info { struct in6_addr addr; uint16_t port; bool from_ra; bool from_dhcp6; };
+struct resolver_server_info { struct in6_addr addr; uint16_t port; bool from_ra; bool from_dhcp6;
+                              uint32_t scope; /* ifindex of a link-local server, else 0 */ };
 /* The servers queries use now (configured ones, else those a DHCPv6 lease
  * gave, else RDNSS); returns how many (at most max) and where they came from. */
 int  resolver_servers(struct six_stack *st, struct resolver_server_info *out, int max);
 int  resolver_configured(struct six_stack *st, struct resolver_server_info *out, int max);
 
 /* Learned from DHCPv6 (RFC 3646 DNS_SERVERS, DOMAIN_LIST), like RDNSS: not
- * configured, replaced by each lease, cleared (n 0) when the lease goes.
- * At most RES_MAX_SERVERS servers and RES_MAX_DOMAINS names are kept. */
+ * configured. One source per client interface (ifindex; at most
+ * RES_DHCP6_IFS), replaced by each of its leases and cleared (n 0, ndom 0)
+ * when its lease goes, the others untouched. Queries use them merged in
+ * `order` (the client's order of configuration; ties by ifindex), without
+ * duplicates, at most RES_MAX_SERVERS servers and RES_MAX_DOMAINS names.
+ * Unspecified, loopback, v4-mapped and multicast server addresses are
+ * refused; a link-local one is kept with the interface as its scope. */
 #define RES_MAX_DOMAINS 6
 #define RES_DOMAIN_LEN  254
-void resolver_dhcp6_set(struct six_stack *st, const struct in6_addr *servers, int n,
-                        const char *const *domains, int ndom);
+#define RES_DHCP6_IFS   8
+void resolver_dhcp6_set(struct six_stack *st, unsigned ifindex, uint32_t order, const struct in6_addr *servers,
+                        int n, const char *const *domains, int ndom);
 /* The DHCPv6 domain list: how many names (at most max) were copied to out. */
 int  resolver_domains(struct six_stack *st, char (*out)[RES_DOMAIN_LEN], int max);
 

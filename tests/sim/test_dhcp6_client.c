@@ -160,6 +160,8 @@ struct offer {
     size_t duid_len;
     uint32_t xid_delta;        /* a wrong xid */
     bool wrong_clientid;
+    const char *dns[4];        /* a Reply's DNS servers (none: 2001:db8::53) */
+    const char *domain;        /* its domain (NULL: example.com) */
 };
 
 static uint32_t ia_iaid(const struct dhcp6_msg *m, uint16_t type)
@@ -216,9 +218,14 @@ static void srv_answer(const struct rx *req, uint8_t type, const struct offer *o
         dhcp6_end(&bd);
     }
     if (type == DHCP6_REPLY) {
-        struct in6_addr dns = inj_a6("2001:db8::53");
-        dhcp6_put_addrs(&bd, D6O_DNS_SERVERS, &dns, 1);
-        const char *dom[] = { "example.com" };
+        struct in6_addr dns[4] = { inj_a6("2001:db8::53") };
+        int nd = 0;
+        while (nd < 4 && o->dns[nd]) {
+            dns[nd] = inj_a6(o->dns[nd]);
+            nd++;
+        }
+        dhcp6_put_addrs(&bd, D6O_DNS_SERVERS, dns, nd ? nd : 1);
+        const char *dom[] = { o->domain ? o->domain : "example.com" };
         dhcp6_put_domains(&bd, dom, 1);
     }
     if (o->key) {
@@ -842,6 +849,348 @@ TEST(pd_subnet_arithmetic)
     T_CHECK(eq6(&out, "2001:db8:0:abcd::"));
 }
 
+/* The bound line logs every address: 8 IAADDRs of long text overran its
+ * 512-byte buffer (found under ASan: stack-buffer-overflow in log_lease). */
+TEST(log_lease_with_eight_long_addresses)
+{
+    setup(1300);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    for (int round = 0; round < 2; round++) {
+        struct rx *rq = round ? &req : &sol;
+        uint8_t b[1500];
+        struct dhcp6_builder bd;
+        dhcp6_build_init(&bd, b, sizeof b);
+        dhcp6_build_hdr(&bd, round ? DHCP6_REPLY : DHCP6_ADVERTISE, rq->m.xid);
+        dhcp6_put_opt(&bd, D6O_CLIENTID, rq->m.clientid.p, rq->m.clientid.len);
+        dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+        if (!round)
+            dhcp6_put_u8(&bd, D6O_PREFERENCE, 255);
+        dhcp6_begin_ia(&bd, D6O_IA_NA, ia_iaid(&rq->m, D6O_IA_NA), 0, 0);
+        for (int i = 0; i < 8; i++) {
+            char s[64];
+            uint32_t valid = 4000000000u;
+            if (i == 6) {   /* one short one puts the offset just under the old guard before the last */
+                snprintf(s, sizeof s, "2001:db8:1::100");
+                valid = 12345;
+            } else {
+                snprintf(s, sizeof s, "2001:abcd:1111:2222:3333:4444:5555:66%02x", 0x10 + i);
+            }
+            struct in6_addr a = inj_a6(s);
+            dhcp6_begin_iaaddr(&bd, &a, 1000, valid);
+            dhcp6_end(&bd);
+        }
+        dhcp6_end(&bd);
+        srv_sendto(&rq->from, b, dhcp6_build_done(&bd));
+        if (!round)
+            T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    }
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->n_na, 8);
+    teardown();
+}
+
+/* A lease of a year with T2 of two days and the server gone: the Rebind's
+ * MRD (the rest of the valid lifetime, ~363 days) overflowed 32-bit
+ * milliseconds (49.7 days), so the lease was dropped ~15 days after T2. */
+TEST(rebind_mrd_of_a_long_lease)
+{
+    setup(1400);
+    struct rx req;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.t1 = 86400;
+    o.t2 = 2 * 86400;
+    o.pref = o.valid = 365u * 86400;
+    T_CHECK(bind_client("ia-na", o, &req));
+    sim_run_for(W, 2 * 86400ull * SEC + 60 * SEC);
+    T_EQ(CI()->state, D6C_REBIND);
+    T_CHECK(CI()->mrd_ms > 360ull * 86400 * 1000);
+    sim_run_for(W, 30ull * 86400 * SEC);
+    T_EQ(ctr("dhcp6c.expired"), 0);
+    T_EQ(CI()->state, D6C_REBIND);
+    T_CHECK(has_addr(CL, "eth0", "2001:db8:1::100"));
+    teardown();
+}
+
+struct pfx { const char *p; uint8_t plen; uint32_t pref, valid; };
+
+/* Answer rq (type) with an IA_NA holding addr (NULL: none) and an IA_PD
+ * holding the n prefixes, T1/T2 of both IAs as given. */
+static void answer_items(const struct rx *rq, uint8_t type, const char *addr, uint32_t a_pref, uint32_t a_valid,
+                         const struct pfx *px, int n, uint32_t t1, uint32_t t2)
+{
+    uint8_t b[1500];
+    struct dhcp6_builder bd;
+    dhcp6_build_init(&bd, b, sizeof b);
+    dhcp6_build_hdr(&bd, type, rq->m.xid);
+    dhcp6_put_opt(&bd, D6O_CLIENTID, rq->m.clientid.p, rq->m.clientid.len);
+    dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+    if (type == DHCP6_ADVERTISE)
+        dhcp6_put_u8(&bd, D6O_PREFERENCE, 255);
+    if (addr) {
+        struct in6_addr a = inj_a6(addr);
+        dhcp6_begin_ia(&bd, D6O_IA_NA, ia_iaid(&rq->m, D6O_IA_NA), t1, t2);
+        dhcp6_begin_iaaddr(&bd, &a, a_pref, a_valid);
+        dhcp6_end(&bd);
+        dhcp6_end(&bd);
+    }
+    if (n) {
+        dhcp6_begin_ia(&bd, D6O_IA_PD, ia_iaid(&rq->m, D6O_IA_PD), t1, t2);
+        for (int i = 0; i < n; i++) {
+            struct in6_addr a = inj_a6(px[i].p);
+            dhcp6_begin_iaprefix(&bd, &a, px[i].plen, px[i].pref, px[i].valid);
+            dhcp6_end(&bd);
+        }
+        dhcp6_end(&bd);
+    }
+    srv_sendto(&rq->from, b, dhcp6_build_done(&bd));
+}
+
+/* Delegated prefixes that must not number the LAN: ::/0, too short or too
+ * long, reserved ranges, the upstream link's own /64 (the IA_NA address is
+ * in it) and a prefix covering an address configured on the upstream link. */
+TEST(bad_delegated_prefixes_ignored)
+{
+    setup(1500);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "addr add 2001:db8:7::5/64 dev eth0"), 0);
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na ia-pd pd-to eth1 sla 0"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    const struct pfx px[] = {
+        { "::", 0, 900, 1000 },               /* the whole address space */
+        { "2000::", 4, 900, 1000 },           /* shorter than /8 */
+        { "2001:db8:300::", 72, 900, 1000 },  /* longer than /64 */
+        { "fe80::", 16, 900, 1000 },          /* link-local */
+        { "ff05::", 16, 900, 1000 },          /* multicast */
+        { "2001:db8:1::", 64, 900, 1000 },    /* the IA_NA address's /64 */
+        { "2001:db8::", 40, 900, 1000 },      /* covers 2001:db8:7::5/64 on eth0 */
+        { "2001:db8:200::", 56, 100, 1000 },  /* good, and the least preferred */
+    };
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 900, 1000, px, 8, 0, 0);
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    T_CHECK(req.m.n_ia == 2 && req.m.ia[1].n_item == 1);   /* only the good prefix is asked for */
+    answer_items(&req, DHCP6_REPLY, "2001:db8:1::100", 900, 1000, px, 8, 0, 0);
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->n_pd, 1);
+    T_EQ(ctr("dhcp6c.drop_bad_prefix"), 14);   /* seven in each of Advertise and Reply */
+    T_CHECK(has_addr(CL, "eth1", "2001:db8:200::1"));
+    T_CHECK(!has_addr(CL, "eth1", "2001:db8:1::1"));
+    T_CHECK(!has_addr(CL, "eth1", "::1"));
+    T_CHECK(!has_addr(CL, "eth1", "2001:db8::1"));
+    teardown();
+}
+
+/* RFC 9915 §21.4/§21.21: an IA with T1 > T2 (both non-zero) is discarded;
+ * §21.6/§21.22: an item with preferred > valid is discarded. */
+TEST(ia_t1_above_t2_and_preferred_above_valid_discarded)
+{
+    setup(1600);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na ia-pd"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    const struct pfx good = { "2001:db8:200::", 56, 500, 1000 }, bad = { "2001:db8:200::", 56, 1001, 1000 };
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 500, 1000, &good, 1, 300, 200);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_bad_ia"), 2);
+    T_EQ(ctr("dhcp6c.drop_adv_empty"), 1);
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 1001, 1000, &bad, 1, 0, 0);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_bad_lifetime"), 2);
+    T_EQ(ctr("dhcp6c.drop_adv_empty"), 2);
+    T_EQ(CI()->state, D6C_SOLICIT);
+    answer_items(&sol, DHCP6_ADVERTISE, "2001:db8:1::100", 500, 1000, &good, 1, 200, 300);
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    answer_items(&req, DHCP6_REPLY, "2001:db8:1::100", 500, 1000, &good, 1, 300, 200);   /* T1 > T2 */
+    sim_run_for(W, 50 * MS);
+    T_CHECK(CI()->state != D6C_BOUND);
+    T_CHECK(!has_addr(CL, "eth0", "2001:db8:1::100"));
+    teardown();
+}
+
+/* An Advertise / Reply must come to our link-local address: one sent to a
+ * global address of the router (from anywhere that routes to it) is off-link
+ * and dropped; a Reconfigure to a global address is still looked at. */
+TEST(advertise_or_reply_to_a_global_address_dropped)
+{
+    setup(1700);
+    struct rx sol, req;
+    T_EQ(scene_cmd(CL, NULL, "addr add 2001:db8:9::1/64 dev eth0"), 0);
+    T_EQ(scene_cmd(SRV, NULL, "addr add 2001:db8:9::2/64 dev eth0"), 0);
+    sim_run_for(W, 3 * SEC);
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 ia-na"), 0);
+    T_CHECK(srv_wait(&sol, DHCP6_SOLICIT, 3 * SEC));
+    struct rx glob = sol;
+    glob.from.sin6_addr = inj_a6("2001:db8:9::1");
+    glob.from.sin6_scope_id = 0;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.preference = 255;
+    srv_answer(&glob, DHCP6_ADVERTISE, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 1);
+    T_EQ(ctr("dhcp6c.in_advertise"), 0);
+    T_EQ(CI()->state, D6C_SOLICIT);
+    o.rapid = true;   /* not asked for, but the drop comes first */
+    srv_answer(&glob, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 2);
+    o.rapid = false;
+    srv_answer(&sol, DHCP6_ADVERTISE, &o);   /* to the link-local source: taken */
+    T_CHECK(srv_wait(&req, DHCP6_REQUEST, 3 * SEC));
+    glob = req;
+    glob.from.sin6_addr = inj_a6("2001:db8:9::1");
+    glob.from.sin6_scope_id = 0;
+    o.preference = -1;
+    srv_answer(&glob, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(ctr("dhcp6c.drop_offlink"), 3);
+    T_EQ(CI()->state, D6C_REQUEST);
+    srv_answer(&req, DHCP6_REPLY, &o);
+    sim_run_for(W, 20 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    teardown();
+}
+
+/* Two client interfaces, each with its lease's DNS servers and domains:
+ * both are used (in the order the clients were configured, a link-local
+ * server scoped to its interface, unusable addresses refused), and one
+ * lease ending leaves the other's. */
+TEST(dns_of_two_client_interfaces_kept_apart)
+{
+    setup(1800);
+    struct rx req, sol2, req2;
+    struct offer o = full_offer();
+    o.pd = false;
+    T_CHECK(bind_client("ia-na", o, &req));
+    /* the LAN host is a second scripted server, on eth1's link */
+    struct six_stack *srv0 = SRV;
+    int ssd0 = SSD;
+    int lsd = six_socket(LAN, AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT) };
+    T_EQ(six_bind(LAN, lsd, (struct sockaddr *)&sa, sizeof sa), 0);
+    struct ipv6_mreq mr = { .ipv6mr_multiaddr = DHCP6_ALL_AGENTS_INIT, .ipv6mr_interface = if_find(LAN, "eth0")->index };
+    T_EQ(six_setsockopt(LAN, lsd, IPPROTO_IPV6, IPV6_JOIN_GROUP, &mr, sizeof mr), 0);
+    SRV = LAN;
+    SSD = lsd;
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth1 ia-na"), 0);
+    T_CHECK(srv_wait(&sol2, DHCP6_SOLICIT, 3 * SEC));
+    struct offer o2 = o;
+    o2.addr = "2001:db8:2::100";
+    o2.preference = 255;
+    srv_answer(&sol2, DHCP6_ADVERTISE, &o2);
+    T_CHECK(srv_wait(&req2, DHCP6_REQUEST, 3 * SEC));
+    o2.preference = -1;
+    o2.dns[0] = "::1";
+    o2.dns[1] = "fe80::53";
+    o2.dns[2] = "::ffff:192.0.2.53";
+    o2.dns[3] = "2001:db8:2::53";
+    o2.domain = "lan.example";
+    srv_answer(&req2, DHCP6_REPLY, &o2);
+    sim_run_for(W, 50 * MS);
+    SRV = srv0;
+    SSD = ssd0;
+    unsigned eth1 = if_find(CL, "eth1")->index;
+    struct resolver_server_info rs[8];
+    int n = resolver_servers(CL, rs, 8);
+    T_EQ(n, 3);
+    T_CHECK(n >= 1 && eq6(&rs[0].addr, "2001:db8::53") && rs[0].scope == 0);
+    T_CHECK(n >= 2 && eq6(&rs[1].addr, "fe80::53") && rs[1].scope == eth1);
+    T_CHECK(n >= 3 && eq6(&rs[2].addr, "2001:db8:2::53") && rs[2].scope == 0);
+    char dom[RES_MAX_DOMAINS][RES_DOMAIN_LEN];
+    T_EQ(resolver_domains(CL, dom, RES_MAX_DOMAINS), 2);
+    T_STREQ(dom[0], "example.com");
+    T_STREQ(dom[1], "lan.example");
+    /* eth0's lease ends: eth1's servers and domain stay */
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth0 off"), 0);
+    n = resolver_servers(CL, rs, 8);
+    T_EQ(n, 2);
+    T_CHECK(n >= 1 && eq6(&rs[0].addr, "fe80::53") && rs[0].scope == eth1);
+    T_EQ(resolver_domains(CL, dom, RES_MAX_DOMAINS), 1);
+    T_STREQ(dom[0], "lan.example");
+    T_EQ(scene_cmd(CL, NULL, "dhcp6 client dev eth1 off"), 0);
+    T_EQ(resolver_servers(CL, rs, 8), 0);
+    teardown();
+}
+
+/* A delegated prefix that changes at every Reply (five Reconfigure →
+ * Renew → Reply rounds within 200 ms) makes no RA flood downstream: RFC
+ * 4861 MIN_DELAY_BETWEEN_RAS, 3 s between multicast RAs; the deferred RA
+ * then tells the last prefix. */
+TEST(flapping_prefix_rate_limits_ras)
+{
+    setup(1900);
+    struct rx req, ren;
+    struct offer o = full_offer();
+    o.na = false;
+    o.key = true;
+    o.replay = 1;
+    T_CHECK(bind_client("ia-pd pd-to eth1 sla 1 reconfigure-accept", o, &req));
+    sim_run_for(W, 10 * SEC);   /* the first RAs of the new router are out */
+    struct inj_capture cap = { 0 };
+    inj_capture_start(&cap, if_find(LAN, "eth0"), true);
+    static const char *const pfx[] = { "2001:db8:201::", "2001:db8:202::", "2001:db8:203::", "2001:db8:204::",
+                                       "2001:db8:205::" };
+    o.key = false;
+    uint64_t t0 = sim_now(W);
+    for (int i = 0; i < 5; i++) {
+        send_reconf(SRV_DUID, sizeof SRV_DUID, 2 + (uint64_t)i, KEY, false, 1);
+        T_CHECK(srv_wait(&ren, DHCP6_RENEW, 1 * SEC));
+        o.prefix = pfx[i];
+        srv_answer(&ren, DHCP6_REPLY, &o);
+        sim_run_for(W, 5 * MS);
+    }
+    T_EQ(ctr("dhcp6c.prefix_changed"), 5);
+    sim_run_for(W, t0 + 2900 * MS - sim_now(W));
+    unsigned ras = 0;
+    for (unsigned i = 0; i < cap.n; i++) {
+        struct inj_icmp6 ic;
+        ras += inj_parse_icmp6(cap.f[i].d, cap.f[i].len, &ic) && ic.type == ND_ROUTER_ADVERT;
+    }
+    T_EQ(ras, 1);   /* the first change at once, the others wait */
+    T_CHECK(ctr("nd6.ra_deferred") >= 1);
+    inj_capture_clear(&cap);
+    sim_run_for(W, 400 * MS);
+    struct nd_prefix last, first;
+    T_CHECK(ra_with(&cap, 0, "2001:db8:205:1::", &last));
+    T_CHECK(last.preferred > 0);
+    T_CHECK(ra_with(&cap, 0, "2001:db8:201:1::", &first));
+    T_EQ(first.preferred, 0);
+    inj_capture_stop(&cap);
+    teardown();
+}
+
+/* No T1/T2 from the server (0: the client's choice) and preferred lifetime
+ * 0: T1 came out as 1 s, a Renew every second. Now half the valid lifetime
+ * (and T1 never below 60 s unless half the valid lifetime is less). */
+TEST(t1_t2_of_our_choosing_have_floors)
+{
+    setup(2000);
+    struct rx req, ren;
+    struct offer o = full_offer();
+    o.pd = false;
+    o.t1 = o.t2 = 0;
+    o.pref = 0;
+    o.valid = 1000;
+    T_CHECK(bind_client("ia-na", o, &req));
+    T_EQ(CI()->t1, 500);
+    T_EQ(CI()->t2, 800);
+    T_CHECK(!srv_wait(&ren, DHCP6_RENEW, 60 * SEC));
+    T_EQ(ctr("dhcp6c.out_renew"), 0);
+    T_EQ(ctr("dhcp6c.out_rebind"), 0);   /* T1 = T2 = 1 s went straight to Rebind */
+    T_CHECK(srv_wait(&ren, DHCP6_RENEW, 500 * SEC));
+    o.pref = 10;   /* a short preferred lifetime: T1 60 s, not 5 s */
+    srv_answer(&ren, DHCP6_REPLY, &o);
+    sim_run_for(W, 50 * MS);
+    T_EQ(CI()->state, D6C_BOUND);
+    T_EQ(CI()->t1, 60);
+    T_CHECK(CI()->t2 > 60 && CI()->t2 < 1000);
+    teardown();
+}
+
 int main(void)
 {
     RUN(pd_subnet_arithmetic);
@@ -859,5 +1208,13 @@ int main(void)
     RUN(release_only_when_asked_and_duid_kept);
     RUN(info_only_asks_information_request);
     RUN(command_errors);
+    RUN(log_lease_with_eight_long_addresses);
+    RUN(rebind_mrd_of_a_long_lease);
+    RUN(bad_delegated_prefixes_ignored);
+    RUN(ia_t1_above_t2_and_preferred_above_valid_discarded);
+    RUN(advertise_or_reply_to_a_global_address_dropped);
+    RUN(dns_of_two_client_interfaces_kept_apart);
+    RUN(flapping_prefix_rate_limits_ras);
+    RUN(t1_t2_of_our_choosing_have_floors);
     return t_done();
 }

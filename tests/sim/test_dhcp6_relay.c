@@ -339,7 +339,8 @@ TEST(relay_repl_from_unknown_source_dropped)
     T_EQ(six_sendto(e.cli, ls, out, n, 0, (struct sockaddr *)&to_lan, sizeof to_lan), (ssize_t)n);
     sim_run_for(e.w, 50 * MS);
     T_CHECK(!client_got_reply(&e, XID, &from));
-    T_EQ(C(e.r1, "dhcp6r.drop_unknown_server"), 2);
+    T_EQ(C(e.r1, "dhcp6r.drop_repl_from_client_side"), 1);   /* refused for where it came in, before its source */
+    T_EQ(C(e.r1, "dhcp6r.drop_unknown_server"), 1);
     T_EQ(C(e.r1, "dhcp6r.out_to_client"), 0);
     /* the real server's copy still goes through */
     server_answer(&e, &g, true);
@@ -373,7 +374,7 @@ TEST(relay_repl_only_through_upstream)
     T_EQ(six_sendto(e.cli, ls, out, n, 0, (struct sockaddr *)&to_lan, sizeof to_lan), (ssize_t)n);
     sim_run_for(e.w, 50 * MS);
     T_CHECK(!client_got_reply(&e, XID, &from));
-    T_EQ(C(e.r1, "dhcp6r.drop_unknown_server"), 1);
+    T_EQ(C(e.r1, "dhcp6r.drop_repl_from_client_side"), 1);
     teardown(&e);
 }
 
@@ -628,6 +629,81 @@ TEST(removed_interface_index_reused)
     teardown(&e);
 }
 
+/* A host on the client link takes the configured server's address and
+ * sends a Relay-repl to the relay: with no upstream configured, the source
+ * check alone let it through to its neighbour. */
+TEST(spoofed_server_source_from_client_link)
+{
+    struct env e;
+    uint8_t sol[256], out[1024];
+    struct got g;
+    struct sockaddr_in6 from;
+    setup(&e, false, "");   /* unicast server, no upstream (the documented default) */
+    client_send(&e, sol, build_solicit(sol, sizeof sol, XID));
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(server_recv(&e, &g));
+    size_t n = build_reply_chain(&g, out, sizeof out, true);
+    T_EQ(scene_cmd(e.cli, NULL, "addr add 2001:db8:2::547/128 dev eth0"), 0);
+    T_EQ(scene_cmd(e.cli, NULL, "addr add 2001:db8:1::99/64 dev eth0"), 0);   /* a route to the relay's global address */
+    sim_run_for(e.w, 3 * SEC);
+    int ls = six_socket(e.cli, AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 b = SA("2001:db8:2::547", DHCP6_SERVER_PORT, 0);
+    T_EQ(six_bind(e.cli, ls, (struct sockaddr *)&b, sizeof b), 0);
+    struct sockaddr_in6 to_ll = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT),
+                                  .sin6_addr = linklocal(e.r1, "lan0"), .sin6_scope_id = ifindex(e.cli, "eth0") };
+    struct sockaddr_in6 to_gl = SA("2001:db8:1::1", DHCP6_SERVER_PORT, 0);
+    T_EQ(six_sendto(e.cli, ls, out, n, 0, (struct sockaddr *)&to_ll, sizeof to_ll), (ssize_t)n);
+    T_EQ(six_sendto(e.cli, ls, out, n, 0, (struct sockaddr *)&to_gl, sizeof to_gl), (ssize_t)n);
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(!client_got_reply(&e, XID, &from));
+    T_EQ(C(e.r1, "dhcp6r.out_to_client"), 0);
+    T_EQ(C(e.r1, "dhcp6r.drop_repl_from_client_side"), 2);
+    /* the real server still gets through */
+    server_answer(&e, &g, true);
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(client_got_reply(&e, XID, &from));
+    teardown(&e);
+}
+
+/* A third link on the relay (not a relay interface): a host there taking
+ * the server's address fails the reverse-path check (the route back to
+ * the server leaves by wan0). */
+TEST(spoofed_server_source_from_another_link)
+{
+    struct env e;
+    uint8_t sol[256], out[1024];
+    struct got g;
+    struct sockaddr_in6 from;
+    setup(&e, false, "");
+    struct sim_link_params p = { .delay_ns = 1 * MS };
+    struct sim_link *dmz = sim_link_create(e.w, "dmz", &p);
+    struct six_stack *evil = sim_stack(e.w, "evil", 7, 512);
+    sim_attach(dmz, e.r1, "dmz0", NULL);
+    sim_attach(dmz, evil, "eth0", NULL);
+    up(e.r1, "dmz0", "2001:db8:9::1/64");
+    up(evil, "eth0", "2001:db8:9::66/64");
+    T_EQ(scene_cmd(evil, NULL, "addr add 2001:db8:2::547/128 dev eth0"), 0);
+    sim_run_for(e.w, 3 * SEC);
+    client_send(&e, sol, build_solicit(sol, sizeof sol, XID));
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(server_recv(&e, &g));
+    size_t n = build_reply_chain(&g, out, sizeof out, true);
+    int es = six_socket(evil, AF_INET6, SOCK_DGRAM, 0);
+    struct sockaddr_in6 b = SA("2001:db8:2::547", DHCP6_SERVER_PORT, 0);
+    T_EQ(six_bind(evil, es, (struct sockaddr *)&b, sizeof b), 0);
+    struct sockaddr_in6 to = SA("2001:db8:9::1", DHCP6_SERVER_PORT, 0);
+    T_EQ(six_sendto(evil, es, out, n, 0, (struct sockaddr *)&to, sizeof to), (ssize_t)n);
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(!client_got_reply(&e, XID, &from));
+    T_EQ(C(e.r1, "dhcp6r.out_to_client"), 0);
+    T_EQ(C(e.r1, "dhcp6r.drop_repl_rpf"), 1);
+    server_answer(&e, &g, true);
+    sim_run_for(e.w, 50 * MS);
+    T_CHECK(client_got_reply(&e, XID, &from));
+    six_stack_destroy(evil);
+    teardown(&e);
+}
+
 int main(void)
 {
     RUN(solicit_relayed_and_reply_delivered);
@@ -641,5 +717,7 @@ int main(void)
     RUN(multicast_to_all_servers);
     RUN(bad_relay_repl_each_counted);
     RUN(removed_interface_index_reused);
+    RUN(spoofed_server_source_from_client_link);
+    RUN(spoofed_server_source_from_another_link);
     return t_done();
 }
