@@ -118,8 +118,11 @@ static bool reserved_for_other(const struct d6s_link *lk, uint8_t kind, const st
     return false;
 }
 
-static bool usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
-                   const uint8_t *duid, uint8_t len)
+/* A member of lk's pool that (duid) may be given: not the anycast address,
+ * not held, not another client's reservation.  Every path that gives a new
+ * address (the pool's pick, an address a Rebind names) goes through it. */
+bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
+                const uint8_t *duid, uint8_t len)
 {
     uint8_t plen = kind == LEASE_NA ? 128 : lk->cfg.pd_delegate;
     if (kind == LEASE_NA && ld64(a->s6_addr + 8) == 0)
@@ -149,7 +152,7 @@ bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint
         for (uint64_t k = 0; k < D6S_PROBE && k <= span; k++) {
             uint64_t idx = span == UINT64_MAX ? start + k : (start + k) % (span + 1);
             *out = pool_at(lk, kind, idx);
-            if (usable(s, lk, kind, out, duid, duid_len))
+            if (d6s_usable(s, lk, kind, out, duid, duid_len))
                 return true;
         }
     }
@@ -157,7 +160,7 @@ bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint
         return false;
     for (uint64_t idx = 0; idx <= span; idx++) {
         *out = pool_at(lk, kind, idx);
-        if (usable(s, lk, kind, out, duid, duid_len))
+        if (d6s_usable(s, lk, kind, out, duid, duid_len))
             return true;
     }
     return false;

@@ -202,6 +202,8 @@ const struct d6s_reservation *d6s_res_for(const struct d6s_link *lk, const uint8
  * attempt varies the choice (conflict retries). false: the pool is full. */
 bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint8_t *duid, uint8_t duid_len,
               uint32_t iaid, unsigned attempt, struct in6_addr *out);
+bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
+                const uint8_t *duid, uint8_t len);
 void d6s_count_used(struct d6_server *s, const struct lease *l, int delta);
 
 /* server_reply.c */

@@ -281,7 +281,9 @@ static bool choose(struct d6_server *s, struct d6s_link *lk, const struct dhcp6_
         for (int i = 0; i < ia->n_item; i++) {
             const struct dhcp6_ia_item *it = &ia->item[i];
             bool in = kind == LEASE_NA ? d6s_in_na_pool(lk, &it->addr) : d6s_in_pd_pool(lk, &it->addr, it->plen);
-            if (in && !d6s_table_find_addr(&s->tab, &it->addr, plen)) {
+            /* the same rules as the pool's pick: a client without a
+             * binding must not name its way into a reservation */
+            if (in && it->plen == plen && d6s_usable(s, lk, kind, &it->addr, duid, dl)) {
                 *out = it->addr;
                 return true;
             }

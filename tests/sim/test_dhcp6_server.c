@@ -1102,6 +1102,38 @@ TEST(default_store_in_the_state_directory)
     teardown();
 }
 
+/* A client with no binding Rebinds naming another client's reserved
+ * address: the same rules as the pool's pick (reservations, the anycast
+ * address) apply, so it gets another one and the owner still gets its own. */
+TEST(rebind_cannot_take_a_reservation)
+{
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::0-2001:db8:1::22 store %s "
+                "reserve 0003000102000000000a address 2001:db8:1::22", JOURNAL), 0);
+    struct in6_addr r, anycast;
+    inet_pton(AF_INET6, "2001:db8:1::22", &r);
+    inet_pton(AF_INET6, "2001:db8:1::", &anycast);
+    const struct in6_addr *named[] = { &r, &anycast };
+    for (int k = 0; k < 2; k++) {
+        struct cm m = client(21 + (uint32_t)k, DHCP6_REBIND);
+        m.na_addr = named[k];
+        T_CHECK(xchg(&m));
+        const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+        T_CHECK(ia != NULL);
+        for (int i = 0; ia && i < ia->n_item; i++) {
+            char a[64];
+            inet_ntop(AF_INET6, &ia->item[i].addr, a, sizeof a);
+            if (ia->item[i].valid && !memcmp(&ia->item[i].addr, named[k], 16))
+                printf("# client %d without a binding was given %s\n", 21 + k, a);
+            T_CHECK(memcmp(&ia->item[i].addr, named[k], 16) != 0 || ia->item[i].valid == 0);
+        }
+    }
+    struct in6_addr got;
+    T_CHECK(bind_client(10, &got));                  /* the owner */
+    T_MEMEQ(&got, &r, 16);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1130,6 +1162,7 @@ int main(void)
     RUN(request_again_while_committing);
     RUN(config_change_while_committing);
     RUN(default_store_in_the_state_directory);
+    RUN(rebind_cannot_take_a_reservation);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
