@@ -1,6 +1,7 @@
 /* The DHCPv6 server: configuration, its socket, dispatch of datagrams,
  * the expiry tick, and the views for sixctl (server.h). */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -285,6 +286,42 @@ static void recount(struct d6_server *s)
             d6s_count_used(s, &e->l, +1);
 }
 
+static bool masked(const struct in6_addr *p, uint8_t plen)
+{
+    for (unsigned b = plen; b < 128; b++)
+        if (p->s6_addr[b / 8] & (0x80 >> (b % 8)))
+            return false;
+    return true;
+}
+
+/* A reservation is a member of the line's pools as the pick would make it:
+ * an address of the address pool, a prefix of the pd-pool of exactly the
+ * delegated length.  Anything else would be given as something else (a
+ * /L prefix handed out as /N) and could overlap another client's. */
+static int check_reservation(const struct d6s_config *c, const struct d6s_reservation *r, char *why, size_t whyn)
+{
+    char a[INET6_ADDRSTRLEN];
+    if (r->has_addr) {
+        inet_ntop(AF_INET6, &r->addr, a, sizeof a);
+        bool in = c->has_pool && !memcmp(r->addr.s6_addr, c->pool_lo.s6_addr, 8) &&
+                  memcmp(r->addr.s6_addr + 8, c->pool_lo.s6_addr + 8, 8) >= 0 &&
+                  memcmp(r->addr.s6_addr + 8, c->pool_hi.s6_addr + 8, 8) <= 0;
+        if (!in)
+            return snprintf(why, whyn, "reserve address %s: not in the pool", a), -EINVAL;
+    }
+    if (r->has_prefix) {
+        inet_ntop(AF_INET6, &r->prefix, a, sizeof a);
+        if (!c->has_pd || r->plen != c->pd_delegate)
+            return snprintf(why, whyn, "reserve prefix %s/%u: the pd-pool delegates /%u", a, r->plen,
+                            c->has_pd ? c->pd_delegate : 0), -EINVAL;
+        if (!masked(&r->prefix, r->plen))
+            return snprintf(why, whyn, "reserve prefix %s/%u: host bits set", a, r->plen), -EINVAL;
+        if (!d6s_in_prefix(&r->prefix, &c->pd, c->pd_len))
+            return snprintf(why, whyn, "reserve prefix %s/%u: not in the pd-pool", a, r->plen), -EINVAL;
+    }
+    return 0;
+}
+
 static int check_config(struct six_stack *st, const struct d6s_config *c, char *why, size_t whyn)
 {
     if (!if_find(st, c->ifname))
@@ -300,6 +337,9 @@ static int check_config(struct six_stack *st, const struct d6s_config *c, char *
         return snprintf(why, whyn, "preferred %u > valid %u", c->preferred, c->valid), -EINVAL;
     if (c->t1 > c->t2 && c->t2)
         return snprintf(why, whyn, "t1 %u > t2 %u", c->t1, c->t2), -EINVAL;
+    for (int i = 0; i < c->n_res; i++)
+        if (check_reservation(c, &c->res[i], why, whyn) < 0)
+            return -EINVAL;
     return 0;
 }
 

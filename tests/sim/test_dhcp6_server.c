@@ -1134,6 +1134,35 @@ TEST(rebind_cannot_take_a_reservation)
     teardown();
 }
 
+/* A reserved prefix is a member of the pd-pool of exactly the delegated
+ * length (else it was handed out as (P, delegate) and could be given twice);
+ * a reserved address is a member of the address pool.  Anything else is
+ * refused with a clear error and changes nothing. */
+TEST(reservations_outside_the_pools_refused)
+{
+    setup();
+    static const char *bad[][2] = {
+        { "delegate 48", "prefix 2001:db8:100:100::/56" },   /* longer than delegate */
+        { "delegate 56", "prefix 2001:db8:100::/48" },       /* shorter */
+        { "delegate 56", "prefix 2001:db8:200::/56" },       /* outside the pd-pool */
+        { "delegate 56", "address 2001:db8:1::2000" },       /* outside the pool */
+        { "delegate 56", "address 2001:db8:2::1001" },       /* another /64 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff pd-pool 2001:db8:100::/40 "
+                        "%s store %s reserve 0003000102000000000a %s", bad[i][0], JOURNAL, bad[i][1]);
+        if (rc == 0)
+            printf("# accepted: %s reserve %s\n", bad[i][0], bad[i][1]);
+        T_CHECK(rc != 0);
+        T_CHECK(strstr(ERR.buf, "reserve") != NULL);
+        T_CHECK(!d6s_running(A));
+    }
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff pd-pool 2001:db8:100::/40 "
+                "delegate 56 store %s reserve 0003000102000000000a prefix 2001:db8:100:100::/56 "
+                "reserve 0003000102000000000a address 2001:db8:1::1fff", JOURNAL), 0);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1163,6 +1192,7 @@ int main(void)
     RUN(config_change_while_committing);
     RUN(default_store_in_the_state_directory);
     RUN(rebind_cannot_take_a_reservation);
+    RUN(reservations_outside_the_pools_refused);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
