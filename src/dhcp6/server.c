@@ -343,6 +343,49 @@ static int check_config(struct six_stack *st, const struct d6s_config *c, char *
     return 0;
 }
 
+static bool na_pools_overlap(const struct d6s_config *a, const struct d6s_config *b)
+{
+    return a->has_pool && b->has_pool && !memcmp(a->pool_lo.s6_addr, b->pool_lo.s6_addr, 8) &&
+           memcmp(a->pool_lo.s6_addr + 8, b->pool_hi.s6_addr + 8, 8) <= 0 &&
+           memcmp(b->pool_lo.s6_addr + 8, a->pool_hi.s6_addr + 8, 8) <= 0;
+}
+
+static bool pd_pools_overlap(const struct d6s_config *a, const struct d6s_config *b)
+{
+    return a->has_pd && b->has_pd && d6s_in_prefix(&a->pd, &b->pd, a->pd_len < b->pd_len ? a->pd_len : b->pd_len);
+}
+
+/* The address pool and the pd-pool of a link: one delegated prefix must
+ * never hold an address given to someone else (conservative for pd-pools
+ * longer than /64: the same /64 counts as overlapping). */
+static bool na_in_pd(const struct d6s_config *na, const struct d6s_config *pd)
+{
+    return na->has_pool && pd->has_pd && d6s_in_prefix(&na->pool_lo, &pd->pd, pd->pd_len < 64 ? pd->pd_len : 64);
+}
+
+/* Two links' pools must not overlap: a lease is known by its address
+ * alone (the table, the journal, the database), so one address (or a
+ * prefix and a prefix of another length around it) given on two links
+ * would be given twice. */
+static int check_overlaps(struct d6_server *s, const struct d6s_link *self, const struct d6s_config *c, char *why,
+                          size_t whyn)
+{
+    if (na_in_pd(c, c))
+        return snprintf(why, whyn, "the pool lies inside the pd-pool"), -EINVAL;
+    for (unsigned i = 0; i < s->n_links; i++) {
+        const struct d6s_link *o = &s->links[i];
+        if (o == self)
+            continue;
+        const char *what = na_pools_overlap(c, &o->cfg) ? "pool" :
+                           pd_pools_overlap(c, &o->cfg) ? "pd-pool" :
+                           na_in_pd(c, &o->cfg) || na_in_pd(&o->cfg, c) ? "pool and pd-pool" : NULL;
+        if (what)
+            return snprintf(why, whyn, "the %s overlaps the one of %s%s", what, o->cfg.ifname,
+                            o->cfg.has_link ? " (another link)" : ""), -EINVAL;
+    }
+    return 0;
+}
+
 int d6s_configure(struct six_stack *st, const struct d6s_config *cfg, char *why, size_t whyn)
 {
     int rc = check_config(st, cfg, why, whyn);
@@ -364,6 +407,8 @@ int d6s_configure(struct six_stack *st, const struct d6s_config *cfg, char *why,
     struct d6s_link *lk = s ? link_of_cfg(s, ifindex, cfg) : NULL;
     if (s && !lk && s->n_links >= D6S_MAX_LINKS)
         return snprintf(why, whyn, "at most %d pool sets", D6S_MAX_LINKS), -ENOSPC;
+    if (s && (rc = check_overlaps(s, lk, cfg, why, whyn)) < 0)
+        return rc;
     if (fresh && !(s = server_start(st, cfg, why, whyn, &rc)))
         return rc;
     if (!if_served(s, ifindex) && join(s, ifindex, true) < 0 && errno != EADDRINUSE) {

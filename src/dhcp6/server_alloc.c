@@ -127,7 +127,8 @@ bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, co
     uint8_t plen = kind == LEASE_NA ? 128 : lk->cfg.pd_delegate;
     if (kind == LEASE_NA && ld64(a->s6_addr + 8) == 0)
         return false;   /* the Subnet-Router anycast address (RFC 4291 §2.6.1) */
-    return !d6s_table_find_addr(&s->tab, a, plen) && !reserved_for_other(lk, kind, a, duid, len);
+    return !d6s_table_find_addr(&s->tab, a, plen) && !reserved_for_other(lk, kind, a, duid, len) &&
+           (kind != LEASE_PD || !d6s_table_find_overlap(&s->tab, a, plen));
 }
 
 static uint64_t hash64(struct d6_server *s, const uint8_t *duid, uint8_t len, uint32_t iaid, unsigned n)

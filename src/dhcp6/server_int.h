@@ -23,6 +23,7 @@
 #define D6S_PROBE           64     /* linear probe length after each hash */
 #define D6S_HASH_TRIES      16     /* hashes tried before a full scan (small pools) */
 #define D6S_SCAN_MAX        65536  /* a pool this small is scanned whole when hashing fails */
+#define D6S_OVERLAP_PROBE_BITS 10   /* sub-prefixes probed one by one up to 2^10, else a table walk */
 #define D6S_TABLE_BITS      16     /* lease_table buckets: 2^16 per index */
 #define D6S_SIM_EPOCH       1767225600   /* 2026-01-01: the simulator's replay values start here */
 
@@ -48,6 +49,7 @@ struct d6s_table {
     unsigned n_slabs, cap_slabs;
     unsigned count, max;
     unsigned scan_pos;             /* incremental expiry scan */
+    uint32_t pd_plens[129];        /* prefixes in the table per length: the lengths to probe for overlaps */
 };
 
 int  d6s_table_init(struct d6s_table *t, unsigned max);
@@ -59,6 +61,11 @@ void d6s_table_remove(struct d6s_table *t, struct d6s_lease *e);   /* unindex an
 void d6s_table_unbind(struct d6s_table *t, struct d6s_lease *e);   /* out of the binding index only */
 void d6s_table_rebind(struct d6s_table *t, struct d6s_lease *e);   /* back in it if BOUND and not foreign */
 struct d6s_lease *d6s_table_find_addr(const struct d6s_table *t, const struct in6_addr *a, uint8_t plen);
+/* A prefix (LEASE_PD) of another length than plen that holds p/plen or
+ * lies inside it (a delegate length changed, a journal of another config):
+ * NULL if none.  Probes each length in use; longer ones by their
+ * 2^D6S_OVERLAP_PROBE_BITS sub-prefixes at most, else a full walk. */
+struct d6s_lease *d6s_table_find_overlap(const struct d6s_table *t, const struct in6_addr *p, uint8_t plen);
 /* The first entry after prev (NULL: the first) of binding (duid, iaid, kind). */
 struct d6s_lease *d6s_table_find_bind(const struct d6s_table *t, const uint8_t *duid, uint8_t duid_len,
                                       uint32_t iaid, uint8_t kind, struct d6s_lease *prev);

@@ -274,8 +274,10 @@ static bool choose(struct d6_server *s, struct d6s_link *lk, const struct dhcp6_
     const struct d6s_reservation *r = d6s_res_for(lk, duid, dl);
     if (r && (kind == LEASE_NA ? r->has_addr : r->has_prefix)) {
         *out = kind == LEASE_NA ? r->addr : r->prefix;
-        struct d6s_lease *e = d6s_table_find_addr(&s->tab, out, plen);
-        return !e;   /* held by someone else (the reservation came later): nothing */
+        /* held by someone else (the reservation came later), or overlapping
+         * a prefix of another length: nothing */
+        return !d6s_table_find_addr(&s->tab, out, plen) &&
+               (kind != LEASE_PD || !d6s_table_find_overlap(&s->tab, out, plen));
     }
     if (mode == M_REBIND && attempt == 0) {
         for (int i = 0; i < ia->n_item; i++) {

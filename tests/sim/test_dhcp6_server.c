@@ -1163,6 +1163,76 @@ TEST(reservations_outside_the_pools_refused)
     teardown();
 }
 
+static bool pd_exchange(uint32_t n, uint8_t type, const struct in6_addr *named, uint8_t plen, struct in6_addr *got,
+                        uint32_t *valid)
+{
+    struct cm m = client(n, type);
+    m.na = false;
+    m.pd = true;
+    m.pd_prefix = named;
+    m.pd_plen = plen;
+    if (type == DHCP6_REQUEST)
+        m = with_sid(m), m.na = false, m.pd = true, m.pd_prefix = named, m.pd_plen = plen;
+    if (!xchg(&m))
+        return false;
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_PD);
+    *valid = 0;
+    for (int i = 0; ia && i < ia->n_item; i++)
+        if (ia->item[i].valid) {
+            *got = ia->item[i].addr;
+            *valid = ia->item[i].valid;
+        }
+    return true;
+}
+
+/* The delegated length changed (56 → 48, then back): a prefix holding
+ * another client's, or inside it, is never handed out — not to a Rebind
+ * naming it, not after a restart on the same journal; two links' pools
+ * must not overlap at all. */
+TEST(overlapping_prefixes_never_given)
+{
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 56 store %s", JOURNAL), 0);
+    struct cm m = client(1, DHCP6_SOLICIT);
+    m.na = false, m.pd = true;
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    struct in6_addr p56, got;
+    uint32_t valid;
+    T_CHECK(pd_exchange(1, DHCP6_REQUEST, NULL, 0, &p56, &valid) && valid);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 48"), 0);
+    struct in6_addr q = p56;
+    memset(q.s6_addr + 6, 0, 10);                      /* the /48 holding client 1's /56 */
+    for (int round = 0; round < 2; round++) {
+        T_CHECK(pd_exchange(2 + (uint32_t)round, DHCP6_REBIND, &q, 48, &got, &valid));
+        if (valid && !memcmp(&got, &q, 16))
+            printf("# round %d: client %d got the /48 holding client 1's /56\n", round, 2 + round);
+        T_CHECK(!valid || memcmp(&got, &q, 16) != 0);
+        /* round 1: the same after a restart on the same journal */
+        T_EQ(cmd(A, "dhcp6 server dev eth0 off"), 0);
+        T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 48 store %s", JOURNAL), 0);
+    }
+    /* the other way: a /48 is delegated, then /56s inside it are not */
+    struct in6_addr p48;
+    T_CHECK(pd_exchange(4, DHCP6_REBIND, NULL, 0, &p48, &valid) && valid);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 56"), 0);
+    struct in6_addr in48 = p48;
+    in48.s6_addr[6] = 0x42;
+    T_CHECK(pd_exchange(5, DHCP6_REBIND, &in48, 56, &got, &valid));
+    if (valid && !memcmp(&got, &in48, 16))
+        printf("# client 5 got a /56 inside client 4's /48\n");
+    T_CHECK(!valid || memcmp(&got, &in48, 16) != 0);
+    /* two links: overlapping pools refused */
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pd-pool 2001:db8:100:8000::/33 delegate 56") != 0);
+    T_CHECK(strstr(ERR.buf, "overlaps") != NULL);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pool 2001:db8:9::10-2001:db8:9::20 "
+                   "pd-pool 2001:db8:9::/48 delegate 56") != 0);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pool 2001:db8:9::10-2001:db8:9::20 "
+                   "pd-pool 2001:db8:200::/40 delegate 56") == 0);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:a::/64 pool 2001:db8:9::20-2001:db8:9::30") != 0);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1193,6 +1263,7 @@ int main(void)
     RUN(default_store_in_the_state_directory);
     RUN(rebind_cannot_take_a_reservation);
     RUN(reservations_outside_the_pools_refused);
+    RUN(overlapping_prefixes_never_given);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
