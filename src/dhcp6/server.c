@@ -80,10 +80,15 @@ static bool if_served(struct d6_server *s, unsigned ifindex)
     return false;
 }
 
-struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a)
+bool d6s_if_served(struct d6_server *s, unsigned ifindex)
+{
+    return if_served(s, ifindex);
+}
+
+struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a, unsigned ifindex)
 {
     for (unsigned i = 0; i < s->n_links; i++)
-        if (d6s_on_link(&s->links[i], a))
+        if (s->links[i].ifindex == ifindex && d6s_on_link(&s->links[i], a))
             return &s->links[i];
     return NULL;
 }

@@ -14,7 +14,8 @@
 #define D6S_DUID_RATE       10     /* messages per DUID per second (hashed slots) */
 #define D6S_RATE_SLOTS      4096
 #define D6S_SOLICIT_RATE    2000   /* Solicits per second in all */
-#define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (client or innermost relay peer) */
+#define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (the datagram's sender) */
+#define D6S_SOURCE_SHARE    D6S_SOLICIT_SHARE        /* Requests, Rebinds, Information-requests per source */
 #define D6S_DECLINE_S       3600   /* quarantine of a declined address */
 #define D6S_MAX_RECONF      64     /* Reconfigures being retransmitted */
 #define D6S_REC_TIMEOUT_MS  2000   /* RFC 9915 §7.6 REC_TIMEOUT */
@@ -194,7 +195,10 @@ struct d6_server *d6s_get(struct six_stack *st);   /* NULL: not running */
 /* server.c */
 void d6s_send(struct d6_server *s, const void *buf, size_t len, const struct sockaddr_in6 *to);
 struct d6s_link *d6s_link_by_ifindex(struct d6_server *s, unsigned ifindex);
-struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a);
+/* The link of a relayed client: among those served through ifindex (where
+ * the relay's message came in), the one whose prefix holds a. */
+struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a, unsigned ifindex);
+bool d6s_if_served(struct d6_server *s, unsigned ifindex);
 struct d6s_link *d6s_link_by_pool(struct d6_server *s, uint32_t pool_id);   /* NULL: since removed */
 
 /* server_alloc.c */

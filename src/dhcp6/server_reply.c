@@ -59,14 +59,21 @@ static bool rate_ok(struct d6_server *s, const void *key, size_t n, unsigned lim
     return ++r->n <= limit;
 }
 
-/* One source (the sender, or the client behind relays) gets at most a share
- * of the Solicit budget, so that a host storming with many DUIDs cannot
- * starve the others' Solicits; the key is tagged apart from DUID keys. */
+static bool source_ok(struct d6_server *s, char tag, const struct in6_addr *src, unsigned limit)
+{
+    uint8_t key[1 + sizeof *src] = { (uint8_t)tag };
+    memcpy(key + 1, src, sizeof *src);
+    return rate_ok(s, key, sizeof key, limit);
+}
+
+/* One source (the datagram's sender: a client, or the relay next to us —
+ * never an address the message itself names, which costs nothing to forge)
+ * gets at most a share of the Solicit budget, so that a host storming with
+ * many DUIDs cannot starve the others' Solicits; the key is tagged apart
+ * from DUID keys. */
 static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
 {
-    uint8_t key[1 + sizeof *src] = { 'S' };
-    memcpy(key + 1, src, sizeof *src);
-    if (!rate_ok(s, key, sizeof key, D6S_SOLICIT_SHARE))
+    if (!source_ok(s, 'S', src, D6S_SOLICIT_SHARE))
         return false;
     uint64_t sec = six_now(s->st) / NS_PER_SEC;
     if (sec != s->solicit_sec) {
@@ -99,13 +106,15 @@ static bool oro_has(const struct dhcp6_msg *m, uint16_t code)
 }
 
 /* The link the client is on: the innermost relay's link-address (the first
- * non-zero one from the inside out), else the receiving interface. */
+ * non-zero one from the inside out), else the receiving interface.  A relay
+ * names links only among those served through the interface its message
+ * came in on: the link-address is the relay's word, the interface is not. */
 static struct d6s_link *client_link(struct d6_server *s, int n, unsigned ifindex)
 {
     for (int i = n - 2; i >= 0; i--) {
         static const struct in6_addr zero;
         if (memcmp(&s->lv[i].link_addr, &zero, sizeof zero))
-            return d6s_link_by_addr(s, &s->lv[i].link_addr);
+            return d6s_link_by_addr(s, &s->lv[i].link_addr, ifindex);
     }
     return d6s_link_by_ifindex(s, ifindex);
 }
@@ -788,6 +797,10 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     const struct dhcp6_msg *m = &s->lv[n - 1];
     if (n > 1)
         CTR_INC(st, dhcp6s, relayed_in);
+    if (n > 1 && !d6s_if_served(s, ifindex)) {
+        CTR_INC(st, dhcp6s, drop_relay_wrong_if);   /* a relay on an interface we do not serve */
+        return;
+    }
     struct d6s_link *lk = client_link(s, n, ifindex);
     if (!lk) {
         CTR_INC(st, dhcp6s, drop_no_link);
@@ -799,8 +812,13 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     }
     if (!rate_check(s, m, from))
         return;
-    if (m->type == DHCP6_SOLICIT && !solicit_ok(s, n > 1 ? &s->lv[n - 2].peer_addr : &from->sin6_addr)) {
+    if (m->type == DHCP6_SOLICIT && !solicit_ok(s, &from->sin6_addr)) {
         CTR_INC(st, dhcp6s, drop_solicit_rate);
+        return;
+    }
+    if ((m->type == DHCP6_REQUEST || m->type == DHCP6_REBIND || m->type == DHCP6_INFORMATION_REQUEST) &&
+        !source_ok(s, 'M', &from->sin6_addr, D6S_SOURCE_SHARE)) {
+        CTR_INC(st, dhcp6s, drop_source_rate);
         return;
     }
     if (m->clientid.p && (m->type == DHCP6_RENEW || m->type == DHCP6_REBIND ||

@@ -1233,6 +1233,48 @@ TEST(overlapping_prefixes_never_given)
     teardown();
 }
 
+/* A Relay-forw is served only from the links of the interface it came in
+ * on: one reaching an interface the server does not serve is dropped
+ * (counted), and a link-address naming another interface's link gets
+ * nothing from that link's pool. */
+TEST(relay_served_only_from_its_interface)
+{
+    setup();
+    struct sim_link_params p = { .delay_ns = 1 * MS };
+    struct sim_link *l2 = sim_link_create(W, "l2", &p);
+    struct six_stack *C = sim_stack(W, "c", 3, 1024);
+    T_CHECK(sim_attach(l2, A, "eth1", NULL) && sim_attach(l2, C, "eth0", NULL));
+    T_EQ(cmd(A, "link set eth1 up"), 0);
+    T_EQ(cmd(C, "link set eth0 up"), 0);
+    T_EQ(cmd(A, "addr add 2001:db8:2::a/64 dev eth1"), 0);
+    T_EQ(cmd(C, "addr add 2001:db8:2::c/64 dev eth0"), 0);
+    sim_run_for(W, 3 * SEC);
+    T_EQ(serve(""), 0);                               /* eth0 only */
+    struct cm m = client(50, DHCP6_SOLICIT);
+    uint8_t in[1024], out[4096], rx[4096];
+    size_t il = build(&m, in, sizeof in);
+    size_t len = relay_wrap(in, il, 1, "2001:db8:1::1", out, sizeof out);
+    int rs = udp_socket(C, DHCP6_SERVER_PORT);
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT) };
+    inet_pton(AF_INET6, "2001:db8:2::a", &sa.sin6_addr);
+    T_EQ(six_sendto(C, rs, out, len, 0, (struct sockaddr *)&sa, sizeof sa), (long long)len);
+    sim_run_for(W, 50 * MS);
+    ssize_t n = six_recvfrom(C, rs, rx, sizeof rx, 0, NULL, NULL);
+    if (n > 0)
+        printf("# a relay on unserved eth1 got %zd bytes of answer from eth0's pool\n", n);
+    T_CHECK(n <= 0);
+    T_EQ(CTR_GET(A, dhcp6s, drop_relay_wrong_if), 1);
+    /* eth1 served too, with its own pool: a relay on eth0 naming eth1's link gets nothing */
+    T_EQ(cmd(A, "dhcp6 server dev eth1 pool 2001:db8:2::100-2001:db8:2::1ff"), 0);
+    T_CHECK(!relayed(&m, 1, "2001:db8:2::1"));
+    T_CHECK(CTR_GET(A, dhcp6s, drop_no_link) >= 1);
+    T_CHECK(relayed(&m, 1, "2001:db8:1::1"));         /* its own link: served */
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->n_item == 1 && in_range(&ia->item[0].addr, "2001:db8:1::1000", "2001:db8:1::1fff"));
+    six_close(C, rs);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1264,6 +1306,7 @@ int main(void)
     RUN(rebind_cannot_take_a_reservation);
     RUN(reservations_outside_the_pools_refused);
     RUN(overlapping_prefixes_never_given);
+    RUN(relay_served_only_from_its_interface);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
