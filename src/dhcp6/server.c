@@ -285,7 +285,7 @@ static struct d6_server *server_start(struct six_stack *st, const struct d6s_con
 static void recount(struct d6_server *s)
 {
     for (unsigned i = 0; i < s->n_links; i++)
-        s->links[i].na_used = s->links[i].pd_used = 0;
+        s->links[i].na_used = s->links[i].pd_used = s->links[i].na_declined = 0;
     for (unsigned b = 0; b < (1u << D6S_TABLE_BITS); b++)
         for (struct d6s_lease *e = s->tab.by_addr[b]; e; e = e->anext)
             d6s_count_used(s, &e->l, +1);

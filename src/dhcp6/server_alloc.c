@@ -172,9 +172,24 @@ void d6s_count_used(struct d6_server *s, const struct lease *l, int delta)
 {
     for (unsigned i = 0; i < s->n_links; i++) {
         struct d6s_link *lk = &s->links[i];
-        if (l->kind == LEASE_NA && d6s_in_na_pool(lk, &l->addr))
+        if (l->kind == LEASE_NA && d6s_in_na_pool(lk, &l->addr)) {
             lk->na_used += (uint64_t)(int64_t)delta;
+            if (l->state == LEASE_DECLINED)
+                lk->na_declined += (uint64_t)(int64_t)delta;
+        }
         else if (l->kind == LEASE_PD && d6s_in_pd_pool(lk, &l->addr, l->plen))
             lk->pd_used += (uint64_t)(int64_t)delta;
     }
+}
+
+/* Quarantine is bounded: a host declining every address it is given must
+ * not empty the pool.  Past the cap a Decline frees the address instead. */
+bool d6s_decline_room(const struct d6s_link *lk)
+{
+    uint64_t cap = lk->na_span / 8;
+    if (cap > D6S_DECLINED_MAX)
+        cap = D6S_DECLINED_MAX;
+    if (cap < 1)
+        cap = 1;
+    return lk->na_declined < cap;
 }

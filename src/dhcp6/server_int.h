@@ -17,6 +17,8 @@
 #define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (the datagram's sender) */
 #define D6S_SOURCE_SHARE    D6S_SOLICIT_SHARE        /* Requests, Rebinds, Information-requests per source */
 #define D6S_DECLINE_S       3600   /* quarantine of a declined address */
+#define D6S_DECLINED_MAX    4096   /* quarantined addresses per link (and at most 1/8 of its pool) */
+#define D6S_BIND_SRC_RATE   64     /* new bindings per second per client source (not a relay) */
 #define D6S_MAX_RECONF      64     /* Reconfigures being retransmitted */
 #define D6S_REC_TIMEOUT_MS  2000   /* RFC 9915 §7.6 REC_TIMEOUT */
 #define D6S_REC_MAX_RC      8      /* REC_MAX_RC */
@@ -85,6 +87,7 @@ struct d6s_link {
     uint64_t na_span;              /* addresses in the pool - 1 */
     uint64_t pd_span;              /* prefixes in the PD pool - 1 */
     uint64_t na_used, pd_used;
+    uint64_t na_declined;          /* of na_used, in quarantine (DECLINED) */
 };
 
 /* ------------------------------------------------------------ transactions */
@@ -216,6 +219,7 @@ bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint
 bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
                 const uint8_t *duid, uint8_t len);
 void d6s_count_used(struct d6_server *s, const struct lease *l, int delta);
+bool d6s_decline_room(const struct d6s_link *lk);
 
 /* server_reply.c */
 void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struct sockaddr_in6 *from,

@@ -87,6 +87,14 @@ static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
     return ++s->solicits <= D6S_SOLICIT_RATE;
 }
 
+/* New bindings per source and second: a client's source (fresh DUIDs cost
+ * nothing) makes D6S_BIND_SRC_RATE, a relay (many clients) its share of the
+ * message budget; one host cannot fill the lease table. */
+static bool bind_budget_ok(struct d6_server *s, const struct d6s_txn *t)
+{
+    return source_ok(s, 'N', &t->from.sin6_addr, t->relayed ? D6S_SOURCE_SHARE : D6S_BIND_SRC_RATE);
+}
+
 static uint32_t t1_of(const struct d6s_config *c)
 {
     return c->t1 ? c->t1 : c->preferred / 2;
@@ -354,10 +362,17 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
             e->l.state = LEASE_FREE;
             e->l.cltt = now;
             e->l.expires = now;
+        } else if (mode == M_DECLINE && !d6s_decline_room(lk)) {
+            CTR_INC(s->st, dhcp6s, decline_over_cap);   /* freed, not quarantined */
+            e->l.state = LEASE_FREE;
+            e->l.cltt = now;
+            e->l.expires = now;
         } else if (mode == M_DECLINE) {
+            d6s_count_used(s, &e->l, -1);
             e->l.state = LEASE_DECLINED;
             e->l.cltt = now;
             e->l.expires = now + D6S_DECLINE_S;
+            d6s_count_used(s, &e->l, +1);
         } else {
             set_times(e, c, now);
         }
@@ -396,6 +411,11 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
     uint8_t plen = kind == LEASE_NA ? 128 : c->pd_delegate;
     if (mode == M_ADVERTISE) {
         add_item(a, NULL, &addr, plen, c->preferred, c->valid);
+        return true;
+    }
+    if (!bind_budget_ok(s, t)) {
+        CTR_INC(s->st, dhcp6s, bind_rate_limited);
+        a->status = nothing_status(kind);
         return true;
     }
     struct d6s_lease *e = new_entry(s, lk, m, ia, kind, &addr);
@@ -554,7 +574,9 @@ static void undo_item(struct d6_server *s, struct d6s_item *it)
         d6s_table_remove(&s->tab, e);
     } else if (!it->was_new) {
         d6s_table_unbind(&s->tab, e);
+        d6s_count_used(s, &e->l, -1);   /* a Decline undone leaves quarantine */
         restore_lease(&e->l, &it->saved);
+        d6s_count_used(s, &e->l, +1);
         d6s_table_rebind(&s->tab, e);
     }
     it->e = NULL;

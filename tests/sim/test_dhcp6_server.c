@@ -1275,6 +1275,57 @@ TEST(relay_served_only_from_its_interface)
     teardown();
 }
 
+static void count_declined(void *arg, const struct lease *l, const char *ifname, int64_t now)
+{
+    if (l->state == LEASE_DECLINED)
+        ++*(unsigned *)arg;
+}
+
+/* One host cannot fill the lease table with Requests under fresh DUIDs
+ * (new bindings per source and second are budgeted), nor empty a pool by
+ * Request → Decline → Request (quarantine holds at most 1/8 of the pool;
+ * past it a Decline frees the address). */
+TEST(one_host_cannot_fill_the_table_or_quarantine_the_pool)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    T_CHECK(bind_client(1, NULL));
+    uint8_t buf[512];
+    for (uint32_t i = 0; i < 1500; i++) {
+        struct cm m = with_sid(client(1000 + i, DHCP6_REQUEST));
+        size_t len = build(&m, buf, sizeof buf);
+        send_raw(CS, buf, len, "ff02::1:2", DHCP6_SERVER_PORT);
+        if (i % 100 == 99)
+            sim_run_for(W, 20 * MS);
+    }
+    sim_run_for(W, 200 * MS);
+    unsigned n = d6s_get(A)->tab.count;
+    if (n > 200)
+        printf("# %u leases after 1500 Requests from one source in 0.5 s\n", n);
+    T_CHECK(n <= 200);
+    T_CHECK(CTR_GET(A, dhcp6s, bind_rate_limited) > 0);
+    teardown();
+
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::10-2001:db8:1::4f store %s", JOURNAL), 0);   /* 64 */
+    for (uint32_t k = 0; k < 20; k++) {
+        struct in6_addr a;
+        if (!bind_client(200 + k, &a))
+            break;
+        struct cm m = with_sid(client(200 + k, DHCP6_DECLINE));
+        m.na_addr = &a;
+        T_CHECK(xchg(&m) && RM.type == DHCP6_REPLY);
+        sim_run_for(W, 1 * SEC);
+    }
+    unsigned declined = 0;
+    d6s_foreach_lease(A, count_declined, &declined);
+    if (declined > 8)
+        printf("# %u of 64 addresses in quarantine after 20 Declines\n", declined);
+    T_CHECK(declined <= 8);
+    T_CHECK(CTR_GET(A, dhcp6s, decline_over_cap) >= 12);
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1307,6 +1358,7 @@ int main(void)
     RUN(reservations_outside_the_pools_refused);
     RUN(overlapping_prefixes_never_given);
     RUN(relay_served_only_from_its_interface);
+    RUN(one_host_cannot_fill_the_table_or_quarantine_the_pool);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
