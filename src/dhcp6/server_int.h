@@ -146,6 +146,8 @@ struct d6s_txn {
     int outstanding;
     bool failed;
     int retries;
+    bool has_rkey;                 /* the client's reconfigure key, copied once: an item's entry may be */
+    uint8_t rkey[16];              /* released and reused by another client while a retry runs */
 };
 
 /* ------------------------------------------------------------ reconfigure */

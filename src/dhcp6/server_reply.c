@@ -153,6 +153,7 @@ static struct d6s_txn *txn_get(struct d6_server *s)
     t->retries = 0;
     t->has_top_status = false;
     t->give_rkey = false;
+    t->has_rkey = false;
     t->rapid = false;
     s->pending++;
     return t;
@@ -445,6 +446,8 @@ static void give_rkey(struct d6_server *s, struct d6s_txn *t)
     }
     uint8_t k16[16];
     memcpy(k16, key, 16);
+    memcpy(t->rkey, k16, 16);
+    t->has_rkey = true;
     for (int i = 0; i < t->n_ia; i++)
         for (int k = 0; k < t->ia[i].n; k++) {
             struct d6s_lease *e = t->ia[i].it[k].e;
@@ -456,13 +459,21 @@ static void give_rkey(struct d6_server *s, struct d6s_txn *t)
     t->give_rkey = true;
 }
 
+/* The client's key as the transaction found it before its commits: read
+ * from the entries only then (keep_rkey), never after a commit callback. */
+static void keep_rkey(struct d6s_txn *t)
+{
+    for (int i = 0; i < t->n_ia && !t->has_rkey; i++)
+        for (int k = 0; k < t->ia[i].n && !t->has_rkey; k++)
+            if (t->ia[i].it[k].e && t->ia[i].it[k].e->l.has_rkey) {
+                memcpy(t->rkey, t->ia[i].it[k].e->l.rkey, 16);
+                t->has_rkey = true;
+            }
+}
+
 static const uint8_t *txn_rkey(const struct d6s_txn *t)
 {
-    for (int i = 0; i < t->n_ia; i++)
-        for (int k = 0; k < t->ia[i].n; k++)
-            if (t->ia[i].it[k].e && t->ia[i].it[k].e->l.has_rkey)
-                return t->ia[i].it[k].e->l.rkey;
-    return NULL;
+    return t->has_rkey ? t->rkey : NULL;
 }
 
 /* ------------------------------------------------------------ building */
@@ -782,6 +793,7 @@ static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhc
     }
     if ((mode == M_REQUEST || mode == M_RENEW || mode == M_REBIND) && m->reconf_accept && t->lk->cfg.reconfigure)
         give_rkey(s, t);
+    keep_rkey(t);
     memcpy(t->pkt, pkt, len);
     t->len = len;
     for (int i = 0; i < t->n_ia; i++)

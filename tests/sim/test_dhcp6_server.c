@@ -1326,6 +1326,68 @@ TEST(one_host_cannot_fill_the_table_or_quarantine_the_pool)
     teardown();
 }
 
+/* Run the i-th queued commit of the fake store with result r. */
+static void fake_run(struct fake_store *f, int i, enum lease_result r)
+{
+    T_CHECK(i < f->n);
+    struct lease l = f->q[i].l;
+    lease_done_fn done = f->q[i].done;
+    void *arg = f->q[i].arg;
+    memmove(&f->q[i], &f->q[i + 1], (size_t)(f->n - i - 1) * sizeof f->q[0]);
+    f->n--;
+    done(arg, r, &l);
+}
+
+/* A transaction whose other IA retries after a conflict must not read its
+ * first IA's table entry again: the client may Release that one meanwhile
+ * and another client's new lease reuse the entry — the Reply would then
+ * carry THAT client's reconfigure key. */
+TEST(conflict_retry_never_leaks_another_clients_key)
+{
+    setup();
+    T_EQ(serve("reconfigure on"), 0);
+    struct cm m = client(95, DHCP6_SOLICIT);
+    m.pd = true;
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    struct fake_store *f = fake_swap();
+    f->hold = true;
+    m = with_sid(client(95, DHCP6_REQUEST));          /* attacker: IA_NA + IA_PD */
+    m.pd = true;
+    m.reconf_accept = true;
+    T_CHECK(!xchg(&m));
+    T_EQ(f->n, 2);
+    struct in6_addr na = f->q[0].l.addr;
+    fake_run(f, 0, LEASE_OK);                        /* the IA_NA is durable; the IA_PD still waits */
+    m = with_sid(client(95, DHCP6_RELEASE));          /* the attacker releases its address meanwhile */
+    m.na_addr = &na;
+    T_CHECK(!xchg(&m));
+    T_EQ(f->n, 2);
+    fake_run(f, 1, LEASE_OK);
+    drain(CS);
+    struct cm v = client(96, DHCP6_SOLICIT);          /* the victim takes the freed entry */
+    T_CHECK(xchg(&v));
+    v = with_sid(client(96, DHCP6_REQUEST));
+    v.reconf_accept = true;
+    T_CHECK(!xchg(&v));
+    T_EQ(f->n, 2);
+    fake_run(f, 1, LEASE_OK);
+    T_CHECK(recv_on(CS, 50 * MS) > 0 && RM.type == DHCP6_REPLY && RM.auth.present);
+    uint8_t vkey[16];
+    memcpy(vkey, RM.auth.info.p + 1, 16);
+    fake_run(f, 0, LEASE_CONFLICT);                  /* the attacker's IA_PD: another prefix */
+    T_EQ(f->n, 1);
+    fake_run(f, 0, LEASE_OK);
+    T_CHECK(recv_on(CS, 50 * MS) > 0 && RM.type == DHCP6_REPLY);
+    T_CHECK(RM.auth.present);
+    bool leaked = RM.auth.present && !memcmp(RM.auth.info.p + 1, vkey, 16);
+    if (leaked)
+        printf("# the attacker's Reply carries the victim's reconfigure key\n");
+    T_CHECK(!leaked);
+    f->hold = false;
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1359,6 +1421,7 @@ int main(void)
     RUN(overlapping_prefixes_never_given);
     RUN(relay_served_only_from_its_interface);
     RUN(one_host_cannot_fill_the_table_or_quarantine_the_pool);
+    RUN(conflict_retry_never_leaks_another_clients_key);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
