@@ -1272,6 +1272,7 @@ TEST(relay_served_only_from_its_interface)
     const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
     T_CHECK(ia && ia->n_item == 1 && in_range(&ia->item[0].addr, "2001:db8:1::1000", "2001:db8:1::1fff"));
     six_close(C, rs);
+    six_stack_destroy(C);
     teardown();
 }
 
