@@ -132,6 +132,8 @@
     X(dhcp6s, drop_pending_full) X(dhcp6s, drop_busy) X(dhcp6s, drop_too_big) X(dhcp6s, drop_commit_failed) \
     X(dhcp6s, drop_confirm_empty) X(dhcp6s, drop_unexpected) X(dhcp6s, drop_build) X(dhcp6s, drop_send) \
     X(dhcp6s, reconf_retrans) X(dhcp6s, reconf_done) X(dhcp6s, reconf_gave_up) \
+    X(dhcp6s, drop_relay_wrong_if) X(dhcp6s, drop_source_rate) \
+    X(dhcp6s, bind_rate_limited) X(dhcp6s, decline_over_cap) \
     /* DHCPv6 relay agent (src/dhcp6/relay.c); wire rejections are dhcp6r.drop.<reason> */ \
     X(dhcp6r, in_client) X(dhcp6r, in_relay_forw) X(dhcp6r, in_relay_repl) X(dhcp6r, in_unknown_type) \
     X(dhcp6r, out_relay_forw) X(dhcp6r, out_to_client) X(dhcp6r, out_to_relay) \

@@ -98,6 +98,8 @@ void d6s_table_insert(struct d6s_table *t, struct d6s_lease *e)
     unsigned a = addr_bucket(&e->l.addr, e->l.plen);
     e->anext = t->by_addr[a];
     t->by_addr[a] = e;
+    if (e->l.kind == LEASE_PD)
+        t->pd_plens[e->l.plen > 128 ? 0 : e->l.plen]++;
     e->bnext = NULL;
     e->in_bind = false;
     if (!e->foreign && e->l.state == LEASE_BOUND) {
@@ -139,7 +141,8 @@ void d6s_table_rebind(struct d6s_table *t, struct d6s_lease *e)
 
 void d6s_table_remove(struct d6s_table *t, struct d6s_lease *e)
 {
-    unlink_chain(&t->by_addr[addr_bucket(&e->l.addr, e->l.plen)], e, true);
+    if (unlink_chain(&t->by_addr[addr_bucket(&e->l.addr, e->l.plen)], e, true) && e->l.kind == LEASE_PD)
+        t->pd_plens[e->l.plen > 128 ? 0 : e->l.plen]--;
     d6s_table_unbind(t, e);
     memset(e, 0, sizeof *e);
     e->anext = t->free_list;
@@ -152,6 +155,62 @@ struct d6s_lease *d6s_table_find_addr(const struct d6s_table *t, const struct in
     for (struct d6s_lease *e = t->by_addr[addr_bucket(a, plen)]; e; e = e->anext)
         if (e->l.plen == plen && !memcmp(&e->l.addr, a, sizeof *a))
             return e;
+    return NULL;
+}
+
+static struct in6_addr prefix_mask(const struct in6_addr *a, unsigned plen)
+{
+    struct in6_addr m = *a;
+    for (unsigned b = plen; b < 128; b++)
+        m.s6_addr[b / 8] &= (uint8_t)~(0x80 >> (b % 8));
+    return m;
+}
+
+/* The i-th /len sub-prefix of p/plen (len - plen <= 16). */
+static struct in6_addr sub_prefix(const struct in6_addr *p, unsigned plen, unsigned len, unsigned i)
+{
+    struct in6_addr a = *p;
+    for (unsigned k = 0; k < len - plen; k++) {
+        unsigned b = len - 1 - k;
+        if (i >> k & 1)
+            a.s6_addr[b / 8] |= (uint8_t)(0x80 >> (b % 8));
+    }
+    return a;
+}
+
+static bool covers(const struct in6_addr *p, unsigned plen, const struct in6_addr *a)
+{
+    struct in6_addr x = prefix_mask(a, plen), y = prefix_mask(p, plen);
+    return !memcmp(&x, &y, sizeof x);
+}
+
+struct d6s_lease *d6s_table_find_overlap(const struct d6s_table *t, const struct in6_addr *p, uint8_t plen)
+{
+    for (unsigned len = 1; len <= 128; len++) {
+        if (!t->pd_plens[len] || len == plen)
+            continue;
+        if (len < plen) {            /* a shorter one holding p */
+            struct in6_addr m = prefix_mask(p, len);
+            struct d6s_lease *e = d6s_table_find_addr(t, &m, (uint8_t)len);
+            if (e && e->l.kind == LEASE_PD)
+                return e;
+            continue;
+        }
+        /* longer ones inside p: probe each when few, else look at all */
+        if (len - plen <= D6S_OVERLAP_PROBE_BITS) {
+            for (unsigned i = 0; i < 1u << (len - plen); i++) {
+                struct in6_addr m = sub_prefix(p, plen, len, i);
+                struct d6s_lease *e = d6s_table_find_addr(t, &m, (uint8_t)len);
+                if (e && e->l.kind == LEASE_PD)
+                    return e;
+            }
+            continue;
+        }
+        for (unsigned b = 0; b < NBUCKETS; b++)
+            for (struct d6s_lease *e = t->by_addr[b]; e; e = e->anext)
+                if (e->l.kind == LEASE_PD && e->l.plen == len && covers(p, plen, &e->l.addr))
+                    return e;
+    }
     return NULL;
 }
 

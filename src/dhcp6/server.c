@@ -1,6 +1,7 @@
 /* The DHCPv6 server: configuration, its socket, dispatch of datagrams,
  * the expiry tick, and the views for sixctl (server.h). */
 #include <errno.h>
+#include <arpa/inet.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,10 +80,15 @@ static bool if_served(struct d6_server *s, unsigned ifindex)
     return false;
 }
 
-struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a)
+bool d6s_if_served(struct d6_server *s, unsigned ifindex)
+{
+    return if_served(s, ifindex);
+}
+
+struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a, unsigned ifindex)
 {
     for (unsigned i = 0; i < s->n_links; i++)
-        if (d6s_on_link(&s->links[i], a))
+        if (s->links[i].ifindex == ifindex && d6s_on_link(&s->links[i], a))
             return &s->links[i];
     return NULL;
 }
@@ -279,10 +285,46 @@ static struct d6_server *server_start(struct six_stack *st, const struct d6s_con
 static void recount(struct d6_server *s)
 {
     for (unsigned i = 0; i < s->n_links; i++)
-        s->links[i].na_used = s->links[i].pd_used = 0;
+        s->links[i].na_used = s->links[i].pd_used = s->links[i].na_declined = 0;
     for (unsigned b = 0; b < (1u << D6S_TABLE_BITS); b++)
         for (struct d6s_lease *e = s->tab.by_addr[b]; e; e = e->anext)
             d6s_count_used(s, &e->l, +1);
+}
+
+static bool masked(const struct in6_addr *p, uint8_t plen)
+{
+    for (unsigned b = plen; b < 128; b++)
+        if (p->s6_addr[b / 8] & (0x80 >> (b % 8)))
+            return false;
+    return true;
+}
+
+/* A reservation is a member of the line's pools as the pick would make it:
+ * an address of the address pool, a prefix of the pd-pool of exactly the
+ * delegated length.  Anything else would be given as something else (a
+ * /L prefix handed out as /N) and could overlap another client's. */
+static int check_reservation(const struct d6s_config *c, const struct d6s_reservation *r, char *why, size_t whyn)
+{
+    char a[INET6_ADDRSTRLEN];
+    if (r->has_addr) {
+        inet_ntop(AF_INET6, &r->addr, a, sizeof a);
+        bool in = c->has_pool && !memcmp(r->addr.s6_addr, c->pool_lo.s6_addr, 8) &&
+                  memcmp(r->addr.s6_addr + 8, c->pool_lo.s6_addr + 8, 8) >= 0 &&
+                  memcmp(r->addr.s6_addr + 8, c->pool_hi.s6_addr + 8, 8) <= 0;
+        if (!in)
+            return snprintf(why, whyn, "reserve address %s: not in the pool", a), -EINVAL;
+    }
+    if (r->has_prefix) {
+        inet_ntop(AF_INET6, &r->prefix, a, sizeof a);
+        if (!c->has_pd || r->plen != c->pd_delegate)
+            return snprintf(why, whyn, "reserve prefix %s/%u: the pd-pool delegates /%u", a, r->plen,
+                            c->has_pd ? c->pd_delegate : 0), -EINVAL;
+        if (!masked(&r->prefix, r->plen))
+            return snprintf(why, whyn, "reserve prefix %s/%u: host bits set", a, r->plen), -EINVAL;
+        if (!d6s_in_prefix(&r->prefix, &c->pd, c->pd_len))
+            return snprintf(why, whyn, "reserve prefix %s/%u: not in the pd-pool", a, r->plen), -EINVAL;
+    }
+    return 0;
 }
 
 static int check_config(struct six_stack *st, const struct d6s_config *c, char *why, size_t whyn)
@@ -300,6 +342,52 @@ static int check_config(struct six_stack *st, const struct d6s_config *c, char *
         return snprintf(why, whyn, "preferred %u > valid %u", c->preferred, c->valid), -EINVAL;
     if (c->t1 > c->t2 && c->t2)
         return snprintf(why, whyn, "t1 %u > t2 %u", c->t1, c->t2), -EINVAL;
+    for (int i = 0; i < c->n_res; i++)
+        if (check_reservation(c, &c->res[i], why, whyn) < 0)
+            return -EINVAL;
+    return 0;
+}
+
+static bool na_pools_overlap(const struct d6s_config *a, const struct d6s_config *b)
+{
+    return a->has_pool && b->has_pool && !memcmp(a->pool_lo.s6_addr, b->pool_lo.s6_addr, 8) &&
+           memcmp(a->pool_lo.s6_addr + 8, b->pool_hi.s6_addr + 8, 8) <= 0 &&
+           memcmp(b->pool_lo.s6_addr + 8, a->pool_hi.s6_addr + 8, 8) <= 0;
+}
+
+static bool pd_pools_overlap(const struct d6s_config *a, const struct d6s_config *b)
+{
+    return a->has_pd && b->has_pd && d6s_in_prefix(&a->pd, &b->pd, a->pd_len < b->pd_len ? a->pd_len : b->pd_len);
+}
+
+/* The address pool and the pd-pool of a link: one delegated prefix must
+ * never hold an address given to someone else (conservative for pd-pools
+ * longer than /64: the same /64 counts as overlapping). */
+static bool na_in_pd(const struct d6s_config *na, const struct d6s_config *pd)
+{
+    return na->has_pool && pd->has_pd && d6s_in_prefix(&na->pool_lo, &pd->pd, pd->pd_len < 64 ? pd->pd_len : 64);
+}
+
+/* Two links' pools must not overlap: a lease is known by its address
+ * alone (the table, the journal, the database), so one address (or a
+ * prefix and a prefix of another length around it) given on two links
+ * would be given twice. */
+static int check_overlaps(struct d6_server *s, const struct d6s_link *self, const struct d6s_config *c, char *why,
+                          size_t whyn)
+{
+    if (na_in_pd(c, c))
+        return snprintf(why, whyn, "the pool lies inside the pd-pool"), -EINVAL;
+    for (unsigned i = 0; i < s->n_links; i++) {
+        const struct d6s_link *o = &s->links[i];
+        if (o == self)
+            continue;
+        const char *what = na_pools_overlap(c, &o->cfg) ? "pool" :
+                           pd_pools_overlap(c, &o->cfg) ? "pd-pool" :
+                           na_in_pd(c, &o->cfg) || na_in_pd(&o->cfg, c) ? "pool and pd-pool" : NULL;
+        if (what)
+            return snprintf(why, whyn, "the %s overlaps the one of %s%s", what, o->cfg.ifname,
+                            o->cfg.has_link ? " (another link)" : ""), -EINVAL;
+    }
     return 0;
 }
 
@@ -324,6 +412,8 @@ int d6s_configure(struct six_stack *st, const struct d6s_config *cfg, char *why,
     struct d6s_link *lk = s ? link_of_cfg(s, ifindex, cfg) : NULL;
     if (s && !lk && s->n_links >= D6S_MAX_LINKS)
         return snprintf(why, whyn, "at most %d pool sets", D6S_MAX_LINKS), -ENOSPC;
+    if (s && (rc = check_overlaps(s, lk, cfg, why, whyn)) < 0)
+        return rc;
     if (fresh && !(s = server_start(st, cfg, why, whyn, &rc)))
         return rc;
     if (!if_served(s, ifindex) && join(s, ifindex, true) < 0 && errno != EADDRINUSE) {

@@ -118,13 +118,17 @@ static bool reserved_for_other(const struct d6s_link *lk, uint8_t kind, const st
     return false;
 }
 
-static bool usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
-                   const uint8_t *duid, uint8_t len)
+/* A member of lk's pool that (duid) may be given: not the anycast address,
+ * not held, not another client's reservation.  Every path that gives a new
+ * address (the pool's pick, an address a Rebind names) goes through it. */
+bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
+                const uint8_t *duid, uint8_t len)
 {
     uint8_t plen = kind == LEASE_NA ? 128 : lk->cfg.pd_delegate;
     if (kind == LEASE_NA && ld64(a->s6_addr + 8) == 0)
         return false;   /* the Subnet-Router anycast address (RFC 4291 §2.6.1) */
-    return !d6s_table_find_addr(&s->tab, a, plen) && !reserved_for_other(lk, kind, a, duid, len);
+    return !d6s_table_find_addr(&s->tab, a, plen) && !reserved_for_other(lk, kind, a, duid, len) &&
+           (kind != LEASE_PD || !d6s_table_find_overlap(&s->tab, a, plen));
 }
 
 static uint64_t hash64(struct d6_server *s, const uint8_t *duid, uint8_t len, uint32_t iaid, unsigned n)
@@ -149,7 +153,7 @@ bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint
         for (uint64_t k = 0; k < D6S_PROBE && k <= span; k++) {
             uint64_t idx = span == UINT64_MAX ? start + k : (start + k) % (span + 1);
             *out = pool_at(lk, kind, idx);
-            if (usable(s, lk, kind, out, duid, duid_len))
+            if (d6s_usable(s, lk, kind, out, duid, duid_len))
                 return true;
         }
     }
@@ -157,7 +161,7 @@ bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint
         return false;
     for (uint64_t idx = 0; idx <= span; idx++) {
         *out = pool_at(lk, kind, idx);
-        if (usable(s, lk, kind, out, duid, duid_len))
+        if (d6s_usable(s, lk, kind, out, duid, duid_len))
             return true;
     }
     return false;
@@ -168,9 +172,24 @@ void d6s_count_used(struct d6_server *s, const struct lease *l, int delta)
 {
     for (unsigned i = 0; i < s->n_links; i++) {
         struct d6s_link *lk = &s->links[i];
-        if (l->kind == LEASE_NA && d6s_in_na_pool(lk, &l->addr))
+        if (l->kind == LEASE_NA && d6s_in_na_pool(lk, &l->addr)) {
             lk->na_used += (uint64_t)(int64_t)delta;
+            if (l->state == LEASE_DECLINED)
+                lk->na_declined += (uint64_t)(int64_t)delta;
+        }
         else if (l->kind == LEASE_PD && d6s_in_pd_pool(lk, &l->addr, l->plen))
             lk->pd_used += (uint64_t)(int64_t)delta;
     }
+}
+
+/* Quarantine is bounded: a host declining every address it is given must
+ * not empty the pool.  Past the cap a Decline frees the address instead. */
+bool d6s_decline_room(const struct d6s_link *lk)
+{
+    uint64_t cap = lk->na_span / 8;
+    if (cap > D6S_DECLINED_MAX)
+        cap = D6S_DECLINED_MAX;
+    if (cap < 1)
+        cap = 1;
+    return lk->na_declined < cap;
 }

@@ -14,8 +14,11 @@
 #define D6S_DUID_RATE       10     /* messages per DUID per second (hashed slots) */
 #define D6S_RATE_SLOTS      4096
 #define D6S_SOLICIT_RATE    2000   /* Solicits per second in all */
-#define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (client or innermost relay peer) */
+#define D6S_SOLICIT_SHARE   (D6S_SOLICIT_RATE / 2)   /* of them, from one source (the datagram's sender) */
+#define D6S_SOURCE_SHARE    D6S_SOLICIT_SHARE        /* Requests, Rebinds, Information-requests per source */
 #define D6S_DECLINE_S       3600   /* quarantine of a declined address */
+#define D6S_DECLINED_MAX    4096   /* quarantined addresses per link (and at most 1/8 of its pool) */
+#define D6S_BIND_SRC_RATE   64     /* new bindings per second per client source (not a relay) */
 #define D6S_MAX_RECONF      64     /* Reconfigures being retransmitted */
 #define D6S_REC_TIMEOUT_MS  2000   /* RFC 9915 §7.6 REC_TIMEOUT */
 #define D6S_REC_MAX_RC      8      /* REC_MAX_RC */
@@ -23,6 +26,7 @@
 #define D6S_PROBE           64     /* linear probe length after each hash */
 #define D6S_HASH_TRIES      16     /* hashes tried before a full scan (small pools) */
 #define D6S_SCAN_MAX        65536  /* a pool this small is scanned whole when hashing fails */
+#define D6S_OVERLAP_PROBE_BITS 10   /* sub-prefixes probed one by one up to 2^10, else a table walk */
 #define D6S_TABLE_BITS      16     /* lease_table buckets: 2^16 per index */
 #define D6S_SIM_EPOCH       1767225600   /* 2026-01-01: the simulator's replay values start here */
 
@@ -48,6 +52,7 @@ struct d6s_table {
     unsigned n_slabs, cap_slabs;
     unsigned count, max;
     unsigned scan_pos;             /* incremental expiry scan */
+    uint32_t pd_plens[129];        /* prefixes in the table per length: the lengths to probe for overlaps */
 };
 
 int  d6s_table_init(struct d6s_table *t, unsigned max);
@@ -59,6 +64,11 @@ void d6s_table_remove(struct d6s_table *t, struct d6s_lease *e);   /* unindex an
 void d6s_table_unbind(struct d6s_table *t, struct d6s_lease *e);   /* out of the binding index only */
 void d6s_table_rebind(struct d6s_table *t, struct d6s_lease *e);   /* back in it if BOUND and not foreign */
 struct d6s_lease *d6s_table_find_addr(const struct d6s_table *t, const struct in6_addr *a, uint8_t plen);
+/* A prefix (LEASE_PD) of another length than plen that holds p/plen or
+ * lies inside it (a delegate length changed, a journal of another config):
+ * NULL if none.  Probes each length in use; longer ones by their
+ * 2^D6S_OVERLAP_PROBE_BITS sub-prefixes at most, else a full walk. */
+struct d6s_lease *d6s_table_find_overlap(const struct d6s_table *t, const struct in6_addr *p, uint8_t plen);
 /* The first entry after prev (NULL: the first) of binding (duid, iaid, kind). */
 struct d6s_lease *d6s_table_find_bind(const struct d6s_table *t, const uint8_t *duid, uint8_t duid_len,
                                       uint32_t iaid, uint8_t kind, struct d6s_lease *prev);
@@ -77,6 +87,7 @@ struct d6s_link {
     uint64_t na_span;              /* addresses in the pool - 1 */
     uint64_t pd_span;              /* prefixes in the PD pool - 1 */
     uint64_t na_used, pd_used;
+    uint64_t na_declined;          /* of na_used, in quarantine (DECLINED) */
 };
 
 /* ------------------------------------------------------------ transactions */
@@ -135,6 +146,8 @@ struct d6s_txn {
     int outstanding;
     bool failed;
     int retries;
+    bool has_rkey;                 /* the client's reconfigure key, copied once: an item's entry may be */
+    uint8_t rkey[16];              /* released and reused by another client while a retry runs */
 };
 
 /* ------------------------------------------------------------ reconfigure */
@@ -187,7 +200,10 @@ struct d6_server *d6s_get(struct six_stack *st);   /* NULL: not running */
 /* server.c */
 void d6s_send(struct d6_server *s, const void *buf, size_t len, const struct sockaddr_in6 *to);
 struct d6s_link *d6s_link_by_ifindex(struct d6_server *s, unsigned ifindex);
-struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a);
+/* The link of a relayed client: among those served through ifindex (where
+ * the relay's message came in), the one whose prefix holds a. */
+struct d6s_link *d6s_link_by_addr(struct d6_server *s, const struct in6_addr *a, unsigned ifindex);
+bool d6s_if_served(struct d6_server *s, unsigned ifindex);
 struct d6s_link *d6s_link_by_pool(struct d6_server *s, uint32_t pool_id);   /* NULL: since removed */
 
 /* server_alloc.c */
@@ -202,7 +218,10 @@ const struct d6s_reservation *d6s_res_for(const struct d6s_link *lk, const uint8
  * attempt varies the choice (conflict retries). false: the pool is full. */
 bool d6s_pick(struct d6_server *s, struct d6s_link *lk, uint8_t kind, const uint8_t *duid, uint8_t duid_len,
               uint32_t iaid, unsigned attempt, struct in6_addr *out);
+bool d6s_usable(struct d6_server *s, const struct d6s_link *lk, uint8_t kind, const struct in6_addr *a,
+                const uint8_t *duid, uint8_t len);
 void d6s_count_used(struct d6_server *s, const struct lease *l, int delta);
+bool d6s_decline_room(const struct d6s_link *lk);
 
 /* server_reply.c */
 void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struct sockaddr_in6 *from,

@@ -59,14 +59,21 @@ static bool rate_ok(struct d6_server *s, const void *key, size_t n, unsigned lim
     return ++r->n <= limit;
 }
 
-/* One source (the sender, or the client behind relays) gets at most a share
- * of the Solicit budget, so that a host storming with many DUIDs cannot
- * starve the others' Solicits; the key is tagged apart from DUID keys. */
+static bool source_ok(struct d6_server *s, char tag, const struct in6_addr *src, unsigned limit)
+{
+    uint8_t key[1 + sizeof *src] = { (uint8_t)tag };
+    memcpy(key + 1, src, sizeof *src);
+    return rate_ok(s, key, sizeof key, limit);
+}
+
+/* One source (the datagram's sender: a client, or the relay next to us —
+ * never an address the message itself names, which costs nothing to forge)
+ * gets at most a share of the Solicit budget, so that a host storming with
+ * many DUIDs cannot starve the others' Solicits; the key is tagged apart
+ * from DUID keys. */
 static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
 {
-    uint8_t key[1 + sizeof *src] = { 'S' };
-    memcpy(key + 1, src, sizeof *src);
-    if (!rate_ok(s, key, sizeof key, D6S_SOLICIT_SHARE))
+    if (!source_ok(s, 'S', src, D6S_SOLICIT_SHARE))
         return false;
     uint64_t sec = six_now(s->st) / NS_PER_SEC;
     if (sec != s->solicit_sec) {
@@ -78,6 +85,14 @@ static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
     if (s->pending > D6S_MAX_PENDING / 2)
         return false;
     return ++s->solicits <= D6S_SOLICIT_RATE;
+}
+
+/* New bindings per source and second: a client's source (fresh DUIDs cost
+ * nothing) makes D6S_BIND_SRC_RATE, a relay (many clients) its share of the
+ * message budget; one host cannot fill the lease table. */
+static bool bind_budget_ok(struct d6_server *s, const struct d6s_txn *t)
+{
+    return source_ok(s, 'N', &t->from.sin6_addr, t->relayed ? D6S_SOURCE_SHARE : D6S_BIND_SRC_RATE);
 }
 
 static uint32_t t1_of(const struct d6s_config *c)
@@ -99,13 +114,15 @@ static bool oro_has(const struct dhcp6_msg *m, uint16_t code)
 }
 
 /* The link the client is on: the innermost relay's link-address (the first
- * non-zero one from the inside out), else the receiving interface. */
+ * non-zero one from the inside out), else the receiving interface.  A relay
+ * names links only among those served through the interface its message
+ * came in on: the link-address is the relay's word, the interface is not. */
 static struct d6s_link *client_link(struct d6_server *s, int n, unsigned ifindex)
 {
     for (int i = n - 2; i >= 0; i--) {
         static const struct in6_addr zero;
         if (memcmp(&s->lv[i].link_addr, &zero, sizeof zero))
-            return d6s_link_by_addr(s, &s->lv[i].link_addr);
+            return d6s_link_by_addr(s, &s->lv[i].link_addr, ifindex);
     }
     return d6s_link_by_ifindex(s, ifindex);
 }
@@ -136,6 +153,7 @@ static struct d6s_txn *txn_get(struct d6_server *s)
     t->retries = 0;
     t->has_top_status = false;
     t->give_rkey = false;
+    t->has_rkey = false;
     t->rapid = false;
     s->pending++;
     return t;
@@ -274,14 +292,18 @@ static bool choose(struct d6_server *s, struct d6s_link *lk, const struct dhcp6_
     const struct d6s_reservation *r = d6s_res_for(lk, duid, dl);
     if (r && (kind == LEASE_NA ? r->has_addr : r->has_prefix)) {
         *out = kind == LEASE_NA ? r->addr : r->prefix;
-        struct d6s_lease *e = d6s_table_find_addr(&s->tab, out, plen);
-        return !e;   /* held by someone else (the reservation came later): nothing */
+        /* held by someone else (the reservation came later), or overlapping
+         * a prefix of another length: nothing */
+        return !d6s_table_find_addr(&s->tab, out, plen) &&
+               (kind != LEASE_PD || !d6s_table_find_overlap(&s->tab, out, plen));
     }
     if (mode == M_REBIND && attempt == 0) {
         for (int i = 0; i < ia->n_item; i++) {
             const struct dhcp6_ia_item *it = &ia->item[i];
             bool in = kind == LEASE_NA ? d6s_in_na_pool(lk, &it->addr) : d6s_in_pd_pool(lk, &it->addr, it->plen);
-            if (in && !d6s_table_find_addr(&s->tab, &it->addr, plen)) {
+            /* the same rules as the pool's pick: a client without a
+             * binding must not name its way into a reservation */
+            if (in && it->plen == plen && d6s_usable(s, lk, kind, &it->addr, duid, dl)) {
                 *out = it->addr;
                 return true;
             }
@@ -341,10 +363,17 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
             e->l.state = LEASE_FREE;
             e->l.cltt = now;
             e->l.expires = now;
+        } else if (mode == M_DECLINE && !d6s_decline_room(lk)) {
+            CTR_INC(s->st, dhcp6s, decline_over_cap);   /* freed, not quarantined */
+            e->l.state = LEASE_FREE;
+            e->l.cltt = now;
+            e->l.expires = now;
         } else if (mode == M_DECLINE) {
+            d6s_count_used(s, &e->l, -1);
             e->l.state = LEASE_DECLINED;
             e->l.cltt = now;
             e->l.expires = now + D6S_DECLINE_S;
+            d6s_count_used(s, &e->l, +1);
         } else {
             set_times(e, c, now);
         }
@@ -385,6 +414,11 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
         add_item(a, NULL, &addr, plen, c->preferred, c->valid);
         return true;
     }
+    if (!bind_budget_ok(s, t)) {
+        CTR_INC(s->st, dhcp6s, bind_rate_limited);
+        a->status = nothing_status(kind);
+        return true;
+    }
     struct d6s_lease *e = new_entry(s, lk, m, ia, kind, &addr);
     if (!e) {
         a->status = nothing_status(kind);
@@ -412,6 +446,8 @@ static void give_rkey(struct d6_server *s, struct d6s_txn *t)
     }
     uint8_t k16[16];
     memcpy(k16, key, 16);
+    memcpy(t->rkey, k16, 16);
+    t->has_rkey = true;
     for (int i = 0; i < t->n_ia; i++)
         for (int k = 0; k < t->ia[i].n; k++) {
             struct d6s_lease *e = t->ia[i].it[k].e;
@@ -423,13 +459,21 @@ static void give_rkey(struct d6_server *s, struct d6s_txn *t)
     t->give_rkey = true;
 }
 
+/* The client's key as the transaction found it before its commits: read
+ * from the entries only then (keep_rkey), never after a commit callback. */
+static void keep_rkey(struct d6s_txn *t)
+{
+    for (int i = 0; i < t->n_ia && !t->has_rkey; i++)
+        for (int k = 0; k < t->ia[i].n && !t->has_rkey; k++)
+            if (t->ia[i].it[k].e && t->ia[i].it[k].e->l.has_rkey) {
+                memcpy(t->rkey, t->ia[i].it[k].e->l.rkey, 16);
+                t->has_rkey = true;
+            }
+}
+
 static const uint8_t *txn_rkey(const struct d6s_txn *t)
 {
-    for (int i = 0; i < t->n_ia; i++)
-        for (int k = 0; k < t->ia[i].n; k++)
-            if (t->ia[i].it[k].e && t->ia[i].it[k].e->l.has_rkey)
-                return t->ia[i].it[k].e->l.rkey;
-    return NULL;
+    return t->has_rkey ? t->rkey : NULL;
 }
 
 /* ------------------------------------------------------------ building */
@@ -541,7 +585,9 @@ static void undo_item(struct d6_server *s, struct d6s_item *it)
         d6s_table_remove(&s->tab, e);
     } else if (!it->was_new) {
         d6s_table_unbind(&s->tab, e);
+        d6s_count_used(s, &e->l, -1);   /* a Decline undone leaves quarantine */
         restore_lease(&e->l, &it->saved);
+        d6s_count_used(s, &e->l, +1);
         d6s_table_rebind(&s->tab, e);
     }
     it->e = NULL;
@@ -747,6 +793,7 @@ static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhc
     }
     if ((mode == M_REQUEST || mode == M_RENEW || mode == M_REBIND) && m->reconf_accept && t->lk->cfg.reconfigure)
         give_rkey(s, t);
+    keep_rkey(t);
     memcpy(t->pkt, pkt, len);
     t->len = len;
     for (int i = 0; i < t->n_ia; i++)
@@ -784,6 +831,10 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     const struct dhcp6_msg *m = &s->lv[n - 1];
     if (n > 1)
         CTR_INC(st, dhcp6s, relayed_in);
+    if (n > 1 && !d6s_if_served(s, ifindex)) {
+        CTR_INC(st, dhcp6s, drop_relay_wrong_if);   /* a relay on an interface we do not serve */
+        return;
+    }
     struct d6s_link *lk = client_link(s, n, ifindex);
     if (!lk) {
         CTR_INC(st, dhcp6s, drop_no_link);
@@ -795,8 +846,13 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     }
     if (!rate_check(s, m, from))
         return;
-    if (m->type == DHCP6_SOLICIT && !solicit_ok(s, n > 1 ? &s->lv[n - 2].peer_addr : &from->sin6_addr)) {
+    if (m->type == DHCP6_SOLICIT && !solicit_ok(s, &from->sin6_addr)) {
         CTR_INC(st, dhcp6s, drop_solicit_rate);
+        return;
+    }
+    if ((m->type == DHCP6_REQUEST || m->type == DHCP6_REBIND || m->type == DHCP6_INFORMATION_REQUEST) &&
+        !source_ok(s, 'M', &from->sin6_addr, D6S_SOURCE_SHARE)) {
+        CTR_INC(st, dhcp6s, drop_source_rate);
         return;
     }
     if (m->clientid.p && (m->type == DHCP6_RENEW || m->type == DHCP6_REBIND ||

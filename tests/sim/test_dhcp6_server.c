@@ -1102,6 +1102,293 @@ TEST(default_store_in_the_state_directory)
     teardown();
 }
 
+/* A client with no binding Rebinds naming another client's reserved
+ * address: the same rules as the pool's pick (reservations, the anycast
+ * address) apply, so it gets another one and the owner still gets its own. */
+TEST(rebind_cannot_take_a_reservation)
+{
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::0-2001:db8:1::22 store %s "
+                "reserve 0003000102000000000a address 2001:db8:1::22", JOURNAL), 0);
+    struct in6_addr r, anycast;
+    inet_pton(AF_INET6, "2001:db8:1::22", &r);
+    inet_pton(AF_INET6, "2001:db8:1::", &anycast);
+    const struct in6_addr *named[] = { &r, &anycast };
+    for (int k = 0; k < 2; k++) {
+        struct cm m = client(21 + (uint32_t)k, DHCP6_REBIND);
+        m.na_addr = named[k];
+        T_CHECK(xchg(&m));
+        const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+        T_CHECK(ia != NULL);
+        for (int i = 0; ia && i < ia->n_item; i++) {
+            char a[64];
+            inet_ntop(AF_INET6, &ia->item[i].addr, a, sizeof a);
+            if (ia->item[i].valid && !memcmp(&ia->item[i].addr, named[k], 16))
+                printf("# client %d without a binding was given %s\n", 21 + k, a);
+            T_CHECK(memcmp(&ia->item[i].addr, named[k], 16) != 0 || ia->item[i].valid == 0);
+        }
+    }
+    struct in6_addr got;
+    T_CHECK(bind_client(10, &got));                  /* the owner */
+    T_MEMEQ(&got, &r, 16);
+    teardown();
+}
+
+/* A reserved prefix is a member of the pd-pool of exactly the delegated
+ * length (else it was handed out as (P, delegate) and could be given twice);
+ * a reserved address is a member of the address pool.  Anything else is
+ * refused with a clear error and changes nothing. */
+TEST(reservations_outside_the_pools_refused)
+{
+    setup();
+    static const char *bad[][2] = {
+        { "delegate 48", "prefix 2001:db8:100:100::/56" },   /* longer than delegate */
+        { "delegate 56", "prefix 2001:db8:100::/48" },       /* shorter */
+        { "delegate 56", "prefix 2001:db8:200::/56" },       /* outside the pd-pool */
+        { "delegate 56", "address 2001:db8:1::2000" },       /* outside the pool */
+        { "delegate 56", "address 2001:db8:2::1001" },       /* another /64 */
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        int rc = cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff pd-pool 2001:db8:100::/40 "
+                        "%s store %s reserve 0003000102000000000a %s", bad[i][0], JOURNAL, bad[i][1]);
+        if (rc == 0)
+            printf("# accepted: %s reserve %s\n", bad[i][0], bad[i][1]);
+        T_CHECK(rc != 0);
+        T_CHECK(strstr(ERR.buf, "reserve") != NULL);
+        T_CHECK(!d6s_running(A));
+    }
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::1000-2001:db8:1::1fff pd-pool 2001:db8:100::/40 "
+                "delegate 56 store %s reserve 0003000102000000000a prefix 2001:db8:100:100::/56 "
+                "reserve 0003000102000000000a address 2001:db8:1::1fff", JOURNAL), 0);
+    teardown();
+}
+
+static bool pd_exchange(uint32_t n, uint8_t type, const struct in6_addr *named, uint8_t plen, struct in6_addr *got,
+                        uint32_t *valid)
+{
+    struct cm m = client(n, type);
+    m.na = false;
+    m.pd = true;
+    m.pd_prefix = named;
+    m.pd_plen = plen;
+    if (type == DHCP6_REQUEST)
+        m = with_sid(m), m.na = false, m.pd = true, m.pd_prefix = named, m.pd_plen = plen;
+    if (!xchg(&m))
+        return false;
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_PD);
+    *valid = 0;
+    for (int i = 0; ia && i < ia->n_item; i++)
+        if (ia->item[i].valid) {
+            *got = ia->item[i].addr;
+            *valid = ia->item[i].valid;
+        }
+    return true;
+}
+
+/* The delegated length changed (56 → 48, then back): a prefix holding
+ * another client's, or inside it, is never handed out — not to a Rebind
+ * naming it, not after a restart on the same journal; two links' pools
+ * must not overlap at all. */
+TEST(overlapping_prefixes_never_given)
+{
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 56 store %s", JOURNAL), 0);
+    struct cm m = client(1, DHCP6_SOLICIT);
+    m.na = false, m.pd = true;
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    struct in6_addr p56, got;
+    uint32_t valid;
+    T_CHECK(pd_exchange(1, DHCP6_REQUEST, NULL, 0, &p56, &valid) && valid);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 48"), 0);
+    struct in6_addr q = p56;
+    memset(q.s6_addr + 6, 0, 10);                      /* the /48 holding client 1's /56 */
+    for (int round = 0; round < 2; round++) {
+        T_CHECK(pd_exchange(2 + (uint32_t)round, DHCP6_REBIND, &q, 48, &got, &valid));
+        if (valid && !memcmp(&got, &q, 16))
+            printf("# round %d: client %d got the /48 holding client 1's /56\n", round, 2 + round);
+        T_CHECK(!valid || memcmp(&got, &q, 16) != 0);
+        /* round 1: the same after a restart on the same journal */
+        T_EQ(cmd(A, "dhcp6 server dev eth0 off"), 0);
+        T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 48 store %s", JOURNAL), 0);
+    }
+    /* the other way: a /48 is delegated, then /56s inside it are not */
+    struct in6_addr p48;
+    T_CHECK(pd_exchange(4, DHCP6_REBIND, NULL, 0, &p48, &valid) && valid);
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pd-pool 2001:db8:100::/40 delegate 56"), 0);
+    struct in6_addr in48 = p48;
+    in48.s6_addr[6] = 0x42;
+    T_CHECK(pd_exchange(5, DHCP6_REBIND, &in48, 56, &got, &valid));
+    if (valid && !memcmp(&got, &in48, 16))
+        printf("# client 5 got a /56 inside client 4's /48\n");
+    T_CHECK(!valid || memcmp(&got, &in48, 16) != 0);
+    /* two links: overlapping pools refused */
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pd-pool 2001:db8:100:8000::/33 delegate 56") != 0);
+    T_CHECK(strstr(ERR.buf, "overlaps") != NULL);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pool 2001:db8:9::10-2001:db8:9::20 "
+                   "pd-pool 2001:db8:9::/48 delegate 56") != 0);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:9::/64 pool 2001:db8:9::10-2001:db8:9::20 "
+                   "pd-pool 2001:db8:200::/40 delegate 56") == 0);
+    T_CHECK(cmd(A, "dhcp6 server dev eth0 link 2001:db8:a::/64 pool 2001:db8:9::20-2001:db8:9::30") != 0);
+    teardown();
+}
+
+/* A Relay-forw is served only from the links of the interface it came in
+ * on: one reaching an interface the server does not serve is dropped
+ * (counted), and a link-address naming another interface's link gets
+ * nothing from that link's pool. */
+TEST(relay_served_only_from_its_interface)
+{
+    setup();
+    struct sim_link_params p = { .delay_ns = 1 * MS };
+    struct sim_link *l2 = sim_link_create(W, "l2", &p);
+    struct six_stack *C = sim_stack(W, "c", 3, 1024);
+    T_CHECK(sim_attach(l2, A, "eth1", NULL) && sim_attach(l2, C, "eth0", NULL));
+    T_EQ(cmd(A, "link set eth1 up"), 0);
+    T_EQ(cmd(C, "link set eth0 up"), 0);
+    T_EQ(cmd(A, "addr add 2001:db8:2::a/64 dev eth1"), 0);
+    T_EQ(cmd(C, "addr add 2001:db8:2::c/64 dev eth0"), 0);
+    sim_run_for(W, 3 * SEC);
+    T_EQ(serve(""), 0);                               /* eth0 only */
+    struct cm m = client(50, DHCP6_SOLICIT);
+    uint8_t in[1024], out[4096], rx[4096];
+    size_t il = build(&m, in, sizeof in);
+    size_t len = relay_wrap(in, il, 1, "2001:db8:1::1", out, sizeof out);
+    int rs = udp_socket(C, DHCP6_SERVER_PORT);
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT) };
+    inet_pton(AF_INET6, "2001:db8:2::a", &sa.sin6_addr);
+    T_EQ(six_sendto(C, rs, out, len, 0, (struct sockaddr *)&sa, sizeof sa), (long long)len);
+    sim_run_for(W, 50 * MS);
+    ssize_t n = six_recvfrom(C, rs, rx, sizeof rx, 0, NULL, NULL);
+    if (n > 0)
+        printf("# a relay on unserved eth1 got %zd bytes of answer from eth0's pool\n", n);
+    T_CHECK(n <= 0);
+    T_EQ(CTR_GET(A, dhcp6s, drop_relay_wrong_if), 1);
+    /* eth1 served too, with its own pool: a relay on eth0 naming eth1's link gets nothing */
+    T_EQ(cmd(A, "dhcp6 server dev eth1 pool 2001:db8:2::100-2001:db8:2::1ff"), 0);
+    T_CHECK(!relayed(&m, 1, "2001:db8:2::1"));
+    T_CHECK(CTR_GET(A, dhcp6s, drop_no_link) >= 1);
+    T_CHECK(relayed(&m, 1, "2001:db8:1::1"));         /* its own link: served */
+    const struct dhcp6_ia *ia = ia_of(&RM, D6O_IA_NA);
+    T_CHECK(ia && ia->n_item == 1 && in_range(&ia->item[0].addr, "2001:db8:1::1000", "2001:db8:1::1fff"));
+    six_close(C, rs);
+    six_stack_destroy(C);
+    teardown();
+}
+
+static void count_declined(void *arg, const struct lease *l, const char *ifname, int64_t now)
+{
+    if (l->state == LEASE_DECLINED)
+        ++*(unsigned *)arg;
+}
+
+/* One host cannot fill the lease table with Requests under fresh DUIDs
+ * (new bindings per source and second are budgeted), nor empty a pool by
+ * Request → Decline → Request (quarantine holds at most 1/8 of the pool;
+ * past it a Decline frees the address). */
+TEST(one_host_cannot_fill_the_table_or_quarantine_the_pool)
+{
+    setup();
+    T_EQ(serve(""), 0);
+    T_CHECK(bind_client(1, NULL));
+    uint8_t buf[512];
+    for (uint32_t i = 0; i < 1500; i++) {
+        struct cm m = with_sid(client(1000 + i, DHCP6_REQUEST));
+        size_t len = build(&m, buf, sizeof buf);
+        send_raw(CS, buf, len, "ff02::1:2", DHCP6_SERVER_PORT);
+        if (i % 100 == 99)
+            sim_run_for(W, 20 * MS);
+    }
+    sim_run_for(W, 200 * MS);
+    unsigned n = d6s_get(A)->tab.count;
+    if (n > 200)
+        printf("# %u leases after 1500 Requests from one source in 0.5 s\n", n);
+    T_CHECK(n <= 200);
+    T_CHECK(CTR_GET(A, dhcp6s, bind_rate_limited) > 0);
+    teardown();
+
+    setup();
+    T_EQ(cmd(A, "dhcp6 server dev eth0 pool 2001:db8:1::10-2001:db8:1::4f store %s", JOURNAL), 0);   /* 64 */
+    for (uint32_t k = 0; k < 20; k++) {
+        struct in6_addr a;
+        if (!bind_client(200 + k, &a))
+            break;
+        struct cm m = with_sid(client(200 + k, DHCP6_DECLINE));
+        m.na_addr = &a;
+        T_CHECK(xchg(&m) && RM.type == DHCP6_REPLY);
+        sim_run_for(W, 1 * SEC);
+    }
+    unsigned declined = 0;
+    d6s_foreach_lease(A, count_declined, &declined);
+    if (declined > 8)
+        printf("# %u of 64 addresses in quarantine after 20 Declines\n", declined);
+    T_CHECK(declined <= 8);
+    T_CHECK(CTR_GET(A, dhcp6s, decline_over_cap) >= 12);
+    teardown();
+}
+
+/* Run the i-th queued commit of the fake store with result r. */
+static void fake_run(struct fake_store *f, int i, enum lease_result r)
+{
+    T_CHECK(i < f->n);
+    struct lease l = f->q[i].l;
+    lease_done_fn done = f->q[i].done;
+    void *arg = f->q[i].arg;
+    memmove(&f->q[i], &f->q[i + 1], (size_t)(f->n - i - 1) * sizeof f->q[0]);
+    f->n--;
+    done(arg, r, &l);
+}
+
+/* A transaction whose other IA retries after a conflict must not read its
+ * first IA's table entry again: the client may Release that one meanwhile
+ * and another client's new lease reuse the entry — the Reply would then
+ * carry THAT client's reconfigure key. */
+TEST(conflict_retry_never_leaks_another_clients_key)
+{
+    setup();
+    T_EQ(serve("reconfigure on"), 0);
+    struct cm m = client(95, DHCP6_SOLICIT);
+    m.pd = true;
+    T_CHECK(xchg(&m));
+    keep_serverid();
+    struct fake_store *f = fake_swap();
+    f->hold = true;
+    m = with_sid(client(95, DHCP6_REQUEST));          /* attacker: IA_NA + IA_PD */
+    m.pd = true;
+    m.reconf_accept = true;
+    T_CHECK(!xchg(&m));
+    T_EQ(f->n, 2);
+    struct in6_addr na = f->q[0].l.addr;
+    fake_run(f, 0, LEASE_OK);                        /* the IA_NA is durable; the IA_PD still waits */
+    m = with_sid(client(95, DHCP6_RELEASE));          /* the attacker releases its address meanwhile */
+    m.na_addr = &na;
+    T_CHECK(!xchg(&m));
+    T_EQ(f->n, 2);
+    fake_run(f, 1, LEASE_OK);
+    drain(CS);
+    struct cm v = client(96, DHCP6_SOLICIT);          /* the victim takes the freed entry */
+    T_CHECK(xchg(&v));
+    v = with_sid(client(96, DHCP6_REQUEST));
+    v.reconf_accept = true;
+    T_CHECK(!xchg(&v));
+    T_EQ(f->n, 2);
+    fake_run(f, 1, LEASE_OK);
+    T_CHECK(recv_on(CS, 50 * MS) > 0 && RM.type == DHCP6_REPLY && RM.auth.present);
+    uint8_t vkey[16];
+    memcpy(vkey, RM.auth.info.p + 1, 16);
+    fake_run(f, 0, LEASE_CONFLICT);                  /* the attacker's IA_PD: another prefix */
+    T_EQ(f->n, 1);
+    fake_run(f, 0, LEASE_OK);
+    T_CHECK(recv_on(CS, 50 * MS) > 0 && RM.type == DHCP6_REPLY);
+    T_CHECK(RM.auth.present);
+    bool leaked = RM.auth.present && !memcmp(RM.auth.info.p + 1, vkey, 16);
+    if (leaked)
+        printf("# the attacker's Reply carries the victim's reconfigure key\n");
+    T_CHECK(!leaked);
+    f->hold = false;
+    teardown();
+}
+
 int main(void)
 {
     cmd_out_init(&OUT);
@@ -1130,6 +1417,12 @@ int main(void)
     RUN(request_again_while_committing);
     RUN(config_change_while_committing);
     RUN(default_store_in_the_state_directory);
+    RUN(rebind_cannot_take_a_reservation);
+    RUN(reservations_outside_the_pools_refused);
+    RUN(overlapping_prefixes_never_given);
+    RUN(relay_served_only_from_its_interface);
+    RUN(one_host_cannot_fill_the_table_or_quarantine_the_pool);
+    RUN(conflict_retry_never_leaks_another_clients_key);
     cmd_out_free(&OUT);
     cmd_out_free(&ERR);
     return t_done();
