@@ -88,7 +88,7 @@ static const char pg_cas_sql[] =
     " valid = EXCLUDED.valid, cltt = EXCLUDED.cltt, expires = EXCLUDED.expires,"
     " rkey = EXCLUDED.rkey, pool_id = EXCLUDED.pool_id, server = EXCLUDED.server"
     " WHERE (cur.duid = EXCLUDED.duid AND cur.iaid = EXCLUDED.iaid)"
-    " OR cur.state = 2 OR cur.expires < EXCLUDED.cltt"
+    " OR cur.state = 2 OR cur.expires < extract(epoch from now())::bigint"
     " RETURNING 1";
 
 static const char pg_load_sql[] =
