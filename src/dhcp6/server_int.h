@@ -18,7 +18,7 @@
 #define D6S_SOURCE_SHARE    D6S_SOLICIT_SHARE        /* Requests, Rebinds, Information-requests per source */
 #define D6S_DECLINE_S       3600   /* quarantine of a declined address */
 #define D6S_DECLINED_MAX    4096   /* quarantined addresses per link (and at most 1/8 of its pool) */
-#define D6S_BIND_SRC_RATE   64     /* new bindings per second per client source (not a relay) */
+#define D6S_BIND_SRC_RATE   D6S_SOURCE_SHARE   /* new bindings per second per client source (not a relay) */
 #define D6S_MAX_RECONF      64     /* Reconfigures being retransmitted */
 #define D6S_REC_TIMEOUT_MS  2000   /* RFC 9915 §7.6 REC_TIMEOUT */
 #define D6S_REC_MAX_RC      8      /* REC_MAX_RC */
