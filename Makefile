@@ -29,7 +29,7 @@ PG_CFLAGS := $(shell pkg-config --cflags libpq 2>/dev/null || echo -I/usr/includ
 PG_LIBS   := $(shell pkg-config --libs libpq 2>/dev/null || echo -lpq)
 LDLIBS  += $(PG_LIBS) -lcrypto -lm
 
-LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/dhcp6/*.c src/ctl/*.c src/ipsec/*.c)
+LIB_SRC   := $(wildcard src/core/*.c src/wire/*.c src/link/*.c src/net/*.c src/transport/*.c src/apps/*.c src/dhcp6/*.c src/dns/*.c src/dstm/*.c src/ctl/*.c src/ipsec/*.c)
 SIXD_SRC  := $(wildcard src/sixd/*.c)
 SIXCTL_SRC:= $(wildcard tools/sixctl/*.c)
 SIXKEY_SRC:= $(wildcard tools/sixkey/*.c)

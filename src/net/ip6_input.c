@@ -274,6 +274,8 @@ static void ip6_demux(struct ifnet *ifp, struct pkt *p, struct ip6_info *ip, boo
                 goto drop;
             if (gif_input(ifp, p, off, nxt, &ip->src, &ip->dst))
                 return;
+            if (six_tun_input(st, ifp, p, off, nxt, &ip->src, &ip->dst))
+                return;
             CTR_INC(st, ip6, drop_unknown_nxt);
             param_prob(ifp, p, ICMP6_PARAMPROB_NEXTHEADER, nxt_field);
             goto drop;

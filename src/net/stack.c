@@ -82,6 +82,32 @@ void six_net_event(struct six_stack *st, struct ifnet *ifp, enum six_net_event e
             st->net_hooks[i].fn(st->net_hooks[i].arg, ifp, (int)ev, a);
 }
 
+int six_tun_hook_add(struct six_stack *st, six_tun_input_fn fn, void *arg)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (!st->tun_hooks[i].fn) {
+            st->tun_hooks[i] = (struct six_tun_hook){ fn, arg };
+            return 0;
+        }
+    return -ENOSPC;
+}
+
+void six_tun_hook_del(struct six_stack *st, six_tun_input_fn fn, void *arg)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (st->tun_hooks[i].fn == fn && st->tun_hooks[i].arg == arg)
+            st->tun_hooks[i] = (struct six_tun_hook){ 0 };
+}
+
+bool six_tun_input(struct six_stack *st, struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto,
+                   const struct in6_addr *src, const struct in6_addr *dst)
+{
+    for (int i = 0; i < SIX_NET_HOOKS_MAX; i++)
+        if (st->tun_hooks[i].fn && st->tun_hooks[i].fn(st->tun_hooks[i].arg, ifp, p, off, proto, src, dst))
+            return true;
+    return false;
+}
+
 void six_stack_destroy(struct six_stack *st)
 {
     if (!st)

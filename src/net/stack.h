@@ -53,6 +53,18 @@ enum six_net_event {
 
 typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
 
+/* A tunnel end that is not a configured point-to-point gif (DSTM's border
+ * router and DTI: many peers behind one address). ifp/p as received, the
+ * outer IPv6 header and extension headers taking off bytes, proto the inner
+ * protocol (IPPROTO_IPIP or IPPROTO_IPV6), src/dst the outer addresses (dst
+ * is one of ours). true: consumed (delivered or dropped and counted);
+ * false: not this hook's, p untouched. */
+struct ifnet;
+struct pkt;
+struct in6_addr;
+typedef bool (*six_tun_input_fn)(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto,
+                                 const struct in6_addr *src, const struct in6_addr *dst);
+
 struct six_stack {
     char name[32];
     const struct six_clock *clock;
@@ -85,10 +97,16 @@ struct six_stack {
         void (*destroy)(struct six_stack *st);
     } ext[SIX_EXT_MAX];
     struct dhcp6 *dhcp6;              /* src/dhcp6: client, server, relay; NULL until used */
+    struct dstm *dstm;                /* src/dstm: AIIH, DTI, border router; NULL until used */
+    struct dns_state *dns;            /* src/dns: authoritative server, update client; NULL until used */
     struct six_net_hook {             /* six_net_hook_add: upper layers told of DAD failures, link changes */
         void (*fn)(void *arg, struct ifnet *ifp, int ev, const struct in6_addr *a);
         void *arg;
     } net_hooks[SIX_NET_HOOKS_MAX];
+    struct six_tun_hook {             /* six_tun_hook_add: 4in6 / 6in6 not taken by a gif (DSTM) */
+        six_tun_input_fn fn;
+        void *arg;
+    } tun_hooks[SIX_NET_HOOKS_MAX];
 };
 
 /* Register fn to run at six_stack_destroy (once per fn: a second call with
@@ -104,6 +122,14 @@ int  six_net_hook_add(struct six_stack *st, void (*fn)(void *arg, struct ifnet *
 void six_net_hook_del(struct six_stack *st, void (*fn)(void *arg, struct ifnet *ifp, int ev,
                                                        const struct in6_addr *a), void *arg);
 void six_net_event(struct six_stack *st, struct ifnet *ifp, enum six_net_event ev, const struct in6_addr *a);
+
+/* Upper layers that end tunnels of protocol 4/41 over IPv6 (src/dstm):
+ * ip6_input offers such a packet to each hook in turn after no gif took it.
+ * 0, or -ENOSPC past SIX_NET_HOOKS_MAX; del removes the (fn, arg) pair. */
+int  six_tun_hook_add(struct six_stack *st, six_tun_input_fn fn, void *arg);
+void six_tun_hook_del(struct six_stack *st, six_tun_input_fn fn, void *arg);
+bool six_tun_input(struct six_stack *st, struct ifnet *ifp, struct pkt *p, size_t off, uint8_t proto,
+                   const struct in6_addr *src, const struct in6_addr *dst);
 
 struct six_stack *six_stack_create(const struct six_stack_opts *o);
 void six_stack_destroy(struct six_stack *st);

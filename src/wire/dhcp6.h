@@ -54,6 +54,7 @@ enum dhcp6_msg_type {
     DHCP6_RENEW = 5, DHCP6_REBIND = 6, DHCP6_REPLY = 7, DHCP6_RELEASE = 8,
     DHCP6_DECLINE = 9, DHCP6_RECONFIGURE = 10, DHCP6_INFORMATION_REQUEST = 11,
     DHCP6_RELAY_FORW = 12, DHCP6_RELAY_REPL = 13,
+    DHCP6_LEASEQUERY = 14, DHCP6_LEASEQUERY_REPLY = 15,      /* RFC 5007 */
     DHCP6_DHCPV4_QUERY = 20, DHCP6_DHCPV4_RESPONSE = 21,
 };
 
@@ -65,7 +66,9 @@ enum dhcp6_opt_code {
     D6O_USER_CLASS = 15, D6O_VENDOR_CLASS = 16, D6O_VENDOR_OPTS = 17,
     D6O_INTERFACE_ID = 18, D6O_RECONF_MSG = 19, D6O_RECONF_ACCEPT = 20,
     D6O_DNS_SERVERS = 23, D6O_DOMAIN_LIST = 24, D6O_IA_PD = 25, D6O_IAPREFIX = 26,
-    D6O_INFORMATION_REFRESH_TIME = 32, D6O_SOL_MAX_RT = 82, D6O_INF_MAX_RT = 83,
+    D6O_INFORMATION_REFRESH_TIME = 32, D6O_CLIENT_FQDN = 39,
+    D6O_LQ_QUERY = 44, D6O_CLIENT_DATA = 45, D6O_CLT_TIME = 46, D6O_LQ_RELAY_DATA = 47,
+    D6O_LQ_CLIENT_LINK = 48,                                   /* RFC 5007 */ D6O_SOL_MAX_RT = 82, D6O_INF_MAX_RT = 83,
     D6O_DHCPV4_MSG = 87, D6O_DHCP4_O_DHCP6_SERVER = 88,
     D6O_S46_RULE = 89, D6O_S46_BR = 90, D6O_S46_DMR = 91, D6O_S46_V4V6BIND = 92,
     D6O_S46_PORTPARAMS = 93, D6O_S46_CONT_MAPE = 94, D6O_S46_CONT_MAPT = 95,
@@ -76,6 +79,7 @@ enum dhcp6_opt_code {
 enum dhcp6_status_code {
     D6S_SUCCESS = 0, D6S_UNSPEC_FAIL = 1, D6S_NO_ADDRS_AVAIL = 2, D6S_NO_BINDING = 3,
     D6S_NOT_ON_LINK = 4, D6S_USE_MULTICAST = 5, D6S_NO_PREFIX_AVAIL = 6,
+    D6S_UNKNOWN_QUERY_TYPE = 7, D6S_MALFORMED_QUERY = 8, D6S_NOT_CONFIGURED = 9, D6S_NOT_ALLOWED = 10,
 };
 
 /* DUID types (RFC 9915 §11) */
@@ -159,6 +163,28 @@ struct dhcp6_s46 {            /* one S46_CONT_MAPE / MAPT / LW (the first one of
     struct dhcp6_portparams bind_pp;
 };
 
+/* RFC 5007 Leasequery: the query (in LEASEQUERY) and the client data (in
+ * LEASEQUERY-REPLY). Declared for the DSTM issue (AIIH and its requestors). */
+#define DHCP6_LQ_BY_ADDRESS  1
+#define DHCP6_LQ_BY_CLIENTID 2
+struct dhcp6_lq_query {
+    bool present;
+    uint8_t type;                 /* DHCP6_LQ_BY_* */
+    struct in6_addr link_addr;
+    bool has_addr;                /* BY_ADDRESS: the IAADDR of the query options */
+    struct in6_addr addr;
+    struct dhcp6_duid clientid;   /* BY_CLIENTID */
+};
+struct dhcp6_client_data {
+    bool present;
+    struct dhcp6_duid clientid;
+    struct dhcp6_ia_item item[DHCP6_MAX_IA_ITEMS];   /* IAADDR / IAPREFIX options inside it */
+    int n_item;
+    bool has_clt_time;
+    uint32_t clt_time;
+    struct dhcp6_bytes body;      /* the whole option body, for options the parser does not keep (S46) */
+};
+
 struct dhcp6_msg {
     uint8_t type;
     uint32_t xid;             /* 24 bits; relay messages: 0 */
@@ -187,6 +213,9 @@ struct dhcp6_msg {
     bool has_inf_max_rt; uint32_t inf_max_rt;
     struct dhcp6_bytes dhcpv4_msg;
     struct dhcp6_s46 s46;
+    struct dhcp6_lq_query lq;                 /* RFC 5007 */
+    struct dhcp6_client_data cdata;           /* the first OPTION_CLIENT_DATA */
+    struct dhcp6_bytes fqdn;                  /* RFC 4704 option body (flags + wire name), validated */
     int n_unknown, n_ignored;
     const uint8_t *opts; size_t opts_len;     /* this level's option area, for dhcp6_opt_next */
 };
@@ -262,5 +291,19 @@ void dhcp6_put_s46_v4v6bind(struct dhcp6_builder *b, struct in_addr a4, uint8_t 
                             const struct in6_addr *p6, const struct dhcp6_portparams *pp);
 /* The finished length, or 0 if b->err or an option is still open. */
 size_t dhcp6_build_done(struct dhcp6_builder *b);
+
+/* The draft-ietf-ngtrans-dstm §7.1 IPv4 Global Address Extension, whose
+ * code is configuration (never assigned): a body of 0 or 16 octets (the
+ * TEP), applying to the option right after it, which must be an IA_NA.
+ * Found in m's own option area: *found, *has_tep and *tep, and *iaid the IAID
+ * of that IA_NA (also parsed into m->ia[] like any IA_NA: the caller tells
+ * it apart by IAID). BAD_OPT_LEN for another body length, WR_DHCP6_DSTM_NO_IA when
+ * no IA_NA follows it, WR_DHCP6_DSTM_TWICE for a second extension. */
+enum wire_reason dhcp6_dstm_find(const struct dhcp6_msg *m, uint16_t code, bool *found, bool *has_tep,
+                                 struct in6_addr *tep, uint32_t *iaid);
+/* The extension (tep NULL: empty body); the caller puts the IA_NA next. */
+void dhcp6_put_dstm(struct dhcp6_builder *b, uint16_t code, const struct in6_addr *tep);
+/* RFC 5007: OPTION_LQ_QUERY with an IAADDR (BY_ADDRESS) in its options. */
+void dhcp6_put_lq_by_addr(struct dhcp6_builder *b, const struct in6_addr *link, const struct in6_addr *addr);
 
 #endif

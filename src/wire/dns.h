@@ -82,7 +82,8 @@
   X(NOT_RESPONSE, "not_response") \
   X(BAD_OPCODE, "bad_opcode") \
   X(ID_MISMATCH, "id_mismatch") \
-  X(QUESTION_MISMATCH, "question_mismatch")
+  X(QUESTION_MISMATCH, "question_mismatch") \
+  X(BAD_TSIG, "bad_tsig")
 
 enum dns_reason {
 #define DNS_REASON_ENUM(n, s) DNS_##n,
@@ -248,5 +249,99 @@ enum dns_reason dns_answer_check(const uint8_t *msg, size_t len, uint16_t id,
                                  const uint8_t *name, size_t name_len, uint16_t qtype);
 bool dns_answer_matches(const uint8_t *msg, size_t len, uint16_t id,
                         const uint8_t *name, size_t name_len, uint16_t qtype);
+
+
+/* ==== server side, UPDATE, TSIG (declared for the DSTM issue; wire/dns_build.c, wire/dns_tsig.c) ==== */
+
+#define DNS_TYPE_TXT 16
+#define DNS_TYPE_TSIG 250
+#define DNS_TYPE_ANY 255
+#define DNS_CLASS_NONE 254
+#define DNS_CLASS_ANY 255
+#define DNS_OPCODE_UPDATE 5
+#define DNS_RCODE_YXDOMAIN 6
+#define DNS_RCODE_YXRRSET 7
+#define DNS_RCODE_NXRRSET 8
+#define DNS_RCODE_NOTAUTH 9
+#define DNS_RCODE_NOTZONE 10
+#define DNS_RCODE_BADVERS 16      /* extended (OPT), also TSIG BADSIG in a TSIG error field */
+#define DNS_TSIG_BADSIG 16
+#define DNS_TSIG_BADKEY 17
+#define DNS_TSIG_BADTIME 18
+#define DNS_TSIG_BADTRUNC 22
+
+/* EDNS0 OPT of a message (RFC 6891 §6.1.3), from its RR. */
+struct dns_opt {
+    uint16_t udp_size;            /* the CLASS field; values < 512 count as 512 */
+    uint8_t ext_rcode, version;
+    bool do_bit;
+};
+/* WRONG_TYPE unless OPT; options are walked for framing only (BAD_OPT
+ * when an option runs past the rdata). */
+enum dns_reason dns_rr_opt(const uint8_t *msg, size_t len, const struct dns_rr *rr, struct dns_opt *o);
+
+/* A message builder with name compression (RFC 1035 §4.1.4): names are
+ * written compressed against earlier names of the message (pointers only
+ * backwards, to offsets < 0x4000). Sections are written in order; each
+ * put_* bumps the right count. An overflow makes the builder fail
+ * (b->err set, every later call a no-op, done returns 0): a server then
+ * answers TC with the question only. */
+#define DNS_BUILD_NAMES 64        /* names remembered for compression */
+struct dns_builder {
+    uint8_t *p;
+    size_t cap, len;
+    bool err;
+    enum dns_section sec;
+    struct { uint16_t off; } names[DNS_BUILD_NAMES];
+    unsigned n_names;
+};
+void dns_build_init(struct dns_builder *b, uint8_t *buf, size_t cap, uint16_t id, uint16_t flags);
+void dns_build_question(struct dns_builder *b, const uint8_t *name, size_t name_len, uint16_t qtype, uint16_t qclass);
+/* Move to a section (ANSWER, AUTHORITY, ADDITIONAL; never back). For
+ * UPDATE the same sections are zone, prerequisite, update, additional. */
+void dns_build_section(struct dns_builder *b, enum dns_section sec);
+/* An RR with raw rdata; the typed forms below compress names in rdata of
+ * NS/CNAME/PTR/SOA (RFC 3597 §4 allows it for these well-known types). */
+void dns_build_rr(struct dns_builder *b, const uint8_t *name, size_t name_len, uint16_t type, uint16_t class,
+                  uint32_t ttl, const void *rdata, uint16_t rdlen);
+void dns_build_rr_name(struct dns_builder *b, const uint8_t *name, size_t name_len, uint16_t type, uint32_t ttl,
+                       const uint8_t *target, size_t target_len);   /* NS, CNAME, PTR */
+void dns_build_soa(struct dns_builder *b, const uint8_t *zone, size_t zone_len, uint32_t ttl,
+                   const uint8_t *mname, size_t mname_len, const uint8_t *rname, size_t rname_len,
+                   uint32_t serial, uint32_t refresh, uint32_t retry, uint32_t expire, uint32_t minimum);
+void dns_build_opt(struct dns_builder *b, uint16_t udp_size, uint8_t ext_rcode, bool do_bit);
+/* Set the header's rcode (4 bits) / flags after the fact. */
+void dns_build_set_flags(struct dns_builder *b, uint16_t flags);
+/* The message length, 0 if the builder failed. */
+size_t dns_build_done(struct dns_builder *b);
+
+/* ---- TSIG (RFC 8945) ---- */
+struct dns_tsig {
+    uint8_t key_name[DNS_MAX_NAME]; size_t key_name_len;
+    uint8_t alg_name[DNS_MAX_NAME]; size_t alg_name_len;
+    uint64_t time_signed;         /* 48 bits */
+    uint16_t fudge;
+    const uint8_t *mac; uint16_t mac_len;
+    uint16_t orig_id, error;
+    const uint8_t *other; uint16_t other_len;
+    size_t rr_off;                /* where the TSIG RR starts in the message (what the MAC covers ends there) */
+};
+/* The TSIG RR of msg: it must be the last RR of the additional section,
+ * exactly one, class ANY, TTL 0 (BAD_TSIG otherwise). *found false when
+ * the message has none. */
+enum dns_reason dns_tsig_find(const uint8_t *msg, size_t len, struct dns_tsig *t, bool *found);
+/* The octets the MAC covers (RFC 8945 §4.3.3), written to out (returns
+ * their length, 0 if cap is too small): for a response, the request MAC
+ * (length-prefixed) first; then the message without the TSIG RR and with
+ * arcount - 1 and the original id; then the TSIG variables. The HMAC itself
+ * is computed by the caller (src/dns/, EVP). */
+size_t dns_tsig_digest_input(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const struct dns_tsig *t,
+                             const uint8_t *req_mac, size_t req_mac_len);
+/* Append a TSIG RR to a finished message in buf (len octets, cap room):
+ * bumps arcount. Returns the new length, 0 if it does not fit. */
+size_t dns_tsig_append(uint8_t *buf, size_t len, size_t cap, const struct dns_tsig *t);
+/* The algorithm names: "hmac-sha256." etc. in wire form. */
+extern const uint8_t DNS_ALG_HMAC_SHA256[], DNS_ALG_HMAC_SHA512[], DNS_ALG_HMAC_SHA1[];
+extern const size_t DNS_ALG_HMAC_SHA256_LEN, DNS_ALG_HMAC_SHA512_LEN, DNS_ALG_HMAC_SHA1_LEN;
 
 #endif

@@ -72,7 +72,10 @@
   X(DHCP6_UNEXPECTED_IA, "unexpected_ia") \
   X(DHCP6_BAD_RECONF_MSG, "bad_reconf_msg") \
   X(DHCP6_MISSING_AUTH, "missing_auth") \
-  X(DHCP6_BAD_DOMAIN, "bad_domain")
+  X(DHCP6_BAD_DOMAIN, "bad_domain") \
+  X(DHCP6_DSTM_NO_IA, "dstm_no_ia") \
+  X(DHCP6_DSTM_TWICE, "dstm_twice") \
+  X(DHCP6_BAD_LQ, "bad_lq")
 
 enum wire_reason {
 #define WIRE_REASON_ENUM(n, s) WR_##n,

@@ -1,0 +1,22 @@
+/* `sixctl dstm SUBVERB ...`: the table of sub-verbs (cmd_dstm.h). Each part
+ * of the DSTM module adds its line here; its parser lives in its own file. */
+#include <string.h>
+#include "ctl/cmd_dstm.h"
+
+static const struct {
+    const char *name;
+    int (*fn)(struct cmd_ctx *c, int argc, char **argv);
+} subverbs[] = {
+    /* one line per part: { "aiih", cmd_dstm_aiih }, { "client", cmd_dstm_client }, ... */
+    { NULL, NULL },
+};
+
+int cmd_dstm(struct cmd_ctx *c, int argc, char **argv)
+{
+    if (argc < 2)
+        return cmd_usage(c, "dstm: expected aiih, client, br or bindings");
+    for (size_t i = 0; subverbs[i].name; i++)
+        if (!strcmp(argv[1], subverbs[i].name))
+            return subverbs[i].fn(c, argc - 1, argv + 1);
+    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, client, br, bindings)", argv[1]);
+}

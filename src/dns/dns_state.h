@@ -1,0 +1,22 @@
+/* The DNS module's per-stack state (st->dns): the authoritative server
+ * (dnsd.h) and the RFC 2136 update client (dnsu.h) each hang their state
+ * here with the function that frees it, as dhcp6.h does. */
+#ifndef SIX_DNS_DNS_STATE_H
+#define SIX_DNS_DNS_STATE_H
+
+struct six_stack;
+struct dnsd;
+struct dnsu;
+
+struct dns_state {
+    struct six_stack *st;
+    struct dnsd *srv;
+    void (*srv_free)(struct dns_state *d);
+    struct dnsu *upd;
+    void (*upd_free)(struct dns_state *d);
+};
+
+/* Created on first use (NULL only when out of memory); freed with the stack. */
+struct dns_state *dns_state_get(struct six_stack *st);
+
+#endif
