@@ -28,12 +28,19 @@
  * subscriber that published it outside (the DNS updater, RFC 2136) has
  * withdrawn it (§5.1.4): see aiih_hold / aiih_unhold.
  *
+ * A binding's IPv6 address (dstm_binding.v6) is the client's IA_NA address
+ * from this server: the DTI sends its 4in6 from it (§6.2.1); a client with
+ * no IA_NA binding gets no IPv4 address (NoAddrsAvail, "IPv4 needs an IPv6
+ * binding"). lw4o6 uses it as the /128 bind-ipv6-prefix.
+ *
  * Leasequery (RFC 5007) answers border routers and DTI clients asking who
- * holds an IPv4 address: QUERY_BY_ADDRESS with the IPv4-mapped address (or
- * a port-set key) → OPTION_CLIENT_DATA { CLIENTID, IAADDR = the IPv4 key,
- * IAADDR = the holder's IPv6 address, CLT_TIME } plus, for lw4o6, S46
- * options with the port set. Only requestors in `leasequery-from` prefixes
- * are answered (aiih.drop_lq_refused otherwise). */
+ * holds an IPv4 address: QUERY_BY_ADDRESS with an IAADDR holding the lease
+ * key (dstm_lease_key: IPv4-mapped, or the port-set form) →
+ * OPTION_CLIENT_DATA { CLIENTID, IAADDR = that key (lifetimes left),
+ * IAADDR = the holder's IPv6 address, CLT_TIME, S46_BR = its TEP if any };
+ * no holder: STATUS NotConfigured and no client data. Only requestors in
+ * `leasequery-from` prefixes are answered (STATUS NotAllowed and
+ * aiih.drop_lq_refused otherwise). */
 #ifndef SIX_DSTM_AIIH_H
 #define SIX_DSTM_AIIH_H
 #include <stdbool.h>

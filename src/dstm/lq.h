@@ -29,11 +29,16 @@ enum lq_result {
 };
 typedef void (*lq_done_fn)(void *arg, enum lq_result r, const struct dstm_binding *b);
 
-/* Ask server who holds v4 (port: for shared addresses, 0 for a whole
- * address). done runs exactly once, from the event loop. A second query for
- * the same (server, v4, PSID) while one is running joins it. 0, -EBUSY, -errno. */
-int  lq_query(struct six_stack *st, const struct in6_addr *server, struct in_addr v4, uint16_t port,
-              lq_done_fn done, void *arg);
+/* Ask server who holds v4 (ps: the port set for a shared address, as the
+ * caller's configuration computes it from the port; NULL or psid_len 0 for
+ * a whole address). The query is QUERY_BY_ADDRESS with an IAADDR holding
+ * the lease key (dstm_lease_key); the answer's OPTION_CLIENT_DATA carries
+ * an IAADDR with that same key and an IAADDR with the holder's IPv6
+ * address, plus S46_BR as the TEP when there is one (aiih.h). done runs
+ * exactly once, from the event loop. A second query for the same (server,
+ * key) while one is running joins it. 0, -EBUSY, -errno. */
+int  lq_query(struct six_stack *st, const struct in6_addr *server, struct in_addr v4,
+              const struct dstm_portset *ps, lq_done_fn done, void *arg);
 /* Forget every query of (done, arg) (their owner goes): done is not called. */
 void lq_cancel_all(struct six_stack *st, lq_done_fn done, void *arg);
 unsigned lq_inflight(struct six_stack *st);
