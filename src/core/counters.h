@@ -161,7 +161,13 @@
     X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
     X(lease, drop_table_full) X(lease, drop_bad_lease) \
     /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
-    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects)
+    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects) \
+    /* NAPT44 into an lw4o6 port set (dstm/napt44.c, used by the DTI): packets translated each way, \
+     * drops by reason (napt44.h NAPT44_DROPS) */ \
+    X(napt, out_translated) X(napt, in_translated) \
+    X(napt, drop_malformed) X(napt, drop_fragment) X(napt, drop_proto) X(napt, drop_icmp_quote) \
+    X(napt, drop_not_ours) X(napt, drop_no_mapping) X(napt, drop_tcp_not_syn) X(napt, drop_table_full) \
+    X(napt, drop_no_port)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

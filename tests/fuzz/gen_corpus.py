@@ -374,6 +374,27 @@ seed('fuzz_dhcp6', 'relay_forw_9', d6relay(12, 8, '::', 'fe80::9', fw))
 seed('fuzz_dhcp6', 'relay_repl_2', d6relay(13, 1, '2001:db8:2::1', 'fe80::2', d6relay(13, 0, '2001:db8:1::1',
      'fe80::1', d6msg(7, 0x123456, D6_CID, D6_SID, d6_iana), d6o(18, b'eth0')), d6o(18, b'up0')))
 
+# --- NAPT44 (fuzz_napt44: psid_len, offset, psid(2), max-1, then [how][len(2)][bytes] records)
+def nrec(how, b=b'', ln=None): return bytes([how]) + struct.pack('!H', len(b) if ln is None else ln) + b
+def udp4(s, d, sp, dp, pl):
+    u = struct.pack('!HHHH', sp, dp, 8 + len(pl), 0) + pl
+    return ip4(s, d, 17, setck(u, 6, ck(ph4(s, d, len(u), 17) + u)))
+def tcp4(s, d, sp, dp, fl):
+    t = struct.pack('!HHIIBBHHH', sp, dp, 1, 0, 5 << 4, fl, 65535, 0, 0)
+    return ip4(s, d, 6, setck(t, 16, ck(ph4(s, d, len(t), 6) + t)))
+def echo4(s, d, t, ident):
+    m = struct.pack('!BBHHH', t, 0, 0, ident, 1) + b'napt44'
+    return ip4(s, d, 1, setck(m, 2, ck(m)))
+N_HDR = bytes([6, 6, 0, 0x2a, 63])
+n_udp, n_tcp = udp4('10.0.0.2', '198.51.100.7', 5000, 53, b'query'), tcp4('10.0.0.2', '198.51.100.7', 40000, 80, 2)
+n_echo = echo4('10.0.0.2', '198.51.100.7', 8, 1234)
+seed('fuzz_napt44', 'udp_reflect', N_HDR + nrec(0, n_udp) + nrec(2) + nrec(3, ln=301) + nrec(2))
+seed('fuzz_napt44', 'tcp_reflect', N_HDR + nrec(0, n_tcp) + nrec(2) + nrec(0, tcp4('10.0.0.2', '198.51.100.7', 40000, 80, 0x11)) + nrec(2))
+seed('fuzz_napt44', 'echo_reflect', N_HDR + nrec(0, n_echo) + nrec(2) + nrec(3, ln=61) + nrec(2))
+err = struct.pack('!BBHI', 3, 3, 0, 0) + udp4('192.0.2.1', '198.51.100.7', 5000, 53, b'query')[:28]
+seed('fuzz_napt44', 'icmp_error_in', N_HDR + nrec(0, n_udp) + nrec(1 | 4 | 8, ip4('198.51.100.7', '192.0.2.1', 1, setck(err, 2, ck(err)))))
+seed('fuzz_napt44', 'whole_address', bytes([0, 0, 0, 0, 255]) + nrec(0, n_udp) + nrec(0, n_tcp) + nrec(0, n_echo) + nrec(2))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)
