@@ -41,7 +41,7 @@ typedef void (*dnsd_a_done_fn)(void *tok, int rcode, const struct in_addr *a4, u
 struct dnsd_provider {
     void *ctx;
     /* The A record of the host whose AAAA is v6: DNS_RCODE_NOERROR with
-     * *a4/*ttl filled (answered now), -1 when the provider started work and
+     * *a4 and *ttl filled (answered now), -1 when the provider started work and
      * will call done(tok, ...) exactly once later (from the event loop), or
      * another rcode (SERVFAIL: exhausted/busy; the server maps it to the
      * configured answer). */
