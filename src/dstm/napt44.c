@@ -56,6 +56,7 @@ struct napt44 {
     uint32_t free_head;
     struct { uint32_t head, tail; } lru[C_N];
     uint64_t salt;
+    uint64_t next_sweep;          /* ns: out/in run napt44_expire once a second */
     uint64_t created, expired;
 };
 
@@ -264,6 +265,26 @@ static void touch(struct napt44 *n, uint32_t i, const struct nat44_info *in, boo
     lru_append(n, i);
 }
 
+/* A mapping past its timeout is gone even if no sweep removed it yet:
+ * found-but-expired is removed here and reported as not found. */
+static uint32_t live(struct napt44 *n, uint32_t i, uint64_t now)
+{
+    if (i != NIL && n->ent[i].last + class_timeout[n->ent[i].cls] <= now) {
+        remove_entry(n, i);
+        n->expired++;
+        return NIL;
+    }
+    return i;
+}
+
+static void sweep(struct napt44 *n, uint64_t now)
+{
+    if (now < n->next_sweep)
+        return;
+    napt44_expire(n, now);
+    n->next_sweep = now + NS_PER_SEC;
+}
+
 /* ---- the two directions ---- */
 
 static enum napt44_verdict parse(const uint8_t *p, size_t len, struct nat44_info *in)
@@ -282,18 +303,19 @@ enum napt44_verdict napt44_out(struct napt44 *n, uint8_t *p, size_t len, uint64_
     enum napt44_verdict v = parse(p, len, &in);
     if (v != NAPT44_OK)
         return v;
+    sweep(n, now);
     if (in.kind == NAT44_ICMP_ERROR) {
         /* the host's error about a packet that came in: the quoted datagram
          * went to the inside end of a mapping */
         int qp = proto_index(in.inner.proto);
-        uint32_t i = find_inside(n, qp, in.inner.dst, in.inner.dport);
+        uint32_t i = live(n, find_inside(n, qp, in.inner.dst, in.inner.dport), now);
         if (i == NIL)
             return NAPT44_NO_MAPPING;
         nat44_rewrite(p, len, &in, NAT44_SRC, n->cfg.x, n->ent[i].out_port);
         return NAPT44_OK;
     }
     int pi = proto_index(in.f.proto);
-    uint32_t i = find_inside(n, pi, in.f.src, in.f.sport);
+    uint32_t i = live(n, find_inside(n, pi, in.f.src, in.f.sport), now);
     if (i == NIL) {
         if (pi == P_TCP && (in.tcp_flags & (TCP_SYN | TCP_ACK | TCP_RST)) != TCP_SYN)
             return NAPT44_TCP_NOT_SYN;
@@ -316,17 +338,18 @@ enum napt44_verdict napt44_in(struct napt44 *n, uint8_t *p, size_t len, uint64_t
         return v;
     if (in.f.dst.s_addr != n->cfg.x.s_addr)
         return NAPT44_NOT_OURS;
+    sweep(n, now);
     if (in.kind == NAT44_ICMP_ERROR) {
         /* about a datagram we sent: its source is X and a mapped port */
         if (in.inner.src.s_addr != n->cfg.x.s_addr)
             return NAPT44_NOT_OURS;
-        uint32_t i = find_outside(n, proto_index(in.inner.proto), in.inner.sport);
+        uint32_t i = live(n, find_outside(n, proto_index(in.inner.proto), in.inner.sport), now);
         if (i == NIL)
             return NAPT44_NO_MAPPING;
         nat44_rewrite(p, len, &in, NAT44_DST, n->ent[i].in_addr, n->ent[i].in_port);
         return NAPT44_OK;
     }
-    uint32_t i = find_outside(n, proto_index(in.f.proto), in.f.dport);
+    uint32_t i = live(n, find_outside(n, proto_index(in.f.proto), in.f.dport), now);
     if (i == NIL)
         return NAPT44_NO_MAPPING;
     touch(n, i, &in, false, now);

@@ -100,9 +100,10 @@ enum napt44_verdict napt44_in(struct napt44 *n, uint8_t *p, size_t len, uint64_t
  * drop's napt.<name>. */
 void napt44_count(struct six_stack *st, bool out, enum napt44_verdict v);
 
-/* Removes the mappings idle past their timeout; returns how many. The
- * table also expires on its own when full; call this from a timer
- * (every few seconds) so that ports come back promptly. */
+/* Removes the mappings idle past their timeout; returns how many.
+ * napt44_out/_in do it themselves at most once a second (and when the
+ * table is full), and never use a mapping past its timeout, so no timer
+ * is needed; call it to free the memory of an idle table. */
 uint32_t napt44_expire(struct napt44 *n, uint64_t now);
 
 struct napt44_mapping {

@@ -166,6 +166,25 @@ static const char *state_of(struct napt44 *n, uint16_t out_port)
     return f.found ? f.state : "gone";
 }
 
+/* A mapping past its timeout lets nothing in, whether or not anything
+ * swept the table since: the sweep runs at most once a second, the
+ * lookup checks the time itself. */
+TEST(expired_mapping_unused_without_a_sweep)
+{
+    struct napt44 *n = mk(0);
+    struct pkt4 s = udp(HOST, 6000, PEER, 53);
+    T_EQ(go(n, true, &s, S(1)), NAPT44_OK);
+    uint16_t p = sport_of();
+    struct pkt4 other = udp(HOST, 6001, PEER, 53);
+    T_EQ(go(n, true, &other, S(301) - NS_PER_SEC / 2), NAPT44_OK);   /* a sweep, 0.5 s early */
+    struct pkt4 r = udp(PEER, 53, X, p);
+    T_EQ(go(n, false, &r, S(301)), NAPT44_NO_MAPPING);  /* 300 s idle; next sweep at 301.5 s */
+    struct napt44_stats st;
+    napt44_stats(n, &st);
+    T_EQ(st.mappings, 1);
+    napt44_free(n);
+}
+
 TEST(tcp_lifecycle_and_transitory_timeout)
 {
     struct napt44 *n = mk(0);
@@ -367,6 +386,7 @@ int main(void)
     RUN(mappings_stay_in_the_set_and_the_set_is_the_limit);
     RUN(endpoint_independent_mapping);
     RUN(table_cap_refuses_new_flows_only);
+    RUN(expired_mapping_unused_without_a_sweep);
     RUN(tcp_lifecycle_and_transitory_timeout);
     RUN(tcp_established_timeout_and_rst);
     RUN(icmp_echo_identifiers);
