@@ -26,7 +26,9 @@
  *     each way (a half-close stays established: RFC 5382 §5 does not ask
  *     to cut it short); ICMP Echo 60 s (RFC 5508 REQ-1);
  *   - fragments are refused (FRAGMENT): only the first carries ports;
- *     the caller reassembles first if it wants them through.
+ *     the caller reassembles first if it wants them through;
+ *   - no hairpinning (RFC 4787 REQ-9): a packet from the host to X leaves
+ *     translated like any other; the border router decides its fate.
  * Cap and eviction: at most `max` mappings (clamped to 3 × the set's
  * size, as many as there are ports); a new flow when full first expires
  * idle mappings, then is refused (TABLE_FULL) — never evicting a live one,
