@@ -149,8 +149,9 @@ bool br_tun_input(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, uint8
     if (!pool)
         return DROP(br, drop_unknown_binding);   /* no binding can hold it: not worth a question */
     uint16_t psid = 0, port;
-    uint64_t now = six_now(st);
+    uint64_t now = 0;
     if (pool->psid_len) {
+        now = p->ts_ns ? p->ts_ns : six_now(st);   /* the rx time: no clock read per packet */
         if (ih.frag_off) {
             const struct br_frag *f = br_frag_find(br, br->frag_in, &ih, now);
             if (!f || !in6_eq(&f->v6, src))
