@@ -28,6 +28,8 @@
 #include <netinet/in.h>
 #include "wire/dns.h"
 
+struct six_stack;
+
 #define DNSD_MAX_ZONES     4
 #define DNSD_MAX_PENDING   1024      /* queries waiting for the provider */
 #define DNSD_SRC_SHARE     64        /* of them, from one source address */
