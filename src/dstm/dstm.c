@@ -90,6 +90,8 @@ static void dstm_destroy(struct six_stack *st)
     struct dstm *d = st->dstm;
     if (!d)
         return;
+    if (d->aiih_dns_free)
+        d->aiih_dns_free(d);
     if (d->dti_free)
         d->dti_free(d);
     if (d->br_free)
