@@ -203,7 +203,7 @@ static int zone_names(struct dnsd *s, unsigned z, const struct dnsd_config *cfg,
             snprintf(why, whyn, "zone name too long for ns1.ZONE: give ns NAME");
             return -EINVAL;
         }
-        memcpy(s->ns[z], "ns1", 4);
+        memcpy(s->ns[z], "\003ns1", 4);
         memcpy(s->ns[z] + 4, apex, alen);
         s->ns_len[z] = alen + 4;
     }
@@ -212,8 +212,7 @@ static int zone_names(struct dnsd *s, unsigned z, const struct dnsd_config *cfg,
         snprintf(text, sizeof text, "hostmaster.invalid");   /* an apex that long leaves no room */
         dns_name_from_text(text, s->rname[z], &s->rname_len[z]);
     } else {
-        memcpy(s->rname[z], "
-hostmaster", 11);
+        memcpy(s->rname[z], "\012hostmaster", 11);
         memcpy(s->rname[z] + 11, apex, alen);
         s->rname_len[z] = alen + 11;
     }

@@ -291,3 +291,12 @@ int dnsd_host_del(struct six_stack *st, const char *text)
     dnsd_changed(s);
     return 0;
 }
+
+bool dnsd_host_name(struct six_stack *st, const struct in6_addr *v6, char *name, size_t n)
+{
+    struct dnsd *s = dnsd_get(st);
+    uint32_t i = s ? dnsd_host_by_v6(s, v6) : DNSD_NO_HOST;
+    if (i == DNSD_NO_HOST || n == 0)
+        return false;
+    return dns_name_to_text(s->nodes[i].name, s->nodes[i].name_len, name, n) >= 0;
+}
