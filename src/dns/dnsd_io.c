@@ -13,7 +13,7 @@
  * one connection wait for the provider at most; a connection stops reading
  * while its send buffer could not take an answer to every query it has
  * waiting plus one more, so an answer always fits and a client that does
- * not read only stalls itself. Idle (no query waiting, nothing to send)
+ * not read only stalls itself. Idle (no query waiting, nothing received)
  * for DNSD_TCP_IDLE_MS: closed (§6.2.3, dnsd.tcp_idle_closed). */
 #include <errno.h>
 #include <poll.h>
@@ -282,7 +282,10 @@ void dnsd_tcp_idle_scan(struct dnsd *s, uint64_t now)
 {
     for (struct dnsd_tcp *c = s->conns, *nx; c; c = nx) {
         nx = c->next;
-        if (!c->pending && !c->tx_len && now - c->last_ns >= (uint64_t)DNSD_TCP_IDLE_MS * NS_PER_MS) {
+        /* nothing waits for the provider and nothing came for the idle
+         * time: closed, also when answers sit unread (a client that does
+         * not read holds no slot for ever) */
+        if (!c->pending && now - c->last_ns >= (uint64_t)DNSD_TCP_IDLE_MS * NS_PER_MS) {
             CTR_INC(s->st, dnsd, tcp_idle_closed);
             conn_free(s, c);
         }

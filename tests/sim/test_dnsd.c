@@ -184,7 +184,7 @@ TEST(nxdomain_nodata_refused_apex)
 }
 
 /* b's TCP connection to a:53, n framed queries in one write, the answers read back. */
-static unsigned tcp_queries(const char *const *names, unsigned nq, struct dq_ans *out)
+static unsigned tcp_queries_t(const char *const *names, const uint16_t *types, unsigned nq, struct dq_ans *out)
 {
     int sd = six_socket(D.b, AF_INET6, SOCK_STREAM, 0);
     struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
@@ -194,7 +194,8 @@ static unsigned tcp_queries(const char *const *names, unsigned nq, struct dq_ans
     uint8_t buf[2048];
     size_t len = 0;
     for (unsigned i = 0; i < nq; i++) {
-        size_t n = dq_build(buf + len + 2, sizeof buf - len - 2, (uint16_t)(100 + i), names[i], DNS_TYPE_AAAA, 0);
+        size_t n = dq_build(buf + len + 2, sizeof buf - len - 2, (uint16_t)(100 + i), names[i],
+                            types ? types[i] : DNS_TYPE_AAAA, 0);
         buf[len] = (uint8_t)(n >> 8);
         buf[len + 1] = (uint8_t)n;
         len += 2 + n;
@@ -223,6 +224,11 @@ static unsigned tcp_queries(const char *const *names, unsigned nq, struct dq_ans
     return got;
 }
 
+static unsigned tcp_queries(const char *const *names, unsigned nq, struct dq_ans *out)
+{
+    return tcp_queries_t(names, NULL, nq, out);
+}
+
 TEST(tcp_two_queries_one_connection)
 {
     T_CHECK(dnsd_world_up(&D, 500));
@@ -235,6 +241,17 @@ TEST(tcp_two_queries_one_connection)
     T_CHECK(is_v6(&r[1].aaaa, "2001:db8:1::102"));
     T_EQ(dq_ctr(D.a, "dnsd.tcp_queries"), 2);
     T_EQ(dq_ctr(D.a, "dnsd.tcp_accepted"), 1);
+    /* an A that waits for the provider and an AAAA behind it: the AAAA
+     * comes back first (RFC 7766 §7), then the A */
+    tprov_install(D.a);
+    TP.mode = TP_ASYNC;
+    TP.delay_ns = 100 * MS;
+    const uint16_t types[] = { DNS_TYPE_A, DNS_TYPE_AAAA };
+    T_EQ(tcp_queries_t(names, types, 2, r), 2);
+    T_EQ(r[0].h.id, 101);
+    T_CHECK(is_v6(&r[0].aaaa, "2001:db8:1::102"));
+    T_EQ(r[1].h.id, 100);
+    T_CHECK(is_v4(&r[1].a, "198.51.100.1"));
     /* a connection that says nothing is closed after the idle time */
     int sd = six_socket(D.b, AF_INET6, SOCK_STREAM, 0);
     struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };

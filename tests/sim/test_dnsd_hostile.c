@@ -8,7 +8,8 @@
  * queries from one source waiting on a slow provider hold at most
  * DNSD_SRC_SHARE slots (the rest SERVFAIL at once), another source is still
  * served, and every waiting one is answered when the provider is done; a
- * TCP query longer than the cap closes its connection. */
+ * TCP query longer than the cap closes its connection; past DNSD_MAX_TCP
+ * connections the one idle longest is closed. */
 #include <arpa/inet.h>
 #include <string.h>
 #include "../lib/t.h"
@@ -248,11 +249,42 @@ TEST(tcp_query_too_long_closes)
     dnsd_world_down(&D);
 }
 
+TEST(tcp_connection_cap_evicts_oldest)
+{
+    T_CHECK(dnsd_world_up(&D, 1400));
+    struct sockaddr_in6 sa = { .sin6_family = AF_INET6, .sin6_port = htons(53) };
+    inet_pton(AF_INET6, "2001:db8:1::a", &sa.sin6_addr);
+    int sds[DNSD_MAX_TCP + 2];
+    for (unsigned i = 0; i < DNSD_MAX_TCP + 2; i++) {
+        sds[i] = six_socket(D.b, AF_INET6, SOCK_STREAM, 0);
+        T_CHECK(sds[i] >= 0);
+        six_connect(D.b, sds[i], (struct sockaddr *)&sa, sizeof sa);
+        sim_run_for(D.w, 2 * MS);
+    }
+    sim_run_for(D.w, 50 * MS);
+    struct dnsd_info inf;
+    dnsd_info(D.a, &inf);
+    T_EQ(inf.tcp_conns, DNSD_MAX_TCP);
+    T_EQ(dq_ctr(D.a, "dnsd.tcp_evicted"), 2);
+    /* the newest still answers */
+    uint8_t q[300], in[600];
+    size_t n = dq_build(q + 2, sizeof q - 2, 7, "h1.aiih.example.test", DNS_TYPE_AAAA, 0);
+    q[0] = 0;
+    q[1] = (uint8_t)n;
+    T_EQ(six_send(D.b, sds[DNSD_MAX_TCP + 1], q, n + 2, 0), (ssize_t)(n + 2));
+    sim_run_for(D.w, 20 * MS);
+    T_CHECK(six_recv(D.b, sds[DNSD_MAX_TCP + 1], in, sizeof in, 0) > 2);
+    for (unsigned i = 0; i < DNSD_MAX_TCP + 2; i++)
+        six_close(D.b, sds[i]);
+    dnsd_world_down(&D);
+}
+
 int main(void)
 {
     RUN(rfc9267_each_its_own_counter);
     RUN(share_cap_holds_other_source_served);
     RUN(provider_silent_times_out_and_stop_cancels);
     RUN(tcp_query_too_long_closes);
+    RUN(tcp_connection_cap_evicts_oldest);
     return t_done();
 }
