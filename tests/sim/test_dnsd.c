@@ -388,9 +388,19 @@ TEST(sixctl_verbs)
     inet_pton(AF_INET6, "2001:db8:1::109", &v6);
     T_CHECK(dnsd_host_name(D.a, &v6, name, sizeof name));
     T_STREQ(name, "h9.aiih.example.test");
+    /* more zones, up to DNSD_MAX_ZONES */
+    T_EQ(scene_cmd(D.a, NULL, "dstm dns zone z2.example.test"), 0);
+    T_EQ(scene_cmd(D.a, NULL, "dstm dns host w.z2.example.test 2001:db8:1::201"), 0);
+    T_EQ(scene_cmd(D.a, NULL, "dstm dns zone z3.example.test"), 0);
+    T_EQ(scene_cmd(D.a, NULL, "dstm dns zone z4.example.test"), 0);
+    T_CHECK(scene_cmd(D.a, NULL, "dstm dns zone z5.example.test") != 0);
+    struct dq_ans r;
+    T_CHECK(dq_udp(&D, "2001:db8:1::a", "w.z2.example.test", DNS_TYPE_AAAA, 0, 100 * MS, &r));
+    T_CHECK(r.an == 1 && is_v6(&r.aaaa, "2001:db8:1::201"));
+    T_CHECK(dq_udp(&D, "2001:db8:1::a", "z3.example.test", DNS_TYPE_SOA, 0, 100 * MS, &r));
+    T_CHECK(r.an == 1 && dns_aa(&r.h));
     T_EQ(scene_cmd(D.a, NULL, "dstm dns off"), 0);
     T_CHECK(!dnsd_running(D.a));
-    struct dq_ans r;
     T_CHECK(!dq_udp(&D, "2001:db8:1::a", "h1.aiih.example.test", DNS_TYPE_AAAA, 0, 50 * MS, &r));
     cmd_out_free(&out);
     dnsd_world_down(&D);
