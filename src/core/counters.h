@@ -176,7 +176,15 @@
     X(dnsd, drop_bad_opcode) X(dnsd, drop_id_mismatch) X(dnsd, drop_question_mismatch) X(dnsd, drop_bad_tsig) \
     X(dnsd, drop_malformed) X(dnsd, drop_response) X(dnsd, drop_not_query) X(dnsd, drop_qdcount) \
     X(dnsd, drop_pending_full) X(dnsd, drop_pending_share) X(dnsd, drop_send) X(dnsd, drop_tcp_too_long) \
-    X(dnsd, drop_tcp_full)
+    X(dnsd, drop_tcp_full) \
+    /* DSTM border router (src/dstm/br*.c): 4in6 in (decap) and out (encap), drops by reason */ \
+    X(br, in_packets) X(br, out_packets) X(br, drop_truncated) X(br, drop_bad_inner) X(br, drop_frag_no_first) \
+    X(br, drop_unknown_binding) X(br, drop_spoof) X(br, drop_spoof_port) X(br, drop_no_port) X(br, drop_nested) \
+    X(br, drop_out_bad_inner) X(br, out_miss) X(br, drop_pending_full) X(br, drop_unresolved) X(br, out_unreach) \
+    X(br, lq_started) X(br, lq_ratelimited) X(br, learned) X(br, expired) X(br, drop_table_full) \
+    /* Leasequery requestor (src/dstm/lq.c) */ \
+    X(lq, out_query) X(lq, out_retrans) X(lq, in_reply) X(lq, found) X(lq, not_found) X(lq, timeout) \
+    X(lq, refused) X(lq, joined) X(lq, drop_busy) X(lq, drop_malformed) X(lq, drop_unmatched) X(lq, drop_bad_reply)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
