@@ -174,11 +174,11 @@ static size_t emit_bare(struct dnsd *s, const struct dns_header *h, int rcode)
 
 /* ------------------------------------------------------------ the zone's answers */
 
-static void negative(struct dnsd *s, struct outcome *o, int rcode)
+/* NXDOMAIN, or NODATA (NOERROR, no answer): the SOA in authority (RFC 2308). */
+static void negative(struct outcome *o, int rcode)
 {
     o->rcode = rcode;
     o->soa_auth = true;
-    (void)s;
 }
 
 static void add_an(struct outcome *o, struct rr_out r)
@@ -258,13 +258,13 @@ static void answer_rev6(struct dnsd *s, const struct qctx *q, struct outcome *o)
     int n = nibbles_v6(q->qname, q->qname_len, s->zones[DNSD_ZONE_REV6].apex_len, &a);
     uint32_t h;
     if (n < 0 || (n == 32 && (h = dnsd_host_by_v6(s, &a)) == DNSD_NO_HOST)) {
-        negative(s, o, DNS_RCODE_NXDOMAIN);
+        negative(o, DNS_RCODE_NXDOMAIN);
     } else if (n == 32 && (q->qtype == DNS_TYPE_PTR || q->qtype == DNS_TYPE_ANY)) {
         add_an(o, ptr_to(s, h, s->cfg.ttl));
     } else {
         /* a name on the way down to our hosts' addresses: NODATA, never
          * NXDOMAIN (RFC 8020 would cut a QNAME-minimising resolver off) */
-        negative(s, o, DNS_RCODE_NOERROR);
+        negative(o, DNS_RCODE_NOERROR);
     }
 }
 
@@ -277,11 +277,11 @@ static void answer_rev4(struct dnsd *s, const struct qctx *q, struct outcome *o)
     if (n == 4 && s->has_prov && s->prov.lookup_ptr4 && s->prov.lookup_ptr4(s->prov.ctx, a, &v6, &ttl))
         h = dnsd_host_by_v6(s, &v6);
     if (n < 0 || (n == 4 && h == DNSD_NO_HOST))
-        negative(s, o, DNS_RCODE_NXDOMAIN);
+        negative(o, DNS_RCODE_NXDOMAIN);
     else if (n == 4 && (q->qtype == DNS_TYPE_PTR || q->qtype == DNS_TYPE_ANY))
         add_an(o, ptr_to(s, h, ttl));
     else
-        negative(s, o, DNS_RCODE_NOERROR);
+        negative(o, DNS_RCODE_NOERROR);
 }
 
 static void count_rcode(struct dnsd *s, const struct outcome *o);
@@ -339,7 +339,7 @@ static int answer_a(struct dnsd *s, const struct qctx *q, const struct dnsd_clie
                     uint32_t host)
 {
     if (!s->has_prov || !s->prov.lookup_a) {
-        negative(s, o, DNS_RCODE_NOERROR);   /* no IPv4 side: the name has no A */
+        negative(o, DNS_RCODE_NOERROR);   /* no IPv4 side: the name has no A */
         return 0;
     }
     struct dnsd_pending *p = dnsd_pending_new(s, cl);
@@ -381,7 +381,7 @@ static int answer_forward(struct dnsd *s, const struct qctx *q, const struct dns
         return answer_a(s, q, cl, o, i);
     if (o->n_an)
         return 0;
-    negative(s, o, apex || i != DNSD_NO_HOST ? DNS_RCODE_NOERROR : DNS_RCODE_NXDOMAIN);
+    negative(o, apex || i != DNSD_NO_HOST ? DNS_RCODE_NOERROR : DNS_RCODE_NXDOMAIN);
     return 0;
 }
 
@@ -493,7 +493,7 @@ size_t dnsd_query(struct dnsd *s, const uint8_t *msg, size_t len, const struct d
         else
             answer_rev6(s, &q, &o);
         if (!o.n_an && !o.soa_auth)
-            negative(s, &o, DNS_RCODE_NOERROR);
+            negative(&o, DNS_RCODE_NOERROR);
     } else if (dnsd_name_under(q.qname, q.qname_len, s->zones[DNSD_ZONE_REV4].apex, s->zones[DNSD_ZONE_REV4].apex_len)) {
         o.zone = DNSD_ZONE_REV4;
         if (q.qname_len == s->zones[o.zone].apex_len)
@@ -501,7 +501,7 @@ size_t dnsd_query(struct dnsd *s, const uint8_t *msg, size_t len, const struct d
         else
             answer_rev4(s, &q, &o);
         if (!o.n_an && !o.soa_auth)
-            negative(s, &o, DNS_RCODE_NOERROR);
+            negative(&o, DNS_RCODE_NOERROR);
     } else {
         o = (struct outcome){ .rcode = DNS_RCODE_REFUSED };   /* not ours, and no recursion */
     }
