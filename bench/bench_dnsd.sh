@@ -121,6 +121,7 @@ knot_up() {
   cat > "$W/knot/knot.conf" <<CONF
 server:
   rundir: "$W/knot/run"
+  user: root:root
   listen: [ 2001:db8:2::2@53 ]
   udp-workers: 1
   tcp-workers: 1
@@ -137,7 +138,6 @@ template:
 zone:
   - domain: aiih.example.test
 CONF
-  chown -R knot: "$W/knot" 2>/dev/null
   "${PIN[@]}" ip netns exec "$SK" knotd -c "$W/knot/knot.conf" >"$W/knot.log" 2>&1 &
   KPID=$!; PIDS+=("$KPID")
   local i
