@@ -162,6 +162,21 @@
     X(lease, drop_table_full) X(lease, drop_bad_lease) \
     /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
     X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects) \
+    /* authoritative DNS server (src/dns/dnsd*.c): queries, answers by kind, the provider, TCP; \
+     * refusals: drop_<reason> of wire/dns.h, then the server's own */ \
+    X(dnsd, queries) X(dnsd, answers) X(dnsd, udp_queries) X(dnsd, tcp_queries) X(dnsd, nodata) \
+    X(dnsd, nxdomain) X(dnsd, servfail) X(dnsd, refused) X(dnsd, formerr) X(dnsd, notimp) X(dnsd, badvers) \
+    X(dnsd, truncated) X(dnsd, pending) X(dnsd, provider_answers) X(dnsd, provider_refused) \
+    X(dnsd, pending_timeout) X(dnsd, tcp_accepted) X(dnsd, tcp_idle_closed) X(dnsd, tcp_evicted) \
+    X(dnsd, drop_truncated) X(dnsd, drop_msg_too_long) X(dnsd, drop_label_too_long) X(dnsd, drop_name_too_long) \
+    X(dnsd, drop_compression_loop) X(dnsd, drop_pointer_forward) X(dnsd, drop_pointer_beyond) \
+    X(dnsd, drop_pointer_into_header) X(dnsd, drop_too_many_pointers) X(dnsd, drop_bad_count) \
+    X(dnsd, drop_rdata_overrun) X(dnsd, drop_bad_rdlen) X(dnsd, drop_bad_opt) X(dnsd, drop_trailing_data) \
+    X(dnsd, drop_wrong_type) X(dnsd, drop_empty_label) X(dnsd, drop_bad_escape) X(dnsd, drop_not_response) \
+    X(dnsd, drop_bad_opcode) X(dnsd, drop_id_mismatch) X(dnsd, drop_question_mismatch) X(dnsd, drop_bad_tsig) \
+    X(dnsd, drop_malformed) X(dnsd, drop_response) X(dnsd, drop_not_query) X(dnsd, drop_qdcount) \
+    X(dnsd, drop_pending_full) X(dnsd, drop_pending_share) X(dnsd, drop_send) X(dnsd, drop_tcp_too_long) \
+    X(dnsd, drop_tcp_full) \
     /* DSTM border router (src/dstm/br*.c): 4in6 in (decap) and out (encap), drops by reason */ \
     X(br, in_packets) X(br, out_packets) X(br, drop_truncated) X(br, drop_bad_inner) X(br, drop_frag_no_first) \
     X(br, drop_unknown_binding) X(br, drop_spoof) X(br, drop_spoof_port) X(br, drop_no_port) X(br, drop_nested) \

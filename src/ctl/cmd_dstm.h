@@ -14,5 +14,6 @@ int cmd_dstm_aiih(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_client(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_br(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_bindings(struct cmd_ctx *c, int argc, char **argv);
+int cmd_dstm_dns(struct cmd_ctx *c, int argc, char **argv);       /* cmd_dstm_dns.c */
 
 #endif

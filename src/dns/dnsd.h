@@ -28,6 +28,8 @@
 #include <netinet/in.h>
 #include "wire/dns.h"
 
+struct six_stack;
+
 #define DNSD_MAX_ZONES     4
 #define DNSD_MAX_PENDING   1024      /* queries waiting for the provider */
 #define DNSD_SRC_SHARE     64        /* of them, from one source address */
@@ -50,12 +52,16 @@ struct dnsd_provider {
     /* The IPv6 address of the host that holds a4 now (for in-addr.arpa PTR),
      * false: none. */
     bool (*lookup_ptr4)(void *ctx, struct in_addr a4, struct in6_addr *v6, uint32_t *ttl);
-    /* done will not be wanted any more (the server is stopping): the provider
-     * forgets tok. */
+    /* done will not be wanted any more for tok: the server is stopping, the
+     * provider is being replaced, or the query waited DNSD_PENDING_MS (5 s)
+     * and was answered with the `exhausted` rcode. The provider forgets tok
+     * (and undoes what the query started) and must not call done for it. */
     void (*cancel)(void *ctx, void *tok);
 };
 
-/* `dstm aiih dns zone NAME [ns NAME] [listen ADDR ...] [port N] [ttl N] [exhausted servfail|nxdomain|refused]` */
+/* `dstm dns zone NAME [ns NAME] [port N] [ttl N] [exhausted servfail|nxdomain|refused]`: a second
+ * call with another NAME adds a zone (DNSD_MAX_ZONES), with the same NAME
+ * changes it; port, ttl and exhausted are the whole server's (the last call's). */
 struct dnsd_config {
     char zone[DNS_TEXT_MAX];         /* origin, e.g. "aiih.example.test" */
     char ns[DNS_TEXT_MAX];           /* primary NS name ("": ns1.ZONE) */
@@ -67,7 +73,9 @@ struct dnsd_config {
 int  dnsd_configure(struct six_stack *st, const struct dnsd_config *cfg, char *why, size_t whyn);
 int  dnsd_stop(struct six_stack *st);
 bool dnsd_running(struct six_stack *st);
-void dnsd_set_provider(struct six_stack *st, const struct dnsd_provider *p);   /* NULL: none */
+/* NULL: none (A queries get NODATA, in-addr.arpa NXDOMAIN). Queries waiting
+ * for the old provider are cancelled with it and answered SERVFAIL. */
+void dnsd_set_provider(struct six_stack *st, const struct dnsd_provider *p);
 
 /* Static records of the zone (names in text, relative to nothing: full). */
 int  dnsd_host_add(struct six_stack *st, const char *name, const struct in6_addr *v6, char *why, size_t whyn);
