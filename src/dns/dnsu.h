@@ -27,6 +27,8 @@
 #include <sys/socket.h>
 #include "wire/dns.h"
 
+struct six_stack;
+
 #define DNSU_MAX_QUEUE   4096
 #define DNSU_TIMEOUT_MS  1000
 #define DNSU_MAX_RC      5
@@ -35,7 +37,7 @@
 
 enum dnsu_alg { DNSU_HMAC_SHA256 = 1, DNSU_HMAC_SHA512, DNSU_HMAC_SHA1 };
 
-/* `dstm aiih dns update server ADDR [port N] zone NAME [reverse NAME] key NAME ALG SECRET_BASE64 [ttl N]` */
+/* `dstm update server ADDR [port N] zone NAME [reverse NAME] key NAME ALG SECRET_BASE64 [ttl N]` */
 struct dnsu_config {
     struct sockaddr_storage server;  /* port 53 unless set */
     char zone[DNS_TEXT_MAX];         /* the zone the A records go in */
