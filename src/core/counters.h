@@ -161,7 +161,15 @@
     X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
     X(lease, drop_table_full) X(lease, drop_bad_lease) \
     /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
-    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects)
+    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects) \
+    /* RFC 2136 update client (src/dns/dnsu*.c): messages, outcomes, the server's TSIG errors, \
+     * responses dropped (drop_<check> as in dns/dnsu_check.h) */ \
+    X(dnsu, sent) X(dnsu, sent_tcp) X(dnsu, retransmits) X(dnsu, tcp_fallback) X(dnsu, acked) X(dnsu, refused) X(dnsu, timeouts) \
+    X(dnsu, canceled) X(dnsu, send_errors) X(dnsu, tcp_errors) X(dnsu, tsig_badsig) X(dnsu, tsig_badkey) \
+    X(dnsu, tsig_badtime) X(dnsu, tsig_error_other) X(dnsu, drop_queue_full) X(dnsu, drop_bad_src) \
+    X(dnsu, drop_malformed) X(dnsu, drop_not_response) X(dnsu, drop_id_mismatch) X(dnsu, drop_bad_opcode) \
+    X(dnsu, drop_zone_mismatch) X(dnsu, drop_unsigned) X(dnsu, drop_bad_tsig) X(dnsu, drop_wrong_key) \
+    X(dnsu, drop_bad_mac) X(dnsu, drop_bad_time)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,
