@@ -15,9 +15,9 @@ static const struct {
 int cmd_dstm(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2)
-        return cmd_usage(c, "dstm: expected aiih, client, br or bindings");
+        return cmd_usage(c, "dstm: expected aiih, client, br, bindings or update");
     for (size_t i = 0; subverbs[i].name; i++)
         if (!strcmp(argv[1], subverbs[i].name))
             return subverbs[i].fn(c, argc - 1, argv + 1);
-    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, client, br, bindings)", argv[1]);
+    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, client, br, bindings, update)", argv[1]);
 }

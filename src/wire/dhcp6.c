@@ -48,7 +48,7 @@ static size_t plen_octets(unsigned plen) { return (plen + 7) / 8; }
 
 static bool msg_type_known(uint8_t t)
 {
-  return (t >= DHCP6_SOLICIT && t <= DHCP6_RELAY_REPL) || t == DHCP6_DHCPV4_QUERY
+  return (t >= DHCP6_SOLICIT && t <= DHCP6_LEASEQUERY_REPLY) || t == DHCP6_DHCPV4_QUERY
          || t == DHCP6_DHCPV4_RESPONSE;
 }
 
@@ -319,6 +319,122 @@ static enum wire_reason parse_s46_cont(const struct opt *o, struct dhcp6_s46 *s,
   return WR_OK;
 }
 
+static enum wire_reason want_len(const struct opt *o, size_t n);
+static enum wire_reason parse_u32_opt(const struct opt *o, bool *has, uint32_t *v);
+static struct dhcp6_bytes bytes_of(const struct opt *o);
+
+/* ------------------------------------------------------------ Leasequery (RFC 5007), FQDN (RFC 4704) */
+
+/* OPTION_LQ_QUERY: query-type, link-address, query options (IAADDR for
+ * BY_ADDRESS, CLIENTID for BY_CLIENTID, once each; ORO and others
+ * unknown).  An unknown query-type is kept: answering UnknownQueryType is
+ * the server's job. */
+static enum wire_reason parse_lq_query(const struct opt *o, struct dhcp6_lq_query *q, int *n_unknown)
+{
+  if (o->len < 17) return WR_DHCP6_BAD_LQ;
+  memset(q, 0, sizeof *q);
+  q->present = true;
+  q->type = o->p[0];
+  memcpy(&q->link_addr, o->p + 1, 16);
+  const uint8_t *area = o->p + 17;
+  size_t len = o->len - 17u;
+  for (size_t off = 0; off < len;) {
+    struct opt in;
+    enum wire_reason r = opt_take(area, len, &off, &in);
+    if (r != WR_OK) return r;
+    if (in.code == D6O_IAADDR) {
+      if (q->has_addr) return WR_DUP_OPT;
+      struct dhcp6_ia_item it;
+      if ((r = parse_iaaddr(&in, &it, n_unknown)) != WR_OK) return r;
+      q->has_addr = true;
+      q->addr = it.addr;
+    } else if (in.code == D6O_CLIENTID) {
+      if (q->clientid.p) return WR_DUP_OPT;
+      if ((r = parse_duid(&in, &q->clientid)) != WR_OK) return r;
+    } else {
+      (*n_unknown)++;
+    }
+  }
+  return WR_OK;
+}
+
+/* One item of a CLIENT_DATA: IAADDR / IAPREFIX kept up to the cap. */
+static enum wire_reason cdata_item(const struct opt *in, struct dhcp6_client_data *cd, int *n_unknown,
+                                   int *n_ignored)
+{
+  struct dhcp6_ia_item scratch;
+  bool keep = cd->n_item < DHCP6_MAX_IA_ITEMS;
+  struct dhcp6_ia_item *it = keep ? &cd->item[cd->n_item] : &scratch;
+  enum wire_reason r = in->code == D6O_IAPREFIX ? parse_iaprefix(in, it, n_unknown) : parse_iaaddr(in, it, n_unknown);
+  if (r != WR_OK) return r;
+  if (keep) cd->n_item++;
+  else (*n_ignored)++;
+  return WR_OK;
+}
+
+/* OPTION_CLIENT_DATA: CLIENTID and CLT_TIME once, IAADDR / IAPREFIX, the
+ * softwire options a DSTM server adds (validated here, read through body). */
+static enum wire_reason parse_client_data(const struct opt *o, struct dhcp6_client_data *cd, int *n_unknown,
+                                          int *n_ignored)
+{
+  memset(cd, 0, sizeof *cd);
+  cd->present = true;
+  cd->body = bytes_of(o);
+  for (size_t off = 0; off < o->len;) {
+    struct opt in;
+    enum wire_reason r = opt_take(o->p, o->len, &off, &in);
+    if (r != WR_OK) return r;
+    switch (in.code) {
+    case D6O_CLIENTID:
+      if (cd->clientid.p) return WR_DUP_OPT;
+      r = parse_duid(&in, &cd->clientid);
+      break;
+    case D6O_IAADDR: case D6O_IAPREFIX:
+      r = cdata_item(&in, cd, n_unknown, n_ignored);
+      break;
+    case D6O_CLT_TIME:
+      if (cd->has_clt_time) return WR_DUP_OPT;
+      r = parse_u32_opt(&in, &cd->has_clt_time, &cd->clt_time);
+      break;
+    case D6O_S46_BR:
+      r = want_len(&in, 16);
+      break;
+    case D6O_S46_CONT_MAPE: case D6O_S46_CONT_MAPT: case D6O_S46_CONT_LW: {
+      struct dhcp6_s46 scratch;
+      r = parse_s46_cont(&in, &scratch, n_unknown, n_ignored);
+      break;
+    }
+    default:
+      (*n_unknown)++;
+    }
+    if (r != WR_OK) return r;
+  }
+  return WR_OK;
+}
+
+/* RFC 4704 §4.1: flags (only S, O, N defined; the rest MBZ; N with S is
+ * invalid) then a DNS wire name, fully qualified (ends in the root label)
+ * or partial (ends with the option), maybe empty.  Labels: the same
+ * characters as a search domain (the name may end up in DNS). */
+static enum wire_reason check_fqdn(const struct opt *o)
+{
+  if (o->len < 1) return WR_BAD_OPT_LEN;
+  uint8_t flags = o->p[0];
+  if ((flags & 0xf8) || ((flags & 0x04) && (flags & 0x01))) return WR_DHCP6_BAD_DOMAIN;
+  const uint8_t *p = o->p + 1;
+  size_t len = o->len - 1u;
+  if (len > 255) return WR_DHCP6_BAD_DOMAIN;
+  for (size_t off = 0; off < len;) {
+    uint8_t l = p[off];
+    if (l == 0) return off + 1 == len && off > 0 ? WR_OK : WR_DHCP6_BAD_DOMAIN;
+    if (l > 63 || l > len - off - 1) return WR_DHCP6_BAD_DOMAIN;
+    for (size_t i = 1; i <= l; i++)
+      if (!domain_char_ok(p[off + i])) return WR_DHCP6_BAD_DOMAIN;
+    off += 1 + (size_t)l;
+  }
+  return WR_OK;
+}
+
 /* ------------------------------------------------------------ message level */
 
 struct pctx {
@@ -335,7 +451,8 @@ static bool once_only(uint16_t code)
   case D6O_RELAY_MSG: case D6O_AUTH: case D6O_UNICAST: case D6O_STATUS_CODE: case D6O_RAPID_COMMIT:
   case D6O_USER_CLASS: case D6O_INTERFACE_ID: case D6O_RECONF_MSG: case D6O_RECONF_ACCEPT:
   case D6O_DNS_SERVERS: case D6O_DOMAIN_LIST: case D6O_INFORMATION_REFRESH_TIME: case D6O_SOL_MAX_RT:
-  case D6O_INF_MAX_RT: case D6O_DHCPV4_MSG: case D6O_DHCP4_O_DHCP6_SERVER:
+  case D6O_INF_MAX_RT: case D6O_DHCPV4_MSG: case D6O_DHCP4_O_DHCP6_SERVER: case D6O_CLIENT_FQDN:
+  case D6O_LQ_QUERY:
     return true;
   default:
     return false;
@@ -411,6 +528,16 @@ static enum wire_reason parse_s46_opt(struct dhcp6_msg *m, const struct opt *o)
   return WR_OK;
 }
 
+static enum wire_reason parse_cdata_opt(struct dhcp6_msg *m, const struct opt *o)
+{
+  struct dhcp6_client_data scratch;
+  bool keep = !m->cdata.present;
+  enum wire_reason r = parse_client_data(o, keep ? &m->cdata : &scratch, &m->n_unknown, &m->n_ignored);
+  if (r != WR_OK) return r;
+  if (!keep) m->n_ignored++;
+  return WR_OK;
+}
+
 static enum wire_reason parse_msg_opt(struct pctx *c, const struct opt *o)
 {
   struct dhcp6_msg *m = c->m;
@@ -464,6 +591,10 @@ static enum wire_reason parse_msg_opt(struct pctx *c, const struct opt *o)
   case D6O_DHCPV4_MSG: m->dhcpv4_msg = bytes_of(o); return WR_OK;
   case D6O_DHCP4_O_DHCP6_SERVER: return o->len % 16 ? WR_BAD_OPT_LEN : WR_OK;
   case D6O_S46_CONT_MAPE: case D6O_S46_CONT_MAPT: case D6O_S46_CONT_LW: return parse_s46_opt(m, o);
+  case D6O_LQ_QUERY: return parse_lq_query(o, &m->lq, &m->n_unknown);
+  case D6O_CLIENT_DATA: return parse_cdata_opt(m, o);
+  case D6O_CLIENT_FQDN: m->fqdn = bytes_of(o); return check_fqdn(o);
+  case D6O_CLT_TIME:
   case D6O_IAADDR: case D6O_IAPREFIX: case D6O_S46_RULE: case D6O_S46_BR: case D6O_S46_DMR:
   case D6O_S46_V4V6BIND: case D6O_S46_PORTPARAMS:
     m->n_ignored++;   /* only valid nested in their containers */
@@ -535,6 +666,7 @@ enum wire_reason dhcp6_parse(const uint8_t *p, size_t len, struct dhcp6_msg *m)
     if (r != WR_OK) return r;
   }
   if (is_relay(m->type) && !m->relay_msg.p) return WR_DHCP6_NO_RELAY_MSG;
+  if (m->type == DHCP6_LEASEQUERY && !m->lq.present) return WR_DHCP6_BAD_LQ;   /* RFC 5007 §4.1.2.1: MUST */
   return WR_OK;
 }
 
@@ -639,6 +771,7 @@ const char *dhcp6_msg_name(uint8_t type)
     [DHCP6_REPLY] = "REPLY", [DHCP6_RELEASE] = "RELEASE", [DHCP6_DECLINE] = "DECLINE",
     [DHCP6_RECONFIGURE] = "RECONFIGURE", [DHCP6_INFORMATION_REQUEST] = "INFORMATION-REQUEST",
     [DHCP6_RELAY_FORW] = "RELAY-FORW", [DHCP6_RELAY_REPL] = "RELAY-REPL",
+    [DHCP6_LEASEQUERY] = "LEASEQUERY", [DHCP6_LEASEQUERY_REPLY] = "LEASEQUERY-REPLY",
     [DHCP6_DHCPV4_QUERY] = "DHCPV4-QUERY", [DHCP6_DHCPV4_RESPONSE] = "DHCPV4-RESPONSE",
   };
   if (type >= sizeof names / sizeof names[0] || !names[type]) return "unknown";
@@ -650,7 +783,9 @@ const char *dhcp6_status_name(uint16_t code)
   static const char *const names[] = {
     [D6S_SUCCESS] = "Success", [D6S_UNSPEC_FAIL] = "UnspecFail", [D6S_NO_ADDRS_AVAIL] = "NoAddrsAvail",
     [D6S_NO_BINDING] = "NoBinding", [D6S_NOT_ON_LINK] = "NotOnLink", [D6S_USE_MULTICAST] = "UseMulticast",
-    [D6S_NO_PREFIX_AVAIL] = "NoPrefixAvail",
+    [D6S_NO_PREFIX_AVAIL] = "NoPrefixAvail", [D6S_UNKNOWN_QUERY_TYPE] = "UnknownQueryType",
+    [D6S_MALFORMED_QUERY] = "MalformedQuery", [D6S_NOT_CONFIGURED] = "NotConfigured",
+    [D6S_NOT_ALLOWED] = "NotAllowed",
   };
   if (code >= sizeof names / sizeof names[0]) return "unknown";
   return names[code];
@@ -961,4 +1096,47 @@ size_t dhcp6_build_done(struct dhcp6_builder *b)
 {
   if (b->err || b->depth != 0) return 0;
   return b->len;
+}
+
+/* ------------------------------------------------------------ DSTM, Leasequery */
+
+enum wire_reason dhcp6_dstm_find(const struct dhcp6_msg *m, uint16_t code, bool *found, bool *has_tep,
+                                 struct in6_addr *tep, uint32_t *iaid)
+{
+  *found = *has_tep = false;
+  *iaid = 0;
+  size_t off = 0;
+  uint16_t c;
+  struct dhcp6_bytes body;
+  while (dhcp6_opt_next(m->opts, m->opts_len, &off, &c, &body)) {
+    if (c != code) continue;
+    if (*found) return WR_DHCP6_DSTM_TWICE;
+    if (body.len != 0 && body.len != 16) return WR_BAD_OPT_LEN;
+    uint16_t next;
+    struct dhcp6_bytes ia;
+    size_t at = off;   /* the option right after the extension */
+    if (!dhcp6_opt_next(m->opts, m->opts_len, &at, &next, &ia) || next != D6O_IA_NA || ia.len < 12)
+      return WR_DHCP6_DSTM_NO_IA;
+    *found = true;
+    *has_tep = body.len == 16;
+    if (*has_tep) memcpy(tep, body.p, 16);
+    *iaid = rd32(ia.p);
+  }
+  return WR_OK;
+}
+
+void dhcp6_put_dstm(struct dhcp6_builder *b, uint16_t code, const struct in6_addr *tep)
+{
+  opt_hdr(b, code, tep ? 16 : 0);
+  if (tep) put_bytes(b, tep, 16);
+}
+
+void dhcp6_put_lq_by_addr(struct dhcp6_builder *b, const struct in6_addr *link, const struct in6_addr *addr)
+{
+  dhcp6_begin_opt(b, D6O_LQ_QUERY);
+  put_byte(b, DHCP6_LQ_BY_ADDRESS);
+  put_bytes(b, link, 16);
+  dhcp6_begin_iaaddr(b, addr, 0, 0);
+  dhcp6_end(b);
+  dhcp6_end(b);
 }

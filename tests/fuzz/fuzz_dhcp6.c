@@ -1,5 +1,5 @@
 /* DHCPv6 (src/wire/dhcp6.c).  The input is one UDP payload; a first byte
- * of 32 or more is mapped to one of the 15 message types so every layout
+ * of 32 or more is mapped to one of the 17 message types so every layout
  * gets coverage (0..31 stay as they are, unknown types included).
  * Invariants: every pointer of a parsed message lies inside the input,
  * counts within their caps, prefix lengths <= 128; the option walker tiles
@@ -7,9 +7,14 @@
  * dhcp6_put_domains, give the same bytes; the message rebuilt with the
  * builder from the parsed fields is no longer than the input, parses, and
  * parses to the same fields and the same role-check results; a relay chain
- * alternates correctly and ends on a non-relay message. */
+ * alternates correctly and ends on a non-relay message.  RFC 5007 (the
+ * query, the client data), RFC 4704 (FQDN) and the DSTM extension finder
+ * (at the default code and at every code the input carries) are reached
+ * too: the query and the client data are rebuilt and compared like the rest. */
 #include <string.h>
 #include "wire/dhcp6.h"
+
+#define DSTM_OPT_CODE 65001   /* dstm.h: DSTM_OPT_CODE_DEFAULT (wire/ stays below dstm/) */
 
 #define CHECK(c) do { if (!(c)) __builtin_trap(); } while (0)
 int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n);
@@ -22,6 +27,7 @@ static const uint8_t types[] = {
   DHCP6_SOLICIT, DHCP6_ADVERTISE, DHCP6_REQUEST, DHCP6_CONFIRM, DHCP6_RENEW, DHCP6_REBIND,
   DHCP6_REPLY, DHCP6_RELEASE, DHCP6_DECLINE, DHCP6_RECONFIGURE, DHCP6_INFORMATION_REQUEST,
   DHCP6_RELAY_FORW, DHCP6_RELAY_REPL, DHCP6_DHCPV4_QUERY, DHCP6_DHCPV4_RESPONSE,
+  DHCP6_LEASEQUERY, DHCP6_LEASEQUERY_REPLY,
 };
 
 static void inside(const void *p, size_t len)
@@ -75,6 +81,32 @@ static void sane(const struct dhcp6_msg *m, const uint8_t *start)
     CHECK(s->rule[i].prefix4_len <= 32 && s->rule[i].prefix6_len <= 128 && s->rule[i].ea_len <= 48);
   CHECK(s->dmr_len <= 128 && s->bind6_len <= 128);
   if (is_relay(m->type)) CHECK(m->relay_msg.p && m->hop_count <= DHCP6_RELAY_DEPTH_MAX && m->xid == 0);
+  inside(m->fqdn.p, m->fqdn.len);
+  if (m->fqdn.p) CHECK(m->fqdn.len >= 1 && m->fqdn.len <= 256);
+  if (m->lq.clientid.p) CHECK(m->lq.present && m->lq.clientid.len >= 3);
+  inside(m->lq.clientid.p, m->lq.clientid.len);
+  if (m->type == DHCP6_LEASEQUERY) CHECK(m->lq.present);
+  const struct dhcp6_client_data *cd = &m->cdata;
+  CHECK(cd->n_item >= 0 && cd->n_item <= DHCP6_MAX_IA_ITEMS);
+  CHECK(cd->present == !!cd->body.p);
+  inside(cd->body.p, cd->body.len);
+  inside(cd->clientid.p, cd->clientid.len);
+  if (cd->clientid.p) CHECK(cd->clientid.p >= cd->body.p && cd->clientid.p + cd->clientid.len <= cd->body.p + cd->body.len);
+  for (int k = 0; k < cd->n_item; k++) CHECK(cd->item[k].plen <= 128);
+}
+
+/* The DSTM extension: a found one always names an IA_NA that follows it. */
+static void dstm(const struct dhcp6_msg *m, uint16_t code)
+{
+  bool found = true, has_tep = true;
+  struct in6_addr tep;
+  uint32_t iaid = 1;
+  enum wire_reason r = dhcp6_dstm_find(m, code, &found, &has_tep, &tep, &iaid);
+  CHECK(r == WR_OK || r == WR_BAD_OPT_LEN || r == WR_DHCP6_DSTM_NO_IA || r == WR_DHCP6_DSTM_TWICE);
+  if (r != WR_OK || !found) return;
+  bool seen = false;
+  for (int i = 0; i < m->n_ia; i++) seen |= m->ia[i].type == D6O_IA_NA && m->ia[i].iaid == iaid;
+  CHECK(seen || m->n_ignored > 0 || code == D6O_IA_NA);
 }
 
 static void walk_opts(const struct dhcp6_msg *m)
@@ -85,8 +117,10 @@ static void walk_opts(const struct dhcp6_msg *m)
   while (dhcp6_opt_next(m->opts, m->opts_len, &off, &code, &body)) {
     inside(body.p, body.len);
     CHECK(body.p + body.len == m->opts + off);
+    if (count < 8) dstm(m, code);
     count++;
   }
+  dstm(m, DSTM_OPT_CODE);
   CHECK(off == m->opts_len);
   CHECK(count * 4 <= m->opts_len);
 }
@@ -150,6 +184,33 @@ static void emit_s46(struct dhcp6_builder *b, const struct dhcp6_s46 *s)
   dhcp6_end(b);
 }
 
+/* The query as parsed: BY_ADDRESS with only its address through the
+ * builder's helper, anything else field by field. */
+static void emit_lq(struct dhcp6_builder *b, const struct dhcp6_lq_query *q)
+{
+  if (!q->present) return;
+  if (q->type == DHCP6_LQ_BY_ADDRESS && q->has_addr && !q->clientid.p) {
+    dhcp6_put_lq_by_addr(b, &q->link_addr, &q->addr);
+    return;
+  }
+  uint8_t body[17 + 28 + 4 + DHCP6_DUID_MAX];
+  size_t n = 17;
+  body[0] = q->type;
+  memcpy(body + 1, &q->link_addr, 16);
+  if (q->has_addr) {   /* IAADDR, lifetimes 0 (the parser keeps only the address) */
+    memcpy(body + n, "\0\5\0\x18", 4);
+    memcpy(body + n + 4, &q->addr, 16);
+    memset(body + n + 20, 0, 8);
+    n += 28;
+  }
+  if (q->clientid.p) {
+    body[n] = 0, body[n + 1] = D6O_CLIENTID, body[n + 2] = 0, body[n + 3] = (uint8_t)q->clientid.len;
+    memcpy(body + n + 4, q->clientid.p, q->clientid.len);
+    n += 4 + q->clientid.len;
+  }
+  dhcp6_put_opt(b, D6O_LQ_QUERY, body, n);
+}
+
 static size_t emit(const struct dhcp6_msg *m, size_t *info_off)
 {
   struct dhcp6_builder b;
@@ -181,6 +242,9 @@ static size_t emit(const struct dhcp6_msg *m, size_t *info_off)
   if (m->has_inf_max_rt) dhcp6_put_u32(&b, D6O_INF_MAX_RT, m->inf_max_rt);
   put_bytes_opt(&b, D6O_DHCPV4_MSG, m->dhcpv4_msg);
   emit_s46(&b, &m->s46);
+  emit_lq(&b, &m->lq);
+  if (m->cdata.present) put_bytes_opt(&b, D6O_CLIENT_DATA, m->cdata.body);
+  put_bytes_opt(&b, D6O_CLIENT_FQDN, m->fqdn);
   if (is_relay(m->type)) put_bytes_opt(&b, D6O_RELAY_MSG, m->relay_msg);
   return dhcp6_build_done(&b);
 }
@@ -239,6 +303,15 @@ static void same(const struct dhcp6_msg *a, const struct dhcp6_msg *b)
         && a->inf_max_rt == b->inf_max_rt);
   CHECK(bytes_eq(a->dhcpv4_msg, b->dhcpv4_msg));
   CHECK(!memcmp(&a->s46, &b->s46, sizeof a->s46));
+  CHECK(a->lq.present == b->lq.present && a->lq.type == b->lq.type && a->lq.has_addr == b->lq.has_addr);
+  CHECK(!memcmp(&a->lq.link_addr, &b->lq.link_addr, 16) && !memcmp(&a->lq.addr, &b->lq.addr, 16));
+  CHECK(duid_eq(&a->lq.clientid, &b->lq.clientid));
+  CHECK(a->cdata.present == b->cdata.present && bytes_eq(a->cdata.body, b->cdata.body));
+  CHECK(duid_eq(&a->cdata.clientid, &b->cdata.clientid) && a->cdata.n_item == b->cdata.n_item);
+  CHECK(a->cdata.has_clt_time == b->cdata.has_clt_time && a->cdata.clt_time == b->cdata.clt_time);
+  for (int k = 0; k < a->cdata.n_item; k++)
+    CHECK(!memcmp(&a->cdata.item[k].addr, &b->cdata.item[k].addr, 16) && a->cdata.item[k].plen == b->cdata.item[k].plen);
+  CHECK(bytes_eq(a->fqdn, b->fqdn));
   CHECK(dhcp6_check_client_msg(a) == dhcp6_check_client_msg(b));
   CHECK(dhcp6_check_server_msg(a) == dhcp6_check_server_msg(b));
 }

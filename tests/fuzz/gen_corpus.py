@@ -374,6 +374,21 @@ seed('fuzz_dhcp6', 'relay_forw_9', d6relay(12, 8, '::', 'fe80::9', fw))
 seed('fuzz_dhcp6', 'relay_repl_2', d6relay(13, 1, '2001:db8:2::1', 'fe80::2', d6relay(13, 0, '2001:db8:1::1',
      'fe80::1', d6msg(7, 0x123456, D6_CID, D6_SID, d6_iana), d6o(18, b'eth0')), d6o(18, b'up0')))
 
+# RFC 5007 Leasequery (by address of an IPv4 lease key, by client id), its reply; RFC 4704 FQDN; the DSTM extension
+lq_by_addr = d6o(44, bytes([1]) + a6('2001:db8:1::1') + d6o(5, a6('::ffff:192.0.2.7') + struct.pack('!II', 0, 0)))
+seed('fuzz_dhcp6', 'lq_by_addr', d6msg(14, 0x4c51, D6_CID, lq_by_addr))
+seed('fuzz_dhcp6', 'lq_by_clientid', d6msg(14, 0x4c52, D6_CID, d6o(44, bytes([2]) + a6('::') + D6_UUID + d6o(6, struct.pack('!H', 46)))))
+seed('fuzz_dhcp6', 'lq_reply', d6msg(15, 0x4c51, D6_CID, D6_SID, d6o(13, struct.pack('!H', 0)), d6o(45, D6_UUID
+     + d6o(5, a6('::ffff:192.0.2.7') + struct.pack('!II', 100, 200)) + d6o(5, a6('2001:db8:1::100') + struct.pack('!II', 300, 400))
+     + d6o(46, struct.pack('!I', 42)) + d6o(90, a6('2001:db8:ffff::1'))
+     + d6o(96, d6o(92, a4('198.51.100.7') + bytes([128]) + a6('2001:db8:1::100') + d6o(93, struct.pack('!BBH', 6, 4, 3)))))))
+seed('fuzz_dhcp6', 'lq_reply_none', d6msg(15, 0x4c53, D6_CID, D6_SID, d6o(13, struct.pack('!H', 9) + b'no lease')))
+fqdn = d6o(39, bytes([1]) + dname('host.example.test'))
+seed('fuzz_dhcp6', 'dstm_request', d6msg(3, 0x31, D6_CID, D6_SID, fqdn, d6_iana, d6o(0xfde9, b''),
+     d6o(3, struct.pack('!III', 0x44, 0, 0) + d6o(5, a6('::ffff:0.0.0.0') + struct.pack('!II', 0, 0))), d6o(6, struct.pack('!H', 96))))
+seed('fuzz_dhcp6', 'dstm_reply', d6msg(7, 0x31, D6_CID, D6_SID, fqdn, d6_iana, d6o(0xfde9, a6('2001:db8:ffff::1')),
+     d6o(3, struct.pack('!III', 0x44, 1800, 2880) + d6o(5, a6('::ffff:192.0.2.9') + struct.pack('!II', 3600, 7200)))))
+
 for target, items in SEEDS.items():
     d = os.path.join(HERE, 'corpus', target)
     os.makedirs(d, exist_ok=True)

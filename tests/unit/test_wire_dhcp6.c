@@ -309,7 +309,7 @@ TEST(header_rejects)
   uint8_t b[40] = { DHCP6_SOLICIT, 1, 2, 3 };
   for (size_t n = 0; n < 4; n++) T_EQ(dhcp6_parse(b, n, &m), WR_TRUNCATED);
   T_EQ(dhcp6_parse(b, 4, &m), WR_OK);
-  const uint8_t bad_types[] = { 0, 14, 19, 22, 255 };
+  const uint8_t bad_types[] = { 0, 16, 19, 22, 255 };
   for (size_t i = 0; i < sizeof bad_types; i++) {
     b[0] = bad_types[i];
     T_EQ(dhcp6_parse(b, 4, &m), WR_BAD_TYPE);
@@ -839,12 +839,12 @@ TEST(every_msg_type)
     }
   }
   T_STREQ(dhcp6_msg_name(0), "unknown");
-  T_STREQ(dhcp6_msg_name(14), "unknown");
+  T_STREQ(dhcp6_msg_name(16), "unknown");
   T_STREQ(dhcp6_msg_name(255), "unknown");
   T_STREQ(dhcp6_status_name(D6S_SUCCESS), "Success");
   T_STREQ(dhcp6_status_name(D6S_NO_PREFIX_AVAIL), "NoPrefixAvail");
   T_STREQ(dhcp6_status_name(D6S_NOT_ON_LINK), "NotOnLink");
-  T_STREQ(dhcp6_status_name(7), "unknown");
+  T_STREQ(dhcp6_status_name(11), "unknown");
   T_STREQ(dhcp6_status_name(65535), "unknown");
   T_STREQ(wire_reason_str(WR_DHCP6_BAD_DUID), "bad_duid");
   T_STREQ(wire_reason_str(WR_DHCP6_MISSING_SERVERID), "missing_server_id");
@@ -1023,6 +1023,261 @@ TEST(builder_errors)
   T_MEMEQ(m.status.text.p, "a\0b", 3);
 }
 
+
+/* ------------------------------------------------------------ RFC 5007, RFC 4704, DSTM */
+
+TEST(lq_roundtrip)
+{
+  struct dhcp6_msg m;
+  struct in6_addr link = A("2001:db8:1::1"), key = A("::ffff:192.0.2.7");
+  struct dhcp6_builder b;
+  dhcp6_build_init(&b, buf, sizeof buf);
+  dhcp6_build_hdr(&b, DHCP6_LEASEQUERY, 0x414243);
+  dhcp6_put_opt(&b, D6O_CLIENTID, duid_ll, sizeof duid_ll);
+  dhcp6_put_lq_by_addr(&b, &link, &key);
+  T_EQ(finish(&b, &m), WR_OK);
+  T_EQ(m.type, DHCP6_LEASEQUERY);
+  T_STREQ(dhcp6_msg_name(m.type), "LEASEQUERY");
+  T_CHECK(m.lq.present && m.lq.type == DHCP6_LQ_BY_ADDRESS && m.lq.has_addr);
+  T_MEMEQ(&m.lq.link_addr, &link, 16);
+  T_MEMEQ(&m.lq.addr, &key, 16);
+  T_CHECK(m.lq.clientid.p == NULL);
+  T_EQ(m.n_ia, 0);   /* the query's IAADDR is no IA of the message */
+
+  /* the reply: client data with two addresses, the client-last-transaction time and an S46_BR */
+  struct in6_addr v6 = A("2001:db8:1::100"), tep = A("2001:db8:ffff::1");
+  dhcp6_build_init(&b, buf, sizeof buf);
+  dhcp6_build_hdr(&b, DHCP6_LEASEQUERY_REPLY, 0x414243);
+  dhcp6_put_opt(&b, D6O_SERVERID, duid_llt, sizeof duid_llt);
+  dhcp6_put_opt(&b, D6O_CLIENTID, duid_ll, sizeof duid_ll);
+  dhcp6_begin_opt(&b, D6O_CLIENT_DATA);
+  dhcp6_put_opt(&b, D6O_CLIENTID, duid_en, sizeof duid_en);
+  dhcp6_begin_iaaddr(&b, &key, 100, 200);
+  dhcp6_end(&b);
+  dhcp6_begin_iaaddr(&b, &v6, 300, 400);
+  dhcp6_end(&b);
+  dhcp6_put_u32(&b, D6O_CLT_TIME, 42);
+  dhcp6_put_addrs(&b, D6O_S46_BR, &tep, 1);
+  dhcp6_end(&b);
+  T_EQ(finish(&b, &m), WR_OK);
+  T_STREQ(dhcp6_msg_name(m.type), "LEASEQUERY-REPLY");
+  T_CHECK(m.cdata.present && m.cdata.has_clt_time && m.cdata.clt_time == 42);
+  T_EQ(m.cdata.clientid.type, DUID_EN);
+  T_MEMEQ(m.cdata.clientid.p, duid_en, sizeof duid_en);
+  T_EQ(m.cdata.n_item, 2);
+  T_MEMEQ(&m.cdata.item[0].addr, &key, 16);
+  T_EQ(m.cdata.item[0].valid, 200);
+  T_MEMEQ(&m.cdata.item[1].addr, &v6, 16);
+  T_EQ(m.n_ia, 0);
+  /* the S46_BR through the body */
+  size_t off = 0;
+  uint16_t code;
+  struct dhcp6_bytes body;
+  bool br = false;
+  while (dhcp6_opt_next(m.cdata.body.p, m.cdata.body.len, &off, &code, &body))
+    if (code == D6O_S46_BR && body.len == 16 && !memcmp(body.p, &tep, 16)) br = true;
+  T_CHECK(br);
+
+  /* BY_CLIENTID, and a query type the parser does not know (the server's job) */
+  uint8_t q[64] = { DHCP6_LQ_BY_CLIENTID }, o[128];
+  size_t ql = 17 + opt(q + 17, D6O_CLIENTID, duid_llt, sizeof duid_llt);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql), &m), WR_OK);
+  T_CHECK(m.lq.type == DHCP6_LQ_BY_CLIENTID && !m.lq.has_addr && m.lq.clientid.type == DUID_LLT);
+  q[0] = 77;
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, 17), &m), WR_OK);
+  T_EQ(m.lq.type, 77);
+  T_STREQ(dhcp6_status_name(D6S_NOT_CONFIGURED), "NotConfigured");
+  T_STREQ(dhcp6_status_name(D6S_NOT_ALLOWED), "NotAllowed");
+  T_STREQ(dhcp6_status_name(D6S_UNKNOWN_QUERY_TYPE), "UnknownQueryType");
+  T_STREQ(dhcp6_status_name(D6S_MALFORMED_QUERY), "MalformedQuery");
+}
+
+TEST(lq_rejects)
+{
+  struct dhcp6_msg m;
+  uint8_t q[128] = { DHCP6_LQ_BY_ADDRESS }, o[512], ia[24] = { 0x20, 1, 0xd, 0xb8 };
+  /* a LEASEQUERY must carry the query; the query's fixed part is 17 octets */
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, duid_ll, 0, &m), WR_DHCP6_BAD_LQ);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, 16), &m), WR_DHCP6_BAD_LQ);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, 0), &m), WR_DHCP6_BAD_LQ);
+  /* twice */
+  size_t n = opt(o, D6O_LQ_QUERY, q, 17);
+  n += opt(o + n, D6O_LQ_QUERY, q, 17);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, n, &m), WR_DUP_OPT);
+  /* the IAADDR: its own length rules; once */
+  size_t ql = 17 + opt(q + 17, D6O_IAADDR, ia, 23);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql), &m), WR_BAD_OPT_LEN);
+  ql = 17 + opt(q + 17, D6O_IAADDR, ia, 24);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql), &m), WR_OK);
+  size_t ql2 = ql + opt(q + ql, D6O_IAADDR, ia, 24);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql2), &m), WR_DUP_OPT);
+  /* a nested option lying about its length (one byte past the query) */
+  wr16(q + 17 + 2, 25);
+  q[ql] = 0;
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql), &m), WR_OPT_TRUNCATED);
+  /* a bad DUID in the query */
+  ql = 17 + opt(q + 17, D6O_CLIENTID, "\0\0\1", 3);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY, o, opt(o, D6O_LQ_QUERY, q, ql), &m), WR_DHCP6_BAD_DUID);
+  /* CLIENT_DATA: CLT_TIME 4 octets, once; CLIENTID once; S46_BR 16; nested containers walked */
+  uint8_t c[400];
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, opt(c, D6O_CLT_TIME, "\0\0\1", 3)), &m),
+       WR_BAD_OPT_LEN);
+  size_t cl = opt(c, D6O_CLT_TIME, "\0\0\0\1", 4);
+  cl += opt(c + cl, D6O_CLT_TIME, "\0\0\0\1", 4);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, cl), &m), WR_DUP_OPT);
+  cl = opt(c, D6O_CLIENTID, duid_ll, sizeof duid_ll);
+  cl += opt(c + cl, D6O_CLIENTID, duid_ll, sizeof duid_ll);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, cl), &m), WR_DUP_OPT);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, opt(c, D6O_S46_BR, ia, 15)), &m),
+       WR_BAD_OPT_LEN);
+  uint8_t lw[64];
+  size_t lwl = opt(lw, D6O_S46_BR, ia, 17);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, opt(c, D6O_S46_CONT_LW, lw, lwl)), &m),
+       WR_BAD_OPT_LEN);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, opt(c, D6O_IAADDR, ia, 20)), &m),
+       WR_BAD_OPT_LEN);
+  cl = opt(c, D6O_IAADDR, ia, 24);
+  wr16(c + 2, 25);
+  c[cl] = 0;
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, opt(o, D6O_CLIENT_DATA, c, cl), &m), WR_OPT_TRUNCATED);
+  /* a second CLIENT_DATA: validated, then ignored; more items than the cap: ignored */
+  cl = 0;
+  for (int i = 0; i < DHCP6_MAX_IA_ITEMS + 2; i++) cl += opt(c + cl, D6O_IAADDR, ia, 24);
+  n = opt(o, D6O_CLIENT_DATA, c, cl);
+  size_t n1 = n;
+  n += opt(o + n, D6O_CLIENT_DATA, c, 24 + 4);
+  T_EQ(parse_raw(DHCP6_LEASEQUERY_REPLY, o, n, &m), WR_OK);
+  T_EQ(m.cdata.n_item, DHCP6_MAX_IA_ITEMS);
+  T_EQ(m.n_ignored, 2 + 1);
+  T_EQ(m.cdata.body.len, n1 - 4);
+  /* CLT_TIME outside client data: ignored */
+  T_EQ(parse_raw(DHCP6_REPLY, o, opt(o, D6O_CLT_TIME, "\0\0\0\1", 4), &m), WR_OK);
+  T_EQ(m.n_ignored, 1);
+}
+
+TEST(fqdn)
+{
+  struct dhcp6_msg m;
+  uint8_t o[512], f[300];
+  const uint8_t full[] = { 0x01, 4, 'h', 'o', 's', 't', 7, 'e', 'x', 'a', 'm', 'p', 'l', 'e', 4, 't', 'e', 's', 't', 0 };
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, full, sizeof full), &m), WR_OK);
+  T_EQ(m.fqdn.len, sizeof full);
+  T_MEMEQ(m.fqdn.p, full, sizeof full);
+  /* partial (no root label), empty (the server picks), flags only */
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, full, 6), &m), WR_OK);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, full, 1), &m), WR_OK);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, full, 0), &m), WR_BAD_OPT_LEN);
+  /* MBZ flags, N with S */
+  memcpy(f, full, sizeof full);
+  f[0] = 0x08;
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, sizeof full), &m), WR_DHCP6_BAD_DOMAIN);
+  f[0] = 0x05;
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, sizeof full), &m), WR_DHCP6_BAD_DOMAIN);
+  f[0] = 0x04;
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, sizeof full), &m), WR_OK);
+  /* a label running past the option; the root alone; bytes after the root; a compression pointer; a bad char */
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, full, 5), &m), WR_DHCP6_BAD_DOMAIN);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, "\0\0", 2), &m), WR_DHCP6_BAD_DOMAIN);
+  f[0] = 0;
+  f[sizeof full] = 1;
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, sizeof full + 1), &m), WR_DHCP6_BAD_DOMAIN);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, "\0\xc0\x0c", 3), &m), WR_DHCP6_BAD_DOMAIN);
+  f[3] = ' ';
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, sizeof full), &m), WR_DHCP6_BAD_DOMAIN);
+  /* 255 octets of name at most */
+  f[0] = 0;
+  size_t k = 1;
+  while (k + 64 <= 1 + 256) { f[k] = 63; memset(f + k + 1, 'a', 63); k += 64; }
+  T_EQ(k, 257);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, k), &m), WR_DHCP6_BAD_DOMAIN);
+  f[k - 64] = 62;   /* the last label one shorter, the name 255 octets, partial */
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, opt(o, D6O_CLIENT_FQDN, f, k - 1), &m), WR_OK);
+  /* twice */
+  size_t n = opt(o, D6O_CLIENT_FQDN, full, sizeof full);
+  n += opt(o + n, D6O_CLIENT_FQDN, full, sizeof full);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_DUP_OPT);
+}
+
+#define DSTM_CODE 65001
+TEST(dstm_extension)
+{
+  struct dhcp6_msg m;
+  bool found, has_tep;
+  struct in6_addr tep = A("2001:db8:ffff::1"), got;
+  uint32_t iaid;
+  /* client: an IPv6 IA_NA, then the extension and its IA_NA (IAADDR IPv4-mapped) */
+  struct dhcp6_builder b = start(DHCP6_REQUEST, 1, true);
+  dhcp6_begin_ia(&b, D6O_IA_NA, 1, 0, 0);
+  dhcp6_end(&b);
+  dhcp6_put_dstm(&b, DSTM_CODE, NULL);
+  dhcp6_begin_ia(&b, D6O_IA_NA, 0x44, 0, 0);
+  struct in6_addr v4m = A("::ffff:192.0.2.9");
+  dhcp6_begin_iaaddr(&b, &v4m, 0, 0);
+  dhcp6_end(&b);
+  dhcp6_end(&b);
+  T_EQ(finish(&b, &m), WR_OK);
+  T_EQ(m.n_ia, 2);
+  T_EQ(m.n_unknown, 1);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &got, &iaid), WR_OK);
+  T_CHECK(found && !has_tep);
+  T_EQ(iaid, 0x44);
+  T_EQ(m.ia[1].iaid, 0x44);
+  T_MEMEQ(&m.ia[1].item[0].addr, &v4m, 16);
+  /* not there: another code */
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE + 1, &found, &has_tep, &got, &iaid), WR_OK);
+  T_CHECK(!found);
+  /* server: with the TEP */
+  b = start(DHCP6_REPLY, 1, true);
+  dhcp6_put_dstm(&b, DSTM_CODE, &tep);
+  dhcp6_begin_ia(&b, D6O_IA_NA, 7, 10, 20);
+  dhcp6_end(&b);
+  T_EQ(finish(&b, &m), WR_OK);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &got, &iaid), WR_OK);
+  T_CHECK(found && has_tep);
+  T_MEMEQ(&got, &tep, 16);
+  T_EQ(iaid, 7);
+}
+
+TEST(dstm_rejects)
+{
+  struct dhcp6_msg m;
+  bool found, has_tep;
+  struct in6_addr tep;
+  uint32_t iaid;
+  uint8_t o[256], ia[12] = { 0, 0, 0, 9 }, z[16] = { 0 };
+  /* body 7 octets (and 15, 17) */
+  static const size_t bad[] = { 7, 15, 17, 1 };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    size_t n = opt(o, DSTM_CODE, z, bad[i] > 16 ? 16 : bad[i]);
+    if (bad[i] > 16) { wr16(o + 2, 17); o[n++] = 0; }
+    n += opt(o + n, D6O_IA_NA, ia, 12);
+    T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_OK);
+    T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &tep, &iaid), WR_BAD_OPT_LEN);
+  }
+  /* nothing after it; an IA_PD after it; an IA_NA not right after it */
+  size_t n = opt(o, D6O_IA_NA, ia, 12);
+  n += opt(o + n, DSTM_CODE, z, 0);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_OK);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &tep, &iaid), WR_DHCP6_DSTM_NO_IA);
+  n = opt(o, DSTM_CODE, z, 0);
+  n += opt(o + n, D6O_IA_PD, ia, 12);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_OK);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &tep, &iaid), WR_DHCP6_DSTM_NO_IA);
+  n = opt(o, DSTM_CODE, z, 0);
+  n += opt(o + n, D6O_ELAPSED_TIME, "\0\0", 2);
+  n += opt(o + n, D6O_IA_NA, ia, 12);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_OK);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &tep, &iaid), WR_DHCP6_DSTM_NO_IA);
+  /* twice */
+  n = opt(o, DSTM_CODE, z, 0);
+  n += opt(o + n, D6O_IA_NA, ia, 12);
+  ia[3] = 10;
+  n += opt(o + n, DSTM_CODE, z, 16);
+  n += opt(o + n, D6O_IA_NA, ia, 12);
+  T_EQ(parse_raw(DHCP6_SOLICIT, o, n, &m), WR_OK);
+  T_EQ(dhcp6_dstm_find(&m, DSTM_CODE, &found, &has_tep, &tep, &iaid), WR_DHCP6_DSTM_TWICE);
+}
+
 int main(void)
 {
   RUN(solicit_roundtrip);
@@ -1045,5 +1300,10 @@ int main(void)
   RUN(other_opts_and_walker);
   RUN(caps);
   RUN(builder_errors);
+  RUN(lq_roundtrip);
+  RUN(lq_rejects);
+  RUN(fqdn);
+  RUN(dstm_extension);
+  RUN(dstm_rejects);
   return t_done();
 }
