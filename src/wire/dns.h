@@ -38,7 +38,8 @@
  *   - rdlength running past the message: RDATA_OVERRUN
  *   - rdata of known shape that does not have it: A/IN rdlength != 4,
  *     AAAA/IN != 16, CNAME/NS/PTR not exactly one valid name: BAD_RDLEN
- *     (or the name's own reason)
+ *     (or the name's own reason); class ANY with rdlength 0 is always
+ *     taken (RFC 2136: "delete an RRset", "an RRset exists")
  *   - OPT (type 41) outside the additional section, more than one, or
  *     with an owner name other than the root: BAD_OPT
  *   - octets after the last counted record: TRAILING_DATA, unless
