@@ -64,15 +64,19 @@ enum dns_reason dns_tsig_find(const uint8_t *msg, size_t len, struct dns_tsig *t
   }
   size_t start = it.off;   /* where the next RR begins */
   struct dns_rr rr;
+  bool seen = false;       /* *found only once the whole message is valid */
   for (;;) {
     r = dns_iter_rr(&it, &rr, &done);
     if (r != DNS_OK) return r;
-    if (done) return DNS_OK;
+    if (done) {
+      *found = seen;
+      return DNS_OK;
+    }
     size_t rr_start = start;
     start = rr.rdata_off + rr.rdlen;
     if (rr.type != DNS_TYPE_TSIG) continue;
     /* one, last of the additional section: nothing may follow it */
-    if (*found || rr.section != DNS_SEC_ADDITIONAL || it.left != 0) return DNS_BAD_TSIG;
+    if (seen || rr.section != DNS_SEC_ADDITIONAL || it.left != 0) return DNS_BAD_TSIG;
     /* the iterator shows a TTL with its top bit set as 0: read it raw */
     if (rr.class != DNS_CLASS_ANY || rd32(msg + rr.rdata_off - 6) != 0) return DNS_BAD_TSIG;
     memcpy(t->key_name, rr.name, rr.name_len);
@@ -80,7 +84,7 @@ enum dns_reason dns_tsig_find(const uint8_t *msg, size_t len, struct dns_tsig *t
     r = parse_rdata(msg, &rr, t);
     if (r != DNS_OK) return r;
     t->rr_off = rr_start;
-    *found = true;
+    seen = true;
   }
 }
 

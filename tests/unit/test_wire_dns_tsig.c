@@ -311,6 +311,13 @@ TEST(bad_tsig)
   n = build_case(buf, sizeof buf, GOOD);
   T_EQ(dns_tsig_find(buf, n - 1, &t, &found), DNS_RDATA_OVERRUN);
   T_EQ(dns_tsig_find(buf, 5, &t, &found), DNS_TRUNCATED);
+  /* a good TSIG followed by octets after the last record: refused, and not
+   * "found" either (fuzz_dns_tsig: found was left true with the error) */
+  n = build_case(buf, sizeof buf, GOOD);
+  buf[n] = 0;
+  found = true;
+  T_EQ(dns_tsig_find(buf, n + 1, &t, &found), DNS_TRAILING_DATA);
+  T_CHECK(!found);
   /* every truncation of a good message is refused, never found */
   unsigned bad = 0;
   for (size_t k = 0; k < n; k++)
