@@ -190,7 +190,15 @@
     X(napt, out_translated) X(napt, in_translated) \
     X(napt, drop_malformed) X(napt, drop_fragment) X(napt, drop_proto) X(napt, drop_icmp_quote) \
     X(napt, drop_not_ours) X(napt, drop_no_mapping) X(napt, drop_tcp_not_syn) X(napt, drop_table_full) \
-    X(napt, drop_no_port)
+    X(napt, drop_no_port) \
+    /* RFC 2136 update client (src/dns/dnsu*.c): messages, outcomes, the server's TSIG errors, \
+     * responses dropped (drop_<check> as in dns/dnsu_check.h) */ \
+    X(dnsu, sent) X(dnsu, sent_tcp) X(dnsu, retransmits) X(dnsu, tcp_fallback) X(dnsu, acked) X(dnsu, refused) X(dnsu, timeouts) \
+    X(dnsu, canceled) X(dnsu, send_errors) X(dnsu, tcp_errors) X(dnsu, tsig_badsig) X(dnsu, tsig_badkey) \
+    X(dnsu, tsig_badtime) X(dnsu, tsig_error_other) X(dnsu, drop_queue_full) X(dnsu, drop_bad_src) \
+    X(dnsu, drop_malformed) X(dnsu, drop_not_response) X(dnsu, drop_id_mismatch) X(dnsu, drop_bad_opcode) \
+    X(dnsu, drop_zone_mismatch) X(dnsu, drop_unsigned) X(dnsu, drop_bad_tsig) X(dnsu, drop_wrong_key) \
+    X(dnsu, drop_bad_mac) X(dnsu, drop_bad_time)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

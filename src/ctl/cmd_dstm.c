@@ -10,15 +10,16 @@ static const struct {
     /* one line per part: { "aiih", cmd_dstm_aiih }, { "client", cmd_dstm_client }, ... */
     { "br", cmd_dstm_br },
     { "dns", cmd_dstm_dns },
+    { "update", cmd_dstm_update },
     { NULL, NULL },
 };
 
 int cmd_dstm(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2)
-        return cmd_usage(c, "dstm: expected aiih, dns, client, br or bindings");
+        return cmd_usage(c, "dstm: expected aiih, dns, update, client, br or bindings");
     for (size_t i = 0; subverbs[i].name; i++)
         if (!strcmp(argv[1], subverbs[i].name))
             return subverbs[i].fn(c, argc - 1, argv + 1);
-    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, dns, client, br, bindings)", argv[1]);
+    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, dns, update, client, br, bindings)", argv[1]);
 }

@@ -13,9 +13,14 @@
  * the same id, from the server, opcode UPDATE, the zone echoed, and a TSIG
  * that verifies under our key with the request's MAC (RFC 8945 §5.3) within
  * the fudge: anything else is counted (dnsu.drop_<reason>) and ignored,
- * and the retransmission goes on. Prerequisites make add and delete exact:
- * an add replaces the name's A RRset; a delete removes only the A record
- * with that address (a newer binding under the same name survives).
+ * and the retransmission goes on. The update section alone makes add and
+ * delete exact (no prerequisites): an add replaces the name's A RRset
+ * (delete RRset class ANY, then add); a delete removes only the A record
+ * with that address (class NONE: a newer binding under the same name
+ * survives; deleting a record that is not there is NOERROR). The server's
+ * TSIG error answers (BADSIG/BADKEY/BADTIME, RFC 8945 §5.3.2) are counted
+ * (dnsu.tsig_*) and the update retried at once; after the last try it
+ * ends with their rcode (NOTAUTH).
  * TTL = min(configured ttl, the lease's remaining valid lifetime) (§5.1.3
  * "MUST NOT be greater than the valid lifetime"). */
 #ifndef SIX_DNS_DNSU_H
@@ -27,6 +32,8 @@
 #include <sys/socket.h>
 #include "wire/dns.h"
 
+struct six_stack;
+
 #define DNSU_MAX_QUEUE   4096
 #define DNSU_TIMEOUT_MS  1000
 #define DNSU_MAX_RC      5
@@ -35,7 +42,7 @@
 
 enum dnsu_alg { DNSU_HMAC_SHA256 = 1, DNSU_HMAC_SHA512, DNSU_HMAC_SHA1 };
 
-/* `dstm aiih dns update server ADDR [port N] zone NAME [reverse NAME] key NAME ALG SECRET_BASE64 [ttl N]` */
+/* `dstm update server ADDR [port N] zone NAME [reverse NAME] key NAME ALG SECRET_BASE64 [ttl N]` */
 struct dnsu_config {
     struct sockaddr_storage server;  /* port 53 unless set */
     char zone[DNS_TEXT_MAX];         /* the zone the A records go in */

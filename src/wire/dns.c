@@ -262,6 +262,9 @@ static enum dns_reason check_rdata(const uint8_t *msg, size_t len, const struct 
 {
   uint8_t tmp[DNS_MAX_NAME];
   size_t tlen;
+  /* RFC 2136 §2.4.1, §2.5.2: in an UPDATE, class ANY with no rdata is "an
+   * RRset exists" / "delete the RRset", of any type */
+  if (rr->class == DNS_CLASS_ANY && rr->rdlen == 0) return DNS_OK;
   switch (rr->type) {
   case DNS_TYPE_A:
     return rr->class != DNS_CLASS_IN || rr->rdlen == 4 ? DNS_OK : DNS_BAD_RDLEN;

@@ -38,7 +38,8 @@
  *   - rdlength running past the message: RDATA_OVERRUN
  *   - rdata of known shape that does not have it: A/IN rdlength != 4,
  *     AAAA/IN != 16, CNAME/NS/PTR not exactly one valid name: BAD_RDLEN
- *     (or the name's own reason)
+ *     (or the name's own reason); class ANY with rdlength 0 is always
+ *     taken (RFC 2136: "delete an RRset", "an RRset exists")
  *   - OPT (type 41) outside the additional section, more than one, or
  *     with an owner name other than the root: BAD_OPT
  *   - octets after the last counted record: TRAILING_DATA, unless
@@ -332,13 +333,17 @@ struct dns_tsig {
 enum dns_reason dns_tsig_find(const uint8_t *msg, size_t len, struct dns_tsig *t, bool *found);
 /* The octets the MAC covers (RFC 8945 §4.3.3), written to out (returns
  * their length, 0 if cap is too small): for a response, the request MAC
- * (length-prefixed) first; then the message without the TSIG RR and with
- * arcount - 1 and the original id; then the TSIG variables. The HMAC itself
+ * (length-prefixed) first (req_mac non-NULL, even with req_mac_len 0);
+ * then msg[0, t->rr_off) with the original id and, when a TSIG RR follows
+ * (rr_off < len, a message from dns_tsig_find), arcount - 1 — so a
+ * message about to be signed is passed with rr_off = len; then the TSIG
+ * variables with both names lower-cased (canonical form). The HMAC itself
  * is computed by the caller (src/dns/, EVP). */
 size_t dns_tsig_digest_input(uint8_t *out, size_t cap, const uint8_t *msg, size_t len, const struct dns_tsig *t,
                              const uint8_t *req_mac, size_t req_mac_len);
 /* Append a TSIG RR to a finished message in buf (len octets, cap room):
- * bumps arcount. Returns the new length, 0 if it does not fit. */
+ * bumps arcount; names written as given, uncompressed. Returns the new
+ * length, 0 if it does not fit or a name is invalid. */
 size_t dns_tsig_append(uint8_t *buf, size_t len, size_t cap, const struct dns_tsig *t);
 /* The algorithm names: "hmac-sha256." etc. in wire form. */
 extern const uint8_t DNS_ALG_HMAC_SHA256[], DNS_ALG_HMAC_SHA512[], DNS_ALG_HMAC_SHA1[];

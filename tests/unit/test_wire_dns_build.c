@@ -513,8 +513,47 @@ TEST(opt_parse)
   T_EQ(dns_rr_opt(buf, n, &rr, &o), DNS_RDATA_OVERRUN);
 }
 
+/* RFC 2136 UPDATE messages: "delete the RRset" is class ANY with no rdata,
+ * for any type, PTR and CNAME included (their rdata is otherwise a name). */
+TEST(update_empty_rdata)
+{
+  uint8_t buf[512], zone[DNS_MAX_NAME], rev[DNS_MAX_NAME], host[DNS_MAX_NAME];
+  size_t zl = wname("2.0.192.in-addr.arpa", zone), rl = wname("10.2.0.192.in-addr.arpa", rev);
+  size_t hl = wname("host1.example.test", host);
+  struct dns_builder b;
+  dns_build_init(&b, buf, sizeof buf, 5, DNS_OPCODE_UPDATE << 11);
+  dns_build_question(&b, zone, zl, DNS_TYPE_SOA, DNS_CLASS_IN);
+  dns_build_section(&b, DNS_SEC_AUTHORITY);
+  dns_build_rr(&b, rev, rl, DNS_TYPE_PTR, DNS_CLASS_ANY, 0, NULL, 0);
+  dns_build_rr(&b, rev, rl, DNS_TYPE_CNAME, DNS_CLASS_ANY, 0, NULL, 0);
+  dns_build_rr_name(&b, rev, rl, DNS_TYPE_PTR, 60, host, hl);
+  dns_build_rr(&b, rev, rl, DNS_TYPE_PTR, DNS_CLASS_NONE, 0, host, (uint16_t)hl);
+  size_t n = dns_build_done(&b);
+  struct dns_iter it;
+  struct dns_rr rr;
+  bool done = false;
+  unsigned k = 0;
+  T_EQ(dns_iter_init(&it, buf, n, 0), DNS_OK);
+  while (!done) {
+    enum dns_reason r = dns_iter_rr(&it, &rr, &done);
+    T_EQ(r, DNS_OK);
+    if (r != DNS_OK) break;
+    k += !done;
+  }
+  T_EQ(k, 4);
+  /* an empty PTR of class IN (or NONE) is still refused */
+  dns_build_init(&b, buf, sizeof buf, 5, DNS_OPCODE_UPDATE << 11);
+  dns_build_question(&b, zone, zl, DNS_TYPE_SOA, DNS_CLASS_IN);
+  dns_build_section(&b, DNS_SEC_AUTHORITY);
+  dns_build_rr(&b, rev, rl, DNS_TYPE_PTR, DNS_CLASS_NONE, 0, NULL, 0);
+  n = dns_build_done(&b);
+  T_EQ(dns_iter_init(&it, buf, n, 0), DNS_OK);
+  T_EQ(dns_iter_rr(&it, &rr, &done), DNS_BAD_RDLEN);
+}
+
 int main(void)
 {
+  RUN(update_empty_rdata);
   RUN(full_roundtrip);
   RUN(flags_after_the_fact);
   RUN(case_insensitive_suffix);
