@@ -99,5 +99,11 @@ const struct dstm_binding *br_table_get(const struct br_table *t, struct in_addr
 void br_table_get_batch(const struct br_table *t, const struct in_addr *v4, const uint16_t *psid, unsigned n,
                         int64_t now, const struct dstm_binding **out);
 uint32_t br_table_count(const struct br_table *t);
+uint32_t br_table_static_count(const struct br_table *t);
+/* Remove every entry expired at now (fn, if not NULL, told of each as it
+ * goes); how many went. The next expiry (INT64_MAX: none). */
+unsigned br_table_expire(struct br_table *t, int64_t now, br_binding_fn fn, void *arg);
+int64_t  br_table_next_expiry(const struct br_table *t);
+void br_table_foreach(const struct br_table *t, br_binding_fn fn, void *arg);
 
 #endif

@@ -98,6 +98,8 @@ static void dstm_destroy(struct six_stack *st)
         d->br_free(d);
     if (d->aiih_free)
         d->aiih_free(d);
+    if (d->lq_free)
+        d->lq_free(d);
     free(d);
     st->dstm = NULL;
 }
