@@ -313,11 +313,18 @@ static bool take_lw4o6(struct d6c_if *c, const struct dhcp6_msg *m, struct v4_of
         CTR_INC(st, dhcp6c, drop_v4_tep);
         return false;
     }
+    /* RFC 7598 §4.5: the PSID is left-aligned in its 16 bits, zero-padded */
     struct dstm_portset ps = { 0 };
-    if (s->bind_pp.present)
-        ps = (struct dstm_portset){ .offset = s->bind_pp.offset, .psid_len = s->bind_pp.psid_len,
-                                    .psid = s->bind_pp.psid };
-    if (!dstm_portset_valid(&ps) || !b4_address(s, &ps, &o->b.v6) || !v6_global_ok(&o->b.v6)) {
+    bool pad_ok = true;
+    if (s->bind_pp.present && s->bind_pp.psid_len <= 16) {
+        unsigned k = s->bind_pp.psid_len, raw = s->bind_pp.psid;
+        ps = (struct dstm_portset){ .offset = s->bind_pp.offset, .psid_len = (uint8_t)k,
+                                    .psid = (uint16_t)(k ? raw >> (16 - k) : 0) };
+        pad_ok = k == 16 || (raw & ((1u << (16 - k)) - 1)) == 0;
+    } else if (s->bind_pp.present) {
+        pad_ok = false;
+    }
+    if (!pad_ok || !dstm_portset_valid(&ps) || !b4_address(s, &ps, &o->b.v6) || !v6_global_ok(&o->b.v6)) {
         CTR_INC(st, dhcp6c, drop_v4_bind);
         return false;
     }
