@@ -11,10 +11,18 @@
  * IPv6 address only, from the TEP only (dti.drop_spoof), to dti0's address
  * (and port set) only (dti.drop_not_ours).
  *
- * Table caps: DTI_PENDING_MAX parked packets; one binding.
- * Not here yet: gateway mode (dti0 as a TUN on the host kernel), the
- * dynamic TEP (lq.h) and NAPT44 into an lw4o6 port set (napt44.h) — see
- * the call sites marked below. */
+ * Dynamic TEP (§6.2.2.1, `dynamic-tep on`): the TEP of an IPv4
+ * destination is the IPv6 address of its holder, asked of the AIIH by
+ * Leasequery (lq.h) and cached for the lease's remaining lifetime (a "not
+ * found" or a failure for DTI_NEG_TTL s); while a query runs and when it
+ * fails the static TEP serves. The cache is 4-way set associative
+ * (DTI_TEP_CACHE entries, the least recently used of a set replaced), so a
+ * lookup costs four compares; inbound 4in6 from a cached holder is accepted
+ * for that holder's IPv4 address only.
+ *
+ * Table caps: DTI_PENDING_MAX parked packets; DTI_TEP_CACHE TEPs; one binding.
+ * Not here yet: gateway mode (dti0 as a TUN on the host kernel) and NAPT44
+ * into an lw4o6 port set (napt44.h) — see the call site marked below. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,6 +30,8 @@
 #include <arpa/inet.h>
 #include "dstm/dti.h"
 #include "dhcp6/client.h"
+#include "dhcp6/lease.h"
+#include "dstm/lq.h"
 #include "net/stack.h"
 #include "net/ip4_var.h"
 #include "net/ip6_var.h"
@@ -32,6 +42,16 @@
 
 #define DTI_PENDING_WAIT_S 10     /* parked packets wait this long for the address */
 #define DTI_HLIM 64
+#define TEP_WAYS 4
+#define TEP_SETS (DTI_TEP_CACHE / TEP_WAYS)
+
+struct tep_entry {
+    struct in_addr v4;            /* 0: free */
+    struct in6_addr tep;          /* :: : negative (static TEP) */
+    uint64_t expires_ns, used_ns;
+    bool asking;                  /* a Leasequery runs (its arg is this entry) */
+    struct dti *owner;
+};
 
 struct dti {
     struct six_stack *st;
@@ -46,6 +66,8 @@ struct dti {
     unsigned npend;
     uint64_t last_tx_ns;          /* IPv4 traffic either way */
     struct timer idle_timer, pend_timer;
+    struct tep_entry *teps;       /* dynamic TEP: TEP_SETS x TEP_WAYS (NULL when off) */
+    unsigned n_teps;
 };
 
 static unsigned dti_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
@@ -102,15 +124,118 @@ static void pend_timer_fn(struct timer *t, void *arg)
 
 /* ------------------------------------------------------------ output */
 
-/* The TEP for an IPv4 destination: the AIIH's, else the configured one.
- * (Dynamic TEP, §6.2.2.1: the Leasequery answer for dst, cached, goes
- * first here once lq.c is on main.) */
-static const struct in6_addr *tep_for(struct dti *d, struct in_addr dst)
+static const struct in6_addr *static_tep(const struct dti *d)
 {
-    (void)dst;
     if (!in6_is_unspecified(&d->b.tep))
         return &d->b.tep;
     return d->cfg.has_tep ? &d->cfg.tep : NULL;
+}
+
+/* ------------------------------------------------------------ dynamic TEP */
+
+static struct tep_entry *tep_set(struct dti *d, struct in_addr v4)
+{
+    uint32_t h = ntohl(v4.s_addr) * 2654435761u;   /* Fibonacci hashing: neighbours spread over sets */
+    return &d->teps[(h >> 16) % TEP_SETS * TEP_WAYS];
+}
+
+static struct tep_entry *tep_find(struct dti *d, struct in_addr v4)
+{
+    struct tep_entry *set = tep_set(d, v4);
+    for (int i = 0; i < TEP_WAYS; i++)
+        if (set[i].v4.s_addr == v4.s_addr)
+            return &set[i];
+    return NULL;
+}
+
+/* A slot for v4: a free one, else the set's least recently used that is
+ * not waiting for an answer; NULL when all four are asking. */
+static struct tep_entry *tep_slot(struct dti *d, struct in_addr v4)
+{
+    struct tep_entry *set = tep_set(d, v4), *victim = NULL;
+    for (int i = 0; i < TEP_WAYS; i++) {
+        if (!set[i].v4.s_addr)
+            return &set[i];
+        if (!set[i].asking && (!victim || set[i].used_ns < victim->used_ns))
+            victim = &set[i];
+    }
+    return victim;
+}
+
+static void lq_done(void *arg, enum lq_result r, const struct dstm_binding *b);
+
+/* Cached: the holder's address (NULL for a negative entry); a miss asks. */
+static const struct in6_addr *tep_dynamic(struct dti *d, struct in_addr dst, bool *known)
+{
+    uint64_t now = six_now(d->st);
+    struct tep_entry *e = tep_find(d, dst);
+    *known = false;
+    if (e && (e->asking || now < e->expires_ns)) {
+        e->used_ns = now;
+        *known = !e->asking;
+        return e->asking || in6_is_unspecified(&e->tep) ? NULL : &e->tep;
+    }
+    if (!e && !(e = tep_slot(d, dst))) {
+        CTR_INC(d->st, dti, tep_cache_full);
+        return NULL;
+    }
+    if (!e->v4.s_addr)
+        d->n_teps++;
+    *e = (struct tep_entry){ .v4 = dst, .asking = true, .used_ns = now, .owner = d };
+    if (lq_query(d->st, &d->cfg.aiih, dst, NULL, lq_done, e) < 0) {
+        e->asking = false;   /* remembered as not found for a while: no query storm */
+        e->expires_ns = now + (uint64_t)DTI_NEG_TTL * NS_PER_SEC;
+        CTR_INC(d->st, dti, tep_lq_failed);
+    }
+    return NULL;
+}
+
+/* arg is the entry (an asking entry is never evicted, and stop cancels
+ * every query of an asking entry): found → the holder for the lease's
+ * remaining lifetime; else a negative entry for DTI_NEG_TTL s. */
+static void lq_done(void *arg, enum lq_result r, const struct dstm_binding *b)
+{
+    struct tep_entry *e = arg;
+    struct dti *d = e->owner;
+    uint64_t now = six_now(d->st);
+    e->asking = false;
+    if (r == LQ_FOUND && b && b->v4.s_addr == e->v4.s_addr) {
+        int64_t left = b->expires - lease_wall_now(d->st);
+        e->tep = b->v6;
+        e->expires_ns = now + (uint64_t)(left > 0 ? left : 0) * NS_PER_SEC;
+        return;
+    }
+    if (r != LQ_NOT_FOUND)
+        CTR_INC(d->st, dti, tep_lq_failed);
+    e->tep = in6addr_any;
+    e->expires_ns = now + (uint64_t)DTI_NEG_TTL * NS_PER_SEC;
+}
+
+/* The TEP for an IPv4 destination: dynamic (a cached holder) first, then
+ * the AIIH's static one, else the configured one. */
+static const struct in6_addr *tep_for(struct dti *d, struct in_addr dst)
+{
+    if (d->teps) {
+        bool known;
+        const struct in6_addr *t = tep_dynamic(d, dst, &known);
+        if (t) {
+            CTR_INC(d->st, dti, tep_dynamic);
+            return t;
+        }
+    }
+    CTR_INC(d->st, dti, tep_static);
+    return static_tep(d);
+}
+
+/* 4in6 from src may carry inner IPv4 source v4: the static TEP, or the
+ * cached holder of v4. */
+static bool src_may_send(struct dti *d, const struct in6_addr *src, struct in_addr v4)
+{
+    const struct in6_addr *st = static_tep(d);
+    if (st && in6_eq(src, st))
+        return true;
+    struct tep_entry *e = d->teps ? tep_find(d, v4) : NULL;
+    return e && !e->asking && six_now(d->st) < e->expires_ns && in6_eq(&e->tep, src);
 }
 
 static void encap(struct dti *d, struct pkt *p)
@@ -130,7 +255,6 @@ static void encap(struct dti *d, struct pkt *p)
         pkt_free(p);
         return;
     }
-    CTR_INC(st, dti, tep_static);
     p->encap++;
     p->flags = 0;
     struct ip6_out o = { .src = d->b.v6, .dst = *tep, .nxt = IPPROTO_IPIP, .hlim = DTI_HLIM };
@@ -206,18 +330,18 @@ static bool tun_input(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, u
     (void)ifp;
     if (proto != IPPROTO_IPIP || !d->bound || !in6_eq(dst, &d->b.v6))
         return false;   /* not the DTI's: another hook (a border router) may take it */
-    const struct in6_addr *tep = tep_for(d, (struct in_addr){ 0 });
-    if (!tep || !in6_eq(src, tep)) {
-        CTR_INC(st, dti, drop_spoof);
-        SIX_WARN(st, SIX_WARN_SPOOF, "%s: 4in6 from %s refused: not the TEP", d->cfg.ifname,
-                 inet_ntop(AF_INET6, src, (char[INET6_ADDRSTRLEN]){ 0 }, INET6_ADDRSTRLEN));
-        pkt_free(p);
-        return true;
-    }
     pkt_pull(p, off);
     struct ip4_info ih;
     if (ip4_parse(pkt_data(p), p->len, &ih) != WR_OK) {
         CTR_INC(st, dti, drop_inner_bad);
+        pkt_free(p);
+        return true;
+    }
+    if (!src_may_send(d, src, ih.src)) {
+        CTR_INC(st, dti, drop_spoof);
+        SIX_WARN(st, SIX_WARN_SPOOF, "%s: 4in6 from %s refused: neither the TEP nor the holder of %s", d->cfg.ifname,
+                 inet_ntop(AF_INET6, src, (char[INET6_ADDRSTRLEN]){ 0 }, INET6_ADDRSTRLEN),
+                 ntop4(ih.src, (char[INET_ADDRSTRLEN]){ 0 }));
         pkt_free(p);
         return true;
     }
@@ -339,6 +463,10 @@ static void dti_stop(struct dti *d, bool release)
     pend_drop_all(d);
     timer_cancel(&d->idle_timer);
     timer_cancel(&d->pend_timer);
+    for (unsigned i = 0; d->teps && i < DTI_TEP_CACHE; i++)
+        if (d->teps[i].asking)
+            lq_cancel_all(st, lq_done, &d->teps[i]);
+    free(d->teps);
     six_tun_hook_del(st, tun_input, d);
     six_net_hook_del(st, net_event, d);
     if (d->ifp) {
@@ -401,9 +529,9 @@ int dti_configure(struct six_stack *st, const struct dti_config *cfg, char *why,
         snprintf(why, whyn, "gateway mode is not built yet");
         return -EOPNOTSUPP;
     }
-    if (c.dynamic_tep) {
-        snprintf(why, whyn, "dynamic-tep is not built yet (needs the Leasequery requestor)");
-        return -EOPNOTSUPP;
+    if (c.dynamic_tep && (!c.has_aiih || !tep_ok(&c.aiih))) {
+        snprintf(why, whyn, "dynamic-tep needs aiih ADDR6 (the AIIH's unicast address, asked by Leasequery)");
+        return -EINVAL;
     }
     if (c.has_tep && !tep_ok(&c.tep)) {
         snprintf(why, whyn, "tep: not a unicast IPv6 address");
@@ -436,6 +564,11 @@ int dti_configure(struct six_stack *st, const struct dti_config *cfg, char *why,
     timer_init(&d->pend_timer, pend_timer_fn, d);
     dm->dti = d;
     dm->dti_free = dti_free_hook;
+    if (c.dynamic_tep && !(d->teps = calloc(DTI_TEP_CACHE, sizeof *d->teps))) {
+        rc = -ENOMEM;
+        snprintf(why, whyn, "out of memory");
+        goto fail;
+    }
     d->ifp = if_attach(st, c.ifname, IFT_RAWIP, &dti_ops, NULL);
     if (!d->ifp) {
         rc = -errno;
@@ -502,5 +635,6 @@ void dti_info(struct six_stack *st, struct dti_info *out)
     if (d->bound)
         out->b = d->b;
     out->pending = d->npend;
+    out->tep_cache = d->n_teps;
     out->last_tx_ns = d->last_tx_ns;
 }

@@ -14,7 +14,9 @@
  * Release of the IPv4 IA alone; expiry when Renews go unanswered; a spoofed
  * 4in6 from a stranger → dti.drop_spoof; Replies naming a TEP that is no
  * global unicast address, or an IPv4 address 0.0.0.0 / multicast /
- * loopback → refused and counted. */
+ * loopback → refused and counted; dynamic TEP: a destination's holder
+ * asked by Leasequery, 4in6 straight to it (and accepted from it), the
+ * static TEP meanwhile and for a "not found". */
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +41,7 @@
 #define SEC (1000000000ull)
 
 static struct sim_world *W;
-static struct six_stack *H, *SRV, *BR, *V4;
+static struct six_stack *H, *SRV, *BR, *V4, *H2;
 static int SSD = -1;
 static const uint8_t SRV_DUID[] = { 0, 3, 0, 1, 0x02, 0x00, 0x00, 0x00, 0x05, 0x47 };
 static const uint8_t KEY[16] = { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16 };
@@ -63,15 +65,25 @@ static void setup(uint64_t seed)
     SRV = sim_stack(W, "srv", seed + 2, 0);
     BR = sim_stack(W, "br", seed + 3, 0);
     V4 = sim_stack(W, "v4", seed + 4, 0);
+    H2 = sim_stack(W, "h2", seed + 5, 0);
     struct sim_link *v6 = sim_link_create(W, "v6", &p), *v4 = sim_link_create(W, "v4", &p);
     sim_attach(v6, H, "eth0", NULL);
     sim_attach(v6, SRV, "eth0", NULL);
     sim_attach(v6, BR, "eth0", NULL);
+    sim_attach(v6, H2, "eth0", NULL);
     sim_attach(v4, BR, "eth1", NULL);
     sim_attach(v4, V4, "eth0", NULL);
     T_EQ(scene_cmd(H, NULL, "link set eth0 up"), 0);
     T_EQ(scene_cmd(H, NULL, "route add 2001:db8:1::/64 dev eth0"), 0);
     T_EQ(scene_cmd(SRV, NULL, "link set eth0 up"), 0);
+    T_EQ(scene_cmd(SRV, NULL, "addr add 2001:db8:1::547/64 dev eth0"), 0);
+    /* H2: another DSTM host holding 192.0.2.20, its own 4in6 end towards H */
+    T_EQ(scene_cmd(H2, NULL, "link set eth0 up"), 0);
+    T_EQ(scene_cmd(H2, NULL, "addr add 2001:db8:1::200/64 dev eth0"), 0);
+    T_EQ(scene_cmd(H2, NULL, "link add gif0 type gif local 2001:db8:1::200 remote " H_ADDR), 0);
+    T_EQ(scene_cmd(H2, NULL, "link set gif0 up"), 0);
+    T_EQ(scene_cmd(H2, NULL, "addr add 192.0.2.20/32 dev gif0"), 0);
+    T_EQ(scene_cmd(H2, NULL, "route add 0.0.0.0/0 dev gif0"), 0);
     T_EQ(scene_cmd(BR, NULL, "link set eth0 up"), 0);
     T_EQ(scene_cmd(BR, NULL, "link set eth1 up"), 0);
     T_EQ(scene_cmd(BR, NULL, "addr add " TEP "/64 dev eth0"), 0);
@@ -101,6 +113,7 @@ static void teardown(void)
     six_stack_destroy(SRV);
     six_stack_destroy(BR);
     six_stack_destroy(V4);
+    six_stack_destroy(H2);
     sim_world_destroy(W);
 }
 
@@ -436,6 +449,80 @@ TEST(bad_tep_or_address_refused)
     }
 }
 
+/* Answer a LEASEQUERY for key with holder (NULL: NotConfigured). */
+static void lq_answer(const struct rx *q, const char *holder)
+{
+    uint8_t b[512];
+    struct dhcp6_builder bd;
+    dhcp6_build_init(&bd, b, sizeof b);
+    dhcp6_build_hdr(&bd, DHCP6_LEASEQUERY_REPLY, q->m.xid);
+    dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+    if (!holder) {
+        dhcp6_put_status(&bd, D6S_NOT_CONFIGURED, "no holder");
+    } else {
+        struct in6_addr h = inj_a6(holder);
+        static const uint8_t cid[] = { 0, 3, 0, 1, 2, 0, 0, 0, 2, 0 };
+        dhcp6_begin_opt(&bd, D6O_CLIENT_DATA);
+        dhcp6_put_opt(&bd, D6O_CLIENTID, cid, sizeof cid);
+        dhcp6_begin_iaaddr(&bd, &q->m.lq.addr, 300, 600);
+        dhcp6_end(&bd);
+        dhcp6_begin_iaaddr(&bd, &h, 300, 600);
+        dhcp6_end(&bd);
+        dhcp6_put_u32(&bd, D6O_CLT_TIME, 10);
+        dhcp6_end(&bd);
+    }
+    size_t n = dhcp6_build_done(&bd);
+    T_CHECK(n > 0);
+    T_EQ(six_sendto(SRV, SSD, b, n, 0, (const struct sockaddr *)&q->from, sizeof q->from), (long long)n);
+}
+
+static void send4(const char *dst, uint16_t port)
+{
+    int s = six_socket(H, AF_INET, SOCK_DGRAM, 0);
+    struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port), .sin_addr = inj_a4(dst) };
+    T_EQ(six_sendto(H, s, "y", 1, 0, (struct sockaddr *)&to, sizeof to), 1);
+    six_close(H, s);
+}
+
+/* Dynamic TEP (§6.2.2.1): the holder of 192.0.2.20 is asked of the AIIH;
+ * meanwhile the static TEP; then 4in6 straight to the holder, whose 4in6
+ * back is accepted for that address only. A "not found" keeps the static
+ * TEP and is not asked again for DTI_NEG_TTL. */
+TEST(dynamic_tep_by_leasequery)
+{
+    setup(1320);
+    T_CHECK(start_dti("dynamic-tep on aiih 2001:db8:1::547"));
+    T_CHECK(bind_on_demand());
+    uint64_t br_in = ctr(BR, "ip6.in_receives");
+    send4("192.0.2.20", 7001);
+    struct rx q;
+    T_CHECK(srv_wait(&q, DHCP6_LEASEQUERY, 2 * SEC));
+    struct in6_addr key = inj_a6("::ffff:192.0.2.20");
+    T_CHECK(q.m.lq.present && q.m.lq.has_addr && in6_eq(&q.m.lq.addr, &key));
+    T_EQ(ctr(H, "dti.tep_static"), 1);          /* the first packet did not wait */
+    T_CHECK(ctr(BR, "ip6.in_receives") > br_in);
+    lq_answer(&q, "2001:db8:1::200");
+    sim_run_for(W, 50 * MS);
+    struct dti_info in;
+    dti_info(H, &in);
+    T_EQ(in.tep_cache, 1);
+    T_CHECK(sim_udp_once(W, H, H2, NULL, "192.0.2.20", 7002));
+    T_CHECK(ctr(H, "dti.tep_dynamic") >= 1);
+    T_CHECK(ctr(H2, "gif.in_packets") >= 1);
+    T_CHECK(sim_udp_once(W, H2, H, NULL, V4_ADDR, 7003));   /* from the cached holder: accepted */
+    T_EQ(ctr(H, "dti.drop_spoof"), 0);
+    /* not found: the static TEP, and no second query within DTI_NEG_TTL */
+    send4("192.0.2.30", 7004);
+    T_CHECK(srv_wait(&q, DHCP6_LEASEQUERY, 2 * SEC));
+    lq_answer(&q, NULL);
+    sim_run_for(W, 50 * MS);
+    uint64_t st0 = ctr(H, "dti.tep_static");
+    send4("192.0.2.30", 7005);
+    T_CHECK(!srv_wait(&q, DHCP6_LEASEQUERY, 1 * SEC));
+    T_EQ(ctr(H, "dti.tep_static"), st0 + 1);
+    teardown();
+}
+
 int main(void)
 {
     RUN(on_demand_address_udp_and_tcp_through_the_tep);
@@ -444,5 +531,6 @@ int main(void)
     RUN(expiry_removes_the_address);
     RUN(spoofed_4in6_from_a_stranger);
     RUN(bad_tep_or_address_refused);
+    RUN(dynamic_tep_by_leasequery);
     return t_done();
 }
