@@ -155,6 +155,20 @@
     X(dhcp6c, drop_reconf_busy) X(dhcp6c, drop_bad_auth) \
     X(dhcp6c, drop_bad_prefix) X(dhcp6c, drop_bad_ia) X(dhcp6c, drop_bad_lifetime) \
     X(dhcp6c, drop_offlink) \
+    /* the DHCPv6 client's IPv4 IA for the DTI (dhcp6/client_v4.c): bindings got, extended, lost (expiry, \
+     * server, restart), released; a Reply's IPv4 binding refused: an IPv4 address that is no unicast one, \
+     * a TEP / BR that is no global unicast IPv6 address, an lw4o6 bind prefix or port set it cannot use, \
+     * a DSTM extension that does not parse */ \
+    X(dhcp6c, v4_bound) X(dhcp6c, v4_extended) X(dhcp6c, v4_lost) X(dhcp6c, v4_released) \
+    X(dhcp6c, drop_v4_addr) X(dhcp6c, drop_v4_tep) X(dhcp6c, drop_v4_bind) X(dhcp6c, drop_v4_ext) \
+    /* the DTI client (dstm/dti*.c): IPv4 into dti0 and out as 4in6, 4in6 in and up dti0; address asked \
+     * (on demand or `up`), idle releases; drops: parked past DTI_PENDING_MAX or when the ask failed, parked \
+     * packets whose source is not the address got, 4in6 from a source that may not send it (spoof), to an \
+     * address or port that is not ours, whose inner packet does not parse, IPv4 out with no binding */ \
+    X(dti, out_packets) X(dti, in_packets) X(dti, asks) X(dti, idle_releases) X(dti, tep_dynamic) \
+    X(dti, tep_static) X(dti, tep_lq_failed) X(dti, drop_pending_full) X(dti, drop_pending_src) \
+    X(dti, drop_pending_timeout) X(dti, drop_spoof) X(dti, drop_not_ours) X(dti, drop_inner_bad) \
+    X(dti, drop_no_tep) X(dti, drop_no_binding) X(dti, tep_cache_full) \
     /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
      * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
     X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \

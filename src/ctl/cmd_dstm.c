@@ -11,6 +11,7 @@ static const struct {
     { "br", cmd_dstm_br },
     { "dns", cmd_dstm_dns },
     { "update", cmd_dstm_update },
+    { "client", cmd_dstm_client },
     { NULL, NULL },
 };
 

@@ -89,7 +89,11 @@ static void put_ias(struct d6c_if *c, struct dhcp6_builder *b)
         if (c->p.ia_pd)
             put_items(b, D6O_IA_PD, c->iaid, c->adv_pd, c->n_adv_pd, false);
         break;
-    case D6C_RENEW: case D6C_REBIND: case D6C_RELEASE:
+    case D6C_RELEASE:
+        if (c->v4.release_only)   /* the DTI's IPv4 IA alone (client_v4.c puts it) */
+            break;
+        /* fall through */
+    case D6C_RENEW: case D6C_REBIND:
         if (c->n_na)
             put_items(b, D6O_IA_NA, c->iaid, c->na, c->n_na, false);
         if (c->n_pd)
@@ -138,8 +142,10 @@ static size_t build_msg(struct d6c_if *c, uint8_t *buf, size_t cap)
     if (asks && c->p.reconf_accept)
         dhcp6_put_empty(&b, D6O_RECONF_ACCEPT);
     if (asks) {
-        uint16_t oro[4] = { D6O_DNS_SERVERS, D6O_DOMAIN_LIST };
+        uint16_t oro[5] = { D6O_DNS_SERVERS, D6O_DOMAIN_LIST };
         int n = 2;
+        if (s != D6C_INFOREQ && d6c_v4_oro(c))
+            oro[n++] = D6O_S46_CONT_LW;
         if (s == D6C_INFOREQ) {
             oro[n++] = D6O_INFORMATION_REFRESH_TIME;
             oro[n++] = D6O_INF_MAX_RT;
@@ -149,6 +155,7 @@ static size_t build_msg(struct d6c_if *c, uint8_t *buf, size_t cap)
         dhcp6_put_oro(&b, oro, n);
     }
     put_ias(c, &b);
+    d6c_v4_put_ia(c, &b);
     return dhcp6_build_done(&b);
 }
 
@@ -219,6 +226,16 @@ static void ex_begin(struct d6c_if *c, enum d6c_state s, uint32_t delay_ms)
 }
 
 static void ex_failed(struct d6c_if *c);
+
+void d6c_ex_now(struct d6c_if *c, enum d6c_state s)
+{
+    timer_cancel(&c->rtx);
+    if (s == D6C_RELEASE) {   /* the lease timers wait for its end (back_to_bound re-arms them) */
+        timer_cancel(&c->t1_timer);
+        timer_cancel(&c->t2_timer);
+    }
+    ex_begin(c, s, 0);
+}
 
 static uint32_t next_rt(struct d6c_if *c)
 {
@@ -345,6 +362,7 @@ static void addrs_remove(struct d6c_if *c)
 
 static void lease_clear(struct d6c_if *c)
 {
+    d6c_v4_lost(c);
     addrs_remove(c);
     c->n_pd = 0;
     d6c_pd_apply(c);
@@ -608,6 +626,7 @@ static void reply_lease(struct d6c_if *c, const struct dhcp6_msg *m)
         d6c_auth_take_key(c, m);
     c->bound_ns = now;
     choose_t1_t2(c, m);
+    d6c_v4_reply(c, m);
     take_dns(c, m);
     addrs_sync(c, old_na, n_old_na);
     c->state = D6C_BOUND;
@@ -988,6 +1007,7 @@ static void if_free(struct d6c_if *c)
 {
     struct d6_client *cli = c->cli;
     if_cancel(c);
+    d6c_v4_free(c);
     d6c_pd_withdraw(c);
     memset(c, 0, sizeof *c);
     bool any = false;
@@ -999,6 +1019,11 @@ static void if_free(struct d6c_if *c)
 
 static void finish_release(struct d6c_if *c)
 {
+    if (c->v4.release_only) {   /* the DTI's IPv4 IA alone: the IPv6 lease goes on */
+        d6c_v4_released(c);
+        back_to_bound(c);
+        return;
+    }
     CTR_INC(c->cli->st, dhcp6c, released);
     six_event(c->cli->st, LOG_INFO, "%s: DHCPv6 lease released", c->ifname);
     lease_clear(c);
@@ -1013,8 +1038,10 @@ static void cli_free(struct dhcp6 *d)
     /* no Release on the way out (RFC 9915 §18.2.7 is for leases given up,
      * not for a restart): the lease stays valid at the server */
     for (int i = 0; i < D6C_MAX_IFS; i++)
-        if (cli->ifs[i].in_use)
+        if (cli->ifs[i].in_use) {
             if_cancel(&cli->ifs[i]);
+            timer_cancel(&cli->ifs[i].v4.expire);
+        }
     six_net_hook_del(cli->st, net_event, cli);
     d6c_io_close(cli);
     free(cli);

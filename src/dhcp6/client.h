@@ -24,6 +24,7 @@
 #include "core/timer.h"
 #include "apps/apps.h"
 #include "wire/dhcp6.h"
+#include "dstm/dstm.h"
 
 struct six_stack;
 struct ifnet;
@@ -102,6 +103,31 @@ struct d6c_pd_to {
     uint64_t valid_until;             /* its lifetimes (absolute ns), for RFC 9096 when it goes */
 };
 
+/* The IPv4 IA the DTI asks for (client_v4.c; draft-ietf-ngtrans-dstm §7
+ * or RFC 7598 lw4o6). Off unless a DTI attached to the interface. */
+enum d6c_v4_mode { D6C_V4_OFF = 0, D6C_V4_DRAFT, D6C_V4_LW4O6 };
+enum d6c_v4_event {
+    D6C_V4_BOUND = 1,     /* a binding got (b: it) */
+    D6C_V4_EXTENDED,      /* the held binding renewed (b: new lifetimes) */
+    D6C_V4_LOST,          /* gone: expired, taken back by the server, released, lease restarted */
+};
+typedef void (*d6c_v4_fn)(void *arg, enum d6c_v4_event ev, const struct dstm_binding *b);
+struct d6c_v4 {
+    enum d6c_v4_mode mode;
+    uint16_t opt_code;                /* DRAFT: the extension's code */
+    uint32_t iaid;                    /* DRAFT: its IA_NA's IAID (never the IPv6 IA_NA's) */
+    bool want;                        /* the DTI has traffic: ask (DRAFT: IAADDR ::ffff:0.0.0.0; LW4O6: the ORO) */
+    bool held;
+    struct dstm_binding b;            /* held: v6 is the B4 / DTI address the 4in6 leaves from */
+    uint8_t b4_plen;                  /* LW4O6: the bind prefix's length (128: the address itself) */
+    uint32_t t1, preferred, valid;    /* s, of the last Reply that carried it */
+    uint64_t got_ns;
+    bool release_only;                /* the Release under way is of this IA alone */
+    struct timer expire;
+    d6c_v4_fn fn;
+    void *arg;
+};
+
 struct d6c_if {
     struct d6_client *cli;
     bool in_use;
@@ -147,6 +173,7 @@ struct d6c_if {
     struct d6c_pd_to pd_to[D6C_MAX_PD_TO];
     struct d6c_item deleg;            /* the delegated prefix the links are numbered from (plen 0: none) */
     uint32_t order;                   /* when it was configured: its DNS comes in this order (resolver) */
+    struct d6c_v4 v4;                 /* the DTI's IPv4 IA (mode OFF: none) */
 };
 
 struct d6_client {
@@ -177,6 +204,33 @@ void d6c_input(struct d6_client *cli, struct d6c_if *c, uint8_t *buf, size_t len
                const struct in6_addr *dst);
 struct d6c_if *d6c_by_ifindex(struct d6_client *cli, unsigned ifindex);
 void d6c_restart(struct d6c_if *c);    /* drop the lease and Solicit again */
+void d6c_ex_now(struct d6c_if *c, enum d6c_state s);   /* begin exchange s at once (Renew, Release) */
+
+/* ---- client_v4.c: the DTI's IPv4 IA ---- */
+/* Attach a DTI to ifname's running client (which must hold or ask an IA_NA
+ * and accept Reconfigure): from now on its IPv4 IA goes in every Solicit /
+ * Request / Renew / Rebind — DRAFT: the extension (code opt_code) and an
+ * IA_NA of its own IAID, empty while nothing is held or wanted (so that a
+ * Reconfigure's Renew takes what the AIIH offered, draft §5.1.3), IAADDR
+ * ::ffff:0.0.0.0 while wanted, the held address while held; LW4O6:
+ * S46_CONT_LW in the ORO while wanted or held. fn hears of bindings. 0 or
+ * -errno with why. */
+int  d6c_v4_attach(struct six_stack *st, const char *ifname, enum d6c_v4_mode mode, uint16_t opt_code,
+                   d6c_v4_fn fn, void *arg, char *why, size_t whyn);
+/* Detach (the DTI stops); release: a Release of just the IPv4 IA first. fn is not called again. */
+void d6c_v4_detach(struct six_stack *st, const char *ifname, bool release);
+/* Ask for an address now (a Renew at once when bound). 0, -ENOENT (no client), -EALREADY (held). */
+int  d6c_v4_want(struct six_stack *st, const char *ifname);
+/* Give the held IPv4 binding back (draft §5.1.1 "MUST Release"): a Release
+ * of that IA alone, the IPv6 lease stays; fn hears LOST at once. */
+int  d6c_v4_release(struct six_stack *st, const char *ifname);
+/* client.c's hooks into client_v4.c */
+bool d6c_v4_oro(const struct d6c_if *c);                              /* S46_CONT_LW in the ORO? */
+void d6c_v4_put_ia(struct d6c_if *c, struct dhcp6_builder *b);        /* the IA of the message under way */
+void d6c_v4_reply(struct d6c_if *c, const struct dhcp6_msg *m);       /* a lease Reply (after T1/T2 chosen) */
+void d6c_v4_released(struct d6c_if *c);                               /* a Release of the v4 IA alone ended */
+void d6c_v4_lost(struct d6c_if *c);                                   /* the whole lease went */
+void d6c_v4_free(struct d6c_if *c);                                   /* the client interface goes */
 
 /* ---- client_io.c ---- */
 int  d6c_io_open(struct d6_client *cli);

@@ -6,7 +6,12 @@
  * (or `sixctl dstm client up`) makes the stack's DHCPv6 client on the
  * uplink ask the AIIH for an IPv4 address, in the draft's encoding (§7:
  * the extension, code `opt-code`, + an IA_NA with IPAADDR ::ffff:0.0.0.0)
- * or RFC 7598's (`lw4o6`: S46_CONT_LW in the ORO). Packets routed into dti0
+ * or RFC 7598's (`lw4o6`: S46_CONT_LW in the ORO). The draft's IA rides in
+ * every Solicit / Request / Renew / Rebind while the DTI runs: empty when
+ * nothing is wanted (the server may fill it with what it offered after a
+ * Reconfigure, §5.1.3, but should not allocate for it otherwise), with
+ * IAADDR ::ffff:0.0.0.0 when the DTI asks, with the held address when it
+ * holds one (client.h: d6c_v4_*). Packets routed into dti0
  * meanwhile wait (DTI_PENDING_MAX, then dropped and counted). With the
  * address: it is set on dti0 (a /32), and IPv4 leaves as 4in6 from the
  * uplink's global address (§6.2.1) to the TEP:

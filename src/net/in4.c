@@ -298,6 +298,8 @@ int in4_selectsrc(struct six_stack *st, struct in_addr dst, struct ifnet *ifp, s
         *src = ifa->addr;
         return 0;
     }
+    if (ifp)   /* an interface that gets its address on demand (the DTI's dti0) hears of it */
+        six_net_event(st, ifp, SIX_NE_V4_NOSRC, NULL);
     for (unsigned i = 0; i < SIX_MAX_IFS; i++) {
         struct ifnet *o = st->ifs[i];
         if (o && o->type != IFT_LOOP && o->in4 && o->in4->naddrs) {

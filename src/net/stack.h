@@ -49,6 +49,7 @@ enum six_net_event {
     SIX_NE_DAD_FAILED,   /* a: the address DAD found duplicated on ifp */
     SIX_NE_LINK_UP,      /* ifp set up (a NULL) */
     SIX_NE_LINK_DOWN,    /* ifp set down (a NULL) */
+    SIX_NE_V4_NOSRC,     /* in4_selectsrc: the route's interface ifp has no IPv4 address (a NULL; the DTI asks for one) */
 };
 
 typedef void (*six_trace_fn)(void *ctx, struct six_stack *st, const char *msg);
