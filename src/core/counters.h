@@ -161,7 +161,14 @@
     X(lease, compact_failed) X(lease, write_errors) X(lease, drop_pending_full) X(lease, drop_read_only) \
     X(lease, drop_table_full) X(lease, drop_bad_lease) \
     /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
-    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects)
+    X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects) \
+    /* DSTM AIIH server (src/dstm/aiih*.c, src/dhcp6/server_dstm.c): IPv4 leases, offers, Leasequery, refusals */ \
+    X(aiih, bound) X(aiih, renewed) X(aiih, released) X(aiih, declined) X(aiih, expired) X(aiih, no_addrs) \
+    X(aiih, no_v6_binding) X(aiih, lw_bound) X(aiih, offers) X(aiih, offers_taken) X(aiih, offers_withdrawn) \
+    X(aiih, reconf_sent) X(aiih, lq_answered) X(aiih, lq_not_found) \
+    X(aiih, drop_dstm_opt) X(aiih, drop_not_mapped) X(aiih, drop_not_in_pool) X(aiih, drop_lw_no_ia_na) \
+    X(aiih, drop_dhcpv4_query) X(aiih, drop_lq_refused) X(aiih, drop_lq_multicast) X(aiih, drop_lq_rate) \
+    X(aiih, drop_lq_relayed) X(aiih, drop_lq_bad) X(aiih, drop_hold_full)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -44,6 +44,7 @@
 #ifndef SIX_DSTM_AIIH_H
 #define SIX_DSTM_AIIH_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -114,6 +115,8 @@ void aiih_unhold(struct six_stack *st, const struct dstm_binding *b);
 /* Named hosts for the DNS: NAME (wire form) ↔ IPv6 address. */
 int  aiih_host_add(struct six_stack *st, const char *name, const struct in6_addr *v6, char *why, size_t whyn);
 int  aiih_host_del(struct six_stack *st, const char *name);
+/* The IPv6 address of the host named by wire (a DNS wire name, any case). */
+bool aiih_host_lookup(struct six_stack *st, const uint8_t *wire, size_t len, struct in6_addr *v6);
 
 /* `sixctl dstm bindings`: every IPv4 lease the server holds. */
 typedef void (*aiih_binding_fn)(void *arg, const struct dstm_binding *b, bool acknowledged, const char *name);
