@@ -162,11 +162,19 @@
     X(lease, drop_table_full) X(lease, drop_bad_lease) \
     /* DHCPv6 lease store, PostgreSQL backend (dhcp6/lease_pg.c): statements sent, CAS refused, commits failed, reconnections */ \
     X(lease, pg_queries) X(lease, pg_conflicts) X(lease, pg_errors) X(lease, pg_reconnects) \
+    /* DSTM border router (src/dstm/br*.c): 4in6 in (decap) and out (encap), drops by reason */ \
+    X(br, in_packets) X(br, out_packets) X(br, drop_truncated) X(br, drop_bad_inner) X(br, drop_frag_no_first) \
+    X(br, drop_unknown_binding) X(br, drop_spoof) X(br, drop_spoof_port) X(br, drop_no_port) X(br, drop_nested) \
+    X(br, drop_out_bad_inner) X(br, out_miss) X(br, drop_pending_full) X(br, drop_unresolved) X(br, out_unreach) \
+    X(br, lq_started) X(br, lq_ratelimited) X(br, learned) X(br, expired) X(br, drop_table_full) \
+    /* Leasequery requestor (src/dstm/lq.c) */ \
+    X(lq, out_query) X(lq, out_retrans) X(lq, in_reply) X(lq, found) X(lq, not_found) X(lq, timeout) \
+    X(lq, refused) X(lq, joined) X(lq, drop_busy) X(lq, drop_malformed) X(lq, drop_unmatched) X(lq, drop_bad_reply) \
     /* DSTM AIIH server (src/dstm/aiih*.c, src/dhcp6/server_dstm.c): IPv4 leases, offers, Leasequery, refusals */ \
     X(aiih, bound) X(aiih, renewed) X(aiih, released) X(aiih, declined) X(aiih, expired) X(aiih, no_addrs) \
     X(aiih, no_v6_binding) X(aiih, lw_bound) X(aiih, offers) X(aiih, offers_taken) X(aiih, offers_withdrawn) \
     X(aiih, reconf_sent) X(aiih, lq_answered) X(aiih, lq_not_found) \
-    X(aiih, drop_dstm_opt) X(aiih, drop_not_mapped) X(aiih, drop_not_in_pool) X(aiih, drop_lw_no_ia_na) \
+    X(aiih, drop_dstm_opt) X(aiih, drop_not_mapped) X(aiih, drop_lw_no_ia_na) \
     X(aiih, drop_dhcpv4_query) X(aiih, drop_lq_refused) X(aiih, drop_lq_multicast) X(aiih, drop_lq_rate) \
     X(aiih, drop_lq_relayed) X(aiih, drop_lq_bad) X(aiih, drop_hold_full)
 

@@ -10,6 +10,7 @@ static const struct {
     /* one line per part: { "aiih", cmd_dstm_aiih }, { "client", cmd_dstm_client }, ... */
     { "aiih", cmd_dstm_aiih },
     { "bindings", cmd_dstm_bindings },
+    { "br", cmd_dstm_br },
     { NULL, NULL },
 };
 

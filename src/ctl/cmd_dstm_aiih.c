@@ -12,7 +12,7 @@
 static const char usage[] =
     "dstm aiih dev IF pool4 A-B [share K [offset A]] [pool4 ...] [tep P/L T6]... [opt-code N] [valid S] "
     "[preferred S] [short-ttl S] [offer-timeout S] [quarantine S] [leasequery-from P/L]... | dstm aiih off | "
-    "dstm aiih show | dstm aiih host NAME ADDR6|off";
+    "dstm aiih show";
 
 static bool parse_prefix(const char *s, struct in6_addr *a, uint8_t *plen)
 {
@@ -194,19 +194,6 @@ static int show(struct cmd_ctx *c)
     return 0;
 }
 
-static int host(struct cmd_ctx *c, int argc, char **argv)
-{
-    if (argc != 3)
-        return cmd_usage(c, "dstm aiih host NAME ADDR6|off");
-    if (!strcmp(argv[2], "off"))
-        return aiih_host_del(c->st, argv[1]) < 0 ? cmd_fail(c, "no host %s", argv[1]) : 0;
-    struct in6_addr v6;
-    char why[160] = "";
-    if (inet_pton(AF_INET6, argv[2], &v6) != 1)
-        return cmd_fail(c, "%s: not an IPv6 address", argv[2]);
-    return aiih_host_add(c->st, argv[1], &v6, why, sizeof why) < 0 ? cmd_fail(c, "%s", why) : 0;
-}
-
 int cmd_dstm_aiih(struct cmd_ctx *c, int argc, char **argv)
 {
     char why[256] = "";
@@ -214,8 +201,6 @@ int cmd_dstm_aiih(struct cmd_ctx *c, int argc, char **argv)
         return show(c);
     if (argc == 2 && !strcmp(argv[1], "off"))
         return aiih_disable(c->st, why, sizeof why) < 0 ? cmd_fail(c, "%s", why) : 0;
-    if (argc >= 2 && !strcmp(argv[1], "host"))
-        return host(c, argc - 1, argv + 1);
     struct aiih_config k;
     int rc = parse_config(c, argc, argv, &k);
     if (rc)
@@ -227,7 +212,7 @@ int cmd_dstm_aiih(struct cmd_ctx *c, int argc, char **argv)
 
 struct bctx { struct cmd_ctx *c; bool first; int64_t now; };
 
-static void binding_line(void *arg, const struct dstm_binding *b, bool acked, const char *name)
+static void binding_line(void *arg, const struct dstm_binding *b, bool acked)
 {
     struct bctx *x = arg;
     struct cmd_ctx *c = x->c;
@@ -240,14 +225,12 @@ static void binding_line(void *arg, const struct dstm_binding *b, bool acked, co
     long long left = b->expires > x->now ? (long long)(b->expires - x->now) : 0;
     if (c->json) {
         cmd_printf(c->out, "%s{\"address\":\"%s\",\"psid\":%u,\"psid_len\":%u,\"offset\":%u,\"ipv6\":\"%s\","
-                   "\"tep\":\"%s\",\"expires_in\":%lld,\"state\":\"%s\",\"name\":",
+                   "\"tep\":\"%s\",\"expires_in\":%lld,\"state\":\"%s\"}",
                    x->first ? "" : ",", v4, b->ps.psid, b->ps.psid_len, b->ps.offset, v6, tep, left,
                    acked ? "acknowledged" : "offered");
-        cmd_json_str(c->out, name);
-        cmd_printf(c->out, "}");
     } else {
-        cmd_printf(c->out, "%s ports %s ipv6 %s tep %s expires in %llds %s%s%s\n", v4, ports, v6, tep, left,
-                   acked ? "acknowledged" : "offered", *name ? " name " : "", name);
+        cmd_printf(c->out, "%s ports %s ipv6 %s tep %s expires in %llds %s\n", v4, ports, v6, tep, left,
+                   acked ? "acknowledged" : "offered");
     }
     x->first = false;
 }

@@ -41,7 +41,7 @@ typedef void (*dnsd_a_done_fn)(void *tok, int rcode, const struct in_addr *a4, u
 struct dnsd_provider {
     void *ctx;
     /* The A record of the host whose AAAA is v6: DNS_RCODE_NOERROR with
-     * *a4/*ttl filled (answered now), -1 when the provider started work and
+     * *a4 and *ttl filled (answered now), -1 when the provider started work and
      * will call done(tok, ...) exactly once later (from the event loop), or
      * another rcode (SERVFAIL: exhausted/busy; the server maps it to the
      * configured answer). */
@@ -72,6 +72,9 @@ void dnsd_set_provider(struct six_stack *st, const struct dnsd_provider *p);   /
 /* Static records of the zone (names in text, relative to nothing: full). */
 int  dnsd_host_add(struct six_stack *st, const char *name, const struct in6_addr *v6, char *why, size_t whyn);
 int  dnsd_host_del(struct six_stack *st, const char *name);
+/* The name (text, full) of the static host whose AAAA is v6: the AIIH glue
+ * names the A record it sends to the primary (dnsu) with it. false: none. */
+bool dnsd_host_name(struct six_stack *st, const struct in6_addr *v6, char *name, size_t n);
 
 struct dnsd_info {
     bool running;

@@ -1,6 +1,6 @@
 /* The AIIH server (aiih.h): configuration, the IPv4 pools and their
  * allocation units (whole addresses, or lw4o6 port sets), TEPs per prefix,
- * holds, named hosts, the views.  The leases themselves are LEASE_V4
+ * holds, the views.  The leases themselves are LEASE_V4
  * entries of the DHCPv6 server's table (src/dhcp6/server_dstm.c answers
  * the clients); DNS-triggered allocation is aiih_assign.c. */
 #include <errno.h>
@@ -186,7 +186,6 @@ static void aiih_free_hook(struct dstm *d)
         return;
     aiih_assigns_stop(a);
     free(a->holds);
-    free(a->hosts);
     free(a->assigns);
     free(a);
     d->aiih = NULL;
@@ -315,111 +314,6 @@ void aiih_unhold(struct six_stack *st, const struct dstm_binding *b)
         }
 }
 
-/* ------------------------------------------------------------ named hosts */
-
-/* Dotted text → lower-case wire name; 0 if invalid. */
-static size_t name_wire(const char *name, uint8_t *w)
-{
-    size_t n = strlen(name), o = 0, i = 0;
-    if (n && name[n - 1] == '.')
-        n--;
-    if (n == 0 || n > 253)
-        return 0;
-    while (i < n) {
-        size_t l = 0;
-        while (i + l < n && name[i + l] != '.')
-            l++;
-        if (l == 0 || l > 63)
-            return 0;
-        w[o++] = (uint8_t)l;
-        for (size_t k = 0; k < l; k++) {
-            char ch = name[i + k];
-            if (!((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '-'))
-                return 0;
-            w[o++] = (uint8_t)(ch >= 'A' && ch <= 'Z' ? ch - 'A' + 'a' : ch);
-        }
-        i += l + 1;
-    }
-    w[o++] = 0;
-    return o;
-}
-
-static int host_find(const struct aiih *a, const uint8_t *w, size_t n)
-{
-    for (int i = 0; i < a->n_hosts; i++)
-        if (a->hosts[i].name_len == n && !memcmp(a->hosts[i].name, w, n))
-            return i;
-    return -1;
-}
-
-int aiih_host_add(struct six_stack *st, const char *name, const struct in6_addr *v6, char *why, size_t whyn)
-{
-    struct aiih *a = aiih_get(st);
-    if (!a)
-        return snprintf(why, whyn, "the AIIH is not running"), -ESRCH;
-    uint8_t w[256];
-    size_t n = name_wire(name, w);
-    if (!n)
-        return snprintf(why, whyn, "%s: not a host name", name), -EINVAL;
-    if (!a->hosts && !(a->hosts = calloc(AIIH_MAX_HOSTS, sizeof *a->hosts)))
-        return snprintf(why, whyn, "out of memory"), -ENOMEM;
-    int i = host_find(a, w, n);
-    if (i < 0 && a->n_hosts >= AIIH_MAX_HOSTS)
-        return snprintf(why, whyn, "at most %d hosts", AIIH_MAX_HOSTS), -ENOSPC;
-    if (i < 0)
-        i = a->n_hosts++;
-    memcpy(a->hosts[i].name, w, n);
-    a->hosts[i].name_len = (uint8_t)n;
-    a->hosts[i].v6 = *v6;
-    return 0;
-}
-
-int aiih_host_del(struct six_stack *st, const char *name)
-{
-    struct aiih *a = aiih_get(st);
-    uint8_t w[256];
-    size_t n = a ? name_wire(name, w) : 0;
-    int i = n ? host_find(a, w, n) : -1;
-    if (i < 0)
-        return -ENOENT;
-    a->hosts[i] = a->hosts[--a->n_hosts];
-    return 0;
-}
-
-bool aiih_host_lookup(struct six_stack *st, const uint8_t *wire, size_t len, struct in6_addr *v6)
-{
-    struct aiih *a = aiih_get(st);
-    uint8_t w[256];
-    if (!a || len == 0 || len > sizeof w)
-        return false;
-    for (size_t i = 0; i < len; i++)   /* names compare case-insensitively (label lengths are < 'A') */
-        w[i] = wire[i] >= 'A' && wire[i] <= 'Z' ? (uint8_t)(wire[i] - 'A' + 'a') : wire[i];
-    int i = host_find(a, w, len);
-    if (i < 0)
-        return false;
-    *v6 = a->hosts[i].v6;
-    return true;
-}
-
-/* The dotted name of the host at v6 (the first one), "" if none. */
-static void host_name_of(const struct aiih *a, const struct in6_addr *v6, char *out, size_t outn)
-{
-    out[0] = 0;
-    for (int i = 0; i < a->n_hosts; i++) {
-        if (memcmp(&a->hosts[i].v6, v6, sizeof *v6))
-            continue;
-        size_t o = 0;
-        for (const uint8_t *p = a->hosts[i].name; *p && o + *p + 2 < outn; p += 1 + *p) {
-            if (o)
-                out[o++] = '.';
-            memcpy(out + o, p + 1, *p);
-            o += *p;
-        }
-        out[o] = 0;
-        return;
-    }
-}
-
 /* ------------------------------------------------------------ views */
 
 struct walk { struct aiih *a; aiih_binding_fn fn; void *arg; struct aiih_info *info; };
@@ -435,10 +329,8 @@ static void walk_one(void *arg, struct d6s_lease *e)
     if (!live_v4(e))
         return;
     struct dstm_binding b;
-    char name[256];
     aiih_binding_of(w->a, &e->l.addr, &e->v6, e->l.expires, &b);
-    host_name_of(w->a, &e->v6, name, sizeof name);
-    w->fn(w->arg, &b, !e->offered, name);
+    w->fn(w->arg, &b, !e->offered);
 }
 
 void aiih_foreach(struct six_stack *st, aiih_binding_fn fn, void *arg)

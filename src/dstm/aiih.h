@@ -53,7 +53,6 @@
 #define AIIH_MAX_POOLS     8
 #define AIIH_MAX_TEPS      16
 #define AIIH_MAX_LQ_FROM   8
-#define AIIH_MAX_HOSTS     4096     /* named hosts (`dstm aiih host NAME ADDR6`) */
 #define AIIH_MAX_ASSIGNS   1024     /* DNS-triggered allocations in flight (cap; SERVFAIL past it) */
 #define AIIH_SHORT_TTL_DEFAULT   10     /* s: DNS TTL of an address not yet acknowledged */
 #define AIIH_OFFER_TIMEOUT_DEFAULT 30   /* s: an offer not taken by then is withdrawn */
@@ -112,14 +111,8 @@ int  aiih_assign_for(struct six_stack *st, const struct in6_addr *v6, aiih_assig
 void aiih_hold(struct six_stack *st, const struct dstm_binding *b);
 void aiih_unhold(struct six_stack *st, const struct dstm_binding *b);
 
-/* Named hosts for the DNS: NAME (wire form) ↔ IPv6 address. */
-int  aiih_host_add(struct six_stack *st, const char *name, const struct in6_addr *v6, char *why, size_t whyn);
-int  aiih_host_del(struct six_stack *st, const char *name);
-/* The IPv6 address of the host named by wire (a DNS wire name, any case). */
-bool aiih_host_lookup(struct six_stack *st, const uint8_t *wire, size_t len, struct in6_addr *v6);
-
 /* `sixctl dstm bindings`: every IPv4 lease the server holds. */
-typedef void (*aiih_binding_fn)(void *arg, const struct dstm_binding *b, bool acknowledged, const char *name);
+typedef void (*aiih_binding_fn)(void *arg, const struct dstm_binding *b, bool acknowledged);
 void aiih_foreach(struct six_stack *st, aiih_binding_fn fn, void *arg);
 
 struct aiih_info {

@@ -12,7 +12,6 @@
 enum aiih_enc { AIIH_ENC_NONE = 0, AIIH_ENC_DRAFT = 1, AIIH_ENC_LW = 2 };
 
 struct aiih_hold { struct in6_addr key; uint32_t n; };
-struct aiih_host { uint8_t name[256]; uint8_t name_len; struct in6_addr v6; };
 
 struct aiih_assign {
     bool live;
@@ -35,8 +34,6 @@ struct aiih {
     uint64_t size;
     struct aiih_hold *holds;         /* AIIH_MAX_HOLDS */
     int n_holds;
-    struct aiih_host *hosts;         /* AIIH_MAX_HOSTS, allocated on first use */
-    int n_hosts;
     struct aiih_assign *assigns;     /* AIIH_MAX_ASSIGNS, allocated on first use */
     unsigned n_assigns;
 };

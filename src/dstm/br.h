@@ -22,12 +22,17 @@
  *   by ip6 first, fragments of the inner IPv4 pass (its first fragment is
  *   checked by port, later ones by address and IP ID follow the first:
  *   frag_no_first when none was seen);
- *   no binding for (inner source, source port's PSID): unknown_binding (a
- *   Leasequery is started, rate-limited; the packet is dropped);
+ *   a shared address: the PSID comes from the source port (ICMP: the echo
+ *   identifier, or the port an error's quoted packet was sent to); no port
+ *   to read: no_port; a port in no port set (the low ports the offset
+ *   excludes): spoof_port;
+ *   no binding for (inner source, that PSID), or a source outside the
+ *   pools: unknown_binding (a Leasequery is started, rate-limited; the
+ *   packet is dropped);
  *   the binding's IPv6 address is not the outer source: spoof (WireGuard's
- *   cryptokey routing: the inner source must be one the peer may send);
- *   a shared address whose source port (ICMP identifier) is outside the
- *   port set: spoof_port.
+ *   cryptokey routing: the inner source must be one the peer may send) --
+ *   for a shared address this is also a port in another host's set, since
+ *   the lookup by that port's PSID finds the other host's binding.
  * Encapsulation: no binding for the destination → Leasequery (packets kept:
  * BR_PENDING_MAX per binding, BR_PENDING_TOTAL in all, then dropped) and on
  * failure ICMPv4 host unreachable (§6.2.2, rate-limited); packet bigger than
@@ -99,5 +104,11 @@ const struct dstm_binding *br_table_get(const struct br_table *t, struct in_addr
 void br_table_get_batch(const struct br_table *t, const struct in_addr *v4, const uint16_t *psid, unsigned n,
                         int64_t now, const struct dstm_binding **out);
 uint32_t br_table_count(const struct br_table *t);
+uint32_t br_table_static_count(const struct br_table *t);
+/* Remove every entry expired at now (fn, if not NULL, told of each as it
+ * goes); how many went. The next expiry (INT64_MAX: none). */
+unsigned br_table_expire(struct br_table *t, int64_t now, br_binding_fn fn, void *arg);
+int64_t  br_table_next_expiry(const struct br_table *t);
+void br_table_foreach(const struct br_table *t, br_binding_fn fn, void *arg);
 
 #endif

@@ -90,12 +90,16 @@ static void dstm_destroy(struct six_stack *st)
     struct dstm *d = st->dstm;
     if (!d)
         return;
+    if (d->aiih_dns_free)
+        d->aiih_dns_free(d);
     if (d->dti_free)
         d->dti_free(d);
     if (d->br_free)
         d->br_free(d);
     if (d->aiih_free)
         d->aiih_free(d);
+    if (d->lq_free)
+        d->lq_free(d);
     free(d);
     st->dstm = NULL;
 }

@@ -93,6 +93,7 @@ void dstm_publish(struct six_stack *st, enum dstm_event ev, const struct dstm_bi
 struct aiih;
 struct dti;
 struct br;
+struct aiih_dns;
 struct dstm {
     struct six_stack *st;
     struct aiih *aiih;
@@ -101,6 +102,10 @@ struct dstm {
     void (*dti_free)(struct dstm *d);
     struct br *br;
     void (*br_free)(struct dstm *d);
+    struct lq *lq;                    /* the Leasequery requestor (lq.c), freed after its users */
+    void (*lq_free)(struct dstm *d);
+    struct aiih_dns *aiih_dns;          /* aiih_dns.c: the AIIH's DNS half joined to its DHCPv6 half */
+    void (*aiih_dns_free)(struct dstm *d);
     struct { dstm_event_fn fn; void *arg; } subs[DSTM_MAX_SUBSCRIBERS];
 };
 /* Created on first use (NULL only when out of memory); freed with the stack. */

@@ -73,6 +73,10 @@ struct ip4_out {
 #define IP4_OUT_IPSEC_AH   2u     /* AH tunnel: ipsec_ah_finish() once the header covered by the ICV exists */
 /* p holds the upper-layer packet (checksum done). Takes ownership. 0 or -errno. */
 int  ip4_output(struct six_stack *st, struct pkt *p, const struct ip4_out *o);
+/* An ICMPv4 error about p (IP header at data; always consumed), under the
+ * stack's rules and token bucket: for tunnel ends outside src/net (DSTM's
+ * border router: host unreachable). Also declared in ip4_priv.h. */
+void icmp4_error(struct six_stack *st, struct pkt *p, uint8_t type, uint8_t code, uint32_t data32);
 /* ICMP echo request for ping (ping.c); 0 or -errno. */
 int  icmp4_echo_send(struct six_stack *st, struct in_addr dst, uint16_t id, uint16_t seq,
                      const uint8_t *data, size_t len, int ttl);

@@ -418,3 +418,21 @@ bool dns_answer_matches(const uint8_t *msg, size_t len, uint16_t id,
 {
   return dns_answer_check(msg, len, id, name, name_len, qtype) == DNS_OK;
 }
+
+/* ---- EDNS0 OPT ---- */
+
+enum dns_reason dns_rr_opt(const uint8_t *msg, size_t len, const struct dns_rr *rr, struct dns_opt *o)
+{
+  if (rr->type != DNS_TYPE_OPT) return DNS_WRONG_TYPE;
+  if (rr->rdata_off > len || len - rr->rdata_off < rr->rdlen) return DNS_RDATA_OVERRUN;
+  const uint8_t *p = msg + rr->rdata_off;
+  for (size_t i = 0; i < rr->rdlen;) {             /* options: code, length, data */
+    if (rr->rdlen - i < 4 || rr->rdlen - i - 4 < rd16(p + i + 2)) return DNS_BAD_OPT;
+    i += 4 + (size_t)rd16(p + i + 2);
+  }
+  o->udp_size = rr->class < 512 ? 512 : rr->class;
+  o->ext_rcode = (uint8_t)(rr->ttl >> 24);
+  o->version = (uint8_t)(rr->ttl >> 16);
+  o->do_bit = (rr->ttl & 0x8000u) != 0;
+  return DNS_OK;
+}
