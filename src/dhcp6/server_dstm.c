@@ -128,7 +128,8 @@ static void find_offer(void *arg, struct d6s_lease *e)
 static struct d6s_lease *offer_of(struct d6_server *s, const struct dhcp6_msg *m)
 {
     struct offer_ctx c = { m, NULL };
-    if (m->clientid.p)
+    struct aiih *a = aiih_get(s->st);
+    if (m->clientid.p && a && a->n_offers)   /* a walk only while offers are out (few, short-lived) */
         d6s_table_foreach(&s->tab, find_offer, &c);
     return c.hit;
 }
@@ -232,6 +233,8 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
         d6s_table_unbind(&s->tab, e);
         e->l.iaid = rq->iaid;
         e->offered = false;
+        if (a->n_offers)   /* an offer of an AIIH since restarted is not counted */
+            a->n_offers--;
         d6s_table_rebind(&s->tab, e);
         CTR_INC(s->st, aiih, offers_taken);
     }
@@ -241,6 +244,8 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
             return;
         if (e->offered) {   /* a client whose DSTM IA has IAID 0 finds the offer as its binding */
             e->offered = false;
+            if (a->n_offers)   /* an offer of an AIIH since restarted is not counted */
+                a->n_offers--;
             CTR_INC(s->st, aiih, offers_taken);
         }
         ans->it[ans->n - 1].committing = true;
@@ -402,6 +407,8 @@ bool d6s_dstm_expired(struct d6_server *s, struct d6s_lease *e, int64_t now)
         CTR_INC(s->st, aiih, offers_withdrawn);
         d6s_publish_gone(s, e);
         e->offered = false;
+        if (a->n_offers)   /* an offer of an AIIH since restarted is not counted */
+            a->n_offers--;
         e->l.state = LEASE_DECLINED;
         e->l.cltt = now;
         e->l.expires = now + a->cfg.quarantine;

@@ -75,6 +75,8 @@ static void offer_committed(void *arg, enum lease_result r, const struct lease *
         if (a->assigns[i].live && a->assigns[i].committing && !memcmp(&a->assigns[i].key, &tk->key, sizeof tk->key))
             as = &a->assigns[i];
     free(tk);
+    if (r != LEASE_OK && a && e->offered && a->n_offers)
+        a->n_offers--;
     if (r == LEASE_CONFLICT) {
         CTR_INC(s->st, dhcp6s, commit_conflict);
         d6s_table_unbind(&s->tab, e);
@@ -126,6 +128,7 @@ static enum aiih_status offer(struct aiih *a, struct d6_server *s, struct aiih_a
     e->l.cltt = now;
     e->l.expires = now + a->cfg.offer_timeout;
     e->offered = true;
+    a->n_offers++;
     e->v6 = na->l.addr;
     d6s_table_insert(&s->tab, e);
     *tk = (struct ticket){ s, key, e };

@@ -35,6 +35,7 @@ struct aiih {
     struct aiih_hold *holds;         /* AIIH_MAX_HOLDS */
     int n_holds;
     struct aiih_assign *assigns;     /* AIIH_MAX_ASSIGNS, allocated on first use */
+    unsigned n_offers;               /* LEASE_V4 entries with `offered` set: 0 spares a table walk per Request */
     unsigned n_assigns;
 };
 
