@@ -212,7 +212,14 @@
     X(dnsu, tsig_badtime) X(dnsu, tsig_error_other) X(dnsu, drop_queue_full) X(dnsu, drop_bad_src) \
     X(dnsu, drop_malformed) X(dnsu, drop_not_response) X(dnsu, drop_id_mismatch) X(dnsu, drop_bad_opcode) \
     X(dnsu, drop_zone_mismatch) X(dnsu, drop_unsigned) X(dnsu, drop_bad_tsig) X(dnsu, drop_wrong_key) \
-    X(dnsu, drop_bad_mac) X(dnsu, drop_bad_time)
+    X(dnsu, drop_bad_mac) X(dnsu, drop_bad_time) \
+    /* DSTM AIIH server (src/dstm/aiih*.c, src/dhcp6/server_dstm.c): IPv4 leases, offers, Leasequery, refusals */ \
+    X(aiih, bound) X(aiih, renewed) X(aiih, released) X(aiih, declined) X(aiih, expired) X(aiih, no_addrs) \
+    X(aiih, no_v6_binding) X(aiih, lw_bound) X(aiih, offers) X(aiih, offers_taken) X(aiih, offers_withdrawn) \
+    X(aiih, reconf_sent) X(aiih, lq_answered) X(aiih, lq_not_found) \
+    X(aiih, drop_dstm_opt) X(aiih, drop_not_mapped) X(aiih, drop_lw_no_ia_na) \
+    X(aiih, drop_dhcpv4_query) X(aiih, drop_lq_refused) X(aiih, drop_lq_multicast) X(aiih, drop_lq_rate) \
+    X(aiih, drop_lq_relayed) X(aiih, drop_lq_bad) X(aiih, drop_hold_full)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

@@ -8,6 +8,8 @@ static const struct {
     int (*fn)(struct cmd_ctx *c, int argc, char **argv);
 } subverbs[] = {
     /* one line per part: { "aiih", cmd_dstm_aiih }, { "client", cmd_dstm_client }, ... */
+    { "aiih", cmd_dstm_aiih },
+    { "bindings", cmd_dstm_bindings },
     { "br", cmd_dstm_br },
     { "dns", cmd_dstm_dns },
     { "update", cmd_dstm_update },

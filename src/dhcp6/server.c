@@ -101,12 +101,14 @@ void d6s_send(struct d6_server *s, const void *buf, size_t len, const struct soc
 
 /* ------------------------------------------------------------ input */
 
-static unsigned pktinfo_ifindex(struct msghdr *msg)
+static unsigned pktinfo_ifindex(struct msghdr *msg, struct in6_addr *dst)
 {
+    memset(dst, 0, sizeof *dst);
     for (struct cmsghdr *c = CMSG_FIRSTHDR(msg); c; c = CMSG_NXTHDR(msg, c)) {
         if (c->cmsg_level == IPPROTO_IPV6 && c->cmsg_type == IPV6_PKTINFO) {
             struct in6_pktinfo pi;
             memcpy(&pi, CMSG_DATA(c), sizeof pi);
+            *dst = pi.ipi6_addr;
             return pi.ipi6_ifindex;
         }
     }
@@ -130,7 +132,7 @@ static void sock_ev(struct app_sock *as, short rev)
             CTR_INC(s->st, dhcp6s, drop_no_link);   /* IPv4 on the dual socket: not ours */
             continue;
         }
-        unsigned ifindex = pktinfo_ifindex(&msg);
+        unsigned ifindex = pktinfo_ifindex(&msg, &s->rx_dst);
         d6s_handle(s, rxbuf, (size_t)n, &from, ifindex);
         if (!d6s_get(s->st))
             return;   /* cannot happen from input, but never touch a freed server */

@@ -43,6 +43,9 @@ struct d6s_lease {
     unsigned ifindex;              /* where the client was last heard (Reconfigure) */
     struct in6_addr peer;          /* its source address then (link-local, or the relay's) */
     bool relayed;
+    /* DSTM (LEASE_V4 entries): */
+    bool offered;                  /* a DNS-triggered offer (§5.1.3) not yet taken (iaid 0) */
+    struct in6_addr v6;            /* the holder's IA_NA address (not in the store: found again at load) */
 };
 
 struct d6s_table {
@@ -92,6 +95,8 @@ struct d6s_link {
 
 /* ------------------------------------------------------------ transactions */
 
+enum d6s_mode { M_ADVERTISE, M_REQUEST, M_RENEW, M_REBIND, M_RELEASE, M_DECLINE };
+
 /* What an exchange changes of a lease it extends, releases or declines
  * (the rest — address, client, kind — it never changes): kept to undo it
  * when the store fails. */
@@ -119,6 +124,9 @@ struct d6s_item {
 
 struct d6s_ans_ia {
     uint16_t type;
+    uint8_t v4;                    /* DSTM: AIIH_ENC_DRAFT / AIIH_ENC_LW (aiih_int.h), 0: IPv6 */
+    bool has_tep;
+    struct in6_addr v6, tep;       /* DSTM: the binding's IPv6 address, its TEP */
     uint32_t iaid, t1, t2;
     uint16_t status;               /* D6S_SUCCESS: no status option */
     int n;
@@ -192,6 +200,7 @@ struct d6_server {
     struct dhcp6_msg lv[DHCP6_RELAY_DEPTH_MAX + 1];   /* parse scratch */
     int n_lv;
     uint8_t out[4096];             /* build scratch */
+    struct in6_addr rx_dst;        /* the datagram being handled was sent to (Leasequery: unicast only) */
     bool loading;
 };
 
@@ -229,6 +238,34 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
 void d6s_txns_free(struct d6_server *s);
 void d6s_expire_entry(struct d6_server *s, struct d6s_lease *e, int64_t now);
 void d6s_lease_loaded(void *arg, const struct lease *l);
+
+void d6s_add_item(struct d6s_ans_ia *a, struct d6s_lease *e, const struct in6_addr *addr, uint8_t plen,
+                  uint32_t pref, uint32_t valid);
+bool d6s_source_ok(struct d6_server *s, char tag, const struct in6_addr *src, unsigned limit);
+void d6s_publish_gone(struct d6_server *s, const struct d6s_lease *e);
+
+/* server_dstm.c: the AIIH's half of the exchanges (src/dstm/aiih.h) */
+struct d6s_dstm_req {
+    uint8_t enc;                   /* AIIH_ENC_* */
+    uint32_t iaid;                 /* draft: the extension's IA_NA; lw: the IPv6 IA_NA */
+};
+/* false: drop the message (counted; nothing changed). */
+bool d6s_dstm_detect(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, struct d6s_dstm_req *rq);
+/* The IPv4 part of the answer, after the IPv6 IAs (mode: enum mode of server_reply.c). */
+void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, enum d6s_mode mode,
+                     const struct d6s_dstm_req *rq);
+/* A Release / Decline of IPv6 IA_NAs also ends their lw4o6 bindings. */
+void d6s_dstm_release_lw(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, bool decline);
+bool d6s_dstm_retry(struct d6_server *s, struct d6s_txn *t, struct d6s_ans_ia *a, struct d6s_item *it,
+                    const struct dhcp6_msg *m);
+void d6s_dstm_put(struct d6_server *s, struct dhcp6_builder *b, const struct d6s_ans_ia *a);   /* before an IA */
+void d6s_dstm_put_lw(struct d6_server *s, struct dhcp6_builder *b, const struct d6s_txn *t);
+void d6s_dstm_replied(struct d6_server *s, const struct d6s_txn *t);   /* BOUND events */
+/* An IPv4 lease's time is up: true when it was kept (an offer turned into quarantine). */
+bool d6s_dstm_expired(struct d6_server *s, struct d6s_lease *e, int64_t now);
+/* RFC 5007 LEASEQUERY, RFC 7341 DHCPV4-QUERY: true when m was one (handled). */
+bool d6s_dstm_special(struct d6_server *s, const uint8_t *pkt, size_t len, const struct sockaddr_in6 *from,
+                      unsigned ifindex);
 
 /* server_reconf.c */
 int  d6s_reconf_send(struct d6_server *s, struct d6s_lease *e, uint8_t msg, char *why, size_t whyn);

@@ -17,11 +17,11 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "dhcp6/server_int.h"
+#include "dstm/aiih_int.h"
 #include "net/oplog.h"
 #include "net/stack.h"
 #include "wire/ip6.h"
 
-enum mode { M_ADVERTISE, M_REQUEST, M_RENEW, M_REBIND, M_RELEASE, M_DECLINE };
 
 /* ------------------------------------------------------------ helpers */
 
@@ -59,7 +59,7 @@ static bool rate_ok(struct d6_server *s, const void *key, size_t n, unsigned lim
     return ++r->n <= limit;
 }
 
-static bool source_ok(struct d6_server *s, char tag, const struct in6_addr *src, unsigned limit)
+bool d6s_source_ok(struct d6_server *s, char tag, const struct in6_addr *src, unsigned limit)
 {
     uint8_t key[1 + sizeof *src] = { (uint8_t)tag };
     memcpy(key + 1, src, sizeof *src);
@@ -73,7 +73,7 @@ static bool source_ok(struct d6_server *s, char tag, const struct in6_addr *src,
  * from DUID keys. */
 static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
 {
-    if (!source_ok(s, 'S', src, D6S_SOLICIT_SHARE))
+    if (!d6s_source_ok(s, 'S', src, D6S_SOLICIT_SHARE))
         return false;
     uint64_t sec = six_now(s->st) / NS_PER_SEC;
     if (sec != s->solicit_sec) {
@@ -92,7 +92,7 @@ static bool solicit_ok(struct d6_server *s, const struct in6_addr *src)
  * message budget; one host cannot fill the lease table. */
 static bool bind_budget_ok(struct d6_server *s, const struct d6s_txn *t)
 {
-    return source_ok(s, 'N', &t->from.sin6_addr, t->relayed ? D6S_SOURCE_SHARE : D6S_BIND_SRC_RATE);
+    return d6s_source_ok(s, 'N', &t->from.sin6_addr, t->relayed ? D6S_SOURCE_SHARE : D6S_BIND_SRC_RATE);
 }
 
 static uint32_t t1_of(const struct d6s_config *c)
@@ -179,6 +179,8 @@ void d6s_txns_free(struct d6_server *s)
 
 void d6s_expire_entry(struct d6_server *s, struct d6s_lease *e, int64_t now)
 {
+    if (e->l.kind == LEASE_V4 && d6s_dstm_expired(s, e, now))
+        return;   /* an offer not taken: now in quarantine */
     if (e->l.state == LEASE_BOUND && !e->foreign) {
         CTR_INC(s->st, dhcp6s, expired);
         log_lease(s, "expired", &e->l);
@@ -255,8 +257,8 @@ static void restore_lease(struct lease *l, const struct d6s_saved *v)
     memcpy(l->rkey, v->rkey, sizeof v->rkey);
 }
 
-static void add_item(struct d6s_ans_ia *a, struct d6s_lease *e, const struct in6_addr *addr, uint8_t plen,
-                     uint32_t pref, uint32_t valid)
+void d6s_add_item(struct d6s_ans_ia *a, struct d6s_lease *e, const struct in6_addr *addr, uint8_t plen,
+                  uint32_t pref, uint32_t valid)
 {
     if (a->n >= DHCP6_MAX_IA_ITEMS)
         return;
@@ -284,7 +286,7 @@ static bool item_listed_in(const struct dhcp6_ia *ia, const struct in6_addr *a, 
 /* A new address for an IA: its reservation, else (Rebind) one it names
  * that is free in the pool, else the pool's pick. */
 static bool choose(struct d6_server *s, struct d6s_link *lk, const struct dhcp6_msg *m, const struct dhcp6_ia *ia,
-                   uint8_t kind, enum mode mode, unsigned attempt, struct in6_addr *out)
+                   uint8_t kind, enum d6s_mode mode, unsigned attempt, struct in6_addr *out)
 {
     const uint8_t *duid = m->clientid.p;
     uint8_t dl = (uint8_t)m->clientid.len;
@@ -320,7 +322,7 @@ static uint16_t nothing_status(uint8_t kind)
 /* Fill a for one IA of m. false: the message must be dropped (a binding
  * of this client is still being committed by another transaction). */
 static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, const struct dhcp6_ia *ia,
-                      enum mode mode)
+                      enum d6s_mode mode)
 {
     struct d6s_link *lk = t->lk;
     const struct d6s_config *c = &lk->cfg;
@@ -354,7 +356,7 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
         found = true;
         if (mode == M_DECLINE && (kind != LEASE_NA || !item_listed_in(ia, &e->l.addr, e->l.plen)))
             continue;
-        add_item(a, e, &e->l.addr, e->l.plen, c->preferred, c->valid);
+        d6s_add_item(a, e, &e->l.addr, e->l.plen, c->preferred, c->valid);
         struct d6s_item *it = &a->it[a->n - 1];
         if (mode == M_ADVERTISE)
             continue;
@@ -397,7 +399,7 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
             for (int k = 0; k < a->n; k++)
                 ours |= a->it[k].plen == ci->plen && !memcmp(&a->it[k].addr, &ci->addr, sizeof ci->addr);
             if (!ours)
-                add_item(a, NULL, &ci->addr, ci->plen, 0, 0);
+                d6s_add_item(a, NULL, &ci->addr, ci->plen, 0, 0);
         }
         return true;
     }
@@ -411,7 +413,7 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
     }
     uint8_t plen = kind == LEASE_NA ? 128 : c->pd_delegate;
     if (mode == M_ADVERTISE) {
-        add_item(a, NULL, &addr, plen, c->preferred, c->valid);
+        d6s_add_item(a, NULL, &addr, plen, c->preferred, c->valid);
         return true;
     }
     if (!bind_budget_ok(s, t)) {
@@ -424,7 +426,7 @@ static bool answer_ia(struct d6_server *s, struct d6s_txn *t, const struct dhcp6
         a->status = nothing_status(kind);
         return true;
     }
-    add_item(a, e, &addr, plen, c->preferred, c->valid);
+    d6s_add_item(a, e, &addr, plen, c->preferred, c->valid);
     a->it[a->n - 1].was_new = true;
     a->it[a->n - 1].committing = true;
     return true;
@@ -478,10 +480,11 @@ static const uint8_t *txn_rkey(const struct d6s_txn *t)
 
 /* ------------------------------------------------------------ building */
 
-static void put_ia(struct dhcp6_builder *b, const struct d6s_ans_ia *a)
+static void put_ia(struct d6_server *s, struct dhcp6_builder *b, const struct d6s_ans_ia *a)
 {
-    if (!a->type)
-        return;
+    if (!a->type || a->v4 == AIIH_ENC_LW)
+        return;   /* nothing to say, or said in S46_CONT_LW (d6s_dstm_put_lw) */
+    d6s_dstm_put(s, b, a);
     bool any = false;
     for (int k = 0; k < a->n; k++)
         any |= a->it[k].e != NULL || a->it[k].valid == 0;
@@ -537,7 +540,8 @@ static void send_answer(struct d6_server *s, const struct d6s_txn *t, int n)
     if (t->has_top_status)
         dhcp6_put_status(&b, t->top_status, dhcp6_status_name(t->top_status));
     for (int i = 0; i < t->n_ia; i++)
-        put_ia(&b, &t->ia[i]);
+        put_ia(s, &b, &t->ia[i]);
+    d6s_dstm_put_lw(s, &b, t);
     const uint8_t *key = t->give_rkey ? txn_rkey(t) : NULL;
     if (key) {
         uint8_t info[DHCP6_RKAP_INFO_LEN] = { DHCP6_RKAP_KEY };
@@ -627,6 +631,13 @@ static bool retry_item(struct d6_server *s, struct d6s_txn *t, struct d6s_ans_ia
     for (int i = 0; i < m->n_ia; i++)
         if (m->ia[i].type == a->type && m->ia[i].iaid == a->iaid)
             ia = &m->ia[i];
+    if (a->v4) {
+        if (!d6s_dstm_retry(s, t, a, it, m))
+            return false;
+        it->result = LEASE_OK;
+        commit_item(s, t, it);
+        return true;
+    }
     uint8_t kind = a->type == D6O_IA_PD ? LEASE_PD : LEASE_NA;
     struct in6_addr addr;
     if (!ia || !d6s_pick(s, t->lk, kind, m->clientid.p, (uint8_t)m->clientid.len, a->iaid, (unsigned)++t->retries,
@@ -691,8 +702,10 @@ static void txn_finish(struct d6s_txn *t)
                 a->it[kept++] = a->it[k];
         a->n = kept;
     }
-    if (dhcp6_parse_chain(t->pkt, t->len, s->lv, &s->n_lv) == WR_OK)
+    if (dhcp6_parse_chain(t->pkt, t->len, s->lv, &s->n_lv) == WR_OK) {
         send_answer(s, t, s->n_lv);
+        d6s_dstm_replied(s, t);
+    }
     txn_put(t);
 }
 
@@ -711,6 +724,7 @@ static void commit_done(void *arg, enum lease_result r, const struct lease *l)
         e->relayed = t->relayed;
         log_item(s, t, &e->l, it->was_new);
         if (e->l.state != LEASE_BOUND) {
+            d6s_publish_gone(s, e);
             d6s_table_unbind(&s->tab, e);   /* released / declined: no longer the client's */
             if (e->l.state == LEASE_FREE && !e->pending) {
                 d6s_count_used(s, &e->l, -1);
@@ -764,7 +778,7 @@ static void do_confirm(struct d6_server *s, struct d6s_txn *t, const struct dhcp
     answer_now(s, t);
 }
 
-static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, enum mode mode,
+static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, enum d6s_mode mode,
                         const uint8_t *pkt, size_t len)
 {
     if (mode != M_ADVERTISE && len > D6S_PKT_MAX) {
@@ -772,7 +786,14 @@ static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhc
         txn_put(t);
         return;
     }
+    struct d6s_dstm_req rq;
+    if (!d6s_dstm_detect(s, t, m, &rq)) {
+        txn_put(t);
+        return;
+    }
     for (int i = 0; i < m->n_ia; i++) {
+        if (rq.enc == AIIH_ENC_DRAFT && m->ia[i].type == D6O_IA_NA && m->ia[i].iaid == rq.iaid)
+            continue;   /* the IPv4 IA: d6s_dstm_answer */
         if (!answer_ia(s, t, m, &m->ia[i], mode)) {
             CTR_INC(s->st, dhcp6s, drop_busy);
             for (int k = 0; k < t->n_ia; k++)
@@ -783,7 +804,9 @@ static void do_exchange(struct d6_server *s, struct d6s_txn *t, const struct dhc
             return;
         }
     }
+    d6s_dstm_answer(s, t, m, mode, &rq);
     if (mode == M_RELEASE || mode == M_DECLINE) {
+        d6s_dstm_release_lw(s, t, m, mode == M_DECLINE);
         t->has_top_status = true;
         t->top_status = D6S_SUCCESS;
     }
@@ -819,6 +842,8 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
     struct six_stack *st = s->st;
     CTR_INC(st, dhcp6s, in_msgs);
     enum wire_reason r = dhcp6_parse_chain(pkt, len, s->lv, &s->n_lv);
+    if (r == WR_OK && d6s_dstm_special(s, pkt, len, from, ifindex))
+        return;   /* Leasequery, DHCPv4-query */
     if (r == WR_OK)
         r = dhcp6_check_client_msg(&s->lv[s->n_lv - 1]);
     if (r == WR_OK && s->n_lv > 1 && s->lv[0].type != DHCP6_RELAY_FORW)
@@ -851,7 +876,7 @@ void d6s_handle(struct d6_server *s, const uint8_t *pkt, size_t len, const struc
         return;
     }
     if ((m->type == DHCP6_REQUEST || m->type == DHCP6_REBIND || m->type == DHCP6_INFORMATION_REQUEST) &&
-        !source_ok(s, 'M', &from->sin6_addr, D6S_SOURCE_SHARE)) {
+        !d6s_source_ok(s, 'M', &from->sin6_addr, D6S_SOURCE_SHARE)) {
         CTR_INC(st, dhcp6s, drop_source_rate);
         return;
     }

@@ -44,6 +44,7 @@
 #ifndef SIX_DSTM_AIIH_H
 #define SIX_DSTM_AIIH_H
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <net/if.h>
 #include <netinet/in.h>

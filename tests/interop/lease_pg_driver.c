@@ -2,6 +2,7 @@
  * for tests/interop/test_dhcp6_pg.sh, which runs a throw-away cluster.
  *
  *   lease_pg_driver cas CONN           CAS rules, batch, load() round trip
+ *   lease_pg_driver v4 CONN            the same rules for DSTM IPv4 leases (LEASE_V4, whole and port-set keys)
  *   lease_pg_driver stress CONN ID N POOL LOG
  *                                      4 stores (4 connections) in one event
  *                                      loop, N commits each of random
@@ -28,6 +29,7 @@
 #include <unistd.h>
 #include <libpq-fe.h>
 #include "dhcp6/lease.h"
+#include "dstm/dstm.h"
 #include "core/log.h"
 #include "net/stack.h"
 
@@ -273,6 +275,52 @@ static void test_cas(void)
           (unsigned long long)ctr("lease.pg_queries"), (unsigned long long)after.commits);
     /* Commits after load() go on in pipeline mode. */
     EXPECT(s, mk(LEASE_NA, X, 128, C, 1, LEASE_DECLINED, now + 1, 3600), LEASE_OK, "commits go on after load");
+    s->ops->close(s);
+}
+
+
+/* ---------------------------------------------------------------- v4 */
+
+/* The lease key of 192.0.2.10 (whole, or PSID psid of 4 hosts, offset 6), as text. */
+static const char *v4key(int psid, char *buf, size_t n)
+{
+    struct in_addr a;
+    struct in6_addr k;
+    inet_pton(AF_INET, "192.0.2.10", &a);
+    struct dstm_portset ps = { .offset = 6, .psid_len = 2, .psid = (uint16_t)(psid < 0 ? 0 : psid) };
+    dstm_lease_key(&k, a, psid < 0 ? NULL : &ps);
+    return inet_ntop(AF_INET6, &k, buf, (socklen_t)n);
+}
+
+static void test_v4(void)
+{
+    struct lease_store *s = store_open();
+    check(s != NULL, "v4 open");
+    if (!s)
+        return;
+    int64_t now = time(NULL);
+    char w[64], p1[64], p2[64];
+    v4key(-1, w, sizeof w);
+    v4key(1, p1, sizeof p1);
+    v4key(2, p2, sizeof p2);
+    EXPECT(s, mk(LEASE_V4, w, 128, 1, 0x44, LEASE_BOUND, now, 3600), LEASE_OK, "v4: A takes 192.0.2.10");
+    EXPECT(s, mk(LEASE_V4, w, 128, 2, 0x44, LEASE_BOUND, now, 3600), LEASE_CONFLICT, "v4: B cannot take A's address");
+    EXPECT(s, mk(LEASE_NA, w, 128, 2, 1, LEASE_BOUND, now, 3600), LEASE_OK,
+           "v4: an IPv6 lease at the same bits is another kind's row");
+    EXPECT(s, mk(LEASE_V4, p1, 128, 2, 0x44, LEASE_BOUND, now, 3600), LEASE_OK, "v4: B takes port set 1");
+    EXPECT(s, mk(LEASE_V4, p1, 128, 3, 0x44, LEASE_BOUND, now, 3600), LEASE_CONFLICT,
+           "v4: C cannot take B's port set");
+    EXPECT(s, mk(LEASE_V4, p2, 128, 3, 0x44, LEASE_BOUND, now, 3600), LEASE_OK, "v4: C takes port set 2");
+    EXPECT(s, mk(LEASE_V4, w, 128, 1, 0x44, LEASE_FREE, now + 1, 0), LEASE_OK, "v4: A releases");
+    EXPECT(s, mk(LEASE_V4, w, 128, 2, 0x44, LEASE_BOUND, now + 2, 3600), LEASE_OK, "v4: B takes it then");
+    EXPECT(s, mk(LEASE_V4, w, 128, 2, 0x44, LEASE_DECLINED, now + 3, 300), LEASE_OK, "v4: an offer withdrawn");
+    EXPECT(s, mk(LEASE_V4, w, 128, 3, 0x44, LEASE_BOUND, now + 4, 3600), LEASE_CONFLICT,
+           "v4: a quarantined address is nobody's to take");
+    struct loaded ld = {0};
+    s->ops->load(s, on_load, &ld);
+    const struct lease *lw = find_loaded(&ld, LEASE_V4, w), *l1 = find_loaded(&ld, LEASE_V4, p1);
+    check(lw && lw->state == LEASE_DECLINED && duid_of(lw) == 2, "v4: load: the whole address quarantined, B's");
+    check(l1 && duid_of(l1) == 2 && l1->iaid == 0x44 && l1->plen == 128, "v4: load: port set 1 round-trips");
     s->ops->close(s);
 }
 
@@ -565,7 +613,7 @@ static void on_count(void *arg, const struct lease *l) { ++*(int *)arg; }
 int main(int argc, char **argv)
 {
     if (argc < 3) {
-        fprintf(stderr, "usage: lease_pg_driver cas|stress|check|kill|open CONN ...\n");
+        fprintf(stderr, "usage: lease_pg_driver cas|v4|stress|check|kill|open CONN ...\n");
         return 2;
     }
     conninfo = argv[2];
@@ -577,6 +625,8 @@ int main(int argc, char **argv)
     const char *cmd = argv[1];
     if (!strcmp(cmd, "cas"))
         test_cas();
+    else if (!strcmp(cmd, "v4"))
+        test_v4();
     else if (!strcmp(cmd, "stress") && argc == 7)
         test_stress(atoi(argv[3]), atoi(argv[4]), atoi(argv[5]), argv[6]);
     else if (!strcmp(cmd, "check") && argc > 3)

@@ -5,7 +5,8 @@
 # folder only (no TCP), stopped and removed at exit. The machine's own
 # cluster is never touched. build/tests/interop/lease_pg_driver drives the
 # store's ops directly:
-#   - the compare-and-swap rules, a batch, load();
+#   - the compare-and-swap rules, a batch, load(); the same for DSTM IPv4 leases;
+#   - two AIIH servers (tests/sim/test_aiih_pg) on one pool: no IPv4 address twice;
 #   - two processes x 4 connections committing random addresses of one
 #     32-address pool for 24 DUIDs at once: no address held by two DUIDs,
 #     every OK commit the address's owner, every conflict against another;
@@ -32,7 +33,7 @@ psql_q() { pg_sql "$@"; }
 # kill runs as an ordinary role owning its database (PostgreSQL 15: only the
 # owner creates in schema public), which the test can refuse for a while.
 psql_q postgres -c "CREATE ROLE sixd_lease LOGIN" || fail "create role"
-for db in cas stress kill stall mig mig2 newer; do
+for db in cas v4 aiih stress kill stall mig mig2 newer; do
   owner=postgres; [[ $db == kill ]] && owner=sixd_lease
   pg_createdb "$db" "$owner" || fail "createdb $db"
 done
@@ -42,6 +43,15 @@ drive() { "$DRIVER" "$@" 2>>"$W/driver.log" || T_FAILED=$((T_FAILED + 1)); }
 
 # 1. the compare-and-swap rules, one batch, load().
 drive cas "$(conn cas)"
+# 1b. the same rules for DSTM IPv4 leases (LEASE_V4 keys, whole and port sets).
+drive v4 "$(conn v4)"
+# 1c. two AIIH servers (simulated stacks) on one database: no IPv4 address given twice.
+AIIH_PG=$BUILD/tests/sim/test_aiih_pg
+if [[ -x $AIIH_PG ]]; then
+  "$AIIH_PG" "$(conn aiih)" 2>>"$W/driver.log" || T_FAILED=$((T_FAILED + 1))
+else
+  fail "aiih: $AIIH_PG not built: make tests"
+fi
 
 # 2. two processes x 4 connections at once on one small pool.
 "$DRIVER" stress "$(conn stress)" 1 150 32 "$W/stress1.out" >"$W/stress1.tap" 2>>"$W/driver.log" &

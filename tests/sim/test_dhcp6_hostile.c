@@ -376,12 +376,16 @@ TEST(server_id_on_solicit_none_on_request)
 TEST(unknown_message_types)
 {
     setup(350);
-    static const uint8_t types[] = { 0, 14, 15, 16, 17, 18, 19, 22, 35, 36, 100, 255 };
+    static const uint8_t types[] = { 0, 15, 16, 17, 18, 19, 22, 35, 36, 100, 255 };
     for (size_t i = 0; i < sizeof types; i++) {
         struct msg m = client_msg(DHCP6_SOLICIT, 10, false, NULL, 0);
         m.b[0] = types[i];
         refused(CS, &m, "bad_type");
     }
+    /* RFC 5007: a LEASEQUERY must carry its query (LEASEQUERY-REPLY is a server's: bad_type above) */
+    struct msg m = client_msg(DHCP6_SOLICIT, 10, false, NULL, 0);
+    m.b[0] = DHCP6_LEASEQUERY;
+    refused(CS, &m, "bad_lq");
     teardown();
 }
 
