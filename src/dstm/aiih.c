@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include "dhcp6/server_int.h"
 #include "dstm/aiih_int.h"
+#include "dstm/aiih_dns.h"
 #include "link/ifnet.h"
 #include "net/oplog.h"
 #include "net/stack.h"
@@ -263,6 +264,9 @@ int aiih_configure(struct six_stack *st, const struct aiih_config *cfg, char *wh
     for (int i = 0; i < cfg->n_pools; i++)
         a->size += a->units[i] = pool_units(&cfg->pools[i]);
     aiih_resolve_v6(st);
+    /* the DNS half: A answers and RFC 2136 publication (aiih_dns.c) */
+    if ((rc = aiih_dns_start(st)) < 0)
+        return snprintf(why, whyn, "cannot join the DNS half: %s", strerror(-rc)), rc;
     six_event(st, LOG_INFO, "dstm aiih: serving %s, %llu IPv4 addresses or port sets", cfg->ifname,
               (unsigned long long)a->size);
     return 0;
@@ -273,6 +277,7 @@ int aiih_disable(struct six_stack *st, char *why, size_t whyn)
     struct dstm *d = st->dstm;
     if (!d || !d->aiih)
         return snprintf(why, whyn, "the AIIH is not running"), -ESRCH;
+    aiih_dns_stop(st);
     aiih_free_hook(d);
     six_event(st, LOG_INFO, "dstm aiih: stopped (IPv4 leases stay in the store)");
     return 0;
