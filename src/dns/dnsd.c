@@ -192,11 +192,15 @@ static int zone_names(struct dnsd *s, unsigned z, const struct dnsd_config *cfg,
     size_t alen = s->zones[z].apex_len;
     enum dns_reason r;
     if (cfg->ns[0]) {
-        r = dns_name_from_text(cfg->ns, s->ns[z], &s->ns_len[z]);
+        uint8_t ns[DNS_MAX_NAME];   /* parsed aside: a bad name leaves the running zone's intact */
+        size_t ns_len;
+        r = dns_name_from_text(cfg->ns, ns, &ns_len);
         if (r != DNS_OK) {
             snprintf(why, whyn, "bad ns name '%s': %s", cfg->ns, dns_reason_str(r));
             return -EINVAL;
         }
+        memcpy(s->ns[z], ns, ns_len);
+        s->ns_len[z] = ns_len;
     } else {
         /* ns1.ZONE */
         if (alen + 4 > DNS_MAX_NAME) {
@@ -277,6 +281,11 @@ int dnsd_configure(struct six_stack *st, const struct dnsd_config *cfg, char *wh
         return -ENOSPC;
     }
     struct dnsd_zone old = s->zones[z];
+    struct { uint8_t ns[DNS_MAX_NAME], rname[DNS_MAX_NAME]; size_t ns_len, rname_len; } old_names;
+    memcpy(old_names.ns, s->ns[z], sizeof old_names.ns);
+    memcpy(old_names.rname, s->rname[z], sizeof old_names.rname);
+    old_names.ns_len = s->ns_len[z];
+    old_names.rname_len = s->rname_len[z];
     memcpy(s->zones[z].apex, apex, alen);
     s->zones[z].apex_len = alen;
     if (zone_names(s, z, cfg, why, whyn) < 0) {
@@ -300,9 +309,13 @@ int dnsd_configure(struct six_stack *st, const struct dnsd_config *cfg, char *wh
         if (e < 0) {
             if (fresh) {
                 server_free(s);
-            } else {   /* back to the old port */
+            } else {   /* back to the old port, names and apex */
                 s->cfg = keep;
                 s->zones[z] = old;
+                memcpy(s->ns[z], old_names.ns, sizeof old_names.ns);
+                memcpy(s->rname[z], old_names.rname, sizeof old_names.rname);
+                s->ns_len[z] = old_names.ns_len;
+                s->rname_len[z] = old_names.rname_len;
                 char w2[8];
                 dnsd_io_start(s, w2, sizeof w2);
             }

@@ -35,6 +35,7 @@ static enum dnsu_check tsig_verdict(enum dnsu_tsig_result r)
     case DNSU_TSIG_BADSIG: return DNSU_DROP_BAD_MAC;
     case DNSU_TSIG_BADTIME: return DNSU_DROP_BAD_TIME;
     case DNSU_TSIG_ERROR: return DNSU_TSIG_REFUSED;
+    case DNSU_TSIG_ERROR_UNSIGNED: return DNSU_TSIG_UNSIGNED_ERROR;
     }
     return DNSU_DROP_BAD_TSIG;
 }

@@ -21,7 +21,8 @@ struct dnsu_expect {
 #define DNSU_CHECKS(X) \
     X(ANSWER, "answer")                 /* signed, verified: *rcode is final */ \
     X(TRUNCATED, "truncated")           /* TC: try again over TCP */ \
-    X(TSIG_REFUSED, "tsig_refused")     /* the server's BADSIG/BADKEY/BADTIME (*tsig_error): retry */ \
+    X(TSIG_REFUSED, "tsig_refused")     /* the server's signed BADTIME (*tsig_error): retry */ \
+    X(TSIG_UNSIGNED_ERROR, "tsig_unsigned_error") /* an unsigned BADSIG/BADKEY: remembered, the attempt goes on */ \
     X(DROP_MALFORMED, "malformed") \
     X(DROP_NOT_RESPONSE, "not_response") \
     X(DROP_ID, "id_mismatch") \

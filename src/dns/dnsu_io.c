@@ -244,6 +244,16 @@ static bool slot_message(struct dnsu_slot *s, const uint8_t *msg, size_t len)
             slot_close(s);
         }
         return true;
+    case DNSU_TSIG_UNSIGNED_ERROR:
+        /* Unsigned, so it may be forged by anyone who sees the request: it
+         * neither ends the attempt nor closes the socket (the primary's real,
+         * signed answer may still come); it only names the failure if every
+         * attempt ends without an answer. */
+        count_tsig_error(u->st, terr);
+        LOGW("dnsu: an unsigned TSIG error %u (rcode %u) for our update: waiting for a signed answer", terr,
+             rcode);
+        s->refusal = rcode ? (int)rcode : DNS_RCODE_NOTAUTH;
+        return true;
     case DNSU_TSIG_REFUSED:
         count_tsig_error(u->st, terr);
         LOGW("dnsu: the primary refused our TSIG (error %u, rcode %u)", terr, rcode);

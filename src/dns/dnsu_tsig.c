@@ -114,9 +114,10 @@ enum dnsu_tsig_result dnsu_tsig_verify(const struct dnsu_key *k, const uint8_t *
     if (!aw || !dns_name_equal(t.key_name, t.key_name_len, k->name, k->name_len) ||
         !dns_name_equal(t.alg_name, t.alg_name_len, aw, alen))
         return DNSU_TSIG_BADKEY;
-    /* BADSIG/BADKEY answers carry no MAC (§5.3.2): nothing to verify */
+    /* BADSIG/BADKEY answers carry no MAC (§5.3.2): nothing to verify, so
+     * nothing to act on either (the caller only remembers it) */
     if (t.mac_len == 0 && t.error != 0)
-        return DNSU_TSIG_ERROR;
+        return DNSU_TSIG_ERROR_UNSIGNED;
     size_t want = dnsu_alg_mac_len(k->alg), n = dns_tsig_digest_input(scratch, scratch_cap, msg, len, &t,
                                                                       req_mac, req_mac_len);
     uint8_t mac[DNSU_MAC_MAX];

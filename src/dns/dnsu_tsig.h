@@ -46,6 +46,7 @@ enum dnsu_tsig_result {
     DNSU_TSIG_BADSIG,       /* the MAC does not verify (or is truncated) */
     DNSU_TSIG_BADTIME,      /* signed outside its fudge of now */
     DNSU_TSIG_ERROR,        /* signed correctly, but the TSIG error field is set */
+    DNSU_TSIG_ERROR_UNSIGNED, /* an error (BADSIG/BADKEY) with no MAC: anyone on the path can forge it */
 };
 
 /* Verify a response to the request whose MAC was req_mac (RFC 8945 §5.3).

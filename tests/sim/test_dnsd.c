@@ -376,6 +376,15 @@ TEST(sixctl_verbs)
     T_CHECK(scene_cmd(D.a, NULL, "dstm dns host h9.aiih.example.test nonsense") != 0);
     T_CHECK(scene_cmd(D.a, NULL, "dstm dns zone aiih.example.test exhausted maybe") != 0);
     T_CHECK(scene_cmd(D.a, NULL, "dstm dns host nobody.aiih.example.test off") != 0);
+    /* a bad ns name on the running zone is refused and leaves its NS/SOA
+     * names intact (the old code wrote the half-parsed name into the zone:
+     * every NXDOMAIN became a TC answer without the SOA) */
+    T_CHECK(scene_cmd(D.a, NULL, "dstm dns zone aiih.example.test ns "
+                                 "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.test") != 0);
+    struct dq_ans nx;
+    T_CHECK(dq_udp(&D, "2001:db8:1::a", "nope.aiih.example.test", DNS_TYPE_AAAA, 0, 100 * MS, &nx));
+    T_EQ(dns_rcode(&nx.h), DNS_RCODE_NXDOMAIN);
+    T_CHECK(!dns_tc(&nx.h) && nx.has_soa_auth);
     struct dnsd_info inf;
     dnsd_info(D.a, &inf);
     uint32_t serial = inf.serial;

@@ -363,18 +363,27 @@ TEST(forged_answers_dropped)
     teardown();
 }
 
-TEST(server_badsig_retried_then_notauth)
+/* An unsigned BADSIG (RFC 8945 §5.3.2) carries no MAC: anyone who sees the
+ * request can forge one. It must not cut the attempt short (the old code
+ * retried at once and ended the update after five such packets in a second,
+ * losing the primary's real answer): the retransmission schedule runs as for
+ * silence, and only when every attempt is over does the refusal name the
+ * failure (NOTAUTH), each BADSIG counted. */
+TEST(unsigned_badsig_waits_then_notauth)
 {
     setup();
     configure("", 60);
     P.badsig = true;
     RES[0] = 99;
     T_EQ(dnsu_add_a(A, "b.example.test", v4("192.0.2.40"), 60, done_cb, &RES[0]), 0);
-    sim_run_for(W, 1 * SEC);                            /* retried at once, not after timeouts */
+    sim_run_for(W, 900 * MS);
+    T_EQ(RES[0], 99);                                   /* not over after one unsigned refusal */
+    T_EQ(P.msgs, 1);
+    T_EQ(CTR(tsig_badsig), 1);
+    sim_run_for(W, 40 * SEC);                           /* 1 + 2 + 4 + 8 + 16 s of attempts */
     T_EQ(RES[0], DNS_RCODE_NOTAUTH);
     T_EQ(P.msgs, DNSU_MAX_RC);
     T_EQ(CTR(tsig_badsig), DNSU_MAX_RC);
-    T_EQ(CTR(refused), 1);
     T_EQ(CTR(acked), 0);
     teardown();
 }
@@ -496,7 +505,7 @@ int main(void)
     RUN(add_and_delete_with_ptr);
     RUN(retransmit_then_timeout);
     RUN(forged_answers_dropped);
-    RUN(server_badsig_retried_then_notauth);
+    RUN(unsigned_badsig_waits_then_notauth);
     RUN(one_name_in_order);
     RUN(queue_cap_stop_destroy);
     RUN(bad_config);
