@@ -14,6 +14,7 @@ static const struct {
     { "dns", cmd_dstm_dns },
     { "update", cmd_dstm_update },
     { "client", cmd_dstm_client },
+    { "napt", cmd_dstm_napt },
     { NULL, NULL },
 };
 

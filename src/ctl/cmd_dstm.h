@@ -14,6 +14,7 @@ int cmd_dstm_aiih(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_client(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_br(struct cmd_ctx *c, int argc, char **argv);
 int cmd_dstm_bindings(struct cmd_ctx *c, int argc, char **argv);
+int cmd_dstm_napt(struct cmd_ctx *c, int argc, char **argv);      /* cmd_dstm_napt.c */
 int cmd_dstm_dns(struct cmd_ctx *c, int argc, char **argv);       /* cmd_dstm_dns.c */
 /* update: the RFC 2136 client, cmd_dstm_update.c */
 int cmd_dstm_update(struct cmd_ctx *c, int argc, char **argv);

@@ -20,15 +20,20 @@
  * lookup costs four compares; inbound 4in6 from a cached holder is accepted
  * for that holder's IPv4 address only.
  *
- * Table caps: DTI_PENDING_MAX parked packets; DTI_TEP_CACHE TEPs; one binding.
- * Not here yet: gateway mode (dti0 as a TUN on the host kernel) and NAPT44
- * into an lw4o6 port set (napt44.h) — see the call site marked below. */
+ * A binding with a port set (lw4o6, a shared address) gets a NAPT44 table
+ * (napt44.h, RFC 7596 §5.1): outgoing IPv4 is translated into the set just
+ * before encapsulation, incoming back just after the checks above.
+ *
+ * Table caps: DTI_PENDING_MAX parked packets; DTI_TEP_CACHE TEPs; one
+ * binding; NAPT44_MAX_DEFAULT mappings.
+ * Not here yet: gateway mode (dti0 as a TUN on the host kernel). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 #include "dstm/dti.h"
+#include "dstm/napt44.h"
 #include "dhcp6/client.h"
 #include "dhcp6/lease.h"
 #include "dstm/lq.h"
@@ -61,6 +66,7 @@ struct dti {
     bool bound;
     struct dstm_binding b;
     bool b4_added;                /* lw4o6: we put the B4 address on the uplink */
+    struct napt44 *napt;          /* lw4o6 with a port set: the host's flows into the set */
     bool stopping;                /* dti0 is being detached: what it still flushes is dropped */
     struct pkt *pending[DTI_PENDING_MAX];
     unsigned npend;
@@ -249,6 +255,14 @@ static void encap(struct dti *d, struct pkt *p)
     }
     /* lw4o6 with a port set: NAPT44 (napt44.h, RFC 7596 §5.1) translates
      * the flow into the set here, before encapsulation. */
+    if (d->napt) {
+        enum napt44_verdict v = napt44_out(d->napt, pkt_data(p), p->len, six_now(st));
+        napt44_count(st, true, v);
+        if (v != NAPT44_OK) {
+            pkt_free(p);
+            return;
+        }
+    }
     const struct in6_addr *tep = tep_for(d, ih.dst);
     if (!tep) {
         CTR_INC(st, dti, drop_no_tep);
@@ -350,6 +364,14 @@ static bool tun_input(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, u
         pkt_free(p);
         return true;
     }
+    if (d->napt) {   /* back from the port set to the host's own port */
+        enum napt44_verdict v = napt44_in(d->napt, pkt_data(p), p->len, six_now(st));
+        napt44_count(st, false, v);
+        if (v != NAPT44_OK) {
+            pkt_free(p);
+            return true;
+        }
+    }
     p->encap++;
     p->flags &= ~(uint32_t)(PKT_F_MCAST | PKT_F_BCAST | PKT_F_OTHERHOST);
     d->last_tx_ns = six_now(st);
@@ -400,6 +422,8 @@ static void unbind(struct dti *d)
             in6_addr_del(up, &d->b.v6);
         d->b4_added = false;
     }
+    napt44_free(d->napt);
+    d->napt = NULL;
     d->bound = false;
     d->state = DTI_IDLE;
     timer_cancel(&d->idle_timer);
@@ -419,6 +443,12 @@ static void bind_to(struct dti *d, const struct dstm_binding *b)
      * to the uplink (RFC 7596 §5.1): the 4in6 must come from it */
     if (up && d->cfg.lw4o6 && in6_addr_add(up, &b->v6, 128, 0, UINT32_MAX, UINT32_MAX) == 0)
         d->b4_added = true;
+    if (b->ps.psid_len) {
+        struct napt44_config nc = { .x = b->v4, .ps = b->ps, .rand = napt44_rand_stack, .rand_arg = st };
+        d->napt = napt44_new(&nc);
+        if (!d->napt)   /* nothing would leave: the host's ports are not the set's */
+            SIX_WARN(st, SIX_WARN_DHCP6, "%s: no memory for the NAPT44 table: IPv4 will not pass", d->cfg.ifname);
+    }
     d->last_tx_ns = six_now(st);
     idle_arm(d);
     pend_flush(d);
@@ -637,4 +667,10 @@ void dti_info(struct six_stack *st, struct dti_info *out)
     out->pending = d->npend;
     out->tep_cache = d->n_teps;
     out->last_tx_ns = d->last_tx_ns;
+}
+
+const struct napt44 *dti_napt44(struct six_stack *st)
+{
+    struct dti *d = dti_of(st);
+    return d && d->bound ? d->napt : NULL;
 }

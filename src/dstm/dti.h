@@ -82,5 +82,9 @@ struct dti_info {
 };
 void dti_info(struct six_stack *st, struct dti_info *out);
 const char *dti_state_name(enum dti_state s);
+/* The NAPT44 table of a binding with a port set (napt44.h; `dstm napt`
+ * shows it); NULL when not bound or the binding is a whole address. */
+struct napt44;
+const struct napt44 *dti_napt44(struct six_stack *st);
 
 #endif
