@@ -620,8 +620,8 @@ static const struct cmd_verb verbs[] = {
       "dhcp6 relay dev IF server ADDR [server ADDR]... [upstream IF] [interface-id on|off] | dhcp6 relay dev IF off | dhcp6 relay show\n"
       "dhcp6 leases | dhcp6 reconfigure DUID|ADDR [renew|rebind|information-request]",
       "DHCPv6 (RFC 9915) server with prefix delegation and a durable lease store, client, relay agent" },
-    { "dstm", cmd_dstm, "aiih dns update client br bindings",
-      "dstm aiih ... | dstm dns ... | dstm update ... | dstm client ... | dstm br ... | dstm bindings (see sixctl(8), DSTM)",
+    { "dstm", cmd_dstm, "aiih dns update client br bindings napt",
+      "dstm aiih ... | dstm dns ... | dstm update ... | dstm client ... | dstm br ... | dstm bindings | dstm napt (see sixctl(8), DSTM)",
       "DSTM (draft-ietf-ngtrans-dstm) and lw4o6: AIIH server, DTI client, border router" },
     { "ipsec", cmd_ipsec, "load exec sa spd flush state",
       "ipsec load FILE | ipsec exec SETKEY-TEXT\n"

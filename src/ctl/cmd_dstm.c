@@ -21,9 +21,9 @@ static const struct {
 int cmd_dstm(struct cmd_ctx *c, int argc, char **argv)
 {
     if (argc < 2)
-        return cmd_usage(c, "dstm: expected aiih, dns, update, client, br or bindings");
+        return cmd_usage(c, "dstm: expected aiih, dns, update, client, br, bindings or napt");
     for (size_t i = 0; subverbs[i].name; i++)
         if (!strcmp(argv[1], subverbs[i].name))
             return subverbs[i].fn(c, argc - 1, argv + 1);
-    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, dns, update, client, br, bindings)", argv[1]);
+    return cmd_usage(c, "dstm: unknown sub-verb '%s' (aiih, dns, update, client, br, bindings, napt)", argv[1]);
 }
