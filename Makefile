@@ -109,9 +109,9 @@ $(BUILD)/tests/sim/%: $(BUILD)/obj/tests/sim/%.o $(call obj,$(TESTLIB)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(TESTLIB)) $(LIB) $(LDLIBS)
 
-$(BUILD)/tests/interop/%: $(BUILD)/obj/tests/interop/%.o $(LIB)
+$(BUILD)/tests/interop/%: $(BUILD)/obj/tests/interop/%.o $(call obj,$(TESTLIB)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS) -o $@ $< $(LIB) $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $< $(call obj,$(TESTLIB)) $(LIB) $(LDLIBS)
 
 $(BUILD)/examples/%: $(BUILD)/obj/examples/sockets/%.o $(LIB)
 	@mkdir -p $(dir $@)

@@ -6,7 +6,7 @@
 # cluster is never touched. build/tests/interop/lease_pg_driver drives the
 # store's ops directly:
 #   - the compare-and-swap rules, a batch, load(); the same for DSTM IPv4 leases;
-#   - two AIIH servers (tests/sim/test_aiih_pg) on one pool: no IPv4 address twice;
+#   - two AIIH servers (tests/interop/aiih_pg.c) on one pool: no IPv4 address twice;
 #   - two processes x 4 connections committing random addresses of one
 #     32-address pool for 24 DUIDs at once: no address held by two DUIDs,
 #     every OK commit the address's owner, every conflict against another;
@@ -46,7 +46,7 @@ drive cas "$(conn cas)"
 # 1b. the same rules for DSTM IPv4 leases (LEASE_V4 keys, whole and port sets).
 drive v4 "$(conn v4)"
 # 1c. two AIIH servers (simulated stacks) on one database: no IPv4 address given twice.
-AIIH_PG=$BUILD/tests/sim/test_aiih_pg
+AIIH_PG=$BUILD/tests/interop/aiih_pg
 if [[ -x $AIIH_PG ]]; then
   "$AIIH_PG" "$(conn aiih)" 2>>"$W/driver.log" || T_FAILED=$((T_FAILED + 1))
 else

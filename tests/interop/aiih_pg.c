@@ -2,7 +2,8 @@
  * address the other gave (the store's compare-and-swap refuses it, the
  * server's conflict path marks it foreign and tries another one).  Needs a
  * database: tests/interop/test_dhcp6_pg.sh makes a throw-away cluster and
- * runs `test_aiih_pg CONNINFO`; without one (tests/run sim) it says skip.
+ * runs `aiih_pg CONNINFO` (a helper program of that interop test, not a
+ * test of its own).
  *
  * Each server (S1, S2) is on its own simulated link with its own client
  * stack; the virtual clock is advanced in small steps while real time
@@ -187,8 +188,8 @@ TEST(two_servers_one_pool)
 int main(int argc, char **argv)
 {
     if (argc < 2) {
-        printf("skip - two_servers_one_pool (no PostgreSQL: tests/interop/test_dhcp6_pg.sh runs it)\n");
-        return 0;
+        fprintf(stderr, "usage: aiih_pg CONNINFO (tests/interop/test_dhcp6_pg.sh runs it)\n");
+        return 2;
     }
     CONN = argv[1];
     RUN(two_servers_one_pool);
