@@ -130,6 +130,7 @@ struct dm {
     bool reconf_accept;
     int ext_len;                      /* the extension's body (0 or 16; hostile: 7) */
     bool ext_no_ia, ext_twice;
+    uint32_t v6iaid, v4iaid;          /* other IAIDs than 1 and 0x44 (0: those) */
 };
 
 static uint8_t SID[DHCP6_DUID_MAX];
@@ -159,7 +160,7 @@ static size_t build(const struct dm *m, uint8_t *buf, size_t cap)
         dhcp6_put_oro(&b, oro, 1);
     }
     if (m->v6ia) {
-        dhcp6_begin_ia(&b, D6O_IA_NA, 1, 0, 0);
+        dhcp6_begin_ia(&b, D6O_IA_NA, m->v6iaid ? m->v6iaid : 1, 0, 0);
         if (m->v6addr) {
             dhcp6_begin_iaaddr(&b, m->v6addr, 0, 0);
             dhcp6_end(&b);
@@ -171,7 +172,7 @@ static size_t build(const struct dm *m, uint8_t *buf, size_t cap)
         dhcp6_put_opt(&b, CODE, z, (size_t)m->ext_len);
         if (m->ext_no_ia)
             continue;
-        dhcp6_begin_ia(&b, D6O_IA_NA, 0x44 + (uint32_t)k, 0, 0);
+        dhcp6_begin_ia(&b, D6O_IA_NA, (m->v4iaid ? m->v4iaid : 0x44) + (uint32_t)k, 0, 0);
         if (m->v4addr) {
             dhcp6_begin_iaaddr(&b, m->v4addr, 0, 0);
             dhcp6_end(&b);
@@ -347,6 +348,66 @@ TEST(exhaustion)
     T_EQ(v4_count(), 1);
     T_EQ(N_BOUND, 1);
     T_CHECK(ctr("aiih.no_addrs") >= 2);
+    teardown();
+}
+
+/* A client asking again and again with a fresh IAID gets no second IPv4
+ * lease: one per DUID, the rest refused and counted. */
+TEST(one_v4_per_duid)
+{
+    setup(412, "pool4 192.0.2.10-192.0.2.13");
+    struct dm m = { .n = 1, .v6ia = true, .dstm = true };
+    struct in6_addr v4 = { 0 };
+    T_CHECK(request(m, NULL, &v4));
+    T_CHECK(IN6_IS_ADDR_V4MAPPED(&v4));
+    for (uint32_t i = 1; i <= 3; i++) {
+        m.v4iaid = 0x44 + 0x10 * i;
+        m.type = DHCP6_REQUEST;
+        T_CHECK(xchg(&m));
+        T_CHECK(ia_of(m.v4iaid) && ia_of(m.v4iaid)->n_item == 0 && ia_of(m.v4iaid)->status.code == D6S_NO_ADDRS_AVAIL);
+    }
+    T_EQ(v4_count(), 1);
+    T_EQ(ctr("aiih.drop_second_v4"), 3);
+    /* its own IA still renews */
+    m.v4iaid = 0;
+    m.type = DHCP6_REQUEST;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1 && !memcmp(&ia_of(0x44)->item[0].addr, &v4, 16));
+    /* another client still gets one */
+    struct dm m2 = { .n = 2, .v6ia = true, .dstm = true };
+    struct in6_addr v4b = { 0 };
+    T_CHECK(request(m2, NULL, &v4b));
+    T_CHECK(IN6_IS_ADDR_V4MAPPED(&v4b) && memcmp(&v4b, &v4, 16));
+    T_EQ(v4_count(), 2);
+    teardown();
+}
+
+/* Someone presenting the holder's DUID (Leasequery hands it out) with
+ * another IA_NA cannot move the IPv4 binding to its own IPv6 address
+ * while the holder's IA_NA lease lives. */
+TEST(no_v4_move)
+{
+    setup(413, "pool4 192.0.2.10-192.0.2.11");
+    struct dm m = { .n = 1, .v6ia = true, .dstm = true };
+    struct in6_addr v6 = { 0 }, v4 = { 0 };
+    T_CHECK(request(m, &v6, &v4));
+    struct in_addr a4 = { v4.s6_addr32[3] };
+    struct dm thief = { .n = 1, .v6ia = true, .v6iaid = 9, .dstm = true, .type = DHCP6_REQUEST };
+    int bound = N_BOUND;
+    T_CHECK(xchg(&thief));
+    T_CHECK(ia_of(9) && ia_of(9)->n_item == 1 && memcmp(&ia_of(9)->item[0].addr, &v6, 16));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 0 && ia_of(0x44)->status.code == D6S_NO_ADDRS_AVAIL);
+    T_EQ(ctr("aiih.drop_v4_move"), 1);
+    T_EQ(N_BOUND, bound);
+    struct dstm_binding b;
+    T_CHECK(aiih_lookup_v4(A, a4, 0, &b));
+    T_CHECK(!memcmp(&b.v6, &v6, 16));
+    /* the holder itself renews as before */
+    m.type = DHCP6_RENEW;
+    m.v6addr = &v6;
+    m.v4addr = &v4;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1 && ia_of(0x44)->item[0].valid > 0);
     teardown();
 }
 
@@ -737,6 +798,8 @@ int main(void)
     cmd_out_init(&ERR);
     RUN(draft_exchanges);
     RUN(exhaustion);
+    RUN(one_v4_per_duid);
+    RUN(no_v4_move);
     RUN(lw4o6_shared);
     RUN(expiry_and_reuse);
     RUN(hold_blocks_reuse);
