@@ -18,7 +18,10 @@
 #include "../lib/simstack.h"
 #include "ctl/cmd.h"
 #include "dhcp6/server.h"
+#include "dns/dnsd.h"
+#include "dns/dnsu.h"
 #include "dstm/aiih.h"
+#include "dstm/aiih_dns.h"
 #include "dstm/lq.h"
 #include "link/ifnet.h"
 #include "link/sim.h"
@@ -411,6 +414,51 @@ TEST(no_v4_move)
     teardown();
 }
 
+/* Every hold taken (AIIH_MAX_HOLDS = 4096 < the 65536 records the glue
+ * may publish): a binding is not published, since nothing would keep its
+ * address from going to another host while the record is served. */
+TEST(no_publish_without_hold)
+{
+    setup(414, "pool4 192.0.2.10-192.0.2.11");
+    char why[160] = "";
+    struct dnsd_config dc = { .zone = "example.test", .exhausted_rcode = DNS_RCODE_SERVFAIL };
+    T_EQ(dnsd_configure(A, &dc, why, sizeof why), 0);
+    struct dnsu_config uc;
+    memset(&uc, 0, sizeof uc);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&uc.server;
+    s4->sin_family = AF_INET;
+    inet_pton(AF_INET, "192.0.2.2", &s4->sin_addr);
+    snprintf(uc.zone, sizeof uc.zone, "example.test");
+    snprintf(uc.key_name, sizeof uc.key_name, "upd-key");
+    uc.alg = DNSU_HMAC_SHA256;
+    memset(uc.secret, 0x5a, 32);
+    uc.secret_len = 32;
+    T_EQ(dnsu_configure(A, &uc, why, sizeof why), 0);
+    /* the host's IPv6 address first (no IPv4 yet), named in the zone */
+    struct dm m = { .n = 1, .v6ia = true };
+    struct in6_addr v6 = { 0 };
+    T_CHECK(request(m, &v6, NULL));
+    T_EQ(dnsd_host_add(A, "h1.example.test", &v6, why, sizeof why), 0);
+    /* 4096 other addresses held */
+    for (unsigned i = 0; i < 4096; i++) {
+        struct dstm_binding b = { .v4 = { htonl(0xc6336400u + i / 256) }, .ps = { 6, 8, (uint16_t)(i % 256) } };
+        T_CHECK(aiih_hold(A, &b));
+    }
+    struct dstm_binding extra = { .v4 = { htonl(0xcb007101u) } };
+    T_CHECK(!aiih_hold(A, &extra));
+    T_EQ(ctr("aiih.drop_hold_full"), 1);
+    m.dstm = true;
+    m.type = DHCP6_REQUEST;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1);
+    struct aiih_dns_info di;
+    aiih_dns_info(A, &di);
+    T_EQ(di.published, 0);
+    T_EQ(di.refused_full, 1);
+    T_EQ(ctr("aiih.drop_hold_full"), 2);
+    teardown();
+}
+
 /* ------------------------------------------------------------ lw4o6 */
 
 static bool lw_of(struct in_addr *v4, struct dhcp6_portparams *pp, struct in6_addr *bind6, struct in6_addr *br)
@@ -800,6 +848,7 @@ int main(void)
     RUN(exhaustion);
     RUN(one_v4_per_duid);
     RUN(no_v4_move);
+    RUN(no_publish_without_hold);
     RUN(lw4o6_shared);
     RUN(expiry_and_reuse);
     RUN(hold_blocks_reuse);
