@@ -652,6 +652,27 @@ TEST(assign_for_reconfigure)
     teardown();
 }
 
+/* Concurrent A queries for one host while its offer's commit is in
+ * flight: one offer, the later queries join it and get the same address. */
+TEST(assign_for_joins_offer)
+{
+    setup(415, "pool4 192.0.2.10-192.0.2.13 offer-timeout 20 quarantine 100 short-ttl 5");
+    struct dm m = { .n = 1, .v6ia = true, .reconf_accept = true };
+    struct in6_addr v6;
+    T_CHECK(request(m, &v6, NULL));
+    N_DONE = 0;
+    for (int i = 0; i < 3; i++)
+        T_EQ(aiih_assign_for(A, &v6, assigned, NULL), 0);
+    sim_run_for(W, 100 * MS);
+    T_EQ(N_DONE, 3);
+    T_EQ(DONE_ST, AIIH_OK);
+    T_EQ(v4_count(), 1);
+    T_EQ(ctr("aiih.offers"), 1);
+    T_EQ(ctr("aiih.offers_joined"), 2);
+    T_EQ(ctr("aiih.reconf_sent"), 1);
+    teardown();
+}
+
 /* ------------------------------------------------------------ Leasequery */
 
 static int N_LQ;
@@ -853,6 +874,7 @@ int main(void)
     RUN(expiry_and_reuse);
     RUN(hold_blocks_reuse);
     RUN(assign_for_reconfigure);
+    RUN(assign_for_joins_offer);
     RUN(leasequery);
     RUN(restart_keeps_v4);
     RUN(hostile);
