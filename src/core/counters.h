@@ -219,7 +219,8 @@
     X(aiih, reconf_sent) X(aiih, lq_answered) X(aiih, lq_not_found) \
     X(aiih, drop_dstm_opt) X(aiih, drop_not_mapped) X(aiih, drop_lw_no_ia_na) \
     X(aiih, drop_dhcpv4_query) X(aiih, drop_lq_refused) X(aiih, drop_lq_multicast) X(aiih, drop_lq_rate) \
-    X(aiih, drop_lq_relayed) X(aiih, drop_lq_bad) X(aiih, drop_hold_full)
+    X(aiih, drop_lq_relayed) X(aiih, drop_lq_bad) X(aiih, drop_hold_full) \
+    X(aiih, drop_second_v4) X(aiih, drop_v4_move) X(aiih, offers_joined)
 
 enum six_ctr {
 #define SIX_CTR_ENUM(p, n) CTR_##p##_##n,

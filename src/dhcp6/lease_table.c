@@ -31,8 +31,12 @@ static unsigned addr_bucket(const struct in6_addr *a, uint8_t plen)
     return (d6s_hash(a, sizeof *a, plen) & (NBUCKETS - 1));
 }
 
+/* IPv4 leases (at most one per DUID) hash without their IAID, so that
+ * d6s_table_find_duid finds a client's lease whatever IA holds it. */
 static unsigned bind_bucket(const uint8_t *duid, uint8_t len, uint32_t iaid, uint8_t kind)
 {
+    if (kind == LEASE_V4)
+        iaid = 0;
     return (d6s_hash(duid, len, iaid * 31u + kind) & (NBUCKETS - 1));
 }
 
@@ -211,6 +215,14 @@ struct d6s_lease *d6s_table_find_overlap(const struct d6s_table *t, const struct
                 if (e->l.kind == LEASE_PD && e->l.plen == len && covers(p, plen, &e->l.addr))
                     return e;
     }
+    return NULL;
+}
+
+struct d6s_lease *d6s_table_find_duid(const struct d6s_table *t, const uint8_t *duid, uint8_t duid_len)
+{
+    for (struct d6s_lease *e = t->by_bind[bind_bucket(duid, duid_len, 0, LEASE_V4)]; e; e = e->bnext)
+        if (e->l.kind == LEASE_V4 && e->l.duid_len == duid_len && !memcmp(e->l.duid, duid, duid_len))
+            return e;
     return NULL;
 }
 

@@ -180,6 +180,17 @@ static void end_binding(struct aiih *a, struct d6s_ans_ia *ans, struct d6s_lease
     e->l.expires = decline ? now + a->cfg.quarantine : now;
 }
 
+/* Would giving e to v6 move it away from an IA_NA lease still live?  A
+ * DUID is no secret (Leasequery returns it): whoever presents the holder's
+ * must not take its IPv4 binding to another IPv6 address. */
+static bool v4_would_move(struct d6_server *s, const struct d6s_lease *e, const struct in6_addr *v6, int64_t now)
+{
+    if (IN6_IS_ADDR_UNSPECIFIED(&e->v6) || !memcmp(&e->v6, v6, sizeof *v6))
+        return false;
+    const struct d6s_lease *na = d6s_table_find_addr(&s->tab, &e->v6, 128);
+    return na && na->l.kind == LEASE_NA && na->l.state == LEASE_BOUND && na->l.expires > now;
+}
+
 void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, enum d6s_mode mode,
                      const struct d6s_dstm_req *rq)
 {
@@ -238,6 +249,11 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
         d6s_table_rebind(&s->tab, e);
         CTR_INC(s->st, aiih, offers_taken);
     }
+    if (e && v4_would_move(s, e, &v6, now)) {
+        CTR_INC(s->st, aiih, drop_v4_move);
+        ans->status = D6S_NO_ADDRS_AVAIL;
+        return;
+    }
     if (e) {
         d6s_add_item(ans, e, &e->l.addr, 128, pref, valid);
         if (mode == M_ADVERTISE)
@@ -255,6 +271,18 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
     }
     if (mode == M_RENEW && rq->enc == AIIH_ENC_DRAFT) {
         ans->status = D6S_NO_BINDING;
+        return;
+    }
+    const struct d6s_lease *held = m->clientid.p ? d6s_table_find_duid(&s->tab, m->clientid.p, (uint8_t)m->clientid.len)
+                                                 : NULL;
+    if (held && held->offered && mode == M_ADVERTISE) {
+        d6s_add_item(ans, NULL, &held->l.addr, 128, pref, valid);   /* the Request takes the offer */
+        return;
+    }
+    if (held) {
+        /* one IPv4 lease per client: a fresh IAID each time must not drain the pool */
+        CTR_INC(s->st, aiih, drop_second_v4);
+        ans->status = D6S_NO_ADDRS_AVAIL;
         return;
     }
     struct in6_addr key;

@@ -75,6 +75,8 @@ struct d6s_lease *d6s_table_find_overlap(const struct d6s_table *t, const struct
 /* The first entry after prev (NULL: the first) of binding (duid, iaid, kind). */
 struct d6s_lease *d6s_table_find_bind(const struct d6s_table *t, const uint8_t *duid, uint8_t duid_len,
                                       uint32_t iaid, uint8_t kind, struct d6s_lease *prev);
+/* The IPv4 lease (LEASE_V4, bound, ours) of this DUID under any IAID. */
+struct d6s_lease *d6s_table_find_duid(const struct d6s_table *t, const uint8_t *duid, uint8_t duid_len);
 /* Visit every entry (fn may remove the one it is given). */
 void d6s_table_foreach(struct d6s_table *t, void (*fn)(void *arg, struct d6s_lease *e), void *arg);
 /* Visit the entries of n buckets from the scan position on. */

@@ -285,23 +285,24 @@ int aiih_disable(struct six_stack *st, char *why, size_t whyn)
 
 /* ------------------------------------------------------------ holds */
 
-void aiih_hold(struct six_stack *st, const struct dstm_binding *b)
+bool aiih_hold(struct six_stack *st, const struct dstm_binding *b)
 {
     struct aiih *a = aiih_get(st);
     if (!a)
-        return;
+        return false;
     struct in6_addr key;
     dstm_lease_key(&key, b->v4, &b->ps);
     for (int i = 0; i < a->n_holds; i++)
         if (!memcmp(&a->holds[i].key, &key, sizeof key)) {
             a->holds[i].n++;
-            return;
+            return true;
         }
     if (a->n_holds >= AIIH_MAX_HOLDS) {
         CTR_INC(st, aiih, drop_hold_full);
-        return;
+        return false;
     }
     a->holds[a->n_holds++] = (struct aiih_hold){ key, 1 };
+    return true;
 }
 
 void aiih_unhold(struct six_stack *st, const struct dstm_binding *b)

@@ -107,8 +107,10 @@ bool aiih_lookup_v4(struct six_stack *st, struct in_addr v4, uint16_t port, stru
 int  aiih_assign_for(struct six_stack *st, const struct in6_addr *v6, aiih_assign_fn done, void *arg);
 
 /* A subscriber that published a binding outside (DNS) holds its address:
- * the address is not handed out again until every hold is released. */
-void aiih_hold(struct six_stack *st, const struct dstm_binding *b);
+ * the address is not handed out again until every hold is released.
+ * false (no AIIH, or AIIH_MAX_HOLDS addresses held): not held, so the
+ * subscriber must not publish it. */
+bool aiih_hold(struct six_stack *st, const struct dstm_binding *b);
 void aiih_unhold(struct six_stack *st, const struct dstm_binding *b);
 
 /* `sixctl dstm bindings`: every IPv4 lease the server holds. */

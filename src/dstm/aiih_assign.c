@@ -63,7 +63,7 @@ void aiih_assigns_stop(struct aiih *a)
             timer_cancel(&a->assigns[i].t);
 }
 
-static void offer_committed(void *arg, enum lease_result r, const struct lease *l)
+static void offer_settle(void *arg, enum lease_result r, const struct lease *l)
 {
     struct ticket *tk = arg;
     struct d6_server *s = tk->s;
@@ -102,6 +102,50 @@ static void offer_committed(void *arg, enum lease_result r, const struct lease *
         six_event(s->st, LOG_NOTICE, "dstm aiih: offer made, but no Reconfigure sent to its host");
     as->ttl = a->cfg.short_ttl;
     slot_finish(as, AIIH_OK);
+}
+
+/* The allocation in flight whose commit carries key (the first that asked). */
+static struct aiih_assign *committing_slot(struct aiih *a, const struct in6_addr *key)
+{
+    for (int i = 0; a && a->assigns && i < AIIH_MAX_ASSIGNS; i++)
+        if (a->assigns[i].live && a->assigns[i].committing && !memcmp(&a->assigns[i].key, key, sizeof *key))
+            return &a->assigns[i];
+    return NULL;
+}
+
+/* The commit of an offer: the first asker sends the Reconfigure
+ * (offer_settle); the queries that joined it get the same answer. */
+static void offer_committed(void *arg, enum lease_result r, const struct lease *l)
+{
+    struct ticket *tk = arg;
+    struct six_stack *st = tk->s->st;
+    struct in6_addr key = tk->key;
+    struct aiih_assign *first = committing_slot(aiih_get(st), &key);
+    offer_settle(arg, r, l);
+    struct aiih *a = aiih_get(st);
+    if (!first || !a)
+        return;
+    for (struct aiih_assign *j; (j = committing_slot(a, &key));) {
+        j->b = first->b;
+        j->ttl = first->ttl;
+        slot_finish(j, first->status);
+    }
+}
+
+/* An offer for v6's host whose commit is in flight: a later query joins it. */
+static bool join_offer(struct aiih *a, struct aiih_assign *as, const struct in6_addr *v6)
+{
+    for (int i = 0; i < AIIH_MAX_ASSIGNS; i++) {
+        const struct aiih_assign *o = &a->assigns[i];
+        if (o != as && o->live && o->committing && !memcmp(&o->b.v6, v6, sizeof *v6)) {
+            as->key = o->key;
+            as->b = o->b;
+            as->committing = true;
+            CTR_INC(a->st, aiih, offers_joined);
+            return true;
+        }
+    }
+    return false;
 }
 
 static enum aiih_status offer(struct aiih *a, struct d6_server *s, struct aiih_assign *as, struct d6s_lease *na)
@@ -152,6 +196,8 @@ int aiih_assign_for(struct six_stack *st, const struct in6_addr *v6, aiih_assign
         return -EBUSY;
     as->done = done;
     as->arg = arg;
+    if (join_offer(a, as, v6))   /* one offer in flight per host */
+        return 0;
     uint32_t ttl = 0;
     if (aiih_lookup_v6(st, v6, &as->b, &ttl)) {   /* it has one (or an offer) already */
         as->ttl = ttl;

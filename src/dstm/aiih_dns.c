@@ -247,9 +247,16 @@ static void on_bound(struct aiih_dns *g, const struct dstm_binding *b)
         LOGW("dstm: %u A records published already: %s not published", g->n_pubs, name);
         return;
     }
-    struct pub *p = calloc(1, sizeof *p);
-    if (!p)
+    if (!aiih_hold(g->st, b)) {   /* unheld, the address could go to another host under the old record */
+        g->refused_full++;
+        LOGW("dstm: no hold for %s (addresses held: the cap): not published", name);
         return;
+    }
+    struct pub *p = calloc(1, sizeof *p);
+    if (!p) {
+        aiih_unhold(g->st, b);
+        return;
+    }
     p->g = g;
     p->live = true;
     p->b = *b;
@@ -257,7 +264,6 @@ static void on_bound(struct aiih_dns *g, const struct dstm_binding *b)
     timer_init(&p->retry, pub_retry, p);
     *s = p;
     g->n_pubs++;
-    aiih_hold(g->st, b);
     if (dnsu_add_a(g->st, name, b->v4, ttl_left(g->st, b), pub_added, p) < 0)
         LOGW("dstm: A record %s not queued (update queue full)", name);
 }

@@ -18,7 +18,10 @@
 #include "../lib/simstack.h"
 #include "ctl/cmd.h"
 #include "dhcp6/server.h"
+#include "dns/dnsd.h"
+#include "dns/dnsu.h"
 #include "dstm/aiih.h"
+#include "dstm/aiih_dns.h"
 #include "dstm/lq.h"
 #include "link/ifnet.h"
 #include "link/sim.h"
@@ -130,6 +133,7 @@ struct dm {
     bool reconf_accept;
     int ext_len;                      /* the extension's body (0 or 16; hostile: 7) */
     bool ext_no_ia, ext_twice;
+    uint32_t v6iaid, v4iaid;          /* other IAIDs than 1 and 0x44 (0: those) */
 };
 
 static uint8_t SID[DHCP6_DUID_MAX];
@@ -159,7 +163,7 @@ static size_t build(const struct dm *m, uint8_t *buf, size_t cap)
         dhcp6_put_oro(&b, oro, 1);
     }
     if (m->v6ia) {
-        dhcp6_begin_ia(&b, D6O_IA_NA, 1, 0, 0);
+        dhcp6_begin_ia(&b, D6O_IA_NA, m->v6iaid ? m->v6iaid : 1, 0, 0);
         if (m->v6addr) {
             dhcp6_begin_iaaddr(&b, m->v6addr, 0, 0);
             dhcp6_end(&b);
@@ -171,7 +175,7 @@ static size_t build(const struct dm *m, uint8_t *buf, size_t cap)
         dhcp6_put_opt(&b, CODE, z, (size_t)m->ext_len);
         if (m->ext_no_ia)
             continue;
-        dhcp6_begin_ia(&b, D6O_IA_NA, 0x44 + (uint32_t)k, 0, 0);
+        dhcp6_begin_ia(&b, D6O_IA_NA, (m->v4iaid ? m->v4iaid : 0x44) + (uint32_t)k, 0, 0);
         if (m->v4addr) {
             dhcp6_begin_iaaddr(&b, m->v4addr, 0, 0);
             dhcp6_end(&b);
@@ -347,6 +351,111 @@ TEST(exhaustion)
     T_EQ(v4_count(), 1);
     T_EQ(N_BOUND, 1);
     T_CHECK(ctr("aiih.no_addrs") >= 2);
+    teardown();
+}
+
+/* A client asking again and again with a fresh IAID gets no second IPv4
+ * lease: one per DUID, the rest refused and counted. */
+TEST(one_v4_per_duid)
+{
+    setup(412, "pool4 192.0.2.10-192.0.2.13");
+    struct dm m = { .n = 1, .v6ia = true, .dstm = true };
+    struct in6_addr v4 = { 0 };
+    T_CHECK(request(m, NULL, &v4));
+    T_CHECK(IN6_IS_ADDR_V4MAPPED(&v4));
+    for (uint32_t i = 1; i <= 3; i++) {
+        m.v4iaid = 0x44 + 0x10 * i;
+        m.type = DHCP6_REQUEST;
+        T_CHECK(xchg(&m));
+        T_CHECK(ia_of(m.v4iaid) && ia_of(m.v4iaid)->n_item == 0 && ia_of(m.v4iaid)->status.code == D6S_NO_ADDRS_AVAIL);
+    }
+    T_EQ(v4_count(), 1);
+    T_EQ(ctr("aiih.drop_second_v4"), 3);
+    /* its own IA still renews */
+    m.v4iaid = 0;
+    m.type = DHCP6_REQUEST;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1 && !memcmp(&ia_of(0x44)->item[0].addr, &v4, 16));
+    /* another client still gets one */
+    struct dm m2 = { .n = 2, .v6ia = true, .dstm = true };
+    struct in6_addr v4b = { 0 };
+    T_CHECK(request(m2, NULL, &v4b));
+    T_CHECK(IN6_IS_ADDR_V4MAPPED(&v4b) && memcmp(&v4b, &v4, 16));
+    T_EQ(v4_count(), 2);
+    teardown();
+}
+
+/* Someone presenting the holder's DUID (Leasequery hands it out) with
+ * another IA_NA cannot move the IPv4 binding to its own IPv6 address
+ * while the holder's IA_NA lease lives. */
+TEST(no_v4_move)
+{
+    setup(413, "pool4 192.0.2.10-192.0.2.11");
+    struct dm m = { .n = 1, .v6ia = true, .dstm = true };
+    struct in6_addr v6 = { 0 }, v4 = { 0 };
+    T_CHECK(request(m, &v6, &v4));
+    struct in_addr a4 = { v4.s6_addr32[3] };
+    struct dm thief = { .n = 1, .v6ia = true, .v6iaid = 9, .dstm = true, .type = DHCP6_REQUEST };
+    int bound = N_BOUND;
+    T_CHECK(xchg(&thief));
+    T_CHECK(ia_of(9) && ia_of(9)->n_item == 1 && memcmp(&ia_of(9)->item[0].addr, &v6, 16));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 0 && ia_of(0x44)->status.code == D6S_NO_ADDRS_AVAIL);
+    T_EQ(ctr("aiih.drop_v4_move"), 1);
+    T_EQ(N_BOUND, bound);
+    struct dstm_binding b;
+    T_CHECK(aiih_lookup_v4(A, a4, 0, &b));
+    T_CHECK(!memcmp(&b.v6, &v6, 16));
+    /* the holder itself renews as before */
+    m.type = DHCP6_RENEW;
+    m.v6addr = &v6;
+    m.v4addr = &v4;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1 && ia_of(0x44)->item[0].valid > 0);
+    teardown();
+}
+
+/* Every hold taken (AIIH_MAX_HOLDS = 4096 < the 65536 records the glue
+ * may publish): a binding is not published, since nothing would keep its
+ * address from going to another host while the record is served. */
+TEST(no_publish_without_hold)
+{
+    setup(414, "pool4 192.0.2.10-192.0.2.11");
+    char why[160] = "";
+    struct dnsd_config dc = { .zone = "example.test", .exhausted_rcode = DNS_RCODE_SERVFAIL };
+    T_EQ(dnsd_configure(A, &dc, why, sizeof why), 0);
+    struct dnsu_config uc;
+    memset(&uc, 0, sizeof uc);
+    struct sockaddr_in *s4 = (struct sockaddr_in *)&uc.server;
+    s4->sin_family = AF_INET;
+    inet_pton(AF_INET, "192.0.2.2", &s4->sin_addr);
+    snprintf(uc.zone, sizeof uc.zone, "example.test");
+    snprintf(uc.key_name, sizeof uc.key_name, "upd-key");
+    uc.alg = DNSU_HMAC_SHA256;
+    memset(uc.secret, 0x5a, 32);
+    uc.secret_len = 32;
+    T_EQ(dnsu_configure(A, &uc, why, sizeof why), 0);
+    /* the host's IPv6 address first (no IPv4 yet), named in the zone */
+    struct dm m = { .n = 1, .v6ia = true };
+    struct in6_addr v6 = { 0 };
+    T_CHECK(request(m, &v6, NULL));
+    T_EQ(dnsd_host_add(A, "h1.example.test", &v6, why, sizeof why), 0);
+    /* 4096 other addresses held */
+    for (unsigned i = 0; i < 4096; i++) {
+        struct dstm_binding b = { .v4 = { htonl(0xc6336400u + i / 256) }, .ps = { 6, 8, (uint16_t)(i % 256) } };
+        T_CHECK(aiih_hold(A, &b));
+    }
+    struct dstm_binding extra = { .v4 = { htonl(0xcb007101u) } };
+    T_CHECK(!aiih_hold(A, &extra));
+    T_EQ(ctr("aiih.drop_hold_full"), 1);
+    m.dstm = true;
+    m.type = DHCP6_REQUEST;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1);
+    struct aiih_dns_info di;
+    aiih_dns_info(A, &di);
+    T_EQ(di.published, 0);
+    T_EQ(di.refused_full, 1);
+    T_EQ(ctr("aiih.drop_hold_full"), 2);
     teardown();
 }
 
@@ -540,6 +649,27 @@ TEST(assign_for_reconfigure)
     T_CHECK(xchg(&m3));
     T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1);
     T_EQ(ia_of(0x44)->item[0].addr.s6_addr32[3], offered.v4.s_addr);
+    teardown();
+}
+
+/* Concurrent A queries for one host while its offer's commit is in
+ * flight: one offer, the later queries join it and get the same address. */
+TEST(assign_for_joins_offer)
+{
+    setup(415, "pool4 192.0.2.10-192.0.2.13 offer-timeout 20 quarantine 100 short-ttl 5");
+    struct dm m = { .n = 1, .v6ia = true, .reconf_accept = true };
+    struct in6_addr v6;
+    T_CHECK(request(m, &v6, NULL));
+    N_DONE = 0;
+    for (int i = 0; i < 3; i++)
+        T_EQ(aiih_assign_for(A, &v6, assigned, NULL), 0);
+    sim_run_for(W, 100 * MS);
+    T_EQ(N_DONE, 3);
+    T_EQ(DONE_ST, AIIH_OK);
+    T_EQ(v4_count(), 1);
+    T_EQ(ctr("aiih.offers"), 1);
+    T_EQ(ctr("aiih.offers_joined"), 2);
+    T_EQ(ctr("aiih.reconf_sent"), 1);
     teardown();
 }
 
@@ -737,10 +867,14 @@ int main(void)
     cmd_out_init(&ERR);
     RUN(draft_exchanges);
     RUN(exhaustion);
+    RUN(one_v4_per_duid);
+    RUN(no_v4_move);
+    RUN(no_publish_without_hold);
     RUN(lw4o6_shared);
     RUN(expiry_and_reuse);
     RUN(hold_blocks_reuse);
     RUN(assign_for_reconfigure);
+    RUN(assign_for_joins_offer);
     RUN(leasequery);
     RUN(restart_keeps_v4);
     RUN(hostile);
