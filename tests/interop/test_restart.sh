@@ -123,10 +123,10 @@ crash_and_back "(a) raw ESP, client" hc
 nsrun "$HC" ip addr add 192.0.2.3/24 dev c0
 nsrun "$HC" ip addr del 192.0.2.2/24 dev c0
 nsrun "$HC" ip route replace default via 192.0.2.1
-for _ in $(seq 50); do ctl hs link show ht-c1 | grep -q "remote 192.0.2.3" && break; sleep 0.1; done
+for _ in $(seq 50); do grep -q "remote 192.0.2.3" <<<"$(ctl hs link show ht-c1)" && break; sleep 0.1; done
 sleep 1.5   # saved within a second
 crash_and_back "(a) raw ESP, server (client moved to 192.0.2.3 before)" hs
-if ctl hs link show ht-c1 | grep -q "remote 192.0.2.3" && grep -q "remote end 192.0.2.2 -> 192.0.2.3 (restored" "$W/hs.log"; then
+if grep -q "remote 192.0.2.3" <<<"$(ctl hs link show ht-c1)" && grep -q "remote end 192.0.2.2 -> 192.0.2.3 (restored" "$W/hs.log"; then
   ok "(a) the restarted server took the client's last address from its state directory (logged)"
 else fail "(a) the restarted server restored the client's address" "$(ctl hs link show ht-c1)"; fi
 download_check "(a)"
