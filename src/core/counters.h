@@ -199,6 +199,7 @@
     /* Leasequery requestor (src/dstm/lq.c) */ \
     X(lq, out_query) X(lq, out_retrans) X(lq, in_reply) X(lq, found) X(lq, not_found) X(lq, timeout) \
     X(lq, refused) X(lq, joined) X(lq, drop_busy) X(lq, drop_malformed) X(lq, drop_unmatched) X(lq, drop_bad_reply) \
+    X(lq, drop_bad_clientid) \
     /* NAPT44 into an lw4o6 port set (dstm/napt44.c, used by the DTI): packets translated each way, \
      * drops by reason (napt44.h NAPT44_DROPS) */ \
     X(napt, out_translated) X(napt, in_translated) \

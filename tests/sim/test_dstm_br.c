@@ -51,6 +51,8 @@ static void rs_answer(const struct dhcp6_msg *m, const struct sockaddr_in6 *to)
     dhcp6_build_init(&b, out, sizeof out);
     dhcp6_build_hdr(&b, DHCP6_LEASEQUERY_REPLY, m->xid);
     dhcp6_put_opt(&b, D6O_SERVERID, sduid, sizeof sduid);
+    if (m->clientid.p)
+        dhcp6_put_opt(&b, D6O_CLIENTID, m->clientid.p, m->clientid.len);   /* RFC 5007 §4.1.2.5 */
     if (m->lq.has_addr && dstm_lease_key_parse(&m->lq.addr, &v4, &ps) && v4.s_addr == inj_a4("192.0.2.3").s_addr) {
         struct in6_addr holder = inj_a6("2001:db8:1::13");
         dhcp6_begin_opt(&b, D6O_CLIENT_DATA);

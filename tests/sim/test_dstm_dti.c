@@ -457,6 +457,8 @@ static void lq_answer(const struct rx *q, const char *holder)
     dhcp6_build_init(&bd, b, sizeof b);
     dhcp6_build_hdr(&bd, DHCP6_LEASEQUERY_REPLY, q->m.xid);
     dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+    if (q->m.clientid.p)
+        dhcp6_put_opt(&bd, D6O_CLIENTID, q->m.clientid.p, q->m.clientid.len);   /* RFC 5007 §4.1.2.5 */
     if (!holder) {
         dhcp6_put_status(&bd, D6S_NOT_CONFIGURED, "no holder");
     } else {
