@@ -196,6 +196,7 @@
     X(br, drop_unknown_binding) X(br, drop_spoof) X(br, drop_spoof_port) X(br, drop_no_port) X(br, drop_nested) \
     X(br, drop_out_bad_inner) X(br, out_miss) X(br, drop_pending_full) X(br, drop_unresolved) X(br, out_unreach) \
     X(br, lq_started) X(br, lq_ratelimited) X(br, learned) X(br, expired) X(br, drop_table_full) \
+    X(br, frag_table_full) \
     /* Leasequery requestor (src/dstm/lq.c) */ \
     X(lq, out_query) X(lq, out_retrans) X(lq, in_reply) X(lq, found) X(lq, not_found) X(lq, timeout) \
     X(lq, refused) X(lq, joined) X(lq, drop_busy) X(lq, drop_malformed) X(lq, drop_unmatched) X(lq, drop_bad_reply) \
