@@ -169,6 +169,7 @@
     X(dti, tep_static) X(dti, tep_lq_failed) X(dti, drop_pending_full) X(dti, drop_pending_src) \
     X(dti, drop_pending_timeout) X(dti, drop_spoof) X(dti, drop_not_ours) X(dti, drop_inner_bad) \
     X(dti, drop_no_tep) X(dti, drop_no_binding) X(dti, tep_cache_full) \
+    X(dti, lq_ratelimited) \
     /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
      * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
     X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \
