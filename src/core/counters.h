@@ -169,6 +169,7 @@
     X(dti, tep_static) X(dti, tep_lq_failed) X(dti, drop_pending_full) X(dti, drop_pending_src) \
     X(dti, drop_pending_timeout) X(dti, drop_spoof) X(dti, drop_not_ours) X(dti, drop_inner_bad) \
     X(dti, drop_no_tep) X(dti, drop_no_binding) X(dti, tep_cache_full) \
+    X(dti, lq_ratelimited) \
     /* DHCPv6 lease store, journal backend (dhcp6/lease_journal*.c): commits, group-commit batches, fsyncs, \
      * records cut by a crash dropped at open; commits refused (nothing written, LEASE_FAILED) */ \
     X(lease, commits) X(lease, batches) X(lease, fsyncs) X(lease, torn_records) X(lease, compactions) \
@@ -196,9 +197,11 @@
     X(br, drop_unknown_binding) X(br, drop_spoof) X(br, drop_spoof_port) X(br, drop_no_port) X(br, drop_nested) \
     X(br, drop_out_bad_inner) X(br, out_miss) X(br, drop_pending_full) X(br, drop_unresolved) X(br, out_unreach) \
     X(br, lq_started) X(br, lq_ratelimited) X(br, learned) X(br, expired) X(br, drop_table_full) \
+    X(br, frag_table_full) \
     /* Leasequery requestor (src/dstm/lq.c) */ \
     X(lq, out_query) X(lq, out_retrans) X(lq, in_reply) X(lq, found) X(lq, not_found) X(lq, timeout) \
     X(lq, refused) X(lq, joined) X(lq, drop_busy) X(lq, drop_malformed) X(lq, drop_unmatched) X(lq, drop_bad_reply) \
+    X(lq, drop_bad_clientid) \
     /* NAPT44 into an lw4o6 port set (dstm/napt44.c, used by the DTI): packets translated each way, \
      * drops by reason (napt44.h NAPT44_DROPS) */ \
     X(napt, out_translated) X(napt, in_translated) \

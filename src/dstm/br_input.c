@@ -84,15 +84,25 @@ struct br_frag *br_frag_find(struct br *br, struct br_frag *tab, const struct ip
     return NULL;
 }
 
-/* Direct-mapped: a new datagram takes its slot over (the cap is the array). */
-void br_frag_note(struct br *br, struct br_frag *tab, const struct ip4_info *ih, uint16_t psid,
+/* Direct-mapped (the cap is the array). A live slot of another datagram
+ * is never taken over: else a flood of first fragments (the seed is
+ * secret, but a flood needs no aim) would evict the datagrams in flight,
+ * whose later fragments would then be dropped. The newcomer's later
+ * fragments are dropped instead (br.frag_table_full). */
+bool br_frag_note(struct br *br, struct br_frag *tab, const struct ip4_info *ih, uint16_t psid,
                   const struct in6_addr *v6, uint64_t now)
 {
     struct br_frag *f = &tab[frag_slot(br, ih)];
+    bool same = f->src == ih->src.s_addr && f->dst == ih->dst.s_addr && f->id == ih->id && f->proto == ih->proto;
+    if (f->used && f->expires_ns > now && !same) {
+        CTR_INC(br->st, br, frag_table_full);
+        return false;
+    }
     *f = (struct br_frag){ .src = ih->src.s_addr, .dst = ih->dst.s_addr, .id = ih->id, .psid = psid,
                            .proto = ih->proto, .used = 1, .expires_ns = now + BR_FRAG_TTL_NS };
     if (v6)
         f->v6 = *v6;
+    return true;
 }
 
 /* --- decapsulation --- */

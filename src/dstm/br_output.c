@@ -182,7 +182,19 @@ struct out_key {
     const struct br_pool *pool;
     struct in_addr v4;
     uint16_t psid;
+    bool first_frag;                  /* a first fragment to a shared address */
+    bool frag;                        /* any fragment to a shared address */
 };
+
+/* A first fragment to a shared address whose binding was found: its later
+ * fragments (no port) follow it. Never before the lookup: a first fragment
+ * to nobody would take a slot for nothing. */
+static void note_first_frag(struct br *br, const struct out_key *k)
+{
+    struct ip4_info ih;
+    if (k->first_frag && ip4_parse(pkt_data(k->p), k->p->len, &ih) == WR_OK)
+        br_frag_note(br, br->frag_out, &ih, k->psid, NULL, six_now(br->st));
+}
 
 /* The binding key of an outgoing packet; false: dropped (counted). */
 static bool classify(struct br *br, struct pkt *p, struct out_key *k)
@@ -197,6 +209,7 @@ static bool classify(struct br *br, struct pkt *p, struct out_key *k)
     k->p = p;
     k->v4 = ih.dst;
     k->psid = 0;
+    k->first_frag = k->frag = false;
     k->pool = br_pool_of(br, ih.dst);
     if (!k->pool) {
         CTR_INC(st, br, drop_out_bad_inner);   /* routed here, yet in no pool */
@@ -207,6 +220,7 @@ static bool classify(struct br *br, struct pkt *p, struct out_key *k)
         return true;
     uint16_t port;
     uint64_t now = six_now(st);
+    k->frag = ih.frag_off || ih.mf;
     if (ih.frag_off) {
         const struct br_frag *f = br_frag_find(br, br->frag_out, &ih, now);
         if (f) {
@@ -216,8 +230,7 @@ static bool classify(struct br *br, struct pkt *p, struct out_key *k)
         CTR_INC(st, br, drop_frag_no_first);
     } else if (br_host_port(pkt_data(p), p->len, &ih, false, &port) &&
                dstm_port_psid(k->pool->offset, k->pool->psid_len, port, &k->psid)) {
-        if (ih.mf)
-            br_frag_note(br, br->frag_out, &ih, k->psid, NULL, now);
+        k->first_frag = ih.mf;   /* noted once a binding is found (note_first_frag) */
         return true;
     } else {
         CTR_INC(st, br, drop_no_port);
@@ -232,35 +245,59 @@ static void encap_one(struct br *br, struct pkt *p)
     if (!classify(br, p, &k))
         return;
     const struct dstm_binding *b = br_table_get(br->tab, k.v4, k.psid, lease_wall_now(br->st));
-    if (b)
+    if (b) {
+        note_first_frag(br, &k);
         encap_send(br, p, b);
-    else
+    } else
         miss(br, p, k.v4, k.psid, k.pool);
+}
+
+/* Look up and send k[0..m) together. */
+static void xmit_batch(struct br *br, struct out_key *k, unsigned m, int64_t now)
+{
+    struct in_addr v4[BR_BATCH] = { 0 };
+    uint16_t psid[BR_BATCH] = { 0 };
+    const struct dstm_binding *b[BR_BATCH];
+    if (!m)
+        return;
+    for (unsigned i = 0; i < m; i++) {
+        v4[i] = k[i].v4;
+        psid[i] = k[i].psid;
+    }
+    br_table_get_batch(br->tab, v4, psid, m, now, b);
+    for (unsigned i = 0; i < m; i++) {
+        if (b[i]) {
+            note_first_frag(br, &k[i]);
+            encap_send(br, k[i].p, b[i]);
+        } else {
+            miss(br, k[i].p, k[i].v4, k[i].psid, k[i].pool);
+        }
+    }
 }
 
 unsigned br_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n)
 {
     struct br *br = ifp->drv;
     int64_t now = lease_wall_now(br->st);
-    for (unsigned base = 0; base < n; base += BR_BATCH) {
-        struct out_key k[BR_BATCH];
-        struct in_addr v4[BR_BATCH];
-        uint16_t psid[BR_BATCH];
-        const struct dstm_binding *b[BR_BATCH];
-        unsigned m = 0, end = n - base < BR_BATCH ? n : base + BR_BATCH;
-        for (unsigned i = base; i < end; i++)
-            if (classify(br, pkts[i], &k[m])) {
-                v4[m] = k[m].v4;
-                psid[m] = k[m].psid;
-                m++;
-            }
-        br_table_get_batch(br->tab, v4, psid, m, now, b);
-        for (unsigned i = 0; i < m; i++) {
-            if (b[i])
-                encap_send(br, k[i].p, b[i]);
-            else
-                miss(br, k[i].p, k[i].v4, k[i].psid, k[i].pool);
+    struct out_key k[BR_BATCH];
+    unsigned m = 0;
+    for (unsigned i = 0; i < n; i++) {
+        if (!classify(br, pkts[i], &k[m]))
+            continue;
+        if (k[m].frag) {
+            /* a fragment of a shared address: in order, one at a time, so
+             * that a first fragment is noted before its later ones look */
+            struct out_key one = k[m];
+            xmit_batch(br, k, m, now);
+            m = 0;
+            xmit_batch(br, &one, 1, now);
+            continue;
+        }
+        if (++m == BR_BATCH) {
+            xmit_batch(br, k, m, now);
+            m = 0;
         }
     }
+    xmit_batch(br, k, m, now);
     return n;
 }

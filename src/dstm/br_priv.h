@@ -64,7 +64,8 @@ bool br_tun_input(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, uint8
  * false: no port (another protocol, too short). First fragments only. */
 bool br_host_port(const uint8_t *d, size_t len, const struct ip4_info *ih, bool from_host, uint16_t *port);
 struct br_frag *br_frag_find(struct br *br, struct br_frag *tab, const struct ip4_info *ih, uint64_t now);
-void br_frag_note(struct br *br, struct br_frag *tab, const struct ip4_info *ih, uint16_t psid,
+/* Remember a first fragment; false (counted) when its slot holds another live datagram. */
+bool br_frag_note(struct br *br, struct br_frag *tab, const struct ip4_info *ih, uint16_t psid,
                   const struct in6_addr *v6, uint64_t now);
 
 /* br_output.c */

@@ -74,6 +74,8 @@ struct dti {
     struct timer idle_timer, pend_timer;
     struct tep_entry *teps;       /* dynamic TEP: TEP_SETS x TEP_WAYS (NULL when off) */
     unsigned n_teps;
+    uint32_t lq_tokens;           /* Leasequeries left this second (DTI_LQ_RATE) */
+    uint64_t lq_refill_ns;
 };
 
 static unsigned dti_xmit(struct ifnet *ifp, struct pkt **pkts, unsigned n);
@@ -170,6 +172,21 @@ static struct tep_entry *tep_slot(struct dti *d, struct in_addr v4)
 
 static void lq_done(void *arg, enum lq_result r, const struct dstm_binding *b);
 
+/* A token bucket for Leasequeries: every IPv4 destination not cached costs
+ * one, and whoever makes the host send to many (a scan, a web page) would
+ * otherwise make it flood the AIIH. */
+static bool lq_token(struct dti *d, uint64_t now)
+{
+    if (now - d->lq_refill_ns >= NS_PER_SEC) {
+        d->lq_refill_ns = now;
+        d->lq_tokens = DTI_LQ_RATE;
+    }
+    if (!d->lq_tokens)
+        return false;
+    d->lq_tokens--;
+    return true;
+}
+
 /* Cached: the holder's address (NULL for a negative entry); a miss asks. */
 static const struct in6_addr *tep_dynamic(struct dti *d, struct in_addr dst, bool *known)
 {
@@ -180,6 +197,10 @@ static const struct in6_addr *tep_dynamic(struct dti *d, struct in_addr dst, boo
         e->used_ns = now;
         *known = !e->asking;
         return e->asking || in6_is_unspecified(&e->tep) ? NULL : &e->tep;
+    }
+    if (!lq_token(d, now)) {
+        CTR_INC(d->st, dti, lq_ratelimited);   /* the static TEP meanwhile; asked again later */
+        return NULL;
     }
     if (!e && !(e = tep_slot(d, dst))) {
         CTR_INC(d->st, dti, tep_cache_full);

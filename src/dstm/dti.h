@@ -48,6 +48,7 @@
 #define DTI_PENDING_MAX 64        /* packets waiting for the address */
 #define DTI_TEP_CACHE   4096      /* dynamic TEP entries (LRU) */
 #define DTI_NEG_TTL     30        /* s: a "not found" is remembered this long */
+#define DTI_LQ_RATE     50        /* dynamic TEP Leasequeries per second (dti.lq_ratelimited) */
 #define DTI_IDLE_DEFAULT 600      /* s without IPv4 traffic, then Release */
 
 /* `dstm client dev UPLINK [name dti0] [lw4o6] [opt-code N] [tep ADDR6] [dynamic-tep on|off]

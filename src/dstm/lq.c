@@ -13,11 +13,18 @@
  *   it comes from the server asked, from port 547, with the query's
  *   transaction id, and its client data (if any) names the key asked
  *   (lq.drop_unmatched: a stray or forged answer leaves the query running);
+ *   it echoes our CLIENTID (RFC 5007 §4.1.2.5; our DUID is 16 random
+ *   bytes nobody off-path sees, so a blind forger who guessed the 24-bit
+ *   xid still fails here: lq.drop_bad_clientid, compared in constant time);
  *   the client data holds one holder address that is global unicast and
- *   lifetimes that make sense (lq.drop_bad_reply). */
+ *   lifetimes that make sense, the holder's own lease still valid
+ *   (lq.drop_bad_reply). The binding lives as long as the shorter of the
+ *   IPv4 lease and the holder's IPv6 lease: the IPv4 address is only
+ *   reachable through that IPv6 address. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <openssl/crypto.h>
 #include "dstm/lq.h"
 #include "dhcp6/lease.h"
 #include "apps/apps.h"
@@ -293,9 +300,10 @@ static enum cdata_verdict read_cdata(const struct lq_query *q, const struct dhcp
     if (!key)
         return other_key ? CD_OTHER_KEY : CD_BAD;
     if (!holder || !global_unicast(&holder->addr) || key->valid == 0 || key->valid > LQ_MAX_VALID ||
-        key->preferred > key->valid)
+        key->preferred > key->valid || holder->valid == 0 || holder->preferred > holder->valid)
         return CD_BAD;
-    *b = (struct dstm_binding){ .v4 = q->v4, .ps = q->ps, .v6 = holder->addr, .expires = now + key->valid };
+    uint32_t valid = holder->valid < key->valid ? holder->valid : key->valid;
+    *b = (struct dstm_binding){ .v4 = q->v4, .ps = q->ps, .v6 = holder->addr, .expires = now + valid };
     find_tep(cd, &b->tep);
     return CD_OK;
 }
@@ -311,6 +319,10 @@ static void lq_input(struct lq *lq, const uint8_t *buf, size_t n, const struct s
     struct lq_query *q = ntohs(from->sin6_port) == DHCP6_SERVER_PORT ? match_xid(lq, m.xid, &from->sin6_addr) : NULL;
     if (!q) {
         CTR_INC(st, lq, drop_unmatched);
+        return;
+    }
+    if (m.clientid.len != sizeof lq->duid || CRYPTO_memcmp(m.clientid.p, lq->duid, sizeof lq->duid) != 0) {
+        CTR_INC(st, lq, drop_bad_clientid);   /* not an answer to our question (a status-only forgery too) */
         return;
     }
     if (m.status.present && m.status.code != D6S_SUCCESS) {

@@ -22,6 +22,7 @@
 #include "ctl/cmd.h"
 #include "ctl/scene.h"
 #include "dstm/br.h"
+#include "dstm/br_priv.h"
 #include "link/sim.h"
 #include "net/stack.h"
 #include "six/socket.h"
@@ -51,6 +52,8 @@ static void rs_answer(const struct dhcp6_msg *m, const struct sockaddr_in6 *to)
     dhcp6_build_init(&b, out, sizeof out);
     dhcp6_build_hdr(&b, DHCP6_LEASEQUERY_REPLY, m->xid);
     dhcp6_put_opt(&b, D6O_SERVERID, sduid, sizeof sduid);
+    if (m->clientid.p)
+        dhcp6_put_opt(&b, D6O_CLIENTID, m->clientid.p, m->clientid.len);   /* RFC 5007 §4.1.2.5 */
     if (m->lq.has_addr && dstm_lease_key_parse(&m->lq.addr, &v4, &ps) && v4.s_addr == inj_a4("192.0.2.3").s_addr) {
         struct in6_addr holder = inj_a6("2001:db8:1::13");
         dhcp6_begin_opt(&b, D6O_CLIENT_DATA);
@@ -440,6 +443,34 @@ TEST(fragments_both_ways_df_and_mtu)
     teardown();
 }
 
+/* The first-fragment table: a first fragment is remembered only once its
+ * binding is found (one to nobody takes no slot), and a live slot is never
+ * taken over by another datagram (br.frag_table_full). */
+TEST(first_fragments_noted_only_when_bound_and_kept)
+{
+    setup(308);
+    /* 3000 bytes from V (MTU 1500): three fragments to 192.0.2.18 port 1280
+     * (PSID 1), which nobody holds: the first misses, the others find no first */
+    T_CHECK(!udp_xchg(V, NULL, 0, H1, "192.0.2.18", 1280, 3000, 300 * MS));
+    T_EQ(BRC(out_miss), 1);
+    T_CHECK(BRC(drop_frag_no_first) >= 2);
+    /* a datagram in flight survives a flood of other first fragments */
+    struct br *br = br_of(BR);
+    uint64_t now = six_now(BR);
+    struct ip4_info a = { .src = inj_a4("198.51.100.2"), .dst = inj_a4("192.0.2.17"), .id = 7, .proto = 17, .mf = true };
+    br_frag_note(br, br->frag_out, &a, 1, NULL, now);
+    for (unsigned i = 0; i < 8 * BR_FRAG_SLOTS; i++) {
+        struct ip4_info o = a;
+        o.id = (uint16_t)(1000 + i);
+        o.src.s_addr ^= htonl(i >> 16);
+        br_frag_note(br, br->frag_out, &o, 2, NULL, now);
+    }
+    const struct br_frag *f = br_frag_find(br, br->frag_out, &a, now + 1);
+    T_CHECK(f && f->psid == 1);
+    T_CHECK(BRC(frag_table_full) > 0);
+    teardown();
+}
+
 TEST(unresolvable_host_unreachable)
 {
     setup(306);
@@ -488,6 +519,7 @@ int main(void)
     RUN(shared_address_two_hosts);
     RUN(hostile_sources_dropped_and_counted);
     RUN(fragments_both_ways_df_and_mtu);
+    RUN(first_fragments_noted_only_when_bound_and_kept);
     RUN(unresolvable_host_unreachable);
     RUN(config_errors);
     return t_done();

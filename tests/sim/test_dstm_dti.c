@@ -457,6 +457,8 @@ static void lq_answer(const struct rx *q, const char *holder)
     dhcp6_build_init(&bd, b, sizeof b);
     dhcp6_build_hdr(&bd, DHCP6_LEASEQUERY_REPLY, q->m.xid);
     dhcp6_put_opt(&bd, D6O_SERVERID, SRV_DUID, sizeof SRV_DUID);
+    if (q->m.clientid.p)
+        dhcp6_put_opt(&bd, D6O_CLIENTID, q->m.clientid.p, q->m.clientid.len);   /* RFC 5007 §4.1.2.5 */
     if (!holder) {
         dhcp6_put_status(&bd, D6S_NOT_CONFIGURED, "no holder");
     } else {
@@ -523,6 +525,27 @@ TEST(dynamic_tep_by_leasequery)
     teardown();
 }
 
+/* Many uncached destinations in one second: at most DTI_LQ_RATE
+ * Leasequeries, the rest counted and sent by the static TEP. */
+TEST(dynamic_tep_leasequeries_rate_limited)
+{
+    setup(1321);
+    T_CHECK(start_dti("dynamic-tep on aiih 2001:db8:1::547"));
+    T_CHECK(bind_on_demand());
+    uint64_t q0 = ctr(H, "lq.out_query"), st0 = ctr(H, "dti.tep_static");
+    const unsigned n = DTI_LQ_RATE + 30;
+    for (unsigned i = 0; i < n; i++) {
+        char dst[32];
+        snprintf(dst, sizeof dst, "192.0.2.%u", 100 + i);
+        send4(dst, 7100);
+    }
+    sim_run_for(W, 10 * MS);
+    T_EQ(ctr(H, "lq.out_query") - q0, DTI_LQ_RATE);
+    T_EQ(ctr(H, "dti.lq_ratelimited"), n - DTI_LQ_RATE);
+    T_EQ(ctr(H, "dti.tep_static") - st0, n);   /* every packet still went out */
+    teardown();
+}
+
 int main(void)
 {
     RUN(on_demand_address_udp_and_tcp_through_the_tep);
@@ -532,5 +555,6 @@ int main(void)
     RUN(spoofed_4in6_from_a_stranger);
     RUN(bad_tep_or_address_refused);
     RUN(dynamic_tep_by_leasequery);
+    RUN(dynamic_tep_leasequeries_rate_limited);
     return t_done();
 }

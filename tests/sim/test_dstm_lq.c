@@ -78,7 +78,7 @@ static void teardown(void)
 }
 
 /* The last query the server got: its xid, key, where from; false if none. */
-struct got { uint32_t xid; struct in6_addr key; struct sockaddr_in6 from; int n; };
+struct got { uint32_t xid; struct in6_addr key; struct sockaddr_in6 from; int n; uint8_t cid[130]; uint16_t cid_len; };
 static bool recv_queries(struct got *g)
 {
     uint8_t buf[1500];
@@ -95,12 +95,16 @@ static bool recv_queries(struct got *g)
         T_CHECK(m.clientid.type != 0);   /* RFC 5007 §4.1.2 */
         g->xid = m.xid;
         g->key = m.lq.addr;
+        g->cid_len = m.clientid.len;
+        memcpy(g->cid, m.clientid.p, m.clientid.len);
         g->n++;
     }
     return g->n > 0;
 }
 
-enum reply_kind { RK_FOUND, RK_NOTCONF, RK_REFUSED, RK_OTHER_KEY, RK_LINKLOCAL_HOLDER, RK_ZERO_VALID };
+enum reply_kind { RK_FOUND, RK_NOTCONF, RK_REFUSED, RK_OTHER_KEY, RK_LINKLOCAL_HOLDER, RK_ZERO_VALID,
+                  RK_NO_CLIENTID, RK_WRONG_CLIENTID, RK_NOTCONF_WRONG_CLIENTID, RK_HOLDER_ZERO_VALID,
+                  RK_HOLDER_SHORT };
 
 static void reply(int sd, const struct got *g, uint32_t xid, enum reply_kind k)
 {
@@ -111,7 +115,14 @@ static void reply(int sd, const struct got *g, uint32_t xid, enum reply_kind k)
     dhcp6_build_init(&b, buf, sizeof buf);
     dhcp6_build_hdr(&b, DHCP6_LEASEQUERY_REPLY, xid);
     dhcp6_put_opt(&b, D6O_SERVERID, sduid, sizeof sduid);
-    if (k == RK_NOTCONF || k == RK_REFUSED) {
+    /* the requestor's CLIENTID echoed (RFC 5007 §4.1.2.5), or not, or someone else's */
+    uint8_t cid[130];
+    memcpy(cid, g->cid, g->cid_len);
+    if (k == RK_WRONG_CLIENTID || k == RK_NOTCONF_WRONG_CLIENTID)
+        cid[g->cid_len - 1] ^= 1;
+    if (k != RK_NO_CLIENTID)
+        dhcp6_put_opt(&b, D6O_CLIENTID, cid, g->cid_len);
+    if (k == RK_NOTCONF || k == RK_REFUSED || k == RK_NOTCONF_WRONG_CLIENTID) {
         dhcp6_put_status(&b, k == RK_NOTCONF ? D6S_NOT_CONFIGURED : D6S_NOT_ALLOWED, "no");
     } else {
         struct in6_addr key = g->key, holder = inj_a6(k == RK_LINKLOCAL_HOLDER ? "fe80::1" : "2001:db8:1::100");
@@ -122,7 +133,8 @@ static void reply(int sd, const struct got *g, uint32_t xid, enum reply_kind k)
         dhcp6_put_opt(&b, D6O_CLIENTID, cduid, sizeof cduid);
         dhcp6_begin_iaaddr(&b, &key, 1800, k == RK_ZERO_VALID ? 0 : 3600);
         dhcp6_end(&b);
-        dhcp6_begin_iaaddr(&b, &holder, 1800, 3600);
+        dhcp6_begin_iaaddr(&b, &holder, k == RK_HOLDER_ZERO_VALID ? 0 : k == RK_HOLDER_SHORT ? 60 : 1800,
+                           k == RK_HOLDER_ZERO_VALID ? 0 : k == RK_HOLDER_SHORT ? 120 : 3600);
         dhcp6_end(&b);
         dhcp6_put_u32(&b, D6O_CLT_TIME, 60);
         dhcp6_put_addrs(&b, D6O_S46_BR, &tep, 1);
@@ -275,11 +287,58 @@ TEST(joined_and_cancelled)
     teardown();
 }
 
+/* A blind forger who guessed the xid and spoofed the server's address
+ * and port still does not know our DUID: its answers are dropped. */
+TEST(answers_without_our_clientid_dropped)
+{
+    setup(75);
+    V4 = inj_a4("192.0.2.15");
+    struct result res = { 0 };
+    struct got g;
+    T_EQ(lq_query(R, &SERVER, V4, NULL, done, &res), 0);
+    sim_run_for(W, 20 * MS);
+    T_CHECK(recv_queries(&g));
+    T_EQ(g.cid_len, 18);
+    reply(ssd, &g, g.xid, RK_NO_CLIENTID);
+    reply(ssd, &g, g.xid, RK_WRONG_CLIENTID);
+    reply(ssd, &g, g.xid, RK_NOTCONF_WRONG_CLIENTID);   /* a forged "nobody holds it" */
+    T_EQ(CTR_GET(R, lq, drop_bad_clientid), 3);
+    T_EQ(res.calls, 0);
+    T_EQ(lq_inflight(R), 1);
+    reply(ssd, &g, g.xid, RK_FOUND);
+    T_EQ(res.calls, 1);
+    T_EQ(res.r, LQ_FOUND);
+    teardown();
+}
+
+/* The holder's IPv6 lease bounds the binding: gone (valid 0) refuses it,
+ * shorter than the IPv4 lease shortens it. */
+TEST(holder_lifetime_bounds_binding)
+{
+    setup(76);
+    V4 = inj_a4("192.0.2.16");
+    struct result res = { 0 };
+    struct got g;
+    T_EQ(lq_query(R, &SERVER, V4, NULL, done, &res), 0);
+    sim_run_for(W, 20 * MS);
+    T_CHECK(recv_queries(&g));
+    reply(ssd, &g, g.xid, RK_HOLDER_ZERO_VALID);
+    T_EQ(CTR_GET(R, lq, drop_bad_reply), 1);
+    T_EQ(res.calls, 0);
+    reply(ssd, &g, g.xid, RK_HOLDER_SHORT);
+    T_EQ(res.calls, 1);
+    T_EQ(res.r, LQ_FOUND);
+    T_CHECK(res.b.expires >= lease_wall_now(R) + 110 && res.b.expires <= lease_wall_now(R) + 120);
+    teardown();
+}
+
 int main(void)
 {
     RUN(found_not_found_refused);
     RUN(timeout_after_retransmissions);
     RUN(forged_answers_dropped);
     RUN(joined_and_cancelled);
+    RUN(answers_without_our_clientid_dropped);
+    RUN(holder_lifetime_bounds_binding);
     return t_done();
 }
