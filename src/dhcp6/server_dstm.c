@@ -75,9 +75,11 @@ bool d6s_dstm_detect(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
                 CTR_INC(s->st, aiih, drop_not_mapped);
                 return false;
             }
+            rq->asks_any |= v4.s_addr == 0;
         }
         rq->enc = AIIH_ENC_DRAFT;
         rq->iaid = iaid;
+        rq->asks = ia->n_item > 0;
         return true;
     }
     if (!oro_has(m, D6O_S46_CONT_LW))
@@ -269,7 +271,10 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
         extend(e, pref, valid, now);
         return;
     }
-    if (mode == M_RENEW && rq->enc == AIIH_ENC_DRAFT) {
+    if (mode == M_RENEW && rq->enc == AIIH_ENC_DRAFT && !rq->asks_any) {
+        /* RFC 8415 §18.3.4: a Renew may ask for a new binding; the DTI asks
+         * that way once its IPv6 lease is bound (::ffff:0.0.0.0, dti.h).
+         * An address held but unknown here is not one to renew. */
         ans->status = D6S_NO_BINDING;
         return;
     }
@@ -282,6 +287,13 @@ void d6s_dstm_answer(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_
     if (held) {
         /* one IPv4 lease per client: a fresh IAID each time must not drain the pool */
         CTR_INC(s->st, aiih, drop_second_v4);
+        ans->status = D6S_NO_ADDRS_AVAIL;
+        return;
+    }
+    if (rq->enc == AIIH_ENC_DRAFT && !rq->asks) {
+        /* An empty IA rides in every message of a DTI that wants nothing
+         * (dti.h): it takes an offer (above), never a new address, or every
+         * host would hold one from its first Request on (§5.1: on demand). */
         ans->status = D6S_NO_ADDRS_AVAIL;
         return;
     }

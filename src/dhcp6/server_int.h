@@ -250,6 +250,9 @@ void d6s_publish_gone(struct d6_server *s, const struct d6s_lease *e);
 struct d6s_dstm_req {
     uint8_t enc;                   /* AIIH_ENC_* */
     uint32_t iaid;                 /* draft: the extension's IA_NA; lw: the IPv6 IA_NA */
+    bool asks;                     /* draft: the IA names an address (::ffff:0.0.0.0 or one held);
+                                      empty, it only takes what a Reconfigure offered (dti.h) */
+    bool asks_any;                 /* draft: ::ffff:0.0.0.0, "one, please": a Renew may bind it */
 };
 /* false: drop the message (counted; nothing changed). */
 bool d6s_dstm_detect(struct d6_server *s, struct d6s_txn *t, const struct dhcp6_msg *m, struct d6s_dstm_req *rq);

@@ -12,6 +12,7 @@ static void dns_state_destroy(struct six_stack *st)
         d->upd_free(d);
     if (d->srv_free)
         d->srv_free(d);
+    free(d->prov);
     free(d);
     st->dns = NULL;
 }

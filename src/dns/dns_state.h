@@ -7,6 +7,7 @@
 struct six_stack;
 struct dnsd;
 struct dnsu;
+struct dnsd_provider;
 
 struct dns_state {
     struct six_stack *st;
@@ -14,6 +15,9 @@ struct dns_state {
     void (*srv_free)(struct dns_state *d);
     struct dnsu *upd;
     void (*upd_free)(struct dns_state *d);
+    /* The A record provider (dnsd_set_provider): kept here, not in the
+     * server, so that a server started (or restarted) after the AIIH has it. */
+    struct dnsd_provider *prov;
 };
 
 /* Created on first use (NULL only when out of memory); freed with the stack. */

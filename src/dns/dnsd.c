@@ -245,6 +245,10 @@ static struct dnsd *server_new(struct six_stack *st)
         s->free_idx[i] = (uint16_t)(DNSD_MAX_PENDING - 1 - i);
     }
     s->serial = wall_now(st);
+    if (d->prov) {   /* set before the server started (the AIIH came first) */
+        s->has_prov = true;
+        s->prov = *d->prov;
+    }
     /* the reverse trees: after the configured zones */
     dns_name_from_text("ip6.arpa", s->zones[DNSD_ZONE_REV6].apex, &s->zones[DNSD_ZONE_REV6].apex_len);
     dns_name_from_text("in-addr.arpa", s->zones[DNSD_ZONE_REV4].apex, &s->zones[DNSD_ZONE_REV4].apex_len);
@@ -350,9 +354,17 @@ int dnsd_stop(struct six_stack *st)
 
 void dnsd_set_provider(struct six_stack *st, const struct dnsd_provider *p)
 {
+    /* p NULL: st->dns only (no state made while the stack is torn down) */
+    struct dns_state *d = p ? dns_state_get(st) : st->dns;
+    if (d && !p) {
+        free(d->prov);
+        d->prov = NULL;
+    } else if (d && (d->prov || (d->prov = malloc(sizeof *d->prov)))) {
+        *d->prov = *p;   /* out of memory: a running server still gets it below */
+    }
     struct dnsd *s = dnsd_get(st);
     if (!s)
-        return;
+        return;   /* server_new takes it from st->dns */
     pending_flush(s, true);   /* the old provider's work is forgotten: SERVFAIL now, not never */
     s->has_prov = p != NULL;
     if (p)

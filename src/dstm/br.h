@@ -100,6 +100,8 @@ bool br_table_put(struct br_table *t, const struct dstm_binding *b, bool is_stat
 bool br_table_del(struct br_table *t, struct in_addr v4, uint16_t psid);
 /* NULL when absent or expired at now. */
 const struct dstm_binding *br_table_get(const struct br_table *t, struct in_addr v4, uint16_t psid, int64_t now);
+/* Whether b (from br_table_get) was configured rather than learned. */
+bool br_table_is_static(const struct br_table *t, const struct dstm_binding *b);
 /* Look up n keys at once, prefetching (the data path's batch form). */
 void br_table_get_batch(const struct br_table *t, const struct in_addr *v4, const uint16_t *psid, unsigned n,
                         int64_t now, const struct dstm_binding **out);

@@ -182,6 +182,13 @@ bool br_tun_input(void *arg, struct ifnet *ifp, struct pkt *p, size_t off, uint8
     if (!in6_eq(&b->v6, src)) {
         warn_spoof(br, ih.src, src, pool->psid_len ? "the address and port are another host's" :
                                                     "the address is another host's");
+        /* A learned binding outlives a Release at the AIIH (no event reaches
+         * a BR in another sixd): the address may have moved to this host.
+         * Ask the AIIH again (rate-limited, joined); its answer, never the
+         * packet, replaces the binding. A static one is never replaced:
+         * no question for it. */
+        if (!br_table_is_static(br->tab, b))
+            br_lq_start(br, ih.src, psid, pool);
         return DROP(br, drop_spoof);
     }
     if (pool->psid_len && ih.mf && !ih.frag_off)

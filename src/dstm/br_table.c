@@ -17,6 +17,7 @@
  * the oldest-expiring learned entry, expired or not. Static entries are
  * never evicted; those with an expiry sit in a heap of their own, for
  * br_table_expire only. */
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -330,6 +331,13 @@ const struct dstm_binding *br_table_get(const struct br_table *t, struct in_addr
     uint32_t i = slot_find(t, v4.s_addr, psid, key_hash(t, v4.s_addr, psid));
     uint32_t idx = t->slots[i].idx;
     return idx == SLOT_EMPTY ? NULL : live(&t->ents[idx], now);
+}
+
+bool br_table_is_static(const struct br_table *t, const struct dstm_binding *b)
+{
+    (void)t;
+    const struct br_ent *e = (const struct br_ent *)((const char *)b - offsetof(struct br_ent, b));
+    return e->is_static;
 }
 
 #define BATCH_STEP 16u

@@ -128,7 +128,9 @@ struct dm {
     bool v6ia;                        /* an IPv6 IA_NA (IAID 1) */
     const struct in6_addr *v6addr;
     bool dstm;                        /* the extension + an IA_NA (IAID 0x44) */
-    const struct in6_addr *v4addr;    /* in that IA */
+    const struct in6_addr *v4addr;    /* in that IA (NULL: ::ffff:0.0.0.0 "one, please" in a
+                                         Solicit, Request or Rebind unless offer_only) */
+    bool offer_only;                  /* the IA empty: the DTI's "nothing wanted" (dti.h) */
     bool lw;                          /* ORO S46_CONT_LW */
     bool reconf_accept;
     int ext_len;                      /* the extension's body (0 or 16; hostile: 7) */
@@ -176,8 +178,11 @@ static size_t build(const struct dm *m, uint8_t *buf, size_t cap)
         if (m->ext_no_ia)
             continue;
         dhcp6_begin_ia(&b, D6O_IA_NA, (m->v4iaid ? m->v4iaid : 0x44) + (uint32_t)k, 0, 0);
-        if (m->v4addr) {
-            dhcp6_begin_iaaddr(&b, m->v4addr, 0, 0);
+        static const struct in6_addr any4 = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+        bool asks = m->type == DHCP6_SOLICIT || m->type == DHCP6_REQUEST || m->type == DHCP6_REBIND;
+        const struct in6_addr *item = m->v4addr ? m->v4addr : asks && !m->offer_only ? &any4 : NULL;
+        if (item) {
+            dhcp6_begin_iaaddr(&b, item, 0, 0);
             dhcp6_end(&b);
         }
         dhcp6_end(&b);
@@ -456,6 +461,43 @@ TEST(no_publish_without_hold)
     T_EQ(di.published, 0);
     T_EQ(di.refused_full, 1);
     T_EQ(ctr("aiih.drop_hold_full"), 2);
+    teardown();
+}
+
+/* The DTI's empty IA ("nothing wanted", dti.h) in Solicit, Request and
+ * Rebind: no address is allocated for it (only a Reconfigure offer fills
+ * it: assign_for_reconfigure); the IPv6 IA_NA is bound all the same. */
+TEST(empty_ia_allocates_nothing)
+{
+    setup(409, "pool4 192.0.2.10-192.0.2.11");
+    struct dm m = { .n = 1, .v6ia = true, .dstm = true, .offer_only = true };
+    struct in6_addr v6 = { 0 }, v4 = { 0 };
+    T_CHECK(request(m, &v6, &v4));
+    T_CHECK(ia_of(1) && ia_of(1)->n_item == 1);
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 0);
+    T_CHECK(IN6_IS_ADDR_UNSPECIFIED(&v4));
+    m.type = DHCP6_REBIND;
+    m.v6addr = &v6;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 0);
+    T_EQ(v4_count(), 0);
+    T_EQ(N_BOUND, 0);
+    T_EQ(ctr("aiih.bound"), 0);
+    T_EQ(ctr("aiih.no_addrs"), 0);
+    /* a Renew naming an address this server does not know: NoBinding */
+    struct in6_addr other = A6("::ffff:192.0.2.99"), any = A6("::ffff:0.0.0.0");
+    m.type = DHCP6_RENEW;
+    m.v4addr = &other;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 0 && ia_of(0x44)->status.code == D6S_NO_BINDING);
+    /* the DTI asks once bound by a Renew with ::ffff:0.0.0.0 (RFC 8415
+     * §18.3.4 lets a Renew make a binding): bound */
+    m.v4addr = &any;
+    T_CHECK(xchg(&m));
+    T_CHECK(ia_of(0x44) && ia_of(0x44)->n_item == 1);
+    T_CHECK(eq6(&ia_of(0x44)->item[0].addr, "::ffff:192.0.2.10") || eq6(&ia_of(0x44)->item[0].addr, "::ffff:192.0.2.11"));
+    T_EQ(v4_count(), 1);
+    T_EQ(ctr("aiih.bound"), 1);
     teardown();
 }
 
@@ -870,6 +912,7 @@ int main(void)
     RUN(one_v4_per_duid);
     RUN(no_v4_move);
     RUN(no_publish_without_hold);
+    RUN(empty_ia_allocates_nothing);
     RUN(lw4o6_shared);
     RUN(expiry_and_reuse);
     RUN(hold_blocks_reuse);
