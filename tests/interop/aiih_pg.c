@@ -118,6 +118,9 @@ static uint32_t dstm_client(struct site *x, uint32_t n)
         dhcp6_end(&b);
         dhcp6_put_dstm(&b, DSTM_OPT_CODE_DEFAULT, NULL);
         dhcp6_begin_ia(&b, D6O_IA_NA, 0x44, 0, 0);
+        static const struct in6_addr any4 = { .s6_addr = { [10] = 0xff, [11] = 0xff } };
+        dhcp6_begin_iaaddr(&b, &any4, 0, 0);   /* ::ffff:0.0.0.0: "give me one" (dti.h); empty asks nothing */
+        dhcp6_end(&b);
         dhcp6_end(&b);
         size_t len = dhcp6_build_done(&b);
         struct sockaddr_in6 to = { .sin6_family = AF_INET6, .sin6_port = htons(DHCP6_SERVER_PORT),
