@@ -95,6 +95,9 @@ if grep -q "through the softwire" <<<"$pk"; then ok "the datagram's payload cros
 else fail "the datagram's payload crossed intact" "$pk"; fi
 # the source port inside the port set needs NAPT44 (napt44.h), not in yet
 sport=$(awk -F'\t' 'NR == 1 { print $5 }' <<<"$pk")
-note "inner source port $sport (NAPT44 into the port set is not built yet)"
+# PSID 5 of length 4 at offset 6 (RFC 7597 §5.1): bits 6..9 of the port are 5, and the port is >= 1024
+if [[ $sport =~ ^[0-9]+$ ]] && ((sport >= 1024 && ((sport >> 6) & 15) == 5)); then
+  ok "NAPT44: the inner source port $sport is inside the port set"
+else fail "NAPT44: the inner source port is inside the port set" "port '$sport'"; fi
 kill -TERM $KEA 2>/dev/null; wait $KEA 2>/dev/null
 finish
